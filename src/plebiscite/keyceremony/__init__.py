@@ -1,1 +1,1 @@
-
+"""Key ceremony: Pedersen distributed key generation with Feldman commitments, k-of-n."""

@@ -1,1 +1,1 @@
-
+"""Setup phase: manifest, parameters, roll and the election fingerprint."""

@@ -1,0 +1,77 @@
+"""Checking one ballot against the election: the work the board does on cast and the verifier does for all.
+
+Order matters for denial of service: cheap structural checks and the signature come before the proofs.
+"""
+
+from __future__ import annotations
+
+import nacl.exceptions
+import nacl.signing
+
+from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.proofs import range as range_proof
+from plebiscite.proofs.common import ProofError
+from plebiscite.proofs.transcript import int_bytes
+from plebiscite.setup.election import ElectionContext
+from plebiscite.setup.manifest import Layout
+
+
+def option_context(credential: bytes, question: int, option: int) -> bytes:
+    """Fiat–Shamir context of a 0/1 proof: binds it to the voter's credential and its position (no copying)."""
+    return credential + int_bytes(question) + int_bytes(option)
+
+
+def sum_context(credential: bytes, question: int) -> bytes:
+    return credential + int_bytes(question) + b"sum"
+
+
+def branch_counts(layouts: list[Layout]) -> list[tuple[int, int | None]]:
+    return [(lay.width, (lay.hi - lay.lo + 1) if lay.sum_proof else None) for lay in layouts]
+
+
+def weighted_sum(choices: tuple[Ciphertext, ...], weights: tuple[int, ...]) -> Ciphertext:
+    a = b = G.IDENTITY
+    for ct, w in zip(choices, weights, strict=True):
+        if w != 1:
+            ct = ct.scale(w)
+        a = G.add(a, ct.a)
+        b = G.add(b, ct.b)
+    return Ciphertext(a, b)
+
+
+def verify_signature(ballot: Ballot) -> None:
+    try:
+        nacl.signing.VerifyKey(ballot.credential).verify(ballot.content_bytes(), ballot.signature)
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise BallotError("ballot.signature: does not verify with the ballot's credential") from None
+
+
+def verify_proofs(ballot: Ballot, public_key: bytes, layouts: list[Layout]) -> None:
+    fp, cred = ballot.election, ballot.credential
+    for q, (ans, lay) in enumerate(zip(ballot.answers, layouts, strict=True)):
+        for i, (ct, proof) in enumerate(zip(ans.choices, ans.proofs, strict=True)):
+            try:
+                range_proof.verify(proof, public_key, ct, 0, 1, fp, option_context(cred, q, i))
+            except ProofError as exc:
+                raise BallotError(f"ballot.answers[{q}].proofs[{i}]: {exc}") from None
+        if ans.sum_proof is not None:
+            total = weighted_sum(ans.choices, lay.weights)
+            try:
+                range_proof.verify(ans.sum_proof, public_key, total, lay.lo, lay.hi, fp, sum_context(cred, q))
+            except ProofError as exc:
+                raise BallotError(f"ballot.answers[{q}].sum_proof: {exc}") from None
+
+
+def check_ballot(value: object, ctx: ElectionContext, require_roll: bool = True) -> Ballot:
+    """Decode and fully check a ballot; raises :class:`BallotError` naming the field and the reason."""
+    layouts = ctx.layouts
+    ballot = ballot_from_json(value, branch_counts(layouts))
+    if ballot.election != ctx.fingerprint:
+        raise BallotError("ballot.election: made for another election (fingerprint differs)")
+    if require_roll and ballot.credential not in ctx.roll:
+        raise BallotError("ballot.credential: not on the roll")
+    verify_signature(ballot)
+    verify_proofs(ballot, ctx.public_key, layouts)
+    return ballot

@@ -1,0 +1,128 @@
+"""The encrypted ballot, its canonical bytes, its tracking code and its JSON form.
+
+Signed bytes and tracking code are computed over a length-prefixed binary encoding (docs/protocol.md, "Ballot
+bytes"), not over JSON, so the browser booth and any second implementation reproduce them exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.hazmat.group import frame
+from plebiscite.proofs.common import ProofError
+from plebiscite.proofs.range import RangeProof
+from plebiscite.proofs.transcript import int_bytes
+
+BALLOT_TAG = b"plebiscite/v1/ballot"
+TRACKING_TAG = b"plebiscite/v1/tracking-code"
+
+
+class BallotError(ValueError):
+    """A ballot is malformed or invalid; the message names the field and the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One question's ciphertexts (layout order), their 0/1 proofs and the proof on their weighted sum."""
+
+    choices: tuple[Ciphertext, ...]
+    proofs: tuple[RangeProof, ...]
+    sum_proof: RangeProof | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    election: bytes
+    credential: bytes
+    answers: tuple[Answer, ...]
+    signature: bytes
+
+    def content_bytes(self) -> bytes:
+        """What the credential signs: everything but the signature."""
+        parts: list[bytes] = [self.election, self.credential, int_bytes(len(self.answers))]
+        for ans in self.answers:
+            parts.append(int_bytes(len(ans.choices)))
+            for ct in ans.choices:
+                parts += [ct.a, ct.b]
+            for proof in (*ans.proofs, *([ans.sum_proof] if ans.sum_proof else [])):
+                parts.append(int_bytes(len(proof.challenges)))
+                for c, z in zip(proof.challenges, proof.responses, strict=True):
+                    parts += [G.scalar_to_bytes(c), G.scalar_to_bytes(z)]
+            parts.append(b"\x01" if ans.sum_proof else b"\x00")
+        return frame(BALLOT_TAG, *parts)
+
+    def tracking_code(self) -> str:
+        """Hex SHA-256 of the signed ballot: what the voter looks up on the board."""
+        return hashlib.sha256(frame(TRACKING_TAG, self.content_bytes(), self.signature)).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "election": self.election.hex(),
+            "credential": self.credential.hex(),
+            "answers": [
+                {
+                    "choices": [ct.to_json() for ct in a.choices],
+                    "proofs": [p.to_json() for p in a.proofs],
+                    "sum_proof": a.sum_proof.to_json() if a.sum_proof else None,
+                }
+                for a in self.answers
+            ],
+            "signature": self.signature.hex(),
+        }
+
+
+def _hex(value: object, size: int, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise BallotError(f"{what}: expected a hex string")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise BallotError(f"{what}: not hexadecimal") from None
+    if len(raw) != size:
+        raise BallotError(f"{what}: expected {size} bytes")
+    return raw
+
+
+def ballot_from_json(value: object, branch_counts: list[tuple[int, int | None]]) -> Ballot:
+    """Decode a ballot; ``branch_counts[q]`` = (number of ciphertexts, sum-proof branches or None) per question.
+
+    Every element is validated (canonical encoding); every error names the field.
+    """
+    if not isinstance(value, dict):
+        raise BallotError("ballot: expected a JSON object")
+    extra = set(value) - {"election", "credential", "answers", "signature"}
+    if extra:
+        raise BallotError(f"ballot: unexpected field {sorted(extra)[0]!r}")
+    election = _hex(value.get("election"), 32, "ballot.election")
+    credential = _hex(value.get("credential"), 32, "ballot.credential")
+    signature = _hex(value.get("signature"), 64, "ballot.signature")
+    answers = value.get("answers")
+    if not isinstance(answers, list) or len(answers) != len(branch_counts):
+        raise BallotError(f"ballot.answers: expected {len(branch_counts)} answers")
+    decoded = []
+    for q, (raw, (width, sum_branches)) in enumerate(zip(answers, branch_counts, strict=True)):
+        where = f"ballot.answers[{q}]"
+        if not isinstance(raw, dict) or set(raw) != {"choices", "proofs", "sum_proof"}:
+            raise BallotError(f"{where}: expected keys choices, proofs, sum_proof")
+        choices, proofs = raw["choices"], raw["proofs"]
+        if not isinstance(choices, list) or len(choices) != width:
+            raise BallotError(f"{where}.choices: expected {width} ciphertexts")
+        if not isinstance(proofs, list) or len(proofs) != width:
+            raise BallotError(f"{where}.proofs: expected {width} proofs")
+        try:
+            cts = tuple(Ciphertext.from_json(c, f"{where}.choices[{i}]") for i, c in enumerate(choices))
+            prs = tuple(RangeProof.from_json(p, 2, f"{where}.proofs[{i}]") for i, p in enumerate(proofs))
+            if sum_branches is None:
+                if raw["sum_proof"] is not None:
+                    raise BallotError(f"{where}.sum_proof: must be null for this question")
+                sum_proof = None
+            else:
+                sum_proof = RangeProof.from_json(raw["sum_proof"], sum_branches, f"{where}.sum_proof")
+        except (G.GroupError, ProofError) as exc:
+            raise BallotError(str(exc)) from None
+        decoded.append(Answer(cts, prs, sum_proof))
+    return Ballot(election, credential, tuple(decoded), signature)

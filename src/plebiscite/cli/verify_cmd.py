@@ -1,0 +1,50 @@
+"""`plebiscite verify RECORD [--json]`: the independent verifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from plebiscite.cli.common import console, fail, print_json
+from plebiscite.record.store import RecordError
+from plebiscite.verify.report import Report
+from plebiscite.verify.runner import verify_record
+
+
+def show_report(report: Report) -> None:
+    table = Table(title="verification", show_lines=False)
+    for col in ("#", "check", "items", "status"):
+        table.add_column(col)
+    for c in report.checks:
+        status = "[green]ok[/]" if c.ok and c.ran else ("[red]FAILED[/]" if not c.ok else "[dim]not run[/]")
+        table.add_row(str(c.id), c.name, str(c.items), status)
+    console.print(table)
+    for c in report.checks:
+        for f in c.failures:
+            console.print(f"[red]{c.id} {c.name}:[/] {f}", highlight=False)
+        if c.failure_count > len(c.failures):
+            console.print(f"[red]{c.id} {c.name}:[/] … and {c.failure_count - len(c.failures)} more")
+    console.print("[bold green]VERIFIED[/]" if report.ok else "[bold red]NOT VERIFIED[/]")
+
+
+def verify(
+    record: Path = typer.Argument(..., help="Record directory or zip."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    workers: int = typer.Option(0, help="Processes for ballot checks (0: one per core)."),
+) -> None:
+    """Re-derive the result from the public record; exit 0 only if every check passes."""
+    try:
+        report = verify_record(record, workers or None)
+    except RecordError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(report.to_json())
+    else:
+        show_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(verify)

@@ -1,0 +1,261 @@
+"""Running an election: every phase as an operation that checks, then appends one event.
+
+:class:`Conduct` holds the folded :class:`ElectionState` and a *sink* that makes events durable: a record directory
+(:class:`FileSink`) for the command line, the bulletin board for the service. Every operation validates fully before
+it appends, so a refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from plebiscite.ballot.challenge import challenge_payload, check_opening
+from plebiscite.ballot.check import check_ballot
+from plebiscite.ballot.model import Ballot, BallotError
+from plebiscite.decrypt.combine import result_payload
+from plebiscite.decrypt.partial import check_partial, partial_decrypt
+from plebiscite.keyceremony import public as ceremony
+from plebiscite.keyceremony.trustee import Trustee, decode_all
+from plebiscite.record import events as ev
+from plebiscite.record import store
+from plebiscite.record.state import ElectionState, PhaseError
+from plebiscite.setup.credentials import roll_hash
+from plebiscite.setup.election import ElectionContext, fingerprint
+from plebiscite.setup.manifest import Manifest
+from plebiscite.tally.aggregate import CastBallot, aggregate, last_per_credential, parse_aggregate, tally_payload
+
+__all__ = ["Conduct", "FileSink", "PhaseError"]
+
+
+class Sink(Protocol):
+    def append(self, event: ev.Event) -> None: ...
+
+
+class FileSink:
+    """Appends events to a record directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, event: ev.Event) -> None:
+        store.append(self.path, [event])
+
+
+@dataclass
+class CastResult:
+    index: int
+    tracking_code: str
+    existing: bool
+
+
+class Conduct:
+    """The organiser's operations on one election."""
+
+    def __init__(self, state: ElectionState, sink: Sink) -> None:
+        self.state = state
+        self.sink = sink
+
+    @staticmethod
+    def open_record(path: Path) -> Conduct:
+        return Conduct(ElectionState.from_events(store.read(path)), FileSink(path))
+
+    @staticmethod
+    def create_record(path: Path, manifest: Manifest, trustees: int, threshold: int) -> Conduct:
+        if not 1 <= threshold <= trustees:
+            raise ValueError("threshold: need 1 <= threshold <= trustees")
+        store.create(path)
+        conduct = Conduct(ElectionState(), FileSink(path))
+        conduct.post(ev.MANIFEST, manifest_payload(manifest, trustees, threshold))
+        return conduct
+
+    def post(self, kind: str, payload: dict[str, Any], tracking_code: str | None = None) -> ev.Event:
+        event = ev.make_event(self.state.size, kind, payload)
+        self.sink.append(event)
+        self.state.apply(event, tracking_code)
+        return event
+
+    # --- key ceremony -------------------------------------------------------------------------------------------
+    @property
+    def ceremony_fingerprint(self) -> bytes:
+        assert self.state.manifest_payload is not None
+        return ceremony.ceremony_fingerprint(
+            ev.canonical_json(self.state.manifest_payload), self.state.trustees, self.state.threshold
+        )
+
+    def run_ceremony(self, trustees: list[Trustee], on_step: Callable[[str], None] = lambda _: None) -> None:
+        """All three rounds for trustees run in one place (the demo; separate machines post the same events)."""
+        self.state.require("setup")
+        fp = self.ceremony_fingerprint
+        for t in trustees:
+            self.post(ev.TRUSTEE, t.announce(fp))
+        on_step("commitments published")
+        announced = decode_all(self.state.announcements, self.state.threshold, fp)
+        for t in trustees:
+            self.post(ev.SHARES, t.deal(announced))
+        on_step("shares dealt")
+        complaints = [c for t in trustees for c in t.receive(announced, self.state.shares)]
+        for c in complaints:
+            self.post(ev.COMPLAINT, c)
+        by_index = {t.index: t for t in trustees}
+        for c in complaints:
+            reveal = by_index[c["against"]].answer(c)
+            self.post(ev.SHARE_REVEAL, reveal)
+            by_index[c["by"]].accept_reveal(reveal, announced)
+        outcome = self.ceremony_outcome()
+        for t in trustees:
+            if t.index in outcome.qualified:
+                t.finish(outcome.qualified)
+        on_step(f"{len(outcome.qualified)} trustees qualified")
+
+    def ceremony_outcome(self) -> ceremony.Outcome:
+        s = self.state
+        outcome = ceremony.outcome(
+            s.trustees, s.threshold, self.ceremony_fingerprint, s.announcements, s.shares, s.complaints, s.reveals
+        )
+        if len(outcome.qualified) < s.threshold:
+            raise ValueError(
+                f"key ceremony failed: {len(outcome.qualified)} trustees qualified, threshold is {s.threshold}"
+            )
+        return outcome
+
+    # --- registration and opening -------------------------------------------------------------------------------
+    def register(self, public_keys: list[bytes]) -> None:
+        self.state.require("setup")
+        if self.state.roll:
+            raise PhaseError("the roll is already published")
+        if len(set(public_keys)) != len(public_keys):
+            raise ValueError("roll: duplicate credential")
+        self.post(ev.ROLL, {"credentials": sorted(k.hex() for k in public_keys)})
+
+    def open_voting(self) -> ElectionContext:
+        s = self.state
+        s.require("setup")
+        if not s.roll:
+            raise PhaseError("publish the roll before opening the election")
+        outcome = self.ceremony_outcome()
+        assert s.manifest is not None and s.manifest_payload is not None
+        digest = roll_hash(s.roll)
+        commitments = {i: outcome.announcements[i].commitments for i in outcome.qualified}
+        fp = fingerprint(s.manifest_payload, commitments, outcome.public_key, digest)
+        ctx = ElectionContext(
+            manifest=s.manifest,
+            trustees=s.trustees,
+            threshold=s.threshold,
+            fingerprint=fp,
+            public_key=outcome.public_key,
+            roll=frozenset(s.roll),
+            verification_keys=outcome.verification_keys,
+            qualified=tuple(outcome.qualified),
+        )
+        self.post(ev.ELECTION, ctx.election_payload(digest))
+        return ctx
+
+    # --- voting --------------------------------------------------------------------------------------------------
+    @property
+    def context(self) -> ElectionContext:
+        if self.state.context is None:
+            raise PhaseError("the election is not open yet")
+        return self.state.context
+
+    def check(self, ballot_json: object) -> Ballot:
+        """Everything a cast ballot must pass (no phase check)."""
+        return check_ballot(ballot_json, self.context)
+
+    def cast(self, ballot_json: Any) -> CastResult:
+        self.state.require("voting")
+        ballot = self.check(ballot_json)
+        code = ballot.tracking_code()
+        if code in self.state.ballots:
+            return CastResult(self.state.ballots[code], code, True)
+        if code in self.state.challenged:
+            raise BallotError("ballot: this ballot was challenged (opened) and can never be cast")
+        event = self.post(ev.BALLOT, ballot.to_json(), code)
+        return CastResult(event.index, code, False)
+
+    def challenge(self, ballot_json: Any, opening: Any) -> tuple[str, list[list[int]]]:
+        self.state.require("voting")
+        ballot = self.check(ballot_json)
+        code = ballot.tracking_code()
+        if code in self.state.ballots:
+            raise BallotError("ballot: already cast; a cast ballot cannot be challenged")
+        plain = check_opening(ballot, opening, self.context.public_key)
+        if code not in self.state.challenged:
+            self.post(ev.CHALLENGE, challenge_payload(ballot, opening), code)
+        return code, plain
+
+    def close(self) -> None:
+        self.state.require("voting")
+        self.post(ev.CLOSE, {"ballots": len(self.state.ballots)})
+
+    # --- tally and decryption ----------------------------------------------------------------------------------
+    def tally(self, ballots: list[CastBallot]) -> dict[str, Any]:
+        """Aggregate; ``ballots`` are the cast ballots already decoded (see :func:`cast_ballots`)."""
+        self.state.require("closed")
+        counted = last_per_credential(ballots, self.state.challenged)
+        widths = [lay.width for lay in self.context.layouts]
+        totals = aggregate([cb.ballot for cb in counted], widths)
+        return self.post(ev.TALLY, tally_payload(counted, totals)).payload
+
+    def totals(self):  # type: ignore[no-untyped-def]
+        assert self.state.tally is not None
+        return parse_aggregate(self.state.tally["aggregate"], [lay.width for lay in self.context.layouts])
+
+    def decrypt(self, trustee: Trustee) -> None:
+        self.state.require("tallied")
+        if trustee.share is None or trustee.index not in self.context.qualified:
+            raise ValueError(f"trustee {trustee.index} holds no share of this election's key")
+        if trustee.index in self.state.partials:
+            raise PhaseError(f"trustee {trustee.index} has already decrypted")
+        payload = partial_decrypt(trustee.index, trustee.share, self.totals(), self.context.fingerprint,
+                                  trustee.signing_key)
+        self.post(ev.PARTIAL_DECRYPTION, payload)
+
+    def post_partial(self, payload: dict[str, Any]) -> None:
+        """Accept a partial decryption made elsewhere, after checking its signature and proofs."""
+        from plebiscite.record.signing import verify
+
+        self.state.require("tallied")
+        trustee = payload.get("trustee")
+        if trustee not in self.context.qualified:
+            raise ValueError(f"partial decryption: trustee {trustee!r} is not a qualified trustee")
+        if trustee in self.state.partials:
+            raise PhaseError(f"trustee {trustee} has already decrypted")
+        key = next(a["signing_key"] for a in self.state.announcements if a["index"] == trustee)
+        verify("partial-decryption", payload, key)
+        check_partial(payload, self.totals(), self.context.verification_keys[trustee], self.context.fingerprint)
+        self.post(ev.PARTIAL_DECRYPTION, payload)
+
+    def combine(self) -> dict[str, Any]:
+        self.state.require("tallied")
+        ctx = self.context
+        if len(self.state.partials) < ctx.threshold:
+            raise PhaseError(f"{len(self.state.partials)} partial decryptions, {ctx.threshold} needed")
+        totals = self.totals()
+        partials = {
+            j: check_partial(p, totals, ctx.verification_keys[j], ctx.fingerprint)
+            for j, p in self.state.partials.items()
+        }
+        assert self.state.tally is not None
+        payload = result_payload(ctx.manifest, ctx.layouts, totals, partials, len(self.state.tally["counted"]))
+        return self.post(ev.RESULT, payload).payload
+
+
+def manifest_payload(manifest: Manifest, trustees: int, threshold: int) -> dict[str, Any]:
+    return {"manifest": manifest.model_dump(mode="json"), "trustees": trustees, "threshold": threshold}
+
+
+def cast_ballots(events: list[ev.Event], ctx: ElectionContext) -> list[CastBallot]:
+    """Decode the ballot events of a record (they were checked when cast)."""
+    from plebiscite.ballot.check import branch_counts
+    from plebiscite.ballot.model import ballot_from_json
+
+    counts = branch_counts(ctx.layouts)
+    out = []
+    for e in events:
+        if e.type == ev.BALLOT:
+            b = ballot_from_json(e.payload, counts)
+            out.append(CastBallot(e.index, b.tracking_code(), b))
+    return out

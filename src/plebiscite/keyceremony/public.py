@@ -1,0 +1,157 @@
+"""What anyone can compute from the ceremony's public posts: who qualified, the election key, verification keys.
+
+Shared by the trustees (to finish the ceremony) and the verifier (to re-derive the key), so both apply the same
+rules. A dealer is disqualified when its commitments or proofs are malformed or do not verify, when it did not deal
+a share to every trustee, or when a complaint against it was not answered by a public share that matches its
+commitments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from plebiscite.hazmat import group as G
+from plebiscite.keyceremony.polynomial import commitment_at, share_matches
+from plebiscite.proofs import schnorr
+from plebiscite.proofs.common import ProofError
+from plebiscite.proofs.transcript import int_bytes
+from plebiscite.record.signing import SignatureError, verify
+
+
+def ceremony_fingerprint(manifest_raw: bytes, trustees: int, threshold: int) -> bytes:
+    """Binds the ceremony's proofs to this manifest and these parameters (the election fingerprint comes later)."""
+    return G.hash_to_scalar(
+        b"plebiscite/v1/ceremony", manifest_raw, int_bytes(trustees), int_bytes(threshold)
+    ).to_bytes(32, "little")
+
+
+def coefficient_context(index: int, j: int) -> bytes:
+    return int_bytes(index) + int_bytes(j)
+
+
+@dataclass
+class Announcement:
+    """A trustee's round-1 post, decoded."""
+
+    index: int
+    signing_key: str
+    box_key: str
+    commitments: list[bytes]
+
+
+@dataclass
+class Outcome:
+    qualified: list[int]
+    public_key: bytes
+    verification_keys: dict[int, bytes]
+    announcements: dict[int, Announcement]
+    problems: list[str] = field(default_factory=list)
+
+
+def decode_announcement(
+    payload: dict[str, Any], threshold: int, fingerprint: bytes, check_proofs: bool = True
+) -> Announcement:
+    """Decode and check a round-1 post; raises ValueError naming the field."""
+    index = payload.get("index")
+    if not isinstance(index, int) or index < 1:
+        raise ValueError("trustee.index: must be a positive integer")
+    raw = payload.get("commitments")
+    if not isinstance(raw, list) or len(raw) != threshold:
+        raise ValueError(f"trustee {index}.commitments: expected {threshold} elements")
+    commitments = [G.element_from_hex(c, f"trustee {index}.commitments[{j}]") for j, c in enumerate(raw)]
+    proofs = payload.get("proofs")
+    if not isinstance(proofs, list) or len(proofs) != threshold:
+        raise ValueError(f"trustee {index}.proofs: expected {threshold} proofs")
+    if check_proofs:
+        for j, (c, p) in enumerate(zip(commitments, proofs, strict=True)):
+            try:
+                schnorr.verify(schnorr.SchnorrProof.from_json(p), c, fingerprint, coefficient_context(index, j))
+            except ProofError as exc:
+                raise ValueError(f"trustee {index}.proofs[{j}]: {exc}") from None
+    for name in ("signing_key", "box_key"):
+        value = payload.get(name)
+        if not isinstance(value, str) or len(value) != 64:
+            raise ValueError(f"trustee {index}.{name}: expected 32 bytes in hex")
+    return Announcement(index, payload["signing_key"], payload["box_key"], commitments)
+
+
+def outcome(
+    trustees: int,
+    threshold: int,
+    fingerprint: bytes,
+    announcements: list[dict[str, Any]],
+    shares: list[dict[str, Any]],
+    complaints: list[dict[str, Any]],
+    reveals: list[dict[str, Any]],
+) -> Outcome:
+    """Apply the qualification rules to the public posts."""
+    problems: list[str] = []
+    decoded: dict[int, Announcement] = {}
+    for payload in announcements:
+        try:
+            a = decode_announcement(payload, threshold, fingerprint)
+        except (ValueError, G.GroupError) as exc:
+            problems.append(str(exc))
+            continue
+        if a.index > trustees or a.index in decoded:
+            problems.append(f"trustee {a.index}: index out of range or announced twice")
+            continue
+        decoded[a.index] = a
+    dealt: dict[int, set[int]] = {}
+    for payload in shares:
+        dealer = payload.get("from")
+        if dealer not in decoded:
+            problems.append(f"shares from unknown trustee {dealer!r}")
+            continue
+        try:
+            verify("shares", payload, decoded[dealer].signing_key)
+        except SignatureError as exc:
+            problems.append(f"shares from trustee {dealer}: {exc}")
+            continue
+        dealt[dealer] = {s.get("to") for s in payload.get("shares", []) if isinstance(s, dict)}
+    answered: dict[tuple[int, int], bool] = {}
+    for payload in reveals:
+        dealer, to = payload.get("from"), payload.get("to")
+        if dealer not in decoded or not isinstance(to, int):
+            problems.append(f"share reveal from unknown trustee {dealer!r}")
+            continue
+        try:
+            verify("share-reveal", payload, decoded[dealer].signing_key)
+            share = G.scalar_from_hex(payload.get("share", ""), "share-reveal.share")
+            answered[(dealer, to)] = share_matches(share, decoded[dealer].commitments, to)
+        except (SignatureError, G.GroupError) as exc:
+            problems.append(f"share reveal from trustee {dealer}: {exc}")
+            answered[(dealer, to)] = False
+    valid_complaints = []
+    for payload in complaints:
+        by = payload.get("by")
+        try:
+            if by not in decoded:
+                raise SignatureError("complaint by an unknown trustee")
+            verify("complaint", payload, decoded[by].signing_key)
+        except SignatureError as exc:
+            problems.append(f"complaint by trustee {by!r}: {exc}; ignored")
+            continue
+        valid_complaints.append(payload)
+    qualified = []
+    for i in sorted(decoded):
+        others = set(range(1, trustees + 1)) - {i}
+        if not others <= dealt.get(i, set()):
+            problems.append(f"trustee {i}: did not deal a share to every trustee; disqualified")
+            continue
+        against = [c for c in valid_complaints if c.get("against") == i]
+        if any(not answered.get((i, c.get("by")), False) for c in against):
+            problems.append(f"trustee {i}: a complaint was not answered with a valid share; disqualified")
+            continue
+        qualified.append(i)
+    key = G.IDENTITY
+    for i in qualified:
+        key = G.add(key, decoded[i].commitments[0])
+    verification = {}
+    for j in range(1, trustees + 1):
+        acc = G.IDENTITY
+        for i in qualified:
+            acc = G.add(acc, commitment_at(decoded[i].commitments, j))
+        verification[j] = acc
+    return Outcome(qualified, key, verification, decoded, problems)

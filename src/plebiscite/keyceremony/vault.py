@@ -1,0 +1,75 @@
+"""Trustee secrets at rest, encrypted under a passphrase (Argon2id + XSalsa20-Poly1305 from libsodium/PyNaCl).
+
+A wrong passphrase and a tampered file look the same to the cipher; both give :class:`VaultError` with a message
+that names the file, never the secret or the passphrase.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.utils
+
+KDF = "argon2id"
+OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
+MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+
+
+class VaultError(ValueError):
+    """The secret file cannot be opened (wrong passphrase, damaged or not a vault)."""
+
+
+def seal(secret: dict[str, Any], passphrase: str) -> dict[str, Any]:
+    """Encrypt a JSON-able secret under ``passphrase``."""
+    if not passphrase:
+        raise VaultError("the passphrase is empty")
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt, OPSLIMIT, MEMLIMIT)
+    box = nacl.secret.SecretBox(key)
+    sealed = box.encrypt(json.dumps(secret).encode())
+    return {
+        "kdf": KDF,
+        "opslimit": OPSLIMIT,
+        "memlimit": MEMLIMIT,
+        "salt": salt.hex(),
+        "box": bytes(sealed).hex(),
+    }
+
+
+def unseal(vault: dict[str, Any], passphrase: str, where: str) -> dict[str, Any]:
+    """Decrypt a vault; ``where`` names the file in errors."""
+    try:
+        if vault.get("kdf") != KDF:
+            raise VaultError(f"{where}: unknown key derivation {vault.get('kdf')!r}")
+        salt = bytes.fromhex(vault["salt"])
+        key = nacl.pwhash.argon2id.kdf(
+            nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt, int(vault["opslimit"]), int(vault["memlimit"])
+        )
+        plain = nacl.secret.SecretBox(key).decrypt(bytes.fromhex(vault["box"]))
+    except nacl.exceptions.CryptoError:
+        raise VaultError(f"{where}: wrong passphrase or damaged file") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        if isinstance(exc, VaultError):
+            raise
+        raise VaultError(f"{where}: not a trustee secret file (missing or malformed field)") from None
+    value = json.loads(plain)
+    if not isinstance(value, dict):
+        raise VaultError(f"{where}: damaged secret")
+    return value
+
+
+def write_private(path: Path, data: dict[str, Any]) -> None:
+    """Write a file readable by its owner only, atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,77 @@
+"""Event types and their canonical bytes.
+
+An event is ``{"type": T, "payload": {...}}``. Its canonical bytes are UTF-8 JSON with sorted keys and no
+insignificant whitespace; those exact bytes are one line of ``events.jsonl`` and one leaf of the board's Merkle tree.
+Payload values are only strings, integers, booleans, null, lists and objects, so every JSON library can reproduce
+the bytes. Hashes *inside* the protocol never hash JSON: they hash length-prefixed binary encodings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+FORMAT = "plebiscite-record"
+VERSION = 1
+
+# Event types in the order an election produces them; the reader enforces the phase order.
+MANIFEST = "manifest"
+TRUSTEE = "trustee"
+SHARES = "shares"
+COMPLAINT = "complaint"
+SHARE_REVEAL = "share-reveal"
+ROLL = "roll"
+ELECTION = "election"
+BALLOT = "ballot"
+CHALLENGE = "challenge"
+CLOSE = "close"
+TALLY = "tally"
+PARTIAL_DECRYPTION = "partial-decryption"
+RESULT = "result"
+
+EVENT_TYPES = (
+    MANIFEST,
+    TRUSTEE,
+    SHARES,
+    COMPLAINT,
+    SHARE_REVEAL,
+    ROLL,
+    ELECTION,
+    BALLOT,
+    CHALLENGE,
+    CLOSE,
+    TALLY,
+    PARTIAL_DECRYPTION,
+    RESULT,
+)
+# Types added by optional modes register themselves here (e.g. the coercion-resistant tally).
+EXTRA_EVENT_TYPES: set[str] = set()
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the one byte string for a JSON value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One record event; ``raw`` is its canonical line (the Merkle leaf)."""
+
+    index: int
+    type: str
+    payload: dict[str, Any]
+    raw: bytes
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+def make_event(index: int, kind: str, payload: dict[str, Any]) -> Event:
+    """Build an event and its canonical bytes."""
+    if kind not in EVENT_TYPES and kind not in EXTRA_EVENT_TYPES:
+        raise ValueError(f"unknown event type {kind!r}")
+    raw = canonical_json({"type": kind, "payload": payload})
+    return Event(index, kind, payload, raw)

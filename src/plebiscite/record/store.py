@@ -1,0 +1,141 @@
+"""Reading and writing records on disk: a directory (``record.json`` + ``events.jsonl``) or a zip of one.
+
+Appends are one ``write`` of a whole line followed by ``fsync``, so a crash leaves either the old file or the old
+file plus one complete line — never half an event. The reader checks every line and names the file, the line and
+the reason for whatever it rejects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from plebiscite.record.events import EVENT_TYPES, EXTRA_EVENT_TYPES, FORMAT, VERSION, Event, canonical_json
+
+EVENTS_FILE = "events.jsonl"
+HEADER_FILE = "record.json"
+HEADS_FILE = "heads.jsonl"
+
+
+class RecordError(ValueError):
+    """The record cannot be read: the message names the file, the line and the reason."""
+
+
+def header() -> dict[str, Any]:
+    return {"format": FORMAT, "version": VERSION}
+
+
+def create(path: Path) -> None:
+    """Create an empty record directory; refuses to overwrite an existing record."""
+    if (path / EVENTS_FILE).exists():
+        raise RecordError(f"{path}: a record already exists here")
+    path.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path / HEADER_FILE, canonical_json(header()) + b"\n")
+    _write_atomic(path / EVENTS_FILE, b"")
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, target)
+
+
+def append(path: Path, events: Iterable[Event]) -> None:
+    """Append complete event lines durably."""
+    data = b"".join(e.raw + b"\n" for e in events)
+    if not data:
+        return
+    with open(path / EVENTS_FILE, "ab") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _parse_lines(blob: bytes, where: str) -> list[Event]:
+    if blob and not blob.endswith(b"\n"):
+        raise RecordError(f"{where}: truncated (the last line has no newline)")
+    events: list[Event] = []
+    for number, line in enumerate(blob.split(b"\n")[:-1], start=1):
+        try:
+            value = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RecordError(f"{where} line {number}: not JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+        if not isinstance(value, dict) or set(value) != {"type", "payload"}:
+            raise RecordError(f"{where} line {number}: an event is an object with keys type and payload")
+        kind, payload = value["type"], value["payload"]
+        if kind not in EVENT_TYPES and kind not in EXTRA_EVENT_TYPES:
+            raise RecordError(f"{where} line {number}: unknown event type {kind!r}")
+        if not isinstance(payload, dict):
+            raise RecordError(f"{where} line {number}: payload must be an object")
+        if canonical_json(value) != line:
+            raise RecordError(f"{where} line {number}: not in canonical form (sorted keys, no whitespace)")
+        events.append(Event(number - 1, kind, payload, bytes(line)))
+    return events
+
+
+def _check_header(blob: bytes, where: str) -> None:
+    try:
+        value = json.loads(blob)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise RecordError(f"{where}: not JSON") from None
+    if not isinstance(value, dict) or value.get("format") != FORMAT:
+        raise RecordError(f"{where}: format must be {FORMAT!r}")
+    if value.get("version") != VERSION:
+        raise RecordError(f"{where}: unsupported version {value.get('version')!r} (this reader knows {VERSION})")
+
+
+def read_blobs(path: Path) -> dict[str, bytes]:
+    """The record's files as bytes, from a directory or a zip."""
+    if not path.exists():
+        raise RecordError(f"{path}: no such file or directory")
+    names = (HEADER_FILE, EVENTS_FILE, HEADS_FILE)
+    if path.is_dir():
+        return {n: (path / n).read_bytes() for n in names if (path / n).exists()}
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = {Path(m).name: m for m in z.namelist()}
+            return {n: z.read(members[n]) for n in names if n in members}
+    except zipfile.BadZipFile:
+        raise RecordError(f"{path}: neither a record directory nor a zip file") from None
+
+
+def read(path: Path) -> list[Event]:
+    """Read and check a record's events."""
+    blobs = read_blobs(path)
+    for name in (HEADER_FILE, EVENTS_FILE):
+        if name not in blobs:
+            raise RecordError(f"{path}: missing {name}")
+    _check_header(blobs[HEADER_FILE], f"{path}/{HEADER_FILE}")
+    return _parse_lines(blobs[EVENTS_FILE], f"{path}/{EVENTS_FILE}")
+
+
+def read_heads(path: Path) -> list[dict[str, Any]]:
+    """Signed tree heads saved with the record by the board or a mirror (may be empty)."""
+    blob = read_blobs(path).get(HEADS_FILE, b"")
+    heads = []
+    for number, line in enumerate(blob.splitlines(), start=1):
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            raise RecordError(f"{path}/{HEADS_FILE} line {number}: not JSON") from None
+        if not isinstance(value, dict):
+            raise RecordError(f"{path}/{HEADS_FILE} line {number}: expected an object")
+        heads.append(value)
+    return heads
+
+
+def export_zip(path: Path, target: Path) -> None:
+    """Write the record directory ``path`` as a zip at ``target`` (atomically)."""
+    blobs = read_blobs(path)
+    tmp = target.with_name(target.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in blobs.items():
+            z.writestr(name, data)
+    os.replace(tmp, target)

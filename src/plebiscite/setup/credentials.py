@@ -1,0 +1,83 @@
+"""Voter credentials (Belenios-style): a credential is an Ed25519 signing key; the roll lists public keys only.
+
+The registrar issues one credential per eligible voter and hands it over privately; only the registrar knows whose
+public key is whose, and it cannot vote with a credential it has forgotten (it should forget the secrets after
+handing them over). A credential travels as a file or as a *typed code*: base32 of the 32-byte seed and a 2-byte
+checksum, in groups of five, so a mistyped code is caught before it is used.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+import nacl.signing
+
+from plebiscite.hazmat.group import frame
+
+ROLL_TAG = b"plebiscite/v1/roll"
+
+
+class CredentialError(ValueError):
+    """A credential code or file is malformed."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A voter's secret signing key, for one election."""
+
+    election_id: str
+    seed: bytes
+
+    @staticmethod
+    def generate(election_id: str) -> Credential:
+        return Credential(election_id, bytes(nacl.signing.SigningKey.generate()))
+
+    @property
+    def signing_key(self) -> nacl.signing.SigningKey:
+        return nacl.signing.SigningKey(self.seed)
+
+    @property
+    def public_key(self) -> bytes:
+        return self.signing_key.verify_key.encode()
+
+    def code(self) -> str:
+        """The typed form: ``XXXXX-XXXXX-…`` (base32 of seed and checksum)."""
+        check = hashlib.sha256(b"plebiscite/v1/credential-check" + self.seed).digest()[:2]
+        text = base64.b32encode(self.seed + check).decode().rstrip("=")
+        return "-".join(text[i : i + 5] for i in range(0, len(text), 5))
+
+    @staticmethod
+    def from_code(election_id: str, code: str) -> Credential:
+        text = "".join(ch for ch in code.upper() if ch.isalnum())
+        if len(text) != 56:
+            raise CredentialError("credential code: expected 56 letters and digits")
+        try:
+            raw = base64.b32decode(text + "=" * (-len(text) % 8))
+        except ValueError:
+            raise CredentialError("credential code: not base32") from None
+        seed, check = raw[:32], raw[32:]
+        if hashlib.sha256(b"plebiscite/v1/credential-check" + seed).digest()[:2] != check:
+            raise CredentialError("credential code: checksum does not match (typing error?)")
+        return Credential(election_id, seed)
+
+    def to_json(self) -> dict[str, str]:
+        return {"format": "plebiscite-credential/1", "election_id": self.election_id, "code": self.code()}
+
+    @staticmethod
+    def from_json(value: object) -> Credential:
+        if not isinstance(value, dict) or value.get("format") != "plebiscite-credential/1":
+            raise CredentialError("credential file: format must be 'plebiscite-credential/1'")
+        eid, code = value.get("election_id"), value.get("code")
+        if not isinstance(eid, str) or not isinstance(code, str):
+            raise CredentialError("credential file: needs election_id and code")
+        return Credential.from_code(eid, code)
+
+    def __repr__(self) -> str:  # never print the seed
+        return f"Credential(election_id={self.election_id!r}, public_key={self.public_key.hex()[:16]}…)"
+
+
+def roll_hash(public_keys: list[bytes]) -> bytes:
+    """Fingerprint of the roll: hash of the sorted public keys."""
+    return hashlib.sha256(frame(ROLL_TAG, *sorted(public_keys))).digest()

@@ -1,0 +1,187 @@
+"""Checks 11–17: unique ballots, challenged ballots, last-ballot rule, aggregation, decryption and result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plebiscite.ballot.challenge import check_opening, describe
+from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signature
+from plebiscite.ballot.model import BallotError, ballot_from_json
+from plebiscite.decrypt.combine import combine, counts
+from plebiscite.decrypt.partial import check_partial
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.record import events as ev
+from plebiscite.record.signing import SignatureError
+from plebiscite.record.signing import verify as verify_post
+from plebiscite.setup.election import ElectionContext
+from plebiscite.tally.aggregate import parse_aggregate
+from plebiscite.verify.ballots import BallotOutcome
+from plebiscite.verify.report import Check
+
+
+def check_unique(check: Check, outcomes: list[BallotOutcome]) -> None:
+    seen: dict[str, int] = {}
+    for o in outcomes:
+        if o.tracking_code is None:
+            continue
+        check.item()
+        if o.tracking_code in seen:
+            check.fail(f"event {o.index}: ballot {o.tracking_code[:16]} already cast at event {seen[o.tracking_code]}")
+        else:
+            seen[o.tracking_code] = o.index
+
+
+def check_challenges(
+    check: Check, events: list[ev.Event], ctx: ElectionContext, cast_codes: set[str]
+) -> tuple[set[str], list[dict[str, Any]]]:
+    """Every opening must open its ballot; a challenged ballot is never cast. Returns codes and what each held."""
+    codes: set[str] = set()
+    opened = []
+    counts_ = branch_counts(ctx.layouts)
+    for e in events:
+        if e.type != ev.CHALLENGE:
+            continue
+        check.item()
+        try:
+            ballot = ballot_from_json(e.payload.get("ballot"), counts_)
+            code = ballot.tracking_code()
+            codes.add(code)
+            verify_signature(ballot)
+            verify_proofs(ballot, ctx.public_key, ctx.layouts)
+            plain = check_opening(ballot, e.payload.get("opening"), ctx.public_key)
+        except BallotError as exc:
+            check.fail(f"event {e.index}: {exc}")
+            continue
+        if ballot.election != ctx.fingerprint:
+            check.fail(f"event {e.index}: challenged ballot made for another election")
+        if code in cast_codes:
+            check.fail(f"event {e.index}: challenged ballot {code[:16]} was also cast")
+        opened.append({"tracking_code": code, "choices": describe(ctx, plain)})
+    return codes, opened
+
+
+def expected_counted(outcomes: list[BallotOutcome], challenged: set[str]) -> list[BallotOutcome]:
+    """Valid, unchallenged ballots; the last per credential; in record order."""
+    last: dict[bytes, BallotOutcome] = {}
+    for o in outcomes:
+        if o.failed_check is None and o.tracking_code not in challenged and o.credential is not None:
+            last[o.credential] = o
+    return sorted(last.values(), key=lambda o: o.index)
+
+
+def check_last_ballot(check: Check, tally: dict[str, Any], counted: list[BallotOutcome]) -> None:
+    listed = tally.get("counted")
+    check.item(len(counted))
+    if not isinstance(listed, list):
+        check.fail("tally.counted: expected a list of tracking codes")
+        return
+    expected = [o.tracking_code for o in counted]
+    if listed != expected:
+        missing = set(expected) - set(listed)
+        extra = set(listed) - set(expected)
+        detail = []
+        if missing:
+            detail.append(f"{len(missing)} ballot(s) that should count are missing, e.g. {sorted(missing)[0][:16]}")
+        if extra:
+            detail.append(f"{len(extra)} ballot(s) counted that should not, e.g. {sorted(extra)[0][:16]}")
+        if not detail:
+            detail.append("order differs from the record")
+        check.fail("tally.counted: " + "; ".join(detail))
+
+
+def check_aggregation(
+    check: Check, tally: dict[str, Any], counted: list[BallotOutcome], ctx: ElectionContext
+) -> list[list[Ciphertext]] | None:
+    widths = [lay.width for lay in ctx.layouts]
+    try:
+        published = parse_aggregate(tally.get("aggregate"), widths)
+    except (ValueError, G.GroupError) as exc:
+        check.fail(str(exc))
+        return None
+    acc_a = [[G.IDENTITY] * w for w in widths]
+    acc_b = [[G.IDENTITY] * w for w in widths]
+    for o in counted:
+        check.item()
+        assert o.positions is not None
+        for q, row in enumerate(o.positions):
+            for i, (a, b) in enumerate(row):
+                acc_a[q][i] = G.add(acc_a[q][i], a)
+                acc_b[q][i] = G.add(acc_b[q][i], b)
+    for q, row in enumerate(published):
+        for i, ct in enumerate(row):
+            if ct != Ciphertext(acc_a[q][i], acc_b[q][i]):
+                check.fail(f"tally.aggregate[{q}][{i}]: not the sum of the counted ballots")
+    return published
+
+
+def check_partials(
+    check: Check, events: list[ev.Event], ctx: ElectionContext, totals: list[list[Ciphertext]],
+    signing_keys: dict[int, str],
+) -> dict[int, list[list[bytes]]]:
+    valid: dict[int, list[list[bytes]]] = {}
+    for e in events:
+        if e.type != ev.PARTIAL_DECRYPTION:
+            continue
+        check.item()
+        trustee = e.payload.get("trustee")
+        if trustee not in ctx.qualified or not isinstance(trustee, int):
+            check.fail(f"event {e.index}: trustee {trustee!r} is not qualified")
+            continue
+        if trustee in valid:
+            check.fail(f"event {e.index}: trustee {trustee} decrypted twice")
+            continue
+        try:
+            verify_post("partial-decryption", e.payload, signing_keys[trustee])
+            valid[trustee] = check_partial(e.payload, totals, ctx.verification_keys[trustee], ctx.fingerprint)
+        except (SignatureError, ValueError) as exc:
+            check.fail(f"event {e.index}: trustee {trustee}: {exc}")
+    return valid
+
+
+def check_result(
+    combination: Check, result_check: Check, result: dict[str, Any], ctx: ElectionContext,
+    totals: list[list[Ciphertext]], partials: dict[int, list[list[bytes]]], ballots: int,
+) -> None:
+    combination.item()
+    used = result.get("trustees")
+    if not isinstance(used, list) or sorted(set(used)) != used or not set(used) <= set(partials):
+        combination.fail("result.trustees: must list trustees whose partial decryptions verified")
+        return
+    if len(used) < ctx.threshold:
+        combination.fail(f"result.trustees: {len(used)} trustees, threshold {ctx.threshold}")
+        return
+    decrypted = combine(totals, {j: partials[j] for j in used})
+    if result.get("decrypted") != [[m.hex() for m in row] for row in decrypted]:
+        combination.fail("result.decrypted: not what the partial decryptions combine to")
+        return
+    result_check.item()
+    if result.get("ballots") != ballots:
+        result_check.fail(f"result.ballots: {result.get('ballots')!r}, but {ballots} ballots were counted")
+        return
+    plain = []
+    for q, row in enumerate(totals):
+        plain.append([])
+        published = result.get("questions")
+        for i, m in enumerate(decrypted[q]):
+            claimed = _claimed(published, ctx, q, i)
+            result_check.item()
+            if claimed is None or claimed < 0 or claimed > ballots or G.small_multiple_base(claimed) != m:
+                result_check.fail(f"result.questions[{q}]: count at position {i} does not match the decryption")
+                claimed = -1
+            plain[-1].append(claimed)
+    if result_check.ok and result.get("questions") != counts(ctx.manifest, ctx.layouts, plain, ballots):
+        result_check.fail("result.questions: counts are not those the decryption gives")
+
+
+def _claimed(published: Any, ctx: ElectionContext, q: int, i: int) -> int | None:
+    try:
+        entry = published[q]
+        lay = ctx.layouts[q]
+        if i < len(lay.encoded):
+            value = entry["counts"][lay.encoded[i]]
+        else:
+            value = entry["blank"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,110 @@
+"""Run every check on a record and build the report.
+
+The verifier imports only the group, the proofs, the protocol's pure functions and the record reader — never the
+server, the board's storage or a database — so that anyone can read it as a specification of what "correct" means.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from plebiscite.record import events as ev
+from plebiscite.record import store
+from plebiscite.setup.election import ElectionContext
+from plebiscite.verify import counting, setup_checks
+from plebiscite.verify.ballots import BallotJob, check_all
+from plebiscite.verify.report import Report, new_report
+
+# Optional modes register extra verification stages: name → (rank map, function(report, events, ctx)).
+EXTENSIONS: dict[str, Any] = {}
+
+
+def verify_record(path: Path, workers: int | None = None) -> Report:
+    """Read the record at ``path`` (directory or zip) and verify it. Raises RecordError if it cannot be read."""
+    events = store.read(path)
+    heads = store.read_heads(path)
+    return verify_events(events, heads, workers)
+
+
+def verify_events(events: list[ev.Event], heads: list[dict[str, Any]] | None = None,
+                  workers: int | None = None) -> Report:
+    report = new_report()
+    c = report.by_name
+    extra_rank: dict[str, int] = {}
+    for ext in EXTENSIONS.values():
+        extra_rank.update(ext.ranks)
+    setup_checks.check_format(c("record format"), events, extra_rank)
+    if heads:
+        from plebiscite.verify.heads import check_heads
+
+        check_heads(c("board heads"), events, heads)
+
+    found = setup_checks.check_manifest(c("manifest"), events)
+    if found is None:
+        return report
+    manifest, manifest_payload = found
+    elections = [e.payload for e in events if e.type == ev.ELECTION]
+    election = elections[0] if elections else None
+    if not setup_checks.check_parameters(c("parameters"), manifest_payload, election):
+        return report
+    outcome = setup_checks.check_ceremony(
+        c("trustee keys and proofs"), c("election key"), events, manifest_payload, election
+    )
+    roll = setup_checks.check_roll(c("roll"), events, election)
+    if election is None or outcome is None or roll is None:
+        return report
+    fp = setup_checks.check_fingerprint(c("fingerprint"), manifest_payload, outcome, roll, election)
+    if fp is None or not c("fingerprint").ok or not c("election key").ok:
+        return report
+    ctx = ElectionContext(
+        manifest=manifest,
+        trustees=manifest_payload["trustees"],
+        threshold=manifest_payload["threshold"],
+        fingerprint=fp,
+        public_key=outcome.public_key,
+        roll=frozenset(roll),
+        verification_keys=outcome.verification_keys,
+        qualified=tuple(outcome.qualified),
+    )
+    for ext in EXTENSIONS.values():
+        if ext.applies(ctx):
+            ext.run(report, events, ctx, workers)
+            return report
+    verify_standard(report, events, ctx, outcome, workers)
+    return report
+
+
+def verify_standard(report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any,
+                    workers: int | None) -> None:
+    """Ballots, counting and decryption in the standard (Belenios-style) mode."""
+    c = report.by_name
+    job = BallotJob(ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts)
+    outcomes = check_all(job, [(e.index, e.payload) for e in events if e.type == ev.BALLOT], workers)
+    for name in ("ballot eligibility", "ballot signatures", "ballot proofs"):
+        check = c(name)
+        check.item(len(outcomes))
+        for o in outcomes:
+            if o.failed_check == name:
+                check.fail(o.reason or "")
+    counting.check_unique(c("unique ballots"), outcomes)
+    cast_codes = {o.tracking_code for o in outcomes if o.tracking_code}
+    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, cast_codes)
+    c("challenged ballots").ran = True
+    tallies = [e.payload for e in events if e.type == ev.TALLY]
+    if not tallies:
+        return
+    counted = counting.expected_counted(outcomes, challenged)
+    counting.check_last_ballot(c("last-ballot rule"), tallies[0], counted)
+    totals = counting.check_aggregation(c("aggregation"), tallies[0], counted, ctx)
+    if totals is None:
+        return
+    signing_keys = {a.index: a.signing_key for a in outcome.announcements.values()}
+    partials = counting.check_partials(c("partial decryptions"), events, ctx, totals, signing_keys)
+    c("partial decryptions").ran = True
+    results = [e.payload for e in events if e.type == ev.RESULT]
+    if not results:
+        return
+    counting.check_result(c("combination"), c("result"), results[0], ctx, totals, partials, len(counted))
+    report.result = {"questions": results[0].get("questions"), "ballots": results[0].get("ballots"),
+                     "challenged": opened}

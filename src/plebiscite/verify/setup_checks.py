@@ -1,0 +1,160 @@
+"""Checks 1–7: the record's shape, the parameters, the manifest, the key ceremony, the roll and the fingerprint.
+
+Each function takes the report's check and records items and failures; it returns what later checks need, or
+None when they cannot run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from plebiscite.hazmat import group as G
+from plebiscite.keyceremony import public as ceremony
+from plebiscite.record import events as ev
+from plebiscite.setup.credentials import roll_hash
+from plebiscite.setup.election import fingerprint
+from plebiscite.setup.manifest import Manifest
+from plebiscite.verify.report import Check
+
+RANK = {
+    ev.MANIFEST: 0,
+    ev.TRUSTEE: 1,
+    ev.SHARES: 1,
+    ev.COMPLAINT: 1,
+    ev.SHARE_REVEAL: 1,
+    ev.ROLL: 2,
+    ev.ELECTION: 3,
+    ev.BALLOT: 4,
+    ev.CHALLENGE: 4,
+    ev.CLOSE: 5,
+    ev.TALLY: 6,
+    ev.PARTIAL_DECRYPTION: 7,
+    ev.RESULT: 8,
+}
+SINGLE = (ev.MANIFEST, ev.ROLL, ev.ELECTION, ev.CLOSE, ev.TALLY, ev.RESULT)
+
+
+def check_format(check: Check, events: list[ev.Event], extra_rank: dict[str, int]) -> None:
+    """Phases come in order and single events appear once."""
+    rank = {**RANK, **extra_rank}
+    last = -1
+    for e in events:
+        check.item()
+        r = rank.get(e.type)
+        if r is None:
+            check.fail(f"event {e.index}: type {e.type!r} not expected in this election mode")
+            continue
+        if r < last:
+            check.fail(f"event {e.index}: {e.type} after a later phase")
+        last = max(last, r)
+    for kind in SINGLE:
+        n = sum(1 for e in events if e.type == kind)
+        if n > 1:
+            check.fail(f"{n} {kind} events (at most one)")
+    if not events or events[0].type != ev.MANIFEST:
+        check.fail("the record must start with the manifest")
+
+
+def check_manifest(check: Check, events: list[ev.Event]) -> tuple[Manifest, dict[str, Any]] | None:
+    m = [e for e in events if e.type == ev.MANIFEST]
+    if not m:
+        return None
+    check.item()
+    try:
+        return Manifest.model_validate(m[0].payload.get("manifest")), m[0].payload
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        check.fail(f"manifest.{where}: {first['msg']}")
+        return None
+
+
+def check_parameters(check: Check, manifest_event: dict[str, Any], election: dict[str, Any] | None) -> bool:
+    check.item()
+    n, k = manifest_event.get("trustees"), manifest_event.get("threshold")
+    if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n <= 1000):
+        check.fail("manifest event: need integers 1 <= threshold <= trustees <= 1000")
+        return False
+    if election is None:
+        return True
+    check.item()
+    if election.get("group") != G.NAME:
+        check.fail(f"election.group: {election.get('group')!r} is not {G.NAME!r}")
+        return False
+    if election.get("trustees") != n or election.get("threshold") != k:
+        check.fail("election: trustees/threshold differ from the manifest event")
+        return False
+    return True
+
+
+def check_ceremony(
+    check: Check, key_check: Check, events: list[ev.Event], manifest_payload: dict[str, Any],
+    election: dict[str, Any] | None,
+) -> ceremony.Outcome | None:
+    """Schnorr proofs of every commitment, signed shares and complaints; then the election key from them."""
+    n, k = manifest_payload["trustees"], manifest_payload["threshold"]
+    fp = ceremony.ceremony_fingerprint(ev.canonical_json(manifest_payload), n, k)
+    by_type = {t: [e.payload for e in events if e.type == t] for t in (ev.TRUSTEE, ev.SHARES, ev.COMPLAINT,
+                                                                      ev.SHARE_REVEAL)}
+    outcome = ceremony.outcome(n, k, fp, by_type[ev.TRUSTEE], by_type[ev.SHARES], by_type[ev.COMPLAINT],
+                               by_type[ev.SHARE_REVEAL])
+    check.item(len(by_type[ev.TRUSTEE]) * k + len(by_type[ev.SHARES]))
+    for problem in outcome.problems:
+        check.fail(problem)
+    if election is None:
+        return outcome
+    key_check.item()
+    if len(outcome.qualified) < k:
+        key_check.fail(f"{len(outcome.qualified)} trustees qualified, threshold {k}")
+        return None
+    if election.get("qualified") != outcome.qualified:
+        key_check.fail(f"election.qualified: {election.get('qualified')} but the ceremony gives {outcome.qualified}")
+    if election.get("public_key") != outcome.public_key.hex():
+        key_check.fail("election.public_key: not the sum of the qualified trustees' commitments")
+    published = election.get("verification_keys")
+    key_check.item(n)
+    expected = {str(j): v.hex() for j, v in outcome.verification_keys.items()}
+    if published != expected:
+        key_check.fail("election.verification_keys: do not match the trustees' commitments")
+    return outcome
+
+
+def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | None) -> list[bytes] | None:
+    rolls = [e.payload for e in events if e.type == ev.ROLL]
+    if not rolls:
+        return None
+    raw = rolls[0].get("credentials")
+    if not isinstance(raw, list):
+        check.fail("roll.credentials: expected a list")
+        return None
+    keys = []
+    for i, value in enumerate(raw):
+        check.item()
+        try:
+            key = bytes.fromhex(value)
+            if len(key) != 32:
+                raise ValueError
+            keys.append(key)
+        except (ValueError, TypeError):
+            check.fail(f"roll.credentials[{i}]: not a 32-byte public key in hex")
+    if len(set(keys)) != len(keys):
+        check.fail("roll.credentials: a credential appears twice")
+    if raw != sorted(raw):
+        check.fail("roll.credentials: not sorted")
+    if election is not None and election.get("roll_hash") != roll_hash(keys).hex():
+        check.fail("election.roll_hash: does not match the published roll")
+    return keys
+
+
+def check_fingerprint(
+    check: Check, manifest_payload: dict[str, Any], outcome: ceremony.Outcome, roll: list[bytes],
+    election: dict[str, Any],
+) -> bytes | None:
+    check.item()
+    commitments = {i: outcome.announcements[i].commitments for i in outcome.qualified}
+    fp = fingerprint(manifest_payload, commitments, outcome.public_key, roll_hash(roll))
+    if election.get("fingerprint") != fp.hex():
+        check.fail("election.fingerprint: does not match the manifest, trustees, key and roll")
+    return fp
