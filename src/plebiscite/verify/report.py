@@ -54,6 +54,12 @@ class Report:
     def by_name(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)
 
+    def add_check(self, name: str) -> Check:
+        """Add a check for an optional mode (numbered after the standard ones)."""
+        check = Check(len(self.checks) + 1, name)
+        self.checks.append(check)
+        return check
+
     def failed(self) -> list[str]:
         return [c.name for c in self.checks if not c.ok]
 

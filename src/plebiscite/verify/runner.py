@@ -7,7 +7,7 @@ server, the board's storage or a database — so that anyone can read it as a sp
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from plebiscite.record import events as ev
 from plebiscite.record import store
@@ -16,8 +16,37 @@ from plebiscite.verify import counting, setup_checks
 from plebiscite.verify.ballots import BallotJob, check_all
 from plebiscite.verify.report import Report, new_report
 
-# Optional modes register extra verification stages: name → (rank map, function(report, events, ctx)).
-EXTENSIONS: dict[str, Any] = {}
+class Extension(Protocol):
+    """An optional election mode's verification stage (e.g. the coercion-resistant tally).
+
+    ``ranks`` places the mode's extra event types in the phase order; ``applies`` says whether the election uses
+    the mode; ``run`` replaces the standard ballot-and-tally checks for it (adding its own checks to the report).
+    """
+
+    ranks: dict[str, int]
+
+    def applies(self, ctx: ElectionContext) -> bool: ...
+
+    def run(self, report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any,
+            workers: int | None) -> None: ...
+
+
+EXTENSIONS: dict[str, Extension] = {}
+
+
+def _load_extensions() -> None:
+    """Optional modes register themselves in EXTENSIONS when their verification module is imported."""
+    import importlib
+
+    for name in ("plebiscite.coercion.verify_stage",):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name and not name.startswith(str(exc.name)):
+                raise
+
+
+_load_extensions()
 
 
 def verify_record(path: Path, workers: int | None = None) -> Report:
@@ -69,7 +98,7 @@ def verify_events(events: list[ev.Event], heads: list[dict[str, Any]] | None = N
     )
     for ext in EXTENSIONS.values():
         if ext.applies(ctx):
-            ext.run(report, events, ctx, workers)
+            ext.run(report, events, ctx, outcome, workers)
             return report
     verify_standard(report, events, ctx, outcome, workers)
     return report
