@@ -51,8 +51,8 @@ class Credential:
     @staticmethod
     def from_code(election_id: str, code: str) -> Credential:
         text = "".join(ch for ch in code.upper() if ch.isalnum())
-        if len(text) != 56:
-            raise CredentialError("credential code: expected 56 letters and digits")
+        if len(text) != 55:
+            raise CredentialError("credential code: expected 55 letters and digits")
         try:
             raw = base64.b32decode(text + "=" * (-len(text) % 8))
         except ValueError:
