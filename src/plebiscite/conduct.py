@@ -25,7 +25,13 @@ from plebiscite.record.state import ElectionState, PhaseError
 from plebiscite.setup.credentials import roll_hash
 from plebiscite.setup.election import ElectionContext, fingerprint
 from plebiscite.setup.manifest import Manifest
-from plebiscite.tally.aggregate import CastBallot, aggregate, last_per_credential, parse_aggregate, tally_payload
+from plebiscite.tally.aggregate import (
+    CastBallot,
+    aggregate,
+    last_per_credential,
+    parse_aggregate,
+    tally_payload,
+)
 
 __all__ = ["Conduct", "FileSink", "PhaseError"]
 
@@ -113,7 +119,13 @@ class Conduct:
     def ceremony_outcome(self) -> ceremony.Outcome:
         s = self.state
         outcome = ceremony.outcome(
-            s.trustees, s.threshold, self.ceremony_fingerprint, s.announcements, s.shares, s.complaints, s.reveals
+            s.trustees,
+            s.threshold,
+            self.ceremony_fingerprint,
+            s.announcements,
+            s.shares,
+            s.complaints,
+            s.reveals,
         )
         if len(outcome.qualified) < s.threshold:
             raise ValueError(
@@ -209,8 +221,9 @@ class Conduct:
             raise ValueError(f"trustee {trustee.index} holds no share of this election's key")
         if trustee.index in self.state.partials:
             raise PhaseError(f"trustee {trustee.index} has already decrypted")
-        payload = partial_decrypt(trustee.index, trustee.share, self.totals(), self.context.fingerprint,
-                                  trustee.signing_key)
+        payload = partial_decrypt(
+            trustee.index, trustee.share, self.totals(), self.context.fingerprint, trustee.signing_key
+        )
         self.post(ev.PARTIAL_DECRYPTION, payload)
 
     def post_partial(self, payload: dict[str, Any]) -> None:
@@ -225,7 +238,9 @@ class Conduct:
             raise PhaseError(f"trustee {trustee} has already decrypted")
         key = next(a["signing_key"] for a in self.state.announcements if a["index"] == trustee)
         verify("partial-decryption", payload, key)
-        check_partial(payload, self.totals(), self.context.verification_keys[trustee], self.context.fingerprint)
+        check_partial(
+            payload, self.totals(), self.context.verification_keys[trustee], self.context.fingerprint
+        )
         self.post(ev.PARTIAL_DECRYPTION, payload)
 
     def combine(self) -> dict[str, Any]:
@@ -239,7 +254,9 @@ class Conduct:
             for j, p in self.state.partials.items()
         }
         assert self.state.tally is not None
-        payload = result_payload(ctx.manifest, ctx.layouts, totals, partials, len(self.state.tally["counted"]))
+        payload = result_payload(
+            ctx.manifest, ctx.layouts, totals, partials, len(self.state.tally["counted"])
+        )
         return self.post(ev.RESULT, payload).payload
 
 

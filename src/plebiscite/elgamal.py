@@ -33,7 +33,9 @@ class Ciphertext:
     def from_json(value: object, what: str = "ciphertext") -> Ciphertext:
         if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
             raise G.GroupError(f"{what}: expected a list of two hex elements")
-        return Ciphertext(G.element_from_hex(value[0], f"{what}[0]"), G.element_from_hex(value[1], f"{what}[1]"))
+        return Ciphertext(
+            G.element_from_hex(value[0], f"{what}[0]"), G.element_from_hex(value[1], f"{what}[1]")
+        )
 
 
 ZERO = Ciphertext(G.IDENTITY, G.IDENTITY)

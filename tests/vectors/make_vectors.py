@@ -60,13 +60,19 @@ def group_vectors() -> dict[str, Any]:
         "generator": G.GENERATOR.hex(),
         "mul_base": [{"scalar": h(s), "element": G.mul_base(s).hex()} for s in (1, 2, scalar("a"))],
         "hash_to_scalar": [
-            {"domain": "plebiscite/v1/test", "parts": ["", "00ff", "616263"],
-             "frame": G.frame(b"plebiscite/v1/test", b"", b"\x00\xff", b"abc").hex(),
-             "scalar": h(G.hash_to_scalar(b"plebiscite/v1/test", b"", b"\x00\xff", b"abc"))}
+            {
+                "domain": "plebiscite/v1/test",
+                "parts": ["", "00ff", "616263"],
+                "frame": G.frame(b"plebiscite/v1/test", b"", b"\x00\xff", b"abc").hex(),
+                "scalar": h(G.hash_to_scalar(b"plebiscite/v1/test", b"", b"\x00\xff", b"abc")),
+            }
         ],
         "hash_to_element": [
-            {"domain": "plebiscite/v1/test", "parts": ["616263"],
-             "element": G.hash_to_element(b"plebiscite/v1/test", b"abc").hex()}
+            {
+                "domain": "plebiscite/v1/test",
+                "parts": ["616263"],
+                "element": G.hash_to_element(b"plebiscite/v1/test", b"abc").hex(),
+            }
         ],
         "small_multiples": [G.small_multiple_base(m).hex() for m in range(4)],
     }
@@ -77,7 +83,12 @@ def proof_vectors() -> dict[str, Any]:
     public = G.mul_base(x)
     fp = bytes(range(32))
     ctx = b"context"
-    out: dict[str, Any] = {"fingerprint": fp.hex(), "context": ctx.hex(), "secret": h(x), "public": public.hex()}
+    out: dict[str, Any] = {
+        "fingerprint": fp.hex(),
+        "context": ctx.hex(),
+        "secret": h(x),
+        "public": public.hex(),
+    }
     with fixed_randomness("schnorr") as drawn:
         p = schnorr.prove(x, public, fp, ctx)
     out["schnorr"] = {"nonces": drawn, "proof": p.to_json()}
@@ -93,8 +104,18 @@ def proof_vectors() -> dict[str, Any]:
         ct = elgamal.encrypt(key, m, r)
         with fixed_randomness(f"range{m}") as drawn:
             p3 = range_proof.prove(key, ct, m, r, lo, hi, fp, ctx)
-        ranges.append({"public_key": key.hex(), "m": m, "r": h(r), "lo": lo, "hi": hi,
-                       "ciphertext": ct.to_json(), "nonces": drawn, "proof": p3.to_json()})
+        ranges.append(
+            {
+                "public_key": key.hex(),
+                "m": m,
+                "r": h(r),
+                "lo": lo,
+                "hi": hi,
+                "ciphertext": ct.to_json(),
+                "nonces": drawn,
+                "proof": p3.to_json(),
+            }
+        )
     out["range"] = ranges
     return out
 

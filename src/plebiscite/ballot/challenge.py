@@ -31,8 +31,10 @@ def parse_opening(value: object, ballot: Ballot) -> tuple[list[list[int]], list[
             raise BallotError(f"opening.plaintexts[{q}]: each value must be 0 or 1")
         plain.append(list(row))
     try:
-        rand = [[G.scalar_from_hex(r, f"opening.randomness[{q}][{i}]") for i, r in enumerate(row)]
-                for q, row in enumerate(rs)]
+        rand = [
+            [G.scalar_from_hex(r, f"opening.randomness[{q}][{i}]") for i, r in enumerate(row)]
+            for q, row in enumerate(rs)
+        ]
     except G.GroupError as exc:
         raise BallotError(str(exc)) from None
     return plain, rand
@@ -44,7 +46,9 @@ def check_opening(ballot: Ballot, opening: object, public_key: bytes) -> list[li
     for q, ans in enumerate(ballot.answers):
         for i, ct in enumerate(ans.choices):
             if elgamal.encrypt(public_key, plain[q][i], rand[q][i]) != ct:
-                raise BallotError(f"opening: ciphertext answers[{q}].choices[{i}] does not open to the claimed value")
+                raise BallotError(
+                    f"opening: ciphertext answers[{q}].choices[{i}] does not open to the claimed value"
+                )
     return plain
 
 

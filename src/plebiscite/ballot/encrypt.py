@@ -59,7 +59,9 @@ def encrypt_ballot(
             total = weighted_sum(cts, lay.weights)
             m_sum = sum(w * m for w, m in zip(lay.weights, ms, strict=True))
             r_sum = sum(w * r for w, r in zip(lay.weights, rs, strict=True)) % G.ORDER
-            sum_proof = range_proof.prove(key, total, m_sum, r_sum, lay.lo, lay.hi, fp, sum_context(cred, q_index))
+            sum_proof = range_proof.prove(
+                key, total, m_sum, r_sum, lay.lo, lay.hi, fp, sum_context(cred, q_index)
+            )
         answers.append(Answer(cts, proofs, sum_proof))
         all_m.append(tuple(ms))
         all_r.append(tuple(rs))

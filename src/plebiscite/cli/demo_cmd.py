@@ -30,8 +30,12 @@ def demo(
     voters: int = typer.Option(100, min=1, help="Number of voters."),
     trustees: int = typer.Option(3, min=1, help="Number of trustees n."),
     threshold: int = typer.Option(2, min=1, help="Trustees needed to decrypt k."),
-    record: Path = typer.Option(Path("demo-record"), help="Where to write the record (replaced if it exists)."),
-    json_out: bool = typer.Option(False, "--json", help="Print {expected, result, verified, record} as JSON."),
+    record: Path = typer.Option(
+        Path("demo-record"), help="Where to write the record (replaced if it exists)."
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print {expected, result, verified, record} as JSON."
+    ),
     seed: int = typer.Option(None, help="Seed for the simulated voters' choices (not for any cryptography)."),
     http: bool = typer.Option(False, "--http", help="Run through the board service on loopback."),
 ) -> None:
@@ -59,8 +63,15 @@ def demo(
     if json_out:
         expected = {q["id"]: q for q in outcome.expected}
         result = {q["id"]: q for q in outcome.result}
-        print_json({"expected": expected, "result": result, "verified": verified, "record": str(record),
-                    **outcome.extra})
+        print_json(
+            {
+                "expected": expected,
+                "result": result,
+                "verified": verified,
+                "record": str(record),
+                **outcome.extra,
+            }
+        )
     else:
         _show(outcome)
         show_report(report)

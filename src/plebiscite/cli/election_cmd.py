@@ -36,8 +36,17 @@ from plebiscite.record.store import RecordError
 from plebiscite.setup.credentials import Credential, CredentialError
 from plebiscite.setup.manifest import Manifest
 
-EXPECTED_ERRORS = (RecordError, PhaseError, BallotError, VaultError, CredentialError, ProofError, GroupError,
-                   SignatureError, ValueError)
+EXPECTED_ERRORS = (
+    RecordError,
+    PhaseError,
+    BallotError,
+    VaultError,
+    CredentialError,
+    ProofError,
+    GroupError,
+    SignatureError,
+    ValueError,
+)
 
 
 def _clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,15 +97,19 @@ def ceremony(
     board = [Trustee.new(i, n, k) for i in range(1, n + 1)]
     conduct.run_ceremony(board, lambda m: console.print(f"• {m}"))
     for t, target in zip(board, targets, strict=True):
-        write_private(target, {"format": "plebiscite-trustee/1", "index": t.index, "vault": seal(t.to_secret(),
-                                                                                                passphrase)})
+        write_private(
+            target,
+            {"format": "plebiscite-trustee/1", "index": t.index, "vault": seal(t.to_secret(), passphrase)},
+        )
     console.print(f"{n} trustee secret files written to {out_dir}")
 
 
 def register_voters(
     record: Path = typer.Argument(...),
     voters: int = typer.Option(..., min=1, help="Number of credentials to issue."),
-    out_dir: Path = typer.Option(..., help="Where the credential files are written (hand them out privately)."),
+    out_dir: Path = typer.Option(
+        ..., help="Where the credential files are written (hand them out privately)."
+    ),
 ) -> None:
     """Issue one credential per voter and publish the roll (public keys only)."""
     conduct = _open(record)
@@ -132,7 +145,9 @@ def vote(
     credential: Path = typer.Option(..., help="Your credential file."),
     choice: list[str] = typer.Option(..., help="QUESTION=OPTION[,OPTION…] (repeat per question)."),
     out: Path = typer.Option(Path("ballot.json"), help="Where to write the encrypted ballot."),
-    opening_out: Path = typer.Option(Path("opening.json"), help="Where to keep the secret opening (for a challenge)."),
+    opening_out: Path = typer.Option(
+        Path("opening.json"), help="Where to keep the secret opening (for a challenge)."
+    ),
 ) -> None:
     """Encrypt and sign a ballot on this device (the voter's side)."""
     conduct = _open(record)
@@ -148,7 +163,9 @@ def vote(
     console.print(f"ballot written to {out}; tracking code {ballot.tracking_code()}")
 
 
-def cast(record: Path = typer.Argument(...), ballot: Path = typer.Argument(..., help="Ballot JSON file.")) -> None:
+def cast(
+    record: Path = typer.Argument(...), ballot: Path = typer.Argument(..., help="Ballot JSON file.")
+) -> None:
     """Check a ballot and append it to the record; prints its tracking code."""
     result = _open(record).cast(load_json(ballot, "ballot"))
     note = " (already cast: same receipt)" if result.existing else ""
@@ -222,7 +239,9 @@ def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(Fa
         console.print(f"{q['id']}: {line}{blank}")
 
 
-def export(record: Path = typer.Argument(...), out: Path = typer.Argument(..., help="Zip file to write.")) -> None:
+def export(
+    record: Path = typer.Argument(...), out: Path = typer.Argument(..., help="Zip file to write.")
+) -> None:
     """Write the record as a zip."""
     store.read(record)  # refuse to export a damaged record
     store.export_zip(record, out)
@@ -231,9 +250,19 @@ def export(record: Path = typer.Argument(...), out: Path = typer.Argument(..., h
 
 def register_commands(app: typer.Typer) -> None:
     for func, name in (
-        (init, "init"), (ceremony, "ceremony"), (register_voters, "register"), (open_, "open"), (vote, "vote"),
-        (cast, "cast"), (challenge, "challenge"), (check_challenge, "check-challenge"), (close, "close"),
-        (tally, "tally"), (decrypt, "decrypt"), (combine, "combine"), (export, "export"),
+        (init, "init"),
+        (ceremony, "ceremony"),
+        (register_voters, "register"),
+        (open_, "open"),
+        (vote, "vote"),
+        (cast, "cast"),
+        (challenge, "challenge"),
+        (check_challenge, "check-challenge"),
+        (close, "close"),
+        (tally, "tally"),
+        (decrypt, "decrypt"),
+        (combine, "combine"),
+        (export, "export"),
     ):
         app.command(name=name)(_clean_errors(func))
 

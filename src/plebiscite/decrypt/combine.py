@@ -30,7 +30,9 @@ def combine(totals: list[list[Ciphertext]], partials: dict[int, list[list[bytes]
     return out
 
 
-def counts(manifest: Manifest, layouts: list[Layout], plain: list[list[int]], ballots: int) -> list[dict[str, Any]]:
+def counts(
+    manifest: Manifest, layouts: list[Layout], plain: list[list[int]], ballots: int
+) -> list[dict[str, Any]]:
     """Per question: option id → count (the implicit option by difference), and blanks."""
     result = []
     for question, lay, values in zip(manifest.questions, layouts, plain, strict=True):

@@ -55,7 +55,9 @@ def check_partial(
     widths = [len(r) for r in totals]
     for name, value in (("shares", shares), ("proofs", proofs)):
         if not isinstance(value, list) or [len(r) if isinstance(r, list) else -1 for r in value] != widths:
-            raise ValueError(f"partial decryption of trustee {trustee}: {name} shape does not match the tally")
+            raise ValueError(
+                f"partial decryption of trustee {trustee}: {name} shape does not match the tally"
+            )
     decoded: list[list[bytes]] = []
     for q, row in enumerate(totals):
         decoded.append([])

@@ -66,7 +66,9 @@ def decode_announcement(
     if check_proofs:
         for j, (c, p) in enumerate(zip(commitments, proofs, strict=True)):
             try:
-                schnorr.verify(schnorr.SchnorrProof.from_json(p), c, fingerprint, coefficient_context(index, j))
+                schnorr.verify(
+                    schnorr.SchnorrProof.from_json(p), c, fingerprint, coefficient_context(index, j)
+                )
             except ProofError as exc:
                 raise ValueError(f"trustee {index}.proofs[{j}]: {exc}") from None
     for name in ("signing_key", "box_key"):

@@ -69,7 +69,9 @@ class Trustee:
         }
 
     def _box(self, other_box_key: str) -> nacl.public.Box:
-        return nacl.public.Box(nacl.public.PrivateKey(self.box_secret), nacl.public.PublicKey(bytes.fromhex(other_box_key)))
+        return nacl.public.Box(
+            nacl.public.PrivateKey(self.box_secret), nacl.public.PublicKey(bytes.fromhex(other_box_key))
+        )
 
     def deal(self, announcements: dict[int, Announcement]) -> dict[str, Any]:
         """Round 2 payload (event ``shares``): ``f_i(j)`` encrypted to each trustee ``j ≠ i``."""
@@ -99,7 +101,9 @@ class Trustee:
                     value = G.scalar_from_bytes(plain)
                 except (nacl.exceptions.CryptoError, ValueError, KeyError, TypeError):
                     value = None
-            if value is None or not polynomial.share_matches(value, announcements[dealer].commitments, self.index):
+            if value is None or not polynomial.share_matches(
+                value, announcements[dealer].commitments, self.index
+            ):
                 complaints.append(sign("complaint", {"by": self.index, "against": dealer}, self.signing_key))
                 continue
             self.received[dealer] = value

@@ -30,7 +30,9 @@ def seal(secret: dict[str, Any], passphrase: str) -> dict[str, Any]:
     if not passphrase:
         raise VaultError("the passphrase is empty")
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt, OPSLIMIT, MEMLIMIT)
+    key = nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt, OPSLIMIT, MEMLIMIT
+    )
     box = nacl.secret.SecretBox(key)
     sealed = box.encrypt(json.dumps(secret).encode())
     return {
@@ -49,7 +51,11 @@ def unseal(vault: dict[str, Any], passphrase: str, where: str) -> dict[str, Any]
             raise VaultError(f"{where}: unknown key derivation {vault.get('kdf')!r}")
         salt = bytes.fromhex(vault["salt"])
         key = nacl.pwhash.argon2id.kdf(
-            nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt, int(vault["opslimit"]), int(vault["memlimit"])
+            nacl.secret.SecretBox.KEY_SIZE,
+            passphrase.encode(),
+            salt,
+            int(vault["opslimit"]),
+            int(vault["memlimit"]),
         )
         plain = nacl.secret.SecretBox(key).decrypt(bytes.fromhex(vault["box"]))
     except nacl.exceptions.CryptoError:

@@ -32,7 +32,13 @@ class DleqProof:
 
 
 def prove(
-    x: int, base: bytes, public: bytes, image: bytes, fingerprint: bytes, context: bytes, g: bytes = G.GENERATOR
+    x: int,
+    base: bytes,
+    public: bytes,
+    image: bytes,
+    fingerprint: bytes,
+    context: bytes,
+    g: bytes = G.GENERATOR,
 ) -> DleqProof:
     """Prove ``log_g public = log_base image = x``."""
     w = G.random_scalar()

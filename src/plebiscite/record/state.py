@@ -55,7 +55,9 @@ class ElectionState:
 
     def require(self, *phases: str) -> None:
         if self.phase not in phases:
-            raise PhaseError(f"not allowed now: the election is in phase {self.phase!r} (needs {' or '.join(phases)})")
+            raise PhaseError(
+                f"not allowed now: the election is in phase {self.phase!r} (needs {' or '.join(phases)})"
+            )
 
     def apply(self, event: ev.Event, tracking_code: str | None = None) -> None:
         """Fold one event in. ``tracking_code`` spares recomputing it for ballots the caller just checked."""
@@ -101,7 +103,9 @@ class ElectionState:
                 from plebiscite.ballot.model import ballot_from_json
 
                 assert self.context is not None
-                tracking_code = ballot_from_json(p["ballot"], branch_counts(self.context.layouts)).tracking_code()
+                tracking_code = ballot_from_json(
+                    p["ballot"], branch_counts(self.context.layouts)
+                ).tracking_code()
             self.challenged.add(tracking_code)
         elif kind == ev.CLOSE:
             self.closed = True

@@ -66,7 +66,9 @@ def _parse_lines(blob: bytes, where: str) -> list[Event]:
         try:
             value = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RecordError(f"{where} line {number}: not JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+            raise RecordError(
+                f"{where} line {number}: not JSON ({exc.msg if hasattr(exc, 'msg') else exc})"
+            ) from None
         if not isinstance(value, dict) or set(value) != {"type", "payload"}:
             raise RecordError(f"{where} line {number}: an event is an object with keys type and payload")
         kind, payload = value["type"], value["payload"]
@@ -88,7 +90,9 @@ def _check_header(blob: bytes, where: str) -> None:
     if not isinstance(value, dict) or value.get("format") != FORMAT:
         raise RecordError(f"{where}: format must be {FORMAT!r}")
     if value.get("version") != VERSION:
-        raise RecordError(f"{where}: unsupported version {value.get('version')!r} (this reader knows {VERSION})")
+        raise RecordError(
+            f"{where}: unsupported version {value.get('version')!r} (this reader knows {VERSION})"
+        )
 
 
 def read_blobs(path: Path) -> dict[str, bytes]:

@@ -36,7 +36,9 @@ class Option(BaseModel):
     @classmethod
     def _id(cls, v: str) -> str:
         if not _ID.match(v):
-            raise ValueError("must be 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit")
+            raise ValueError(
+                "must be 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit"
+            )
         return v
 
 

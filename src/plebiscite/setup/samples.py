@@ -28,11 +28,18 @@ def referendum(election_id: str = "demo-referendum", extra_questions: bool = Tru
                 "id": "q2",
                 "type": "choose",
                 "blank": True,
-                "text": {"uk": "Яка мова навчання?", "ru": "Какой язык обучения?", "en": "Which language of teaching?"},
+                "text": {
+                    "uk": "Яка мова навчання?",
+                    "ru": "Какой язык обучения?",
+                    "en": "Which language of teaching?",
+                },
                 "options": [
                     {"id": "uk", "label": {"uk": "Українська", "ru": "Украинский", "en": "Ukrainian"}},
                     {"id": "bi", "label": {"uk": "Дві мови", "ru": "Два языка", "en": "Bilingual"}},
-                    {"id": "local", "label": {"uk": "Місцеве рішення", "ru": "Местное решение", "en": "Local choice"}},
+                    {
+                        "id": "local",
+                        "label": {"uk": "Місцеве рішення", "ru": "Местное решение", "en": "Local choice"},
+                    },
                 ],
             }
         )

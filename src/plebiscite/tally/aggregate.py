@@ -45,7 +45,9 @@ def aggregate(ballots: list[Ballot], widths: list[int]) -> list[list[Ciphertext]
             for i, ct in enumerate(ans.choices):
                 row_a[i] = G.add(row_a[i], ct.a)
                 row_b[i] = G.add(row_b[i], ct.b)
-    return [[Ciphertext(a, b) for a, b in zip(ra, rb, strict=True)] for ra, rb in zip(acc_a, acc_b, strict=True)]
+    return [
+        [Ciphertext(a, b) for a, b in zip(ra, rb, strict=True)] for ra, rb in zip(acc_a, acc_b, strict=True)
+    ]
 
 
 def tally_payload(counted: list[CastBallot], totals: list[list[Ciphertext]]) -> dict[str, Any]:

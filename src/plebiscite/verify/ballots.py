@@ -68,7 +68,9 @@ def check_chunk(job: BallotJob, chunk: list[tuple[int, dict[str, Any]]]) -> list
     return out
 
 
-def check_all(job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], workers: int | None) -> list[BallotOutcome]:
+def check_all(
+    job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], workers: int | None
+) -> list[BallotOutcome]:
     """Check every ballot, in parallel when there are enough to pay for the processes."""
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(ballots) < 200:

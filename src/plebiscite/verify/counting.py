@@ -27,7 +27,9 @@ def check_unique(check: Check, outcomes: list[BallotOutcome]) -> None:
             continue
         check.item()
         if o.tracking_code in seen:
-            check.fail(f"event {o.index}: ballot {o.tracking_code[:16]} already cast at event {seen[o.tracking_code]}")
+            check.fail(
+                f"event {o.index}: ballot {o.tracking_code[:16]} already cast at event {seen[o.tracking_code]}"
+            )
         else:
             seen[o.tracking_code] = o.index
 
@@ -82,7 +84,9 @@ def check_last_ballot(check: Check, tally: dict[str, Any], counted: list[BallotO
         extra = set(listed) - set(expected)
         detail = []
         if missing:
-            detail.append(f"{len(missing)} ballot(s) that should count are missing, e.g. {sorted(missing)[0][:16]}")
+            detail.append(
+                f"{len(missing)} ballot(s) that should count are missing, e.g. {sorted(missing)[0][:16]}"
+            )
         if extra:
             detail.append(f"{len(extra)} ballot(s) counted that should not, e.g. {sorted(extra)[0][:16]}")
         if not detail:
@@ -116,7 +120,10 @@ def check_aggregation(
 
 
 def check_partials(
-    check: Check, events: list[ev.Event], ctx: ElectionContext, totals: list[list[Ciphertext]],
+    check: Check,
+    events: list[ev.Event],
+    ctx: ElectionContext,
+    totals: list[list[Ciphertext]],
     signing_keys: dict[int, str],
 ) -> dict[int, list[list[bytes]]]:
     valid: dict[int, list[list[bytes]]] = {}
@@ -140,8 +147,13 @@ def check_partials(
 
 
 def check_result(
-    combination: Check, result_check: Check, result: dict[str, Any], ctx: ElectionContext,
-    totals: list[list[Ciphertext]], partials: dict[int, list[list[bytes]]], ballots: int,
+    combination: Check,
+    result_check: Check,
+    result: dict[str, Any],
+    ctx: ElectionContext,
+    totals: list[list[Ciphertext]],
+    partials: dict[int, list[list[bytes]]],
+    ballots: int,
 ) -> None:
     combination.item()
     used = result.get("trustees")
@@ -160,14 +172,16 @@ def check_result(
         result_check.fail(f"result.ballots: {result.get('ballots')!r}, but {ballots} ballots were counted")
         return
     plain = []
-    for q, row in enumerate(totals):
+    for q in range(len(totals)):
         plain.append([])
         published = result.get("questions")
         for i, m in enumerate(decrypted[q]):
             claimed = _claimed(published, ctx, q, i)
             result_check.item()
             if claimed is None or claimed < 0 or claimed > ballots or G.small_multiple_base(claimed) != m:
-                result_check.fail(f"result.questions[{q}]: count at position {i} does not match the decryption")
+                result_check.fail(
+                    f"result.questions[{q}]: count at position {i} does not match the decryption"
+                )
                 claimed = -1
             plain[-1].append(claimed)
     if result_check.ok and result.get("questions") != counts(ctx.manifest, ctx.layouts, plain, ballots):

@@ -16,6 +16,7 @@ from plebiscite.verify import counting, setup_checks
 from plebiscite.verify.ballots import BallotJob, check_all
 from plebiscite.verify.report import Report, new_report
 
+
 class Extension(Protocol):
     """An optional election mode's verification stage (e.g. the coercion-resistant tally).
 
@@ -27,8 +28,9 @@ class Extension(Protocol):
 
     def applies(self, ctx: ElectionContext) -> bool: ...
 
-    def run(self, report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any,
-            workers: int | None) -> None: ...
+    def run(
+        self, report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any, workers: int | None
+    ) -> None: ...
 
 
 EXTENSIONS: dict[str, Extension] = {}
@@ -56,8 +58,9 @@ def verify_record(path: Path, workers: int | None = None) -> Report:
     return verify_events(events, heads, workers)
 
 
-def verify_events(events: list[ev.Event], heads: list[dict[str, Any]] | None = None,
-                  workers: int | None = None) -> Report:
+def verify_events(
+    events: list[ev.Event], heads: list[dict[str, Any]] | None = None, workers: int | None = None
+) -> Report:
     report = new_report()
     c = report.by_name
     extra_rank: dict[str, int] = {}
@@ -104,8 +107,9 @@ def verify_events(events: list[ev.Event], heads: list[dict[str, Any]] | None = N
     return report
 
 
-def verify_standard(report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any,
-                    workers: int | None) -> None:
+def verify_standard(
+    report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any, workers: int | None
+) -> None:
     """Ballots, counting and decryption in the standard (Belenios-style) mode."""
     c = report.by_name
     job = BallotJob(ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts)
@@ -135,5 +139,8 @@ def verify_standard(report: Report, events: list[ev.Event], ctx: ElectionContext
     if not results:
         return
     counting.check_result(c("combination"), c("result"), results[0], ctx, totals, partials, len(counted))
-    report.result = {"questions": results[0].get("questions"), "ballots": results[0].get("ballots"),
-                     "challenged": opened}
+    report.result = {
+        "questions": results[0].get("questions"),
+        "ballots": results[0].get("ballots"),
+        "challenged": opened,
+    }

@@ -90,16 +90,22 @@ def check_parameters(check: Check, manifest_event: dict[str, Any], election: dic
 
 
 def check_ceremony(
-    check: Check, key_check: Check, events: list[ev.Event], manifest_payload: dict[str, Any],
+    check: Check,
+    key_check: Check,
+    events: list[ev.Event],
+    manifest_payload: dict[str, Any],
     election: dict[str, Any] | None,
 ) -> ceremony.Outcome | None:
     """Schnorr proofs of every commitment, signed shares and complaints; then the election key from them."""
     n, k = manifest_payload["trustees"], manifest_payload["threshold"]
     fp = ceremony.ceremony_fingerprint(ev.canonical_json(manifest_payload), n, k)
-    by_type = {t: [e.payload for e in events if e.type == t] for t in (ev.TRUSTEE, ev.SHARES, ev.COMPLAINT,
-                                                                      ev.SHARE_REVEAL)}
-    outcome = ceremony.outcome(n, k, fp, by_type[ev.TRUSTEE], by_type[ev.SHARES], by_type[ev.COMPLAINT],
-                               by_type[ev.SHARE_REVEAL])
+    by_type = {
+        t: [e.payload for e in events if e.type == t]
+        for t in (ev.TRUSTEE, ev.SHARES, ev.COMPLAINT, ev.SHARE_REVEAL)
+    }
+    outcome = ceremony.outcome(
+        n, k, fp, by_type[ev.TRUSTEE], by_type[ev.SHARES], by_type[ev.COMPLAINT], by_type[ev.SHARE_REVEAL]
+    )
     check.item(len(by_type[ev.TRUSTEE]) * k + len(by_type[ev.SHARES]))
     for problem in outcome.problems:
         check.fail(problem)
@@ -110,7 +116,9 @@ def check_ceremony(
         key_check.fail(f"{len(outcome.qualified)} trustees qualified, threshold {k}")
         return None
     if election.get("qualified") != outcome.qualified:
-        key_check.fail(f"election.qualified: {election.get('qualified')} but the ceremony gives {outcome.qualified}")
+        key_check.fail(
+            f"election.qualified: {election.get('qualified')} but the ceremony gives {outcome.qualified}"
+        )
     if election.get("public_key") != outcome.public_key.hex():
         key_check.fail("election.public_key: not the sum of the qualified trustees' commitments")
     published = election.get("verification_keys")
@@ -149,7 +157,10 @@ def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | 
 
 
 def check_fingerprint(
-    check: Check, manifest_payload: dict[str, Any], outcome: ceremony.Outcome, roll: list[bytes],
+    check: Check,
+    manifest_payload: dict[str, Any],
+    outcome: ceremony.Outcome,
+    roll: list[bytes],
     election: dict[str, Any],
 ) -> bytes | None:
     check.item()
