@@ -4,14 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all demo test lint system-deps clean
+.PHONY: all demo test lint system-deps test-deps clean
 
 all: $(STAMP)
 
-# System packages: only what PyPI cannot give (libsodium for ristretto255).
+# System packages: only what PyPI cannot give — libsodium for ristretto255; for the tests also a PostgreSQL server
+# (the PostgreSQL board path is tested against a real one) and Chromium (the booth is tested in a real browser).
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
 system-deps:
 	@$(PY) -c "import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library('sodium') else 1)" \
-	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsodium23)
+	  || (apt-get update -qq && $(APT_INSTALL) libsodium23)
+
+test-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && $(APT_INSTALL) postgresql)
 
 $(STAMP): pyproject.toml | system-deps
 	$(PY) -m venv $(VENV)
@@ -22,7 +28,7 @@ $(STAMP): pyproject.toml | system-deps
 demo: $(STAMP)
 	$(BIN)/plebiscite demo --voters 200 --trustees 3 --threshold 2 --record demo-record
 
-test: $(STAMP)
+test: $(STAMP) test-deps
 	$(BIN)/pytest
 
 lint: $(STAMP)
