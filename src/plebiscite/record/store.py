@@ -19,6 +19,7 @@ from plebiscite.record.events import EVENT_TYPES, EXTRA_EVENT_TYPES, FORMAT, VER
 EVENTS_FILE = "events.jsonl"
 HEADER_FILE = "record.json"
 HEADS_FILE = "heads.jsonl"
+BOARD_FILE = "board.json"
 
 
 class RecordError(ValueError):
@@ -99,7 +100,7 @@ def read_blobs(path: Path) -> dict[str, bytes]:
     """The record's files as bytes, from a directory or a zip."""
     if not path.exists():
         raise RecordError(f"{path}: no such file or directory")
-    names = (HEADER_FILE, EVENTS_FILE, HEADS_FILE)
+    names = (HEADER_FILE, EVENTS_FILE, HEADS_FILE, BOARD_FILE)
     if path.is_dir():
         return {n: (path / n).read_bytes() for n in names if (path / n).exists()}
     try:
@@ -133,6 +134,19 @@ def read_heads(path: Path) -> list[dict[str, Any]]:
             raise RecordError(f"{path}/{HEADS_FILE} line {number}: expected an object")
         heads.append(value)
     return heads
+
+
+def read_board_key(path: Path) -> str | None:
+    """The board's Ed25519 public key (hex) saved with the record, if any."""
+    blob = read_blobs(path).get(BOARD_FILE)
+    if blob is None:
+        return None
+    try:
+        value = json.loads(blob)
+    except json.JSONDecodeError:
+        raise RecordError(f"{path}/{BOARD_FILE}: not JSON") from None
+    key = value.get("public_key") if isinstance(value, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def export_zip(path: Path, target: Path) -> None:

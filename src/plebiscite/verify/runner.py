@@ -55,11 +55,14 @@ def verify_record(path: Path, workers: int | None = None) -> Report:
     """Read the record at ``path`` (directory or zip) and verify it. Raises RecordError if it cannot be read."""
     events = store.read(path)
     heads = store.read_heads(path)
-    return verify_events(events, heads, workers)
+    return verify_events(events, heads, workers, store.read_board_key(path) if heads else None)
 
 
 def verify_events(
-    events: list[ev.Event], heads: list[dict[str, Any]] | None = None, workers: int | None = None
+    events: list[ev.Event],
+    heads: list[dict[str, Any]] | None = None,
+    workers: int | None = None,
+    board_key: str | None = None,
 ) -> Report:
     report = new_report()
     c = report.by_name
@@ -70,7 +73,7 @@ def verify_events(
     if heads:
         from plebiscite.verify.heads import check_heads
 
-        check_heads(c("board heads"), events, heads)
+        check_heads(c("board heads"), events, heads, board_key)
 
     found = setup_checks.check_manifest(c("manifest"), events)
     if found is None:
