@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml | system-deps
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/plebiscite demo --voters 200 --trustees 3 --threshold 2 --record demo-record
+	$(BIN)/plebiscite demo --http --voters 200 --trustees 3 --threshold 2 --record demo-record
 
 test: $(STAMP) test-deps
 	$(BIN)/pytest

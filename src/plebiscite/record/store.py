@@ -59,28 +59,31 @@ def append(path: Path, events: Iterable[Event]) -> None:
         os.fsync(f.fileno())
 
 
+def parse_event(index: int, line: bytes, where: str) -> Event:
+    """Parse one canonical event line; ``where`` (file and line, or board index) prefixes every error."""
+    try:
+        value = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordError(f"{where}: not JSON ({getattr(exc, 'msg', exc)})") from None
+    if not isinstance(value, dict) or set(value) != {"type", "payload"}:
+        raise RecordError(f"{where}: an event is an object with keys type and payload")
+    kind, payload = value["type"], value["payload"]
+    if kind not in EVENT_TYPES and kind not in EXTRA_EVENT_TYPES:
+        raise RecordError(f"{where}: unknown event type {kind!r}")
+    if not isinstance(payload, dict):
+        raise RecordError(f"{where}: payload must be an object")
+    if canonical_json(value) != line:
+        raise RecordError(f"{where}: not in canonical form (sorted keys, no whitespace)")
+    return Event(index, kind, payload, bytes(line))
+
+
 def _parse_lines(blob: bytes, where: str) -> list[Event]:
     if blob and not blob.endswith(b"\n"):
         raise RecordError(f"{where}: truncated (the last line has no newline)")
-    events: list[Event] = []
-    for number, line in enumerate(blob.split(b"\n")[:-1], start=1):
-        try:
-            value = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RecordError(
-                f"{where} line {number}: not JSON ({exc.msg if hasattr(exc, 'msg') else exc})"
-            ) from None
-        if not isinstance(value, dict) or set(value) != {"type", "payload"}:
-            raise RecordError(f"{where} line {number}: an event is an object with keys type and payload")
-        kind, payload = value["type"], value["payload"]
-        if kind not in EVENT_TYPES and kind not in EXTRA_EVENT_TYPES:
-            raise RecordError(f"{where} line {number}: unknown event type {kind!r}")
-        if not isinstance(payload, dict):
-            raise RecordError(f"{where} line {number}: payload must be an object")
-        if canonical_json(value) != line:
-            raise RecordError(f"{where} line {number}: not in canonical form (sorted keys, no whitespace)")
-        events.append(Event(number - 1, kind, payload, bytes(line)))
-    return events
+    return [
+        parse_event(number - 1, line, f"{where} line {number}")
+        for number, line in enumerate(blob.split(b"\n")[:-1], start=1)
+    ]
 
 
 def _check_header(blob: bytes, where: str) -> None:
@@ -147,6 +150,20 @@ def read_board_key(path: Path) -> str | None:
         raise RecordError(f"{path}/{BOARD_FILE}: not JSON") from None
     key = value.get("public_key") if isinstance(value, dict) else None
     return key if isinstance(key, str) else None
+
+
+def write_record(
+    path: Path, events: Iterable[Event], heads: Iterable[dict[str, Any]] = (), board_key: str | None = None
+) -> None:
+    """Write a complete record directory (what the board exports and a mirror keeps)."""
+    path.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path / HEADER_FILE, canonical_json(header()) + b"\n")
+    _write_atomic(path / EVENTS_FILE, b"".join(e.raw + b"\n" for e in events))
+    head_lines = b"".join(canonical_json(h) + b"\n" for h in heads)
+    if head_lines:
+        _write_atomic(path / HEADS_FILE, head_lines)
+    if board_key is not None:
+        _write_atomic(path / BOARD_FILE, canonical_json({"public_key": board_key}) + b"\n")
 
 
 def export_zip(path: Path, target: Path) -> None:

@@ -1,0 +1,167 @@
+"""Clients of the board: mirrors that copy it and check it never rewrites its past, and receipt checks.
+
+Both trust nothing the board says without a proof: every new signed head must verify under the board's key and be
+consistent (RFC 9162 consistency proof) with the last head seen; a mirror also recomputes the Merkle root from the
+entries it copied. A fork or a rewritten past is reported with both signed heads as evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from plebiscite.merkle.compact import CompactRange
+from plebiscite.merkle.heads import (
+    ForkDetected,
+    ForkEvidence,
+    SignedTreeHead,
+    TreeHeadError,
+    log_id_for,
+    verify_heads_consistent,
+    verify_tree_head,
+)
+from plebiscite.merkle.tree import leaf_hash, verify_inclusion
+from plebiscite.record import store
+from plebiscite.record.events import canonical_json
+
+
+class BoardClientError(ValueError):
+    """The board could not be reached or answered something malformed."""
+
+
+def _get(client: httpx.Client, path: str, **params: Any) -> Any:
+    try:
+        response = client.get(path, params=params)
+    except httpx.HTTPError as exc:
+        raise BoardClientError(f"board unreachable: {exc}") from None
+    if response.status_code != 200:
+        raise BoardClientError(f"GET {path}: {response.status_code} {response.text[:200]}")
+    return response.json()
+
+
+def check_extends(client: httpx.Client, key: bytes, old: SignedTreeHead, new: SignedTreeHead) -> None:
+    """Raise ForkDetected (with both signed heads as evidence) unless ``new`` is a signed extension of ``old``."""
+    verify_tree_head(new, key)
+    if new.tree_size < old.tree_size:
+        raise ForkDetected(
+            ForkEvidence(first=old, second=new, proof=[], reason="the board's latest head shrank")
+        )
+    proof: list[bytes] = []
+    if new.tree_size > old.tree_size:
+        raw = _get(client, "/api/board/consistency", first=old.tree_size, second=new.tree_size)["proof"]
+        try:
+            proof = [bytes.fromhex(h) for h in raw]
+        except (TypeError, ValueError):
+            raise BoardClientError("consistency proof: not a list of hex hashes") from None
+    verify_heads_consistent(old, new, proof, key)
+
+
+@dataclass
+class MirrorResult:
+    copied: int
+    size: int
+    head: SignedTreeHead
+
+
+def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
+    """Copy new entries of the board at ``url`` into the record directory ``target`` and check the new head."""
+    with httpx.Client(base_url=url, timeout=timeout) as client:
+        key_hex = _get(client, "/api/board/key")["public_key"]
+        key = bytes.fromhex(key_hex)
+        events = store.read(target) if (target / store.EVENTS_FILE).exists() else []
+        heads = store.read_heads(target) if events else []
+        known_key = store.read_board_key(target) if events else None
+        if known_key is not None and known_key != key_hex:
+            raise BoardClientError(f"the board's key changed: was {known_key}, now {key_hex}")
+        old = SignedTreeHead.from_dict(heads[-1]) if heads else None
+        new = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
+        if new.log_id != log_id_for(key):
+            raise TreeHeadError("the head's log_id is not the board key's")
+        if old is not None:
+            check_extends(client, key, old, new)
+        else:
+            verify_tree_head(new, key)
+        frontier = CompactRange()
+        for e in events:
+            frontier.append(leaf_hash(e.raw))
+        if old is not None and frontier.root() != old.root:
+            raise BoardClientError(
+                "the mirror's own copy does not match its last head; it was modified locally"
+            )
+        fresh = []
+        while len(events) + len(fresh) < new.tree_size:
+            start = len(events) + len(fresh)
+            page = _get(client, "/api/board/entries", start=start, limit=1000)
+            if not page:
+                raise BoardClientError(
+                    f"the board signed size {new.tree_size} but serves only {start} entries"
+                )
+            for item in page[: new.tree_size - start]:
+                raw = item["leaf"].encode()
+                fresh.append(store.parse_event(item["index"], raw, f"board entry {item['index']}"))
+                frontier.append(leaf_hash(raw))
+        # Every head the board issued since our last one (receipts refer to them), checked against our copy.
+        issued: list[SignedTreeHead] = []
+        next_size = (old.tree_size + 1) if old else 0
+        while True:
+            page = [
+                SignedTreeHead.from_dict(r)
+                for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
+            ]
+            for sth in page:
+                if sth.tree_size <= new.tree_size:
+                    verify_tree_head(sth, key)
+                    issued.append(sth)
+            if len(page) < 1000 or page[-1].tree_size >= new.tree_size:
+                break
+            next_size = page[-1].tree_size + 1
+        if not issued or issued[-1] != new:
+            issued.append(new)
+        if frontier.root() != new.root:
+            raise BoardClientError(
+                f"the entries served do not hash to the root the board signed for size {new.tree_size}"
+            )
+        store.write_record(target, [*events, *fresh], [*heads, *(h.model_dump() for h in issued)], key_hex)
+        return MirrorResult(len(fresh), new.tree_size, new)
+
+
+def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Prove the receipt's ballot is (still) in the board's log; raises on any failure."""
+    try:
+        key = bytes.fromhex(receipt["board_key"])
+        head = SignedTreeHead.from_dict(receipt["tree_head"])
+        leaf = bytes.fromhex(receipt["leaf"])
+        index = receipt["index"]
+        proof = [bytes.fromhex(h) for h in receipt["inclusion_proof"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BoardClientError(f"receipt: missing or malformed field ({exc})") from None
+    verify_tree_head(head, key)
+    verify_inclusion(leaf_hash(leaf), index, head.tree_size, proof, head.root)
+    if json.loads(leaf).get("type") != "ballot":
+        raise BoardClientError("receipt: the leaf is not a ballot")
+    with httpx.Client(base_url=url, timeout=timeout) as client:
+        if _get(client, "/api/board/key")["public_key"] != receipt["board_key"]:
+            raise BoardClientError("receipt: the board's key is not the one that signed the receipt")
+        latest = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
+        check_extends(client, key, head, latest)
+        now = _get(client, "/api/board/inclusion", index=index, size=latest.tree_size)
+        if bytes.fromhex(now["leaf"]) != leaf:
+            raise BoardClientError("receipt: the board now holds something else at this index")
+        verify_inclusion(
+            leaf_hash(leaf), index, latest.tree_size, [bytes.fromhex(h) for h in now["proof"]], latest.root
+        )
+    return {
+        "tracking_code": receipt.get("tracking_code"),
+        "index": index,
+        "receipt_size": head.tree_size,
+        "board_size": latest.tree_size,
+        "ok": True,
+    }
+
+
+def save_evidence(path: Path, evidence: ForkEvidence) -> None:
+    path.write_bytes(canonical_json(json.loads(evidence.to_json())) + b"\n")

@@ -1,0 +1,269 @@
+"""The voting service: the bulletin board over HTTP (FastAPI), with the booth's static files.
+
+Public reads need nothing; voters need nothing but a valid ballot (its signature is the credential); the
+administrator authenticates with a bearer token; trustees authenticate by signing their posts with the key they
+announced in the key ceremony. Every refusal is a 4xx whose ``detail`` names the field and the reason; nothing is
+written unless every check passed. Interactive spec: ``/docs``; machine-readable: ``/openapi.json``; prose:
+docs/api.md.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from plebiscite.ballot.challenge import describe
+from plebiscite.ballot.model import BallotError
+from plebiscite.board.election import BoardElection
+from plebiscite.board.errors import BoardError, EntryNotFoundError, InvalidArgumentError
+from plebiscite.hazmat.group import GroupError
+from plebiscite.proofs.common import ProofError
+from plebiscite.record import events as ev
+from plebiscite.record import store
+from plebiscite.record.signing import SignatureError
+from plebiscite.record.state import PhaseError
+
+MAX_BODY = 1 << 20  # a ballot is a few kB; a megabyte is generous and bounds what a client can make us parse
+BOOTH_DIR = Path(__file__).resolve().parent.parent / "booth" / "static"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "X-Frame-Options": "DENY",
+}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def _error(status: int, detail: str) -> HTTPException:
+    return HTTPException(status_code=status, detail=detail)
+
+
+async def _json_body(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        raise _error(413, f"body: larger than {MAX_BODY} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise _error(413, f"body: larger than {MAX_BODY} bytes")
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _error(400, f"body: not valid JSON ({getattr(exc, 'msg', 'bad encoding')})") from None
+
+
+def create_app(election: BoardElection, admin_token: str) -> FastAPI:
+    """The ASGI app for one election on one board."""
+    app = FastAPI(
+        title="plebiscite board",
+        version="1",
+        description="Public bulletin board and voting service of a plebiscite referendum (docs/api.md).",
+    )
+    app.add_middleware(SecurityHeaders)
+    bearer = HTTPBearer(auto_error=False)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first.get("loc", ()))
+        return JSONResponse(status_code=400, content={"detail": f"{loc}: {first.get('msg')}"})
+
+    def admin(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if creds is None or not secrets.compare_digest(creds.credentials.encode(), admin_token.encode()):
+            raise _error(401, "authorization: a valid administrator bearer token is required")
+
+    def run(operation: Any, *args: Any) -> Any:
+        try:
+            return operation(*args)
+        except PhaseError as exc:
+            raise _error(409, str(exc)) from None
+        except (BallotError, ProofError, GroupError, SignatureError) as exc:
+            raise _error(422, str(exc)) from None
+        except EntryNotFoundError as exc:
+            raise _error(404, str(exc)) from None
+        except (InvalidArgumentError, ValueError) as exc:
+            raise _error(400, str(exc)) from None
+        except BoardError as exc:  # storage trouble: the client may retry; nothing was acknowledged
+            raise _error(503, f"board: {exc}") from None
+
+    # --- public ----------------------------------------------------------------------------------------------
+    @app.get("/api/election", summary="Manifest, election parameters and phase")
+    def get_election() -> dict[str, Any]:
+        s = election.state
+        elections = [e for e in election.events() if e.type == ev.ELECTION] if s.context else []
+        return {
+            "manifest": s.manifest_payload,
+            "election": elections[0].payload if elections else None,
+            "phase": s.phase,
+        }
+
+    @app.get("/api/roll", summary="The public roll (credential public keys)")
+    def get_roll() -> dict[str, Any]:
+        return {"credentials": sorted(k.hex() for k in election.state.roll)}
+
+    @app.get("/api/board/head", summary="Latest signed tree head")
+    def get_head() -> dict[str, Any]:
+        size = election.board.size()
+        if size == 0:
+            raise _error(404, "board: empty")
+        return run(election.heads.covering, size - 1).model_dump()
+
+    @app.get("/api/board/heads", summary="Signed tree heads from a size on")
+    def get_heads(
+        min_size: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=1000)
+    ) -> list[dict[str, Any]]:
+        return [h.model_dump() for h in run(election.board.heads, min_size, limit)]
+
+    @app.get("/api/board/entries", summary="Board entries, paged")
+    def get_entries(
+        start: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)
+    ) -> list[dict[str, Any]]:
+        return [
+            {"index": e.index, "type": e.kind, "leaf": e.leaf.decode()}
+            for e in run(election.board.entries, start, limit)
+        ]
+
+    @app.get("/api/board/inclusion", summary="Inclusion proof for a tracking code (or an index)")
+    def get_inclusion(
+        tracking_code: str | None = Query(None, pattern="^[0-9a-f]{64}$"),
+        index: int | None = Query(None, ge=0),
+        size: int | None = Query(None, ge=1),
+    ) -> dict[str, Any]:
+        if tracking_code is not None:
+            entry = run(election.board.find, f"ballot:{tracking_code}")
+            if entry is None:
+                raise _error(404, "tracking_code: no ballot with this tracking code on the board")
+            index = entry.index
+        if index is None:
+            raise _error(400, "tracking_code: give a tracking code or an index")
+        head = run(election.heads.covering, index) if size is None else run(election.board.head_at, size)
+        if head is None:
+            raise _error(404, f"size: no signed head of size {size}")
+        if index >= head.tree_size:
+            raise _error(400, f"index: {index} is not in a tree of size {head.tree_size}")
+        proof = run(election.board.inclusion_proof, index, head.tree_size)
+        leaf = run(election.board.entry, index).leaf
+        return {
+            "index": index,
+            "tree_size": head.tree_size,
+            "proof": [h.hex() for h in proof],
+            "tree_head": head.model_dump(),
+            "leaf": leaf.hex(),
+        }
+
+    @app.get("/api/board/consistency", summary="Consistency proof between two tree sizes")
+    def get_consistency(first: int = Query(..., ge=0), second: int = Query(..., ge=0)) -> dict[str, Any]:
+        if first > second:
+            raise _error(400, "first: must not exceed second")
+        proof = run(election.board.consistency_proof, first, second)
+        return {"first": first, "second": second, "proof": [h.hex() for h in proof]}
+
+    @app.get("/api/board/key", summary="The board's Ed25519 public key")
+    def get_key() -> dict[str, str]:
+        return {"public_key": election.board_key}
+
+    @app.get("/api/result", summary="The published result")
+    def get_result() -> dict[str, Any]:
+        if election.state.result is None:
+            raise _error(404, "result: not published yet")
+        return election.state.result
+
+    @app.get("/api/record.zip", summary="The whole record (events, signed heads, board key)")
+    def get_record() -> Response:
+        events = election.events()
+        if events:  # make sure the last event is covered by a signed head
+            election.heads.covering(len(events) - 1)
+        heads = [h.model_dump() for h in election.board.heads()]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(store.HEADER_FILE, ev.canonical_json(store.header()) + b"\n")
+            z.writestr(store.EVENTS_FILE, b"".join(e.raw + b"\n" for e in events))
+            z.writestr(store.HEADS_FILE, b"".join(ev.canonical_json(h) + b"\n" for h in heads))
+            z.writestr(store.BOARD_FILE, ev.canonical_json({"public_key": election.board_key}) + b"\n")
+        return Response(
+            buffer.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": 'attachment; filename="record.zip"'},
+        )
+
+    # --- voters -----------------------------------------------------------------------------------------------
+    @app.post("/api/ballots", summary="Cast a ballot; returns the receipt")
+    async def post_ballot(request: Request) -> dict[str, Any]:
+        body = await _json_body(request)
+        receipt = await run_in_threadpool(run, election.cast, body)
+        return receipt.to_json()
+
+    @app.post("/api/challenges", summary="Challenge (open) a ballot instead of casting it")
+    async def post_challenge(request: Request) -> dict[str, Any]:
+        body = await _json_body(request)
+        if not isinstance(body, dict) or set(body) != {"ballot", "opening"}:
+            raise _error(400, "body: expected an object with keys ballot and opening")
+        code, plain = await run_in_threadpool(run, election.challenge, body["ballot"], body["opening"])
+        return {"tracking_code": code, "choices": describe(election.conduct.context, plain)}
+
+    # --- administrator --------------------------------------------------------------------------------------
+    @app.post("/api/admin/open", dependencies=[Depends(admin)], summary="Open voting (fixes the fingerprint)")
+    def admin_open() -> dict[str, Any]:
+        ctx = run(election.admin, lambda c: c.open_voting())
+        return {"phase": election.state.phase, "fingerprint": ctx.fingerprint.hex()}
+
+    @app.post("/api/admin/close", dependencies=[Depends(admin)], summary="Close voting")
+    def admin_close() -> dict[str, Any]:
+        run(election.admin, lambda c: c.close())
+        return {"phase": election.state.phase}
+
+    @app.post("/api/admin/tally", dependencies=[Depends(admin)], summary="Aggregate the counted ballots")
+    def admin_tally() -> dict[str, Any]:
+        payload = run(election.tally)
+        return {"phase": election.state.phase, "counted": len(payload["counted"])}
+
+    @app.post("/api/admin/result", dependencies=[Depends(admin)], summary="Combine partial decryptions")
+    def admin_result() -> dict[str, Any]:
+        return run(election.admin, lambda c: c.combine())
+
+    # --- trustees -------------------------------------------------------------------------------------------
+    @app.post("/api/trustee/partial-decryption", summary="A trustee's signed partial decryption")
+    async def post_partial(request: Request) -> dict[str, Any]:
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            raise _error(400, "body: expected a partial-decryption object")
+        await run_in_threadpool(run, election.admin, lambda c: c.post_partial(body))
+        return {"trustee": body.get("trustee"), "accepted": True}
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, Any]:
+        return {"ok": True, "size": election.board.size()}
+
+    if BOOTH_DIR.is_dir():
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount("/booth", StaticFiles(directory=BOOTH_DIR, html=True), name="booth")
+
+    return app
