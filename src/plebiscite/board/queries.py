@@ -1,0 +1,241 @@
+"""SQL building blocks of the board, each run inside a transaction the caller opened (and locked).
+
+Kept apart from :mod:`plebiscite.board.storage` so the transaction and locking policy (there) and the
+statements (here) can each be read on their own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import nacl.signing
+from sqlalchemy import Connection, bindparam, func, insert, select, tuple_
+
+from plebiscite.board.db import SCHEMA_VERSION, entries, meta, nodes, tree_heads
+from plebiscite.board.errors import BoardCorruptError, KeyMismatchError
+from plebiscite.board.records import AppendResult, Entry, NewEntry
+from plebiscite.merkle import (
+    CompactRange,
+    MerkleProofError,
+    NodeId,
+    SignedTreeHead,
+    consistency_proof,
+    log_id_for,
+    root_at,
+    sign_tree_head,
+    verify_consistency,
+)
+
+IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
+
+ENTRY_COLUMNS = (
+    entries.c.idx,
+    entries.c.kind,
+    entries.c.leaf,
+    entries.c.leaf_hash,
+    entries.c.dedup_key,
+    entries.c.created_at,
+)
+_LEAF_HASHES = select(entries.c.idx, entries.c.leaf_hash).where(
+    entries.c.idx.in_(bindparam("indexes", expanding=True))
+)
+_NODE_HASHES_GRID = select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
+    nodes.c.level.in_(bindparam("levels", expanding=True)),
+    nodes.c.idx.in_(bindparam("indexes", expanding=True)),
+)
+_NODE_HASHES_PAIRS = select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
+    tuple_(nodes.c.level, nodes.c.idx).in_(bindparam("pairs", expanding=True))
+)
+HEAD_COLUMNS = (
+    tree_heads.c.tree_size,
+    tree_heads.c.root_hash,
+    tree_heads.c.timestamp,
+    tree_heads.c.signature,
+)
+
+
+def now_ms() -> int:
+    """Wall clock in milliseconds since the Unix epoch."""
+    return time.time_ns() // 1_000_000
+
+
+class DbNodes:
+    """NodeSource over one connection: leaf hashes from ``entries``, interior nodes from ``nodes``.
+
+    A whole proof costs at most two queries (one per table) whatever the tree size.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        """Read through ``conn`` (inside the caller's transaction)."""
+        self._conn = conn
+
+    def get_nodes(self, ids: Sequence[NodeId]) -> Mapping[NodeId, bytes]:
+        """Hashes of the requested perfect subtrees; a missing one means the database was altered."""
+        found: dict[NodeId, bytes] = {}
+        leaves = [i for level, i in ids if level == 0]
+        inner = sorted({(level, i) for level, i in ids if level > 0})
+        for start in range(0, len(leaves), IN_CHUNK):
+            rows = self._conn.execute(_LEAF_HASHES, {"indexes": leaves[start : start + IN_CHUNK]})
+            found.update(((0, int(idx)), bytes(h)) for idx, h in rows)
+        if inner:
+            found.update(self._inner_nodes(inner))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise BoardCorruptError(f"stored tree nodes {missing[:5]} are missing; run check_integrity()")
+        return found
+
+    def _inner_nodes(self, wanted: list[NodeId]) -> dict[NodeId, bytes]:
+        # Plans must hit the (level, idx) primary key whatever the table statistics say.  SQLite scans the
+        # table for a row-value IN, so ask for the small superset levels x indexes (both IN lists are
+        # index searches) and filter; PostgreSQL turns a row-value IN into a BitmapOr of index probes.
+        # Fixed statement shapes (expanding parameters) keep SQLAlchemy's compiled cache warm.
+        out: dict[NodeId, bytes] = {}
+        wanted_set = set(wanted)
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            if self._conn.dialect.name == "sqlite":
+                params = {"levels": sorted({lv for lv, _ in chunk}), "indexes": sorted({i for _, i in chunk})}
+                rows = self._conn.execute(_NODE_HASHES_GRID, params)
+            else:
+                rows = self._conn.execute(_NODE_HASHES_PAIRS, {"pairs": chunk})
+            for level, idx, h in rows:
+                if (int(level), int(idx)) in wanted_set:
+                    out[(int(level), int(idx))] = bytes(h)
+        return out
+
+
+def log_size(conn: Connection) -> int:
+    """Number of entries: max(idx) + 1 (indexes are dense from 0)."""
+    top = conn.execute(select(func.max(entries.c.idx))).scalar()
+    return 0 if top is None else int(top) + 1
+
+
+def entry_from_row(row: Sequence[object]) -> Entry:
+    """Build an :class:`Entry` from a row of :data:`ENTRY_COLUMNS`."""
+    idx, kind, leaf, lh, dedup_key, created_at = row
+    return Entry(
+        index=int(idx),  # type: ignore[call-overload]
+        kind=str(kind),
+        leaf=bytes(leaf),  # type: ignore[call-overload]
+        leaf_hash=bytes(lh),  # type: ignore[call-overload]
+        dedup_key=None if dedup_key is None else str(dedup_key),
+        created_at=int(created_at),  # type: ignore[call-overload]
+    )
+
+
+def head_from_row(row: Sequence[object], log_id: str) -> SignedTreeHead:
+    """Build a :class:`SignedTreeHead` from a row of :data:`HEAD_COLUMNS`."""
+    size, root, timestamp, signature = row
+    return SignedTreeHead(
+        log_id=log_id,
+        tree_size=int(size),  # type: ignore[call-overload]
+        root_hash=bytes(root).hex(),  # type: ignore[call-overload]
+        timestamp=int(timestamp),  # type: ignore[call-overload]
+        signature=bytes(signature).hex(),  # type: ignore[call-overload]
+    )
+
+
+def bind_key(conn: Connection, signing_key: nacl.signing.SigningKey | None) -> nacl.signing.VerifyKey | None:
+    """Record schema version and (first) public key in ``meta``; refuse a key other than the recorded one."""
+    stored = {str(k): str(v) for k, v in conn.execute(select(meta.c.key, meta.c.value))}
+    if stored.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise BoardCorruptError(f"board schema version {stored['schema_version']} is not supported")
+    fresh = {"schema_version": SCHEMA_VERSION, "hash": "sha256/rfc9162"}
+    if signing_key is not None:
+        public_hex = bytes(signing_key.verify_key).hex()
+        if stored.get("public_key", public_hex) != public_hex:
+            raise KeyMismatchError(
+                f"this board signs as log {stored.get('log_id')}; the key given is log "
+                f"{log_id_for(signing_key.verify_key)}"
+            )
+        fresh |= {"public_key": public_hex, "log_id": log_id_for(signing_key.verify_key)}
+    new_rows = [{"key": k, "value": v} for k, v in fresh.items() if k not in stored]
+    if new_rows:
+        conn.execute(insert(meta), new_rows)
+    stored |= fresh
+    return nacl.signing.VerifyKey(bytes.fromhex(stored["public_key"])) if "public_key" in stored else None
+
+
+def stage_append(
+    conn: Connection,
+    frontier: CompactRange,
+    batch: Sequence[NewEntry],
+    hashes: Sequence[bytes],
+    created_at: int,
+) -> tuple[list[AppendResult], CompactRange]:
+    """Insert ``batch`` after the ``frontier.size`` existing entries (caller holds the write lock).
+
+    Returns one result per item and the advanced frontier (a copy: the caller adopts it after commit).
+    """
+    known: dict[str, AppendResult] = {}
+    keys = list(dict.fromkeys(item.dedup_key for item in batch if item.dedup_key is not None))
+    for start in range(0, len(keys), IN_CHUNK):
+        query = select(entries.c.dedup_key, entries.c.idx, entries.c.leaf_hash).where(
+            entries.c.dedup_key.in_(keys[start : start + IN_CHUNK])
+        )
+        for key, idx, lh in conn.execute(query):
+            known[str(key)] = AppendResult(int(idx), bytes(lh), True)
+    staged = frontier.copy()
+    entry_rows: list[dict[str, object]] = []
+    node_rows: list[dict[str, object]] = []
+    results: list[AppendResult] = []
+    for item, lh in zip(batch, hashes, strict=True):
+        if item.dedup_key is not None and item.dedup_key in known:
+            results.append(known[item.dedup_key])
+            continue
+        index = staged.size
+        for (level, node_index), value in staged.append(lh):
+            node_rows.append({"level": level, "idx": node_index, "hash": value})
+        entry_rows.append(
+            {
+                "idx": index,
+                "kind": item.kind,
+                "leaf": item.leaf,
+                "leaf_hash": lh,
+                "dedup_key": item.dedup_key,
+                "created_at": created_at,
+            }
+        )
+        results.append(AppendResult(index, lh, False))
+        if item.dedup_key is not None:
+            known[item.dedup_key] = AppendResult(index, lh, True)
+    if entry_rows:
+        conn.execute(insert(entries), entry_rows)
+    if node_rows:
+        conn.execute(insert(nodes), node_rows)
+    return results, staged
+
+
+def sign_next_head(
+    conn: Connection, signing_key: nacl.signing.SigningKey, clock: Callable[[], int]
+) -> SignedTreeHead:
+    """Sign and store a head for the current size (caller holds the tree_heads lock); see Board.sign_head."""
+    log_id = log_id_for(signing_key.verify_key)
+    size = log_size(conn)
+    last = conn.execute(select(*HEAD_COLUMNS).order_by(tree_heads.c.tree_size.desc()).limit(1)).first()
+    latest = None if last is None else head_from_row(last, log_id)
+    if latest is not None and latest.tree_size == size:
+        return latest
+    if latest is not None and latest.tree_size > size:
+        raise BoardCorruptError(f"the latest head has size {latest.tree_size} but the log has {size} entries")
+    source = DbNodes(conn)
+    root = root_at(size, source)
+    if latest is not None:
+        try:
+            proof = consistency_proof(latest.tree_size, size, source)
+            verify_consistency(latest.tree_size, size, latest.root, root, proof)
+        except MerkleProofError as exc:
+            raise BoardCorruptError(
+                f"refusing to sign a head inconsistent with the last one: {exc}"
+            ) from None
+    timestamp = max(clock(), latest.timestamp if latest is not None else 0)
+    sth = sign_tree_head(signing_key, size, root, timestamp)
+    row = {
+        "tree_size": size,
+        "root_hash": root,
+        "timestamp": timestamp,
+        "signature": bytes.fromhex(sth.signature),
+    }
+    conn.execute(insert(tree_heads), row)
+    return sth
