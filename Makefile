@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all demo test lint system-deps test-deps clean
+.PHONY: all demo test lint system-deps test-deps vendor booth-sri bench-booth clean
 
 all: $(STAMP)
 
@@ -18,6 +18,20 @@ system-deps:
 
 test-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && $(APT_INSTALL) postgresql)
+	@test -x /usr/bin/chromium || (apt-get update -qq && $(APT_INSTALL) chromium fonts-dejavu-core)
+	@test -d booth/node_modules/playwright-core || npm ci --prefix booth --no-audit --no-fund
+
+# After changing booth/package.json: re-vendor the noble libraries into the booth and refresh SRI hashes.
+vendor:
+	npm ci --prefix booth --no-audit --no-fund
+	node scripts/vendor-booth.mjs
+
+# After editing anything under src/plebiscite/booth/static/: refresh the pages' integrity attributes.
+booth-sri:
+	node scripts/vendor-booth.mjs --sri
+
+bench-booth:
+	node bench/booth.mjs
 
 $(STAMP): pyproject.toml | system-deps
 	$(PY) -m venv $(VENV)

@@ -1,0 +1,46 @@
+// Byte helpers shared by the booth's modules. Encodings only: no cryptography happens here.
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '../vendor/noble-hashes/utils.js';
+
+export { concatBytes as concat, utf8ToBytes as utf8 };
+
+/** Raised for malformed input; `field` names what was wrong, like the Python core's "<field>: <reason>". */
+export class FormatError extends Error {
+  constructor(field, reason) {
+    super(`${field}: ${reason}`);
+    this.name = 'FormatError';
+    this.field = field;
+    this.reason = reason;
+  }
+}
+
+/** Lower-case hex of `bytes`. */
+export const hex = (bytes) => bytesToHex(bytes);
+
+/** Decode hex (either case), optionally requiring `size` bytes; throws FormatError naming `what`. */
+export function fromHex(text, what, size) {
+  if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
+    throw new FormatError(what, 'not hexadecimal');
+  }
+  const raw = hexToBytes(text.toLowerCase());
+  if (size !== undefined && raw.length !== size) throw new FormatError(what, `expected ${size} bytes`);
+  return raw;
+}
+
+/**
+ * 8-byte big-endian unsigned integer, the length prefix of frame() and the integer encoding of transcripts.
+ * Limited to [0, 2^63) like the Python core so both refuse the same inputs.
+ */
+export function u64be(value) {
+  const n = BigInt(value);
+  if (n < 0n || n >= 1n << 63n) throw new RangeError('integer out of range for a transcript');
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, n, false);
+  return out;
+}
+
+/** Constant-time-independent equality: only ever used on public values (hashes, keys, roots). */
+export function equal(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

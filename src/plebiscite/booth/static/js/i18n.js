@@ -1,0 +1,380 @@
+// The booth's words in Ukrainian, Russian and English. Static text carries data-i18n="key" in the HTML (its English
+// text is the fallback); dynamic text is built with t(key, params). The chosen language is kept in localStorage
+// (no cookie is ever needed) and can be set with ?lang=uk|ru|en.
+
+export const LANGUAGES = ['uk', 'ru', 'en'];
+
+const M = {
+  'app.name': { uk: 'Плебісцит', ru: 'Плебисцит', en: 'Plebiscite' },
+  'nav.label': { uk: 'Розділи', ru: 'Разделы', en: 'Sections' },
+  'nav.vote': { uk: 'Голосування', ru: 'Голосование', en: 'Vote' },
+  'nav.check': { uk: 'Перевірити мій бюлетень', ru: 'Проверить мой бюллетень', en: 'Check my ballot' },
+  'nav.results': { uk: 'Результати', ru: 'Результаты', en: 'Results' },
+  'lang.label': { uk: 'Мова', ru: 'Язык', en: 'Language' },
+  'skip': { uk: 'Перейти до змісту', ru: 'Перейти к содержанию', en: 'Skip to content' },
+
+  'booth.title': { uk: 'Кабіна для голосування', ru: 'Кабина для голосования', en: 'Voting booth' },
+  'booth.loading': { uk: 'Завантаження виборів…', ru: 'Загрузка выборов…', en: 'Loading the election…' },
+  'booth.not_open': {
+    uk: 'Голосування зараз не відкрите. Бюлетень подати неможливо.',
+    ru: 'Голосование сейчас не открыто. Подать бюллетень невозможно.',
+    en: 'Voting is not open now. No ballot can be cast.',
+  },
+  'step.credential': { uk: 'Крок 1. Ваш ключ виборця', ru: 'Шаг 1. Ваш ключ избирателя', en: 'Step 1. Your voting credential' },
+  'credential.explain': {
+    uk: 'Ключ залишається на цьому пристрої: він лише підписує ваш бюлетень і нікуди не надсилається.',
+    ru: 'Ключ остаётся на этом устройстве: он только подписывает ваш бюллетень и никуда не отправляется.',
+    en: 'Your credential stays on this device: it only signs your ballot and is never sent anywhere.',
+  },
+  'credential.file': { uk: 'Файл ключа', ru: 'Файл ключа', en: 'Credential file' },
+  'credential.or': { uk: 'або', ru: 'или', en: 'or' },
+  'credential.code': { uk: 'Код ключа', ru: 'Код ключа', en: 'Credential code' },
+  'credential.code_hint': {
+    uk: '55 латинських літер і цифр; дефіси та пробіли можна не вводити.',
+    ru: '55 латинских букв и цифр; дефисы и пробелы можно не вводить.',
+    en: '55 letters and digits; dashes and spaces are optional.',
+  },
+  'credential.use': { uk: 'Використати цей ключ', ru: 'Использовать этот ключ', en: 'Use this credential' },
+  'credential.loaded': {
+    uk: 'Ключ прийнято. Ваш публічний ключ: {key}…',
+    ru: 'Ключ принят. Ваш публичный ключ: {key}…',
+    en: 'Credential accepted. Your public key: {key}…',
+  },
+  'credential.roll_unknown': {
+    uk: 'Список виборців зараз недоступний; сервер перевірить ваш ключ під час подання.',
+    ru: 'Список избирателей сейчас недоступен; сервер проверит ваш ключ при подаче.',
+    en: 'The voter roll could not be loaded; the server will check your credential when you cast.',
+  },
+  'credential.empty': {
+    uk: 'Виберіть файл ключа або введіть код ключа.',
+    ru: 'Выберите файл ключа или введите код ключа.',
+    en: 'Choose a credential file or type your credential code.',
+  },
+  'credential.length': {
+    uk: 'Код ключа має містити 55 літер і цифр. Перевірте, чи нічого не пропущено.',
+    ru: 'Код ключа должен содержать 55 букв и цифр. Проверьте, не пропущено ли что-нибудь.',
+    en: 'A credential code has 55 letters and digits. Check that nothing is missing.',
+  },
+  'credential.alphabet': {
+    uk: 'Код ключа містить символ, якого в ньому бути не може (дозволені A–Z і 2–7).',
+    ru: 'Код ключа содержит символ, которого в нём быть не может (допустимы A–Z и 2–7).',
+    en: 'The credential code contains a character that cannot be in it (only A–Z and 2–7).',
+  },
+  'credential.checksum': {
+    uk: 'Код ключа введено з помилкою (контрольна сума не збігається). Перевірте кожну групу.',
+    ru: 'Код ключа введён с ошибкой (контрольная сумма не совпадает). Проверьте каждую группу.',
+    en: 'The credential code has a typing error (its checksum does not match). Check each group.',
+  },
+  'credential.file_json': {
+    uk: 'Цей файл не є файлом ключа (не JSON).',
+    ru: 'Этот файл не является файлом ключа (не JSON).',
+    en: 'This file is not a credential file (not JSON).',
+  },
+  'credential.file_format': {
+    uk: 'Цей файл не є файлом ключа виборця.',
+    ru: 'Этот файл не является файлом ключа избирателя.',
+    en: 'This file is not a voting credential file.',
+  },
+  'credential.other_election': {
+    uk: 'Цей ключ виданий для інших виборів ({detail}).',
+    ru: 'Этот ключ выдан для других выборов ({detail}).',
+    en: 'This credential is for another election ({detail}).',
+  },
+  'credential.not_on_roll': {
+    uk: 'Цього ключа немає у списку виборців цих виборів. Можливо, він для інших виборів.',
+    ru: 'Этого ключа нет в списке избирателей этих выборов. Возможно, он для других выборов.',
+    en: 'This credential is not on the voter roll of this election. It may be for another election.',
+  },
+  'credential.read_failed': { uk: 'Не вдалося прочитати файл.', ru: 'Не удалось прочитать файл.', en: 'The file could not be read.' },
+
+  'step.ballot': { uk: 'Крок 2. Ваш вибір', ru: 'Шаг 2. Ваш выбор', en: 'Step 2. Your choices' },
+  'ballot.choose_one': { uk: 'Виберіть один варіант.', ru: 'Выберите один вариант.', en: 'Choose one option.' },
+  'ballot.choose_range': {
+    uk: 'Виберіть від {lo} до {hi} варіантів.',
+    ru: 'Выберите от {lo} до {hi} вариантов.',
+    en: 'Choose from {lo} to {hi} options.',
+  },
+  'ballot.choose_up_to': { uk: 'Виберіть до {hi} варіантів.', ru: 'Выберите до {hi} вариантов.', en: 'Choose up to {hi} options.' },
+  'ballot.chosen_count': { uk: 'Вибрано: {n}.', ru: 'Выбрано: {n}.', en: 'Chosen: {n}.' },
+  'ballot.blank': { uk: 'Порожній бюлетень (не обираю жодного)', ru: 'Пустой бюллетень (не выбираю ни одного)',
+    en: 'Blank (none of these)' },
+  'ballot.encrypt': { uk: 'Зашифрувати мій бюлетень', ru: 'Зашифровать мой бюллетень', en: 'Encrypt my ballot' },
+  'ballot.encrypting': { uk: 'Шифрування…', ru: 'Шифрование…', en: 'Encrypting…' },
+  'ballot.fix': {
+    uk: 'Бюлетень не зашифровано: виправте вибір у позначених питаннях.',
+    ru: 'Бюллетень не зашифрован: исправьте выбор в отмеченных вопросах.',
+    en: 'Nothing was encrypted: correct your choices in the marked questions.',
+  },
+  'limits.exactly': { uk: 'Потрібно вибрати рівно {n}.', ru: 'Нужно выбрать ровно {n}.', en: 'Choose exactly {n}.' },
+  'limits.between': {
+    uk: 'Потрібно вибрати від {lo} до {hi}.',
+    ru: 'Нужно выбрать от {lo} до {hi}.',
+    en: 'Choose between {lo} and {hi}.',
+  },
+  'limits.no_blank': { uk: 'Порожній бюлетень тут не дозволено.', ru: 'Пустой бюллетень здесь не разрешён.',
+    en: 'A blank answer is not allowed here.' },
+  'limits.blank_alone': {
+    uk: 'Порожній бюлетень не можна поєднувати з іншими варіантами.',
+    ru: 'Пустой бюллетень нельзя сочетать с другими вариантами.',
+    en: 'Blank cannot be combined with other options.',
+  },
+  'limits.unknown': { uk: 'Невідомий варіант.', ru: 'Неизвестный вариант.', en: 'Unknown option.' },
+  'limits.twice': { uk: 'Варіант вибрано двічі.', ru: 'Вариант выбран дважды.', en: 'An option is chosen twice.' },
+
+  'step.review': { uk: 'Крок 3. Подати або перевірити', ru: 'Шаг 3. Подать или проверить', en: 'Step 3. Cast or check' },
+  'review.code': { uk: 'Код відстеження вашого бюлетеня:', ru: 'Код отслеживания вашего бюллетеня:',
+    en: 'Tracking code of your ballot:' },
+  'review.explain': {
+    uk: 'Подайте бюлетень, щоб він був врахований. Або перевірте шифрування: бюлетень буде відкрито, ви побачите, що в ньому зашифровано, і він не буде врахований — потім проголосуйте знову.',
+    ru: 'Подайте бюллетень, чтобы он был учтён. Или проверьте шифрование: бюллетень будет открыт, вы увидите, что в нём зашифровано, и он не будет учтён — затем проголосуйте снова.',
+    en: 'Cast the ballot to have it counted. Or check the encryption: the ballot is opened, you see what it encrypts, and it is never counted — then vote again.',
+  },
+  'review.cast': { uk: 'Подати бюлетень', ru: 'Подать бюллетень', en: 'Cast my ballot' },
+  'review.challenge': { uk: 'Перевірити шифрування (не подавати)', ru: 'Проверить шифрование (не подавать)',
+    en: 'Check the encryption (do not cast)' },
+  'review.change': { uk: 'Змінити вибір', ru: 'Изменить выбор', en: 'Change my choices' },
+  'review.casting': { uk: 'Подання бюлетеня…', ru: 'Подача бюллетеня…', en: 'Casting the ballot…' },
+  'review.challenging': { uk: 'Відкриття бюлетеня…', ru: 'Открытие бюллетеня…', en: 'Opening the ballot…' },
+
+  'step.cast': { uk: 'Ваш бюлетень подано', ru: 'Ваш бюллетень подан', en: 'Your ballot is cast' },
+  'cast.done': {
+    uk: 'Бюлетень записано на дошку під номером {index}. Квитанцію перевірено в цьому браузері.',
+    ru: 'Бюллетень записан на доску под номером {index}. Квитанция проверена в этом браузере.',
+    en: 'The ballot is on the board as entry {index}. The receipt was checked in this browser.',
+  },
+  'cast.show_receipt': { uk: 'Показати всю квитанцію', ru: 'Показать всю квитанцию', en: 'Show the whole receipt' },
+  'cast.board_entry': { uk: 'Запис на дошці', ru: 'Запись на доске', en: 'Board entry' },
+  'cast.signed_head': { uk: 'Підписаний стан дошки', ru: 'Подписанное состояние доски', en: 'Signed board state' },
+  'cast.head_text': { uk: '{size} записів, {time}', ru: '{size} записей, {time}', en: '{size} entries, {time}' },
+  'cast.board_key': { uk: 'Ключ дошки', ru: 'Ключ доски', en: 'Board key' },
+  'cast.download': { uk: 'Завантажити квитанцію', ru: 'Скачать квитанцию', en: 'Download the receipt' },
+  'cast.check_link': { uk: 'Перевірити квитанцію пізніше', ru: 'Проверить квитанцию позже', en: 'Check the receipt later' },
+  'cast.revote': { uk: 'Проголосувати знову', ru: 'Проголосовать снова', en: 'Vote again' },
+  'cast.revote_hint': {
+    uk: 'Враховується лише останній поданий бюлетень.',
+    ru: 'Учитывается только последний поданный бюллетень.',
+    en: 'Only your last cast ballot counts.',
+  },
+  'cast.receipt_bad': {
+    uk: 'Сервер прийняв бюлетень, але його квитанція не пройшла перевірку ({detail}). Збережіть квитанцію і повідомте спостерігачів.',
+    ru: 'Сервер принял бюллетень, но его квитанция не прошла проверку ({detail}). Сохраните квитанцию и сообщите наблюдателям.',
+    en: 'The server accepted the ballot but its receipt did not check out ({detail}). Keep the receipt and tell the observers.',
+  },
+  'cast.was_challenged': {
+    uk: 'Цей бюлетень уже відкрито для перевірки, тому його не можна подати. Зашифруйте вибір знову.',
+    ru: 'Этот бюллетень уже открыт для проверки, поэтому его нельзя подать. Зашифруйте выбор снова.',
+    en: 'This ballot was opened for checking, so it can never be cast. Encrypt your choices again.',
+  },
+
+  'step.challenged': { uk: 'Перевірка шифрування', ru: 'Проверка шифрования', en: 'Encryption check' },
+  'challenge.board_saw': {
+    uk: 'Дошка відкрила бюлетень {code}… і знайшла в ньому:',
+    ru: 'Доска открыла бюллетень {code}… и нашла в нём:',
+    en: 'The board opened ballot {code}… and found:',
+  },
+  'challenge.match': {
+    uk: 'Зашифровано саме те, що ви вибрали. Цей бюлетень не буде врахований; проголосуйте знову.',
+    ru: 'Зашифровано именно то, что вы выбрали. Этот бюллетень не будет учтён; проголосуйте снова.',
+    en: 'It encrypted exactly what you chose. This ballot will not count; vote again.',
+  },
+  'challenge.mismatch': {
+    uk: 'УВАГА: зашифровано не те, що ви вибрали. Цей пристрій може бути скомпрометований. Збережіть файли нижче й повідомте спостерігачів.',
+    ru: 'ВНИМАНИЕ: зашифровано не то, что вы выбрали. Это устройство может быть скомпрометировано. Сохраните файлы ниже и сообщите наблюдателям.',
+    en: 'WARNING: it did not encrypt what you chose. This device may be compromised. Keep the files below and tell the observers.',
+  },
+  'challenge.independent': {
+    uk: 'Щоб перевірити незалежно, на іншому комп’ютері: plebiscite check-challenge ЗАПИС бюлетень.json відкриття.json',
+    ru: 'Чтобы проверить независимо, на другом компьютере: plebiscite check-challenge ЗАПИСЬ бюллетень.json открытие.json',
+    en: 'To check independently, on another computer: plebiscite check-challenge RECORD ballot.json opening.json',
+  },
+  'challenge.show_opening': {
+    uk: 'Показати відкриття (випадкові числа й значення)',
+    ru: 'Показать открытие (случайные числа и значения)',
+    en: 'Show the opening (randomness and values)',
+  },
+  'challenge.download_ballot': { uk: 'Завантажити відкритий бюлетень', ru: 'Скачать открытый бюллетень',
+    en: 'Download the opened ballot' },
+  'challenge.download_opening': { uk: 'Завантажити відкриття', ru: 'Скачать открытие', en: 'Download the opening' },
+  'challenge.restart': { uk: 'Проголосувати знову', ru: 'Проголосовать снова', en: 'Vote again' },
+  'challenge.already_cast': {
+    uk: 'Цей бюлетень уже подано, тому його не можна відкрити.',
+    ru: 'Этот бюллетень уже подан, поэтому его нельзя открыть.',
+    en: 'This ballot is already cast, so it cannot be opened.',
+  },
+
+  'server.down': {
+    uk: 'Сервер не відповідає. Нічого не подано. Перевірте з’єднання і спробуйте ще раз.',
+    ru: 'Сервер не отвечает. Ничего не подано. Проверьте соединение и попробуйте ещё раз.',
+    en: 'The server does not answer. Nothing was cast. Check your connection and try again.',
+  },
+  'server.rejected': {
+    uk: 'Сервер відхилив запит: {detail}. Нічого не подано.',
+    ru: 'Сервер отклонил запрос: {detail}. Ничего не подано.',
+    en: 'The server refused: {detail}. Nothing was cast.',
+  },
+  'server.error': {
+    uk: 'Помилка сервера ({status}). Нічого не подано. Спробуйте пізніше.',
+    ru: 'Ошибка сервера ({status}). Ничего не подано. Попробуйте позже.',
+    en: 'Server error ({status}). Nothing was cast. Try again later.',
+  },
+  'server.bad_answer': {
+    uk: 'Сервер надіслав незрозумілу відповідь.',
+    ru: 'Сервер прислал непонятный ответ.',
+    en: 'The server sent an answer the booth cannot read.',
+  },
+  'server.other_election': {
+    uk: 'Сервер каже, що бюлетень зроблено для інших виборів. Нічого не подано.',
+    ru: 'Сервер сообщает, что бюллетень сделан для других выборов. Ничего не подано.',
+    en: 'The server says the ballot was made for another election. Nothing was cast.',
+  },
+
+  'check.title': { uk: 'Перевірити мій бюлетень', ru: 'Проверить мой бюллетень', en: 'Check my ballot' },
+  'check.explain': {
+    uk: 'Вставте або завантажте квитанцію. Браузер перевірить підпис дошки та доказ того, що ваш бюлетень записаний на дошку.',
+    ru: 'Вставьте или загрузите квитанцию. Браузер проверит подпись доски и доказательство того, что ваш бюллетень записан на доску.',
+    en: 'Paste or load your receipt. The browser checks the board’s signature and the proof that your ballot is on the board.',
+  },
+  'check.paste': { uk: 'Квитанція (JSON)', ru: 'Квитанция (JSON)', en: 'Receipt (JSON)' },
+  'check.file': { uk: 'Файл квитанції', ru: 'Файл квитанции', en: 'Receipt file' },
+  'check.run': { uk: 'Перевірити квитанцію', ru: 'Проверить квитанцию', en: 'Check the receipt' },
+  'check.fresh': { uk: 'Отримати свіжий доказ з дошки', ru: 'Получить свежее доказательство с доски',
+    en: 'Fetch a fresh proof from the board' },
+  'check.code': { uk: 'Код відстеження', ru: 'Код отслеживания', en: 'Tracking code' },
+  'check.lookup': { uk: 'Знайти на дошці', ru: 'Найти на доске', en: 'Look it up on the board' },
+  'check.ok_leaf': {
+    uk: 'Квитанція містить бюлетень з кодом відстеження {code}.',
+    ru: 'Квитанция содержит бюллетень с кодом отслеживания {code}.',
+    en: 'The receipt holds the ballot with tracking code {code}.',
+  },
+  'check.ok_head': {
+    uk: 'Підпис дошки дійсний: журнал {log}… мав {size} записів о {time}.',
+    ru: 'Подпись доски действительна: журнал {log}… имел {size} записей в {time}.',
+    en: 'The board’s signature is valid: log {log}… had {size} entries at {time}.',
+  },
+  'check.ok_inclusion': {
+    uk: 'Доказ включення правильний: бюлетень — запис {index} цього журналу.',
+    ru: 'Доказательство включения верно: бюллетень — запись {index} этого журнала.',
+    en: 'The inclusion proof is correct: the ballot is entry {index} of this log.',
+  },
+  'check.ok_fresh': {
+    uk: 'Дошка зараз має {size} записів (о {time}), і ваш бюлетень досі в ній.',
+    ru: 'Доска сейчас содержит {size} записей (в {time}), и ваш бюллетень всё ещё в ней.',
+    en: 'The board now has {size} entries (at {time}) and your ballot is still in it.',
+  },
+  'check.ok_lookup': {
+    uk: 'Бюлетень {code}… знайдено: запис {index} з {size}; доказ включення правильний. Підпис дошки можна перевірити лише з квитанцією (у ній ключ дошки).',
+    ru: 'Бюллетень {code}… найден: запись {index} из {size}; доказательство включения верно. Подпись доски можно проверить только с квитанцией (в ней ключ доски).',
+    en: 'Ballot {code}… found: entry {index} of {size}; the inclusion proof is correct. The board’s signature can only be checked with the receipt (it holds the board key).',
+  },
+  'check.not_found': {
+    uk: 'Бюлетеня з таким кодом відстеження на дошці немає.',
+    ru: 'Бюллетеня с таким кодом отслеживания на доске нет.',
+    en: 'No ballot with this tracking code is on the board.',
+  },
+  'check.no_receipt': { uk: 'Спочатку вставте або завантажте квитанцію.', ru: 'Сначала вставьте или загрузите квитанцию.',
+    en: 'Paste or load a receipt first.' },
+  'check.failed': { uk: 'Перевірка НЕ пройдена: {reason}', ru: 'Проверка НЕ пройдена: {reason}', en: 'Check FAILED: {reason}' },
+  'receipt.malformed': { uk: 'квитанція пошкоджена ({detail})', ru: 'квитанция повреждена ({detail})',
+    en: 'the receipt is malformed ({detail})' },
+  'receipt.not_json': { uk: 'це не JSON', ru: 'это не JSON', en: 'it is not JSON' },
+  'receipt.not_ballot': { uk: 'запис у квитанції не є бюлетенем', ru: 'запись в квитанции не является бюллетенем',
+    en: 'the entry in the receipt is not a ballot' },
+  'receipt.code_mismatch': {
+    uk: 'код відстеження не відповідає бюлетеню в квитанції',
+    ru: 'код отслеживания не соответствует бюллетеню в квитанции',
+    en: 'the tracking code does not match the ballot in the receipt',
+  },
+  'receipt.other_board': { uk: 'заголовок журналу підписаний іншою дошкою', ru: 'заголовок журнала подписан другой доской',
+    en: 'the tree head belongs to another board' },
+  'receipt.signature': { uk: 'підпис дошки недійсний', ru: 'подпись доски недействительна',
+    en: 'the board’s signature is invalid' },
+  'receipt.inclusion': { uk: 'доказ включення неправильний ({detail})', ru: 'доказательство включения неверно ({detail})',
+    en: 'the inclusion proof is wrong ({detail})' },
+  'receipt.fresh_mismatch': { uk: 'дошка повернула інший запис', ru: 'доска вернула другую запись',
+    en: 'the board returned a different entry' },
+  'receipt.fresh_smaller': {
+    uk: 'дошка показує журнал, коротший за той, що в квитанції',
+    ru: 'доска показывает журнал короче, чем в квитанции',
+    en: 'the board shows a log shorter than the one in the receipt',
+  },
+
+  'results.title': { uk: 'Результати', ru: 'Результаты', en: 'Results' },
+  'results.not_yet': {
+    uk: 'Результат ще не опубліковано.',
+    ru: 'Результат ещё не опубликован.',
+    en: 'The result has not been published yet.',
+  },
+  'results.summary': {
+    uk: 'Враховано бюлетенів: {ballots}. Розшифрували довірені особи: {trustees}.',
+    ru: 'Учтено бюллетеней: {ballots}. Расшифровали доверенные лица: {trustees}.',
+    en: 'Ballots counted: {ballots}. Decrypted by trustees: {trustees}.',
+  },
+  'results.option': { uk: 'Варіант', ru: 'Вариант', en: 'Option' },
+  'results.votes': { uk: 'Голоси', ru: 'Голоса', en: 'Votes' },
+  'results.share': { uk: 'Частка', ru: 'Доля', en: 'Share' },
+  'results.blank': { uk: 'Порожні', ru: 'Пустые', en: 'Blank' },
+  'results.record': {
+    uk: 'Завантажити повний запис виборів для незалежної перевірки',
+    ru: 'Скачать полную запись выборов для независимой проверки',
+    en: 'Download the full election record to verify it yourself',
+  },
+  'results.verify_hint': {
+    uk: 'Перевірка: plebiscite verify record.zip',
+    ru: 'Проверка: plebiscite verify record.zip',
+    en: 'To verify: plebiscite verify record.zip',
+  },
+};
+
+let current = 'en';
+
+function initial() {
+  const fromUrl = new URLSearchParams(location.search).get('lang');
+  if (LANGUAGES.includes(fromUrl)) return fromUrl;
+  try {
+    const saved = localStorage.getItem('plebiscite.lang');
+    if (LANGUAGES.includes(saved)) return saved;
+  } catch {
+    // storage may be disabled; the default language still works
+  }
+  const nav = (navigator.language || 'en').slice(0, 2);
+  return LANGUAGES.includes(nav) ? nav : 'en';
+}
+
+export const language = () => current;
+
+/** The message `key` in the current language with {name} placeholders filled from `params`. */
+export function t(key, params = {}) {
+  const entry = M[key];
+  const text = entry ? entry[current] ?? entry.en : key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** Text of a manifest field ({uk, ru, en}) in the current language. */
+export const pick = (text) => (text && (text[current] ?? text.en ?? Object.values(text)[0])) || '';
+
+const listeners = [];
+export const onLanguageChange = (fn) => listeners.push(fn);
+
+/** Translate every [data-i18n] element, mark the language switch and tell the page to redraw its dynamic text. */
+export function setLanguage(lang, save = true) {
+  current = LANGUAGES.includes(lang) ? lang : 'en';
+  document.documentElement.lang = current;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  for (const b of document.querySelectorAll('button[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === current));
+  if (save) {
+    try {
+      localStorage.setItem('plebiscite.lang', current);
+    } catch {
+      // not saved: the choice still holds for this page
+    }
+  }
+  for (const fn of listeners) fn(current);
+}
+
+export function initLanguage() {
+  for (const b of document.querySelectorAll('button[data-lang]')) b.addEventListener('click', () => setLanguage(b.dataset.lang));
+  setLanguage(initial(), false);
+}
+
+export const hasMessage = (key) => key in M;
