@@ -25,9 +25,9 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from plebiscite.ballot.challenge import describe
 from plebiscite.ballot.model import BallotError
 from plebiscite.board.election import BoardElection
+from plebiscite.board.errors import BoardError, EntryNotFoundError, InvalidArgumentError
 from plebiscite.booth import SECURITY_HEADERS as BOOTH_HEADERS
 from plebiscite.booth import STATIC_DIR as BOOTH_DIR
-from plebiscite.board.errors import BoardError, EntryNotFoundError, InvalidArgumentError
 from plebiscite.hazmat.group import GroupError
 from plebiscite.proofs.common import ProofError
 from plebiscite.record import events as ev
