@@ -80,12 +80,13 @@ class Election:
         self.board_key = nacl.signing.SigningKey.generate()
         self.index_of: dict[str, int] = {}
 
-    def head(self) -> dict[str, Any]:
-        sth = sign_tree_head(self.board_key, self.tree.size, self.tree.root(), int(time.time() * 1000))
+    def head(self, size: int | None = None) -> dict[str, Any]:
+        size = self.tree.size if size is None else size
+        sth = sign_tree_head(self.board_key, size, self.tree.root(size), int(time.time() * 1000))
         return json.loads(sth.to_json())
 
-    def inclusion(self, index: int) -> tuple[dict[str, Any], list[str]]:
-        head = self.head()
+    def inclusion(self, index: int, size: int | None = None) -> tuple[dict[str, Any], list[str]]:
+        head = self.head(size)
         return head, [h.hex() for h in self.tree.inclusion_proof(index, head["tree_size"])]
 
 
@@ -149,12 +150,17 @@ def create_app(election: Election) -> FastAPI:
             return election.head()
 
     @app.get("/api/board/inclusion")
-    def get_inclusion(tracking_code: str) -> dict[str, Any]:
+    def get_inclusion(
+        tracking_code: str | None = None, index: int | None = None, size: int | None = None
+    ) -> dict[str, Any]:
         with election.lock:
-            index = state().state.ballots.get(tracking_code.lower())
-            if index is None:
-                raise HTTPException(404, "tracking_code: no ballot with this tracking code")
-            head, proof = election.inclusion(index)
+            if tracking_code is not None:
+                index = state().state.ballots.get(tracking_code.lower())
+                if index is None:
+                    raise HTTPException(404, "tracking_code: no ballot with this tracking code")
+            if index is None or not 0 <= index < (size or election.tree.size) <= election.tree.size:
+                raise HTTPException(400, "index: give a tracking code, or an index inside the tree")
+            head, proof = election.inclusion(index, size)
             return {
                 "index": index,
                 "tree_size": head["tree_size"],
@@ -162,6 +168,18 @@ def create_app(election: Election) -> FastAPI:
                 "tree_head": head,
                 "leaf": election.leaves[index].hex(),
             }
+
+    @app.get("/api/board/consistency")
+    def get_consistency(first: int, second: int) -> dict[str, Any]:
+        with election.lock:
+            if not 0 <= first <= second <= election.tree.size:
+                raise HTTPException(400, "first: must not exceed second, nor second the board's size")
+            proof = election.tree.consistency_proof(first, second)
+        return {"first": first, "second": second, "proof": [h.hex() for h in proof]}
+
+    @app.get("/api/board/key")
+    def get_key() -> dict[str, str]:
+        return {"public_key": election.board_key.verify_key.encode().hex()}
 
     @app.get("/api/result")
     def get_result() -> dict[str, Any]:

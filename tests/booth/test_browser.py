@@ -2,8 +2,9 @@
 
 The browser side is node:test files in tests/booth/browser/ driving Debian's Chromium through playwright-core;
 this module runs them and checks, from Python, what they leave behind: the downloaded challenge files open to the
-right choices under ``plebiscite check-challenge`` on the published record, and the result counts the last ballot
-of every voter. Screenshots of every page go to test-artifacts/booth/.
+right choices under ``plebiscite check-challenge`` on the published record, the check page's evidence files convict
+the board under ``verify_heads_consistent``, and the result counts the last ballot of every voter. Screenshots of
+every page go to test-artifacts/booth/.
 """
 
 from __future__ import annotations
@@ -103,6 +104,23 @@ def _expected_counts(
             entry["blank"] = sum(v[q["id"]] == ["blank"] for v in finals.values())
         out.append(entry)
     return out
+
+
+def test_check_page_against_the_live_board(voting: Path, browser: str, live_server: LiveServer) -> None:
+    """A receipt against a grown board, a lookup by code, and a lying board (see check.test.mjs); the evidence
+    files the page offered must convict the board under the Python core's own check."""
+    from plebiscite.merkle import ForkDetected, ForkEvidence, verify_heads_consistent
+
+    for stale in voting.glob("evidence-*.json"):
+        stale.unlink()
+    run_browser(browser, "check.test.mjs", live_server, voting)
+    key = bytes.fromhex(live_server.get_json("/api/board/key")["public_key"])
+    for name in ("evidence-inconsistent.json", "evidence-shrank.json"):
+        evidence = ForkEvidence.from_json((voting / name).read_text())
+        with pytest.raises(ForkDetected):
+            verify_heads_consistent(
+                evidence.first, evidence.second, [bytes.fromhex(h) for h in evidence.proof], key
+            )
 
 
 def test_results_page_after_publication(voting: Path, browser: str, live_server: LiveServer) -> None:

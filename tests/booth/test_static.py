@@ -11,6 +11,7 @@ import hashlib
 import json
 import posixpath
 import re
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -129,7 +130,12 @@ def test_sri_generator_agrees(node: str) -> None:
 
 
 def test_js_unit_tests(node: str) -> None:
-    """node --test on tests/booth/js/: the test vectors byte for byte, credentials, layouts, Merkle checks."""
-    done = run_node(node, ["--test", "tests/booth/js/"], timeout=300)
+    """node --test on tests/booth/js/: the test vectors byte for byte, credentials, layouts, Merkle checks.
+
+    The consistency and live-board tests call this interpreter's ``plebiscite.merkle`` as their oracle.
+    """
+    done = run_node(
+        node, ["--test", "tests/booth/js/"], env={"PLEBISCITE_PYTHON": sys.executable}, timeout=300
+    )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     assert re.search(r"^# fail 0$", done.stdout, re.M) and not re.search(r"^# pass 0$", done.stdout, re.M)

@@ -160,11 +160,14 @@ test('cast with a credential file; the receipt is downloaded and checks out on t
   await check.waitForSelector('#checks li');
   assert.equal(await check.locator('#checks li.ok').count(), 3);
   assert.equal(await check.locator('#checks li.bad').count(), 0);
-  await check.click('#fresh');
-  await check.waitForSelector('#checks li:nth-child(4)');
-  assert.equal(await check.locator('#checks li.ok').count(), 4);
+  // against the live board right away: same key, a signed latest head that extends the receipt's, still included
+  await check.click('#live');
+  await check.waitForSelector('#live-checks li:nth-child(4), #live-checks li.bad');
+  assert.equal(await check.locator('#live-checks li.ok').count(), 4, await check.textContent('#live-checks'));
+  assert.equal(await check.isHidden('#alarm'), true);
   await check.click('#lookup-form button[type=submit]');
   await check.waitForSelector('#lookup li.ok');
+  assert.equal(await check.textContent('#board-log-id'), receipt.tree_head.log_id);
   await screenshot(check, 'check-receipt');
   // a receipt whose tree head was altered must fail, visibly
   const forged = structuredClone(receipt);

@@ -15,9 +15,11 @@ function usedKeys() {
   }
   for (const file of readdirSync(join(STATIC, 'js'))) {
     const text = readFileSync(join(STATIC, 'js', file), 'utf8');
-    // t('key'), new CredentialError('key') / MerkleError('key'), { key: 'key' } and dataset.i18n = 'key'
-    const patterns = [/\bt\('([a-z_.]+)'/g, /(?:Credential|Merkle)Error\('([a-z_]+\.[a-z_]+)'/g, /\bkey: '([a-z_]+\.[a-z_]+)'/g,
-      /i18n = '([a-z_.]+)'/g, /t\(match \? '([a-z_.]+)' : '([a-z_.]+)'\)/g];
+    // t('key'), new CredentialError('key') / MerkleError('key') / BoardAlarm('key'), { key: 'key' }, dataset.i18n =
+    // 'key', live.js's step('key') and rewritten('key'), and any 'alarm.*' / 'history.*' literal
+    const patterns = [/\bt\('([a-z_.]+)'/g, /(?:CredentialError|MerkleError|BoardAlarm)\('([a-z_]+\.[a-z_]+)'/g,
+      /\bkey: '([a-z_]+\.[a-z_]+)'/g, /i18n = '([a-z_.]+)'/g, /t\(match \? '([a-z_.]+)' : '([a-z_.]+)'\)/g,
+      /\b(?:step|rewritten)\('([a-z_]+\.[a-z_]+)'/g, /'((?:alarm|history)\.[a-z_]+)'/g];
     for (const re of patterns) for (const m of text.matchAll(re)) m.slice(1).forEach((k) => k && keys.add(k));
   }
   return keys;

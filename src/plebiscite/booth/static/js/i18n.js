@@ -237,8 +237,12 @@ const M = {
   'check.paste': { uk: 'Квитанція (JSON)', ru: 'Квитанция (JSON)', en: 'Receipt (JSON)' },
   'check.file': { uk: 'Файл квитанції', ru: 'Файл квитанции', en: 'Receipt file' },
   'check.run': { uk: 'Перевірити квитанцію', ru: 'Проверить квитанцию', en: 'Check the receipt' },
-  'check.fresh': { uk: 'Отримати свіжий доказ з дошки', ru: 'Получить свежее доказательство с доски',
-    en: 'Fetch a fresh proof from the board' },
+  'check.live': { uk: 'Перевірити на дошці зараз', ru: 'Проверить на доске сейчас', en: 'Check it against the board now' },
+  'check.live_hint': {
+    uk: '«Перевірити на дошці зараз» запитує в дошки її останній підписаний стан і доказ того, що після вашої квитанції вона лише додавала записи.',
+    ru: '«Проверить на доске сейчас» запрашивает у доски её последнее подписанное состояние и доказательство того, что после вашей квитанции она только добавляла записи.',
+    en: '“Check it against the board now” asks the board for its latest signed state and for a proof that it has only added entries since your receipt.',
+  },
   'check.code': { uk: 'Код відстеження', ru: 'Код отслеживания', en: 'Tracking code' },
   'check.lookup': { uk: 'Знайти на дошці', ru: 'Найти на доске', en: 'Look it up on the board' },
   'check.ok_leaf': {
@@ -256,15 +260,35 @@ const M = {
     ru: 'Доказательство включения верно: бюллетень — запись {index} этого журнала.',
     en: 'The inclusion proof is correct: the ballot is entry {index} of this log.',
   },
-  'check.ok_fresh': {
-    uk: 'Дошка зараз має {size} записів (о {time}), і ваш бюлетень досі в ній.',
-    ru: 'Доска сейчас содержит {size} записей (в {time}), и ваш бюллетень всё ещё в ней.',
-    en: 'The board now has {size} entries (at {time}) and your ballot is still in it.',
+  'check.ok_key': {
+    uk: 'Дошка досі використовує ключ, яким підписано вашу квитанцію (журнал {log}…).',
+    ru: 'Доска по-прежнему использует ключ, которым подписана ваша квитанция (журнал {log}…).',
+    en: 'The board still uses the key that signed your receipt (log {log}…).',
+  },
+  'check.ok_latest': {
+    uk: 'Останній стан дошки підписаний цим ключем: {size} записів о {time}.',
+    ru: 'Последнее состояние доски подписано этим ключом: {size} записей в {time}.',
+    en: 'The board’s latest state is signed with that key: {size} entries at {time}.',
+  },
+  'check.ok_consistent': {
+    uk: 'Журнал дошки з {second} записів продовжує {first} записів вашої квитанції: жоден попередній запис не змінено й не видалено (доказ узгодженості перевірено).',
+    ru: 'Журнал доски из {second} записей продолжает {first} записей вашей квитанции: ни одна прежняя запись не изменена и не удалена (доказательство согласованности проверено).',
+    en: 'The board’s log of {second} entries extends the {first} entries of your receipt: no earlier entry was changed or removed (consistency proof checked).',
+  },
+  'check.ok_still': {
+    uk: 'Ваш бюлетень досі — запис {index} з {size}.',
+    ru: 'Ваш бюллетень по-прежнему — запись {index} из {size}.',
+    en: 'Your ballot is still entry {index} of {size}.',
   },
   'check.ok_lookup': {
-    uk: 'Бюлетень {code}… знайдено: запис {index} з {size}; доказ включення правильний. Підпис дошки можна перевірити лише з квитанцією (у ній ключ дошки).',
-    ru: 'Бюллетень {code}… найден: запись {index} из {size}; доказательство включения верно. Подпись доски можно проверить только с квитанцией (в ней ключ доски).',
-    en: 'Ballot {code}… found: entry {index} of {size}; the inclusion proof is correct. The board’s signature can only be checked with the receipt (it holds the board key).',
+    uk: 'Бюлетень {code}… знайдено: запис {index} з {size}; підпис дошки і доказ включення правильні.',
+    ru: 'Бюллетень {code}… найден: запись {index} из {size}; подпись доски и доказательство включения верны.',
+    en: 'Ballot {code}… found: entry {index} of {size}; the board’s signature and the inclusion proof are correct.',
+  },
+  'check.board_key': {
+    uk: 'Ідентифікатор ключа дошки (порівняйте його з опублікованим організаторами виборів — лише тоді ви знаєте, що це справжня дошка):',
+    ru: 'Идентификатор ключа доски (сравните его с опубликованным организаторами выборов — только тогда вы знаете, что это настоящая доска):',
+    en: 'Log id of the board’s key (compare it with the one the election organisers published — only then do you know this is the real board):',
   },
   'check.not_found': {
     uk: 'Бюлетеня з таким кодом відстеження на дошці немає.',
@@ -290,12 +314,75 @@ const M = {
     en: 'the board’s signature is invalid' },
   'receipt.inclusion': { uk: 'доказ включення неправильний ({detail})', ru: 'доказательство включения неверно ({detail})',
     en: 'the inclusion proof is wrong ({detail})' },
-  'receipt.fresh_mismatch': { uk: 'дошка повернула інший запис', ru: 'доска вернула другую запись',
-    en: 'the board returned a different entry' },
-  'receipt.fresh_smaller': {
-    uk: 'дошка показує журнал, коротший за той, що в квитанції',
-    ru: 'доска показывает журнал короче, чем в квитанции',
-    en: 'the board shows a log shorter than the one in the receipt',
+  'board.malformed': { uk: 'відповідь дошки пошкоджена ({detail})', ru: 'ответ доски повреждён ({detail})',
+    en: 'the board’s answer is malformed ({detail})' },
+  'board.consistency': { uk: 'доказ узгодженості неправильний ({detail})', ru: 'доказательство согласованности неверно ({detail})',
+    en: 'the consistency proof is wrong ({detail})' },
+
+  'alarm.rewritten': {
+    uk: 'УВАГА: дошка переписала свою історію — збережіть квитанцію, вона є доказом.',
+    ru: 'ВНИМАНИЕ: доска переписала свою историю — сохраните квитанцию, она является доказательством.',
+    en: 'WARNING: the board rewrote its history — keep your receipt, it is evidence.',
+  },
+  'alarm.missing': {
+    uk: 'УВАГА: дошка більше не показує ваш бюлетень там, де він є за квитанцією, — збережіть квитанцію, вона є доказом.',
+    ru: 'ВНИМАНИЕ: доска больше не показывает ваш бюллетень там, где он находится по квитанции, — сохраните квитанцию, она является доказательством.',
+    en: 'WARNING: the board no longer shows your ballot where your receipt puts it — keep your receipt, it is evidence.',
+  },
+  'alarm.key_changed': {
+    uk: 'УВАГА: дошка тепер використовує інший ключ, ніж той, яким підписано вашу квитанцію, — збережіть квитанцію, вона є доказом.',
+    ru: 'ВНИМАНИЕ: доска теперь использует другой ключ, не тот, которым подписана ваша квитанция, — сохраните квитанцию, она является доказательством.',
+    en: 'WARNING: the board now uses another key than the one that signed your receipt — keep your receipt, it is evidence.',
+  },
+  'alarm.unverified': {
+    uk: 'УВАГА: відповідь дошки не вдалося перевірити — збережіть квитанцію. Спробуйте ще раз пізніше або з іншої мережі.',
+    ru: 'ВНИМАНИЕ: ответ доски не удалось проверить — сохраните квитанцию. Попробуйте ещё раз позже или из другой сети.',
+    en: 'WARNING: the board’s answer could not be verified — keep your receipt. Try again later, or from another network.',
+  },
+  'alarm.report': {
+    uk: 'Повідомте організаторів виборів і спостерігачів і передайте їм квитанцію.',
+    ru: 'Сообщите организаторам выборов и наблюдателям и передайте им квитанцию.',
+    en: 'Tell the election organisers and observers, and give them your receipt.',
+  },
+  'alarm.evidence': {
+    uk: 'Завантажити доказ (обидва підписані стани дошки)',
+    ru: 'Скачать доказательство (оба подписанных состояния доски)',
+    en: 'Download the evidence (both signed board states)',
+  },
+  'alarm.evidence_hint': {
+    uk: 'Файл містить обидва стани, підписані дошкою, і її доказ: будь-хто з ключем дошки може перевірити, що вони не можуть бути чесними одночасно.',
+    ru: 'Файл содержит оба состояния, подписанные доской, и её доказательство: любой, у кого есть ключ доски, может проверить, что они не могут быть честными одновременно.',
+    en: 'The file holds both states the board signed and its proof: anyone with the board’s key can check that they cannot both be honest.',
+  },
+  'history.shrank': {
+    uk: 'останній стан дошки має {second} записів — менше, ніж {first}, які вона підписала для вашої квитанції',
+    ru: 'последнее состояние доски содержит {second} записей — меньше, чем {first}, подписанные ею для вашей квитанции',
+    en: 'the board’s latest state has {second} entries, fewer than the {first} it signed for your receipt',
+  },
+  'history.fork': {
+    uk: 'дошка підписала два різні стани з тими самими {first} записами',
+    ru: 'доска подписала два разных состояния с одними и теми же {first} записями',
+    en: 'the board signed two different states with the same {first} entries',
+  },
+  'history.inconsistent': {
+    uk: 'доказ дошки не показує, що її {second} записів продовжують {first} записів вашої квитанції: попередні записи могли бути змінені або видалені',
+    ru: 'доказательство доски не показывает, что её {second} записей продолжают {first} записей вашей квитанции: прежние записи могли быть изменены или удалены',
+    en: 'the board’s proof does not show that its {second} entries extend the {first} entries of your receipt: earlier entries may have been changed or removed',
+  },
+  'history.missing': {
+    uk: 'її відповідь не показує ваш бюлетень як запис {index} з {size}',
+    ru: 'её ответ не показывает ваш бюллетень как запись {index} из {size}',
+    en: 'its answer does not show your ballot as entry {index} of {size}',
+  },
+  'history.key_changed': {
+    uk: 'квитанцію підписав журнал {was}…, а дошка тепер показує журнал {now}…',
+    ru: 'квитанцию подписал журнал {was}…, а доска теперь показывает журнал {now}…',
+    en: 'the receipt was signed by log {was}…, the board now presents log {now}…',
+  },
+  'history.bad_answer': {
+    uk: 'відповідь на {what} відсутня, пошкоджена або не підписана ключем дошки',
+    ru: 'ответ на {what} отсутствует, повреждён или не подписан ключом доски',
+    en: 'the answer to {what} is missing, malformed or not signed by the board’s key',
   },
 
   'results.title': { uk: 'Результати', ru: 'Результаты', en: 'Results' },

@@ -1,4 +1,4 @@
-// Checking a receipt: RFC 9162 inclusion proofs and the board's Ed25519-signed tree heads, as in
+// Checking a receipt: RFC 9162 inclusion and consistency proofs and the board's Ed25519-signed tree heads, as in
 // src/plebiscite/merkle/{tree,heads}.py. Every check throws MerkleError with the reason; nothing returns a boolean
 // that a caller could forget to look at.
 import { ed25519 } from '../vendor/noble-curves/ed25519.js';
@@ -7,12 +7,14 @@ import { concat, equal, fromHex, hex, u64be, utf8 } from './bytes.js';
 import { trackingCode } from './ballot.js';
 
 const STH_TAG = utf8('plebiscite/sth/v1');
+const EMPTY_ROOT = sha256(new Uint8Array(0));
 
 export class MerkleError extends Error {
   constructor(key, detail = '') {
     super(detail ? `${key}: ${detail}` : key);
     this.name = 'MerkleError';
     this.key = key;
+    this.detail = detail;
   }
 }
 
@@ -50,6 +52,62 @@ export function verifyInclusion(leaf, index, size, proof, root) {
   if (!equal(r, root)) throw new MerkleError('receipt.inclusion', 'the proof does not lead to the signed root');
 }
 
+const isHash = (h) => h instanceof Uint8Array && h.length === 32;
+
+/**
+ * RFC 9162 §2.1.4.2: the tree of `second` leaves whose root is `secondRoot` extends the tree of `first` leaves whose
+ * root is `firstRoot` (every old leaf is still there, in place). Line for line tree.py verify_consistency, including
+ * the degenerate cases the RFC leaves to the caller: first = second needs an empty proof and equal roots; first = 0
+ * needs an empty proof and the empty-tree root. Throws MerkleError('board.consistency') when the proof fails.
+ */
+export function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
+  if (!isCount(first) || !isCount(second)) throw new MerkleError('board.malformed', 'tree sizes must be integers');
+  if (!isHash(firstRoot) || !isHash(secondRoot) || !Array.isArray(proof) || !proof.every(isHash)) {
+    throw new MerkleError('board.malformed', 'roots and proof must be 32-byte hashes');
+  }
+  const fail = (detail) => new MerkleError('board.consistency', detail);
+  if (first > second) throw fail(`first size ${first} is larger than second size ${second}`);
+  if (first === second || first === 0) {
+    if (proof.length) throw fail(`proof from size ${first} to ${second} must be empty, got ${proof.length} hashes`);
+    if (first === 0 && !equal(firstRoot, EMPTY_ROOT)) throw fail('first root is not the empty-tree root although first size is 0');
+    if (first === second && !equal(firstRoot, secondRoot)) throw fail(`two different roots for the same size ${first}`);
+    return;
+  }
+  if (!proof.length) throw fail(`empty proof from size ${first} to ${second}`);
+  // BigInt, as in verifyInclusion: `first & (first - 1)` on Numbers would silently truncate to 32 bits.
+  let fn = BigInt(first - 1);
+  let sn = BigInt(second - 1);
+  // When the old tree is a perfect subtree (size a power of two) its root is the first node of the path, and the
+  // board does not send it: the verifier already holds it.
+  const path = (BigInt(first) & fn) === 0n ? [firstRoot, ...proof] : proof;
+  while (fn & 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0n) throw fail(`proof is too long for sizes ${first} -> ${second}`);
+    if (fn & 1n || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (!(fn & 1n)) {
+        while (fn && !(fn & 1n)) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) throw fail(`proof is too short for sizes ${first} -> ${second}`);
+  if (!equal(fr, firstRoot)) throw fail(`consistency proof ${first} -> ${second} does not reproduce the first root`);
+  if (!equal(sr, secondRoot)) throw fail(`consistency proof ${first} -> ${second} does not reproduce the second root`);
+}
+
 /** The bytes a tree-head signature covers (heads.py tree_head_signing_bytes). */
 export function treeHeadSigningBytes(sth) {
   const field = (b) => concat(u64be(b.length), b);
@@ -80,10 +138,11 @@ export function verifyTreeHead(sth, boardKey) {
   if (!good) throw new MerkleError('receipt.signature');
 }
 
-function hashes(list, what) {
-  if (!Array.isArray(list)) throw new MerkleError('receipt.malformed', what);
+/** A list of 64-hex-digit strings as 32-byte hashes; anything else is a malformed `what`. */
+export function hashList(list, what, key = 'receipt.malformed') {
+  if (!Array.isArray(list)) throw new MerkleError(key, what);
   return list.map((h) => {
-    if (typeof h !== 'string' || !/^[0-9a-fA-F]{64}$/.test(h)) throw new MerkleError('receipt.malformed', what);
+    if (typeof h !== 'string' || !/^[0-9a-fA-F]{64}$/.test(h)) throw new MerkleError(key, what);
     return fromHex(h, what, 32);
   });
 }
@@ -119,28 +178,11 @@ export function verifyReceipt(receipt) {
   }
   if (code !== receipt.tracking_code.toLowerCase()) throw new MerkleError('receipt.code_mismatch');
   verifyTreeHead(receipt.tree_head, boardKey);
-  const proof = hashes(receipt.inclusion_proof, 'inclusion_proof');
+  const proof = hashList(receipt.inclusion_proof, 'inclusion_proof');
   verifyInclusion(leafHash(fromHex(receipt.leaf, 'leaf')), receipt.index, receipt.tree_head.tree_size, proof,
     fromHex(receipt.tree_head.root_hash, 'root_hash', 32));
   return { trackingCode: code, index: receipt.index, treeSize: receipt.tree_head.tree_size,
     timestamp: receipt.tree_head.timestamp, logId: receipt.tree_head.log_id, credential: ballot.credential };
-}
-
-/**
- * Check a fresh inclusion answer from GET /api/board/inclusion against the receipt: same leaf, same board key,
- * a head at least as large as the receipt's, and a valid proof under it.
- */
-export function verifyFreshInclusion(receipt, fresh) {
-  const boardKey = fromHexOr(receipt.board_key, 'board_key', 32);
-  if (!fresh || typeof fresh !== 'object') throw new MerkleError('receipt.malformed', 'board answer');
-  if (String(fresh.leaf).toLowerCase() !== String(receipt.leaf).toLowerCase() || fresh.index !== receipt.index) {
-    throw new MerkleError('receipt.fresh_mismatch');
-  }
-  verifyTreeHead(fresh.tree_head, boardKey);
-  if (fresh.tree_head.tree_size < receipt.tree_head.tree_size) throw new MerkleError('receipt.fresh_smaller');
-  verifyInclusion(leafHash(fromHex(fresh.leaf, 'leaf')), fresh.index, fresh.tree_head.tree_size,
-    hashes(fresh.proof, 'proof'), fromHex(fresh.tree_head.root_hash, 'root_hash', 32));
-  return { treeSize: fresh.tree_head.tree_size, timestamp: fresh.tree_head.timestamp };
 }
 
 function fromHexOr(value, what, size) {

@@ -1,11 +1,12 @@
 // Check-my-ballot page: verify a receipt offline (leaf ↔ tracking code, signed tree head, inclusion proof), then
-// optionally ask the board for a fresh inclusion proof under its latest head.
-import { ApiError, getJson } from './api.js';
+// against the live board (same key, latest head extends the receipt's, ballot still at its index: live.js), or look
+// a ballot up by tracking code alone. A board caught contradicting itself gets an alarm and, where two signed heads
+// prove it, an evidence file.
+import { ApiError } from './api.js';
 import { initLanguage, t } from './i18n.js';
-import { leafHash, MerkleError, ballotOfLeaf, verifyFreshInclusion, verifyInclusion, verifyReceipt } from './merkle.js';
-import { fromHex } from './bytes.js';
-import { trackingCode } from './ballot.js';
-import { $, describeError, el, shortTime, showError, status } from './ui.js';
+import { BoardAlarm, checkHistory, keyChanged, lookUp } from './live.js';
+import { MerkleError, verifyReceipt } from './merkle.js';
+import { $, describeError, download, el, shortTime, showError, status } from './ui.js';
 
 let receipt = null;
 
@@ -16,6 +17,25 @@ function line(list, ok, text) {
 function failure(err) {
   const [text] = describeError(err);
   return t('check.failed', { reason: text });
+}
+
+/** Show the alarm for `alarm` (a BoardAlarm), or hide the region when `alarm` is null. */
+function showAlarm(alarm) {
+  const box = $('alarm');
+  box.replaceChildren();
+  box.hidden = !alarm;
+  if (!alarm) return;
+  const title = el('h2', { id: 'alarm-title', tabindex: '-1', text: t(alarm.key) });
+  box.append(title, el('p', { text: t('check.failed', { reason: t(alarm.reason.key, alarm.reason.params) }) }),
+    el('p', { class: 'detail', text: alarm.detail }), el('p', { text: t('alarm.report') }));
+  if (alarm.evidence) {
+    const { first, second } = alarm.evidence;
+    const button = el('button', { type: 'button', id: 'download-evidence', class: 'primary', text: t('alarm.evidence') });
+    button.addEventListener('click', () =>
+      download(`board-evidence-${first.tree_size}-${second.tree_size}.json`, alarm.evidence));
+    box.append(el('p', { class: 'hint', text: t('alarm.evidence_hint') }), button);
+  }
+  title.focus();
 }
 
 async function readReceipt() {
@@ -32,8 +52,10 @@ async function readReceipt() {
 async function onCheck(event) {
   event.preventDefault();
   showError('');
+  showAlarm(null);
   const list = $('checks');
   list.replaceChildren();
+  $('live-checks').replaceChildren();
   receipt = null;
   try {
     const value = await readReceipt();
@@ -49,22 +71,28 @@ async function onCheck(event) {
   }
 }
 
-async function onFresh() {
+async function onLive() {
   showError('');
+  showAlarm(null);
   if (!receipt) {
     showError(t('check.no_receipt'));
     return;
   }
-  const list = $('checks');
+  const list = $('live-checks');
+  list.replaceChildren();
   status('…');
+  const step = (key, params) => line(list, true, t(key, 'time' in params ? { ...params, time: shortTime(params.time) } : params));
   try {
-    const fresh = await getJson(`board/inclusion?tracking_code=${encodeURIComponent(receipt.tracking_code)}`);
-    const s = verifyFreshInclusion(receipt, fresh);
-    line(list, true, t('check.ok_fresh', { size: s.treeSize, time: shortTime(s.timestamp) }));
+    await checkHistory(receipt, { step });
   } catch (err) {
-    if (err instanceof ApiError && err.kind === 'not_found') line(list, false, t('check.failed', { reason: t('check.not_found') }));
-    else if (err instanceof ApiError) showError(...describeError(err));
-    else line(list, false, failure(err));
+    if (err instanceof BoardAlarm) {
+      line(list, false, t('check.failed', { reason: t(err.reason.key, err.reason.params) }));
+      showAlarm(err);
+    } else if (err instanceof ApiError) {
+      showError(...describeError(err));
+    } else {
+      line(list, false, failure(err));
+    }
   } finally {
     status('');
   }
@@ -73,6 +101,7 @@ async function onFresh() {
 async function onLookup(event) {
   event.preventDefault();
   showError('');
+  showAlarm(null);
   const list = $('lookup');
   list.replaceChildren();
   const code = $('lookup-code').value.trim().toLowerCase();
@@ -82,12 +111,11 @@ async function onLookup(event) {
   }
   status('…');
   try {
-    const found = await getJson(`board/inclusion?tracking_code=${code}`);
-    // Without the board key (it is in the receipt) only the leaf and the path to the head's root can be checked.
-    if (trackingCode(ballotOfLeaf(found.leaf)) !== code) throw new MerkleError('receipt.code_mismatch');
-    verifyInclusion(leafHash(fromHex(found.leaf, 'leaf')), found.index, found.tree_head.tree_size,
-      found.proof.map((h) => fromHex(h, 'proof', 32)), fromHex(found.tree_head.root_hash, 'root_hash', 32));
-    line(list, true, t('check.ok_lookup', { code: code.slice(0, 16), index: found.index, size: found.tree_head.tree_size }));
+    const found = await lookUp(code);
+    line(list, true, t('check.ok_lookup', { code: code.slice(0, 16), index: found.index, size: found.size }));
+    // The key came from the same board: only the organisers' published log id makes the signature mean anything.
+    list.append(el('li', { class: 'info' }, t('check.board_key'), ' ', el('code', { id: 'board-log-id', text: found.logId })));
+    if (receipt && receipt.tree_head.log_id !== found.logId) showAlarm(keyChanged(receipt.tree_head.log_id, found.logId));
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'not_found') line(list, false, t('check.not_found'));
     else if (err instanceof ApiError) showError(...describeError(err));
@@ -99,6 +127,6 @@ async function onLookup(event) {
 
 initLanguage();
 $('receipt-form').addEventListener('submit', onCheck);
-$('fresh').addEventListener('click', onFresh);
+$('live').addEventListener('click', onLive);
 $('lookup-form').addEventListener('submit', onLookup);
 document.body.dataset.ready = 'true';
