@@ -1,0 +1,171 @@
+"""`plebiscite forensics`: statistical fingerprints of fabricated results in published precinct data.
+
+Bad input never produces a traceback: reading errors become one line on stderr naming the file, column or line
+and the reason, with exit status 2. Progress goes to stderr so that `--json` output on stdout stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def _fail(console: Console, message: str, code: int) -> typer.Exit:
+    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _f(value: Any, spec: str) -> str:
+    """format(value, spec), or 'n/a' for figures that are undefined (None or NaN) on degenerate input."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return format(value, spec)
+
+
+def _summary_table(data: dict[str, Any]) -> Table:
+    ip, kl, sh = data["integer_percentages"], data["klimek"], data["shpilkin"]
+    tail, summ = data["stuffing_upper_tail"], data["summary"]
+    table = Table(title=f"{_f(summ['stations'], ',')} stations, leader: {summ['leader']}")
+    table.add_column("method")
+    table.add_column("estimate", justify="right")
+    table.add_column("interval / test", justify="right")
+    table.add_row(
+        "integer percentages (excess stations)",
+        f"{_f(ip['excess_stations'], ',.0f')} ({_f(ip['observed_stations'], ',')} obs, "
+        f"{_f(ip['expected_stations'], ',.0f')} exp)",
+        f"z = {_f(ip['z'], '.2f')}, p = {_f(ip['p_value'], '.2g')}",
+    )
+    fi, fe = kl["f_i_interval95"], kl["f_e_interval95"]
+    table.add_row(
+        "Klimek f_i / f_e",
+        f"{_f(kl['f_i'], '.3f')} / {_f(kl['f_e'], '.4f')}",
+        f"{_f(fi[0], '.3f')}-{_f(fi[1], '.3f')} / {_f(fe[0], '.4f')}-{_f(fe[1], '.4f')}"
+        if fi and fe
+        else "no bootstrap",
+    )
+    low, high = sh["excess_range_over_reference_choices"]
+    table.add_row(
+        "excess votes for the leader",
+        f"{_f(sh['excess_votes'], ',')}",
+        f"range {_f(low, ',')}-{_f(high, ',')}",
+    )
+    for key, res in data["coarse_fraction_spikes"].items():
+        table.add_row(
+            f"coarse fractions, {key.replace('_', ' ')}",
+            f"{_f(res['excess_stations'], ',.0f')}",
+            f"z = {_f(res['z'], '.2f')}",
+        )
+    table.add_row(
+        "stuffing detector (both upper tails)",
+        f"{_f(tail['excess_stations'], ',.0f')}",
+        f"z = {_f(tail['z'], '.1f')}",
+    )
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `forensics` command to the application."""
+
+    @app.command("forensics")
+    def forensics(
+        file: Path = typer.Argument(..., help="Precinct CSV file (or a .zip holding one CSV)."),
+        preset: str | None = typer.Option(None, "--preset", help="Built-in column layout: ru-cec."),
+        columns: Path | None = typer.Option(
+            None, "--columns", help="JSON or TOML file mapping roles to columns."
+        ),
+        report: Path | None = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
+        as_json: bool = typer.Option(False, "--json", help="Print all figures as JSON on stdout."),
+        seed: int = typer.Option(1, "--seed", help="Seed for every Monte Carlo and bootstrap."),
+        runs: int = typer.Option(
+            100,
+            "--runs",
+            help="Monte Carlo runs of the integer-percentage null (coarse fractions: max(50, half)).",
+        ),
+        bootstrap: int = typer.Option(30, "--bootstrap", help="Bootstrap fits for the Klimek intervals."),
+        leader: str | None = typer.Option(None, "--leader", help="Option column to treat as the leader."),
+    ) -> None:
+        """Measure fingerprints of fabricated results: integer percentages, turnout x share fingerprint,
+        excess votes, coarse-fraction spikes, per region."""
+        err = Console(stderr=True)
+        if (preset is None) == (columns is None):
+            raise _fail(err, f"{file}: give exactly one of --preset NAME or --columns FILE", EXIT_BAD_INPUT)
+        if runs < 10:
+            raise _fail(err, f"--runs must be at least 10 (got {runs})", EXIT_BAD_INPUT)
+        if bootstrap < 0:
+            raise _fail(err, f"--bootstrap must not be negative (got {bootstrap})", EXIT_BAD_INPUT)
+        if report is not None and not report.parent.is_dir():  # fail before minutes of work, not after
+            raise _fail(
+                err, f"{report}: cannot write: directory {report.parent} does not exist", EXIT_BAD_INPUT
+            )
+
+        from plebiscite.forensics.analysis import STAGES, AnalysisOptions, analyse
+        from plebiscite.forensics.errors import ForensicsInputError
+        from plebiscite.forensics.reading import read_election
+
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        try:
+            with progress:
+                reading = progress.add_task(f"reading {file.name}", total=1)
+                election = read_election(file, preset=preset, columns=columns, leader=leader)
+                progress.update(reading, completed=1)
+                tasks = {name: progress.add_task(name, total=1.0) for name in STAGES}
+
+                def on_progress(stage: str, fraction: float) -> None:
+                    progress.update(tasks[stage], completed=fraction)
+
+                analysis = analyse(
+                    election, AnalysisOptions(seed=seed, runs=runs, klimek_bootstrap=bootstrap), on_progress
+                )
+                data = analysis.as_dict()
+                if report is not None:
+                    task = progress.add_task("writing report", total=1)
+                    from plebiscite.forensics.report import write_report
+
+                    write_report(analysis, report, data)
+                    progress.update(task, completed=1)
+        except ForensicsInputError as exc:
+            raise _fail(err, exc.one_line(), EXIT_BAD_INPUT) from None
+        except OSError as exc:
+            raise _fail(
+                err, f"{exc.filename or report}: cannot write: {exc.strerror or exc}", EXIT_BAD_INPUT
+            ) from None
+        except Exception as exc:  # a bug, not bad input: still one line, never a traceback
+            raise _fail(err, f"{file}: internal error: {type(exc).__name__}: {exc}", EXIT_FAILURE) from None
+
+        if as_json:
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.flush()
+        else:
+            out = Console()
+            out.print(_summary_table(data))
+            excluded = data["input"]["rows_excluded"]
+            if excluded:
+                out.print(f"{excluded:,} rows excluded: {data['input']['excluded_by_reason']}", markup=False)
+        if report is not None:
+            err.print(f"report written to {report}", markup=False, highlight=False)
