@@ -18,7 +18,9 @@ from plebiscite.record.events import Event
 from plebiscite.verify.report import Check
 
 
-def check_heads(check: Check, events: list[Event], heads: list[dict[str, Any]], board_key: str | None) -> None:
+def check_heads(
+    check: Check, events: list[Event], heads: list[dict[str, Any]], board_key: str | None
+) -> None:
     if board_key is None:
         check.fail("board.json: the board's public key is missing, signed heads cannot be checked")
         return
@@ -40,7 +42,9 @@ def check_heads(check: Check, events: list[Event], heads: list[dict[str, Any]], 
             check.fail(f"heads.jsonl line {number}: {exc}")
             continue
         if sth.tree_size > len(events):
-            check.fail(f"heads.jsonl line {number}: signed size {sth.tree_size} but the record has {len(events)} events")
+            check.fail(
+                f"heads.jsonl line {number}: signed size {sth.tree_size} but the record has {len(events)} events"
+            )
             continue
         parsed.append(sth)
     wanted: dict[int, list[SignedTreeHead]] = {}
