@@ -35,6 +35,8 @@ from plebiscite.tally.aggregate import (
 
 __all__ = ["Conduct", "FileSink", "PhaseError"]
 
+PARTIAL_FIELDS = frozenset({"trustee", "shares", "proofs", "signature"})
+
 
 class Sink(Protocol):
     def append(self, event: ev.Event) -> None: ...
@@ -232,12 +234,16 @@ class Conduct:
 
         self.state.require("tallied")
         trustee = payload.get("trustee")
-        if trustee not in self.context.qualified:
-            raise ValueError(f"partial decryption: trustee {trustee!r} is not a qualified trustee")
+        if type(trustee) is not int or trustee not in self.context.qualified:
+            raise ValueError(f"partial decryption: trustee {trustee!r} is not a qualified trustee's index")
         if trustee in self.state.partials:
-            raise PhaseError(f"trustee {trustee} has already decrypted")
+            raise PhaseError(f"trustee: {trustee} has already decrypted (a replay)")
         key = next(a["signing_key"] for a in self.state.announcements if a["index"] == trustee)
         verify("partial-decryption", payload, key)
+        if set(payload) != PARTIAL_FIELDS:
+            raise ValueError(
+                f"partial decryption: fields must be exactly {', '.join(sorted(PARTIAL_FIELDS))}"
+            )
         check_partial(
             payload, self.totals(), self.context.verification_keys[trustee], self.context.fingerprint
         )

@@ -14,6 +14,7 @@ signature serves every ballot appended meanwhile.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -24,7 +25,9 @@ from plebiscite.ballot.check import check_ballot
 from plebiscite.ballot.model import BallotError
 from plebiscite.board.storage import Board
 from plebiscite.conduct import Conduct
+from plebiscite.merkle.compact import MerkleTree
 from plebiscite.merkle.heads import SignedTreeHead
+from plebiscite.merkle.tree import leaf_hash
 from plebiscite.record import events as ev
 from plebiscite.record.state import ElectionState, PhaseError
 from plebiscite.record.store import RecordError, parse_event
@@ -69,34 +72,116 @@ class RWLock:
 class BoardSink:
     """Appends events to the board, deduplicating ballots and challenges by tracking code."""
 
-    def __init__(self, board: Board) -> None:
+    def __init__(self, board: Board, on_append: Callable[[int, bytes], None] | None = None) -> None:
         self.board = board
         self.last_index = -1
+        self.on_append = on_append
 
     def append(self, event: ev.Event) -> None:
         result = self.board.append(event.type, event.raw, None)
         self.last_index = result.index
+        if self.on_append is not None:
+            self.on_append(result.index, result.leaf_hash)
 
 
 class HeadSigner:
-    """Signs a new tree head only when a waiter needs one bigger than the latest."""
+    """Signs tree heads in the background, only while somebody waits for one that covers a new entry.
 
-    def __init__(self, board: Board) -> None:
+    A signature with its database write costs a few milliseconds of CPU; signing one per ballot would dominate
+    the service. The signer waits ``linger`` seconds after the first request so that every ballot appended
+    meanwhile is covered by the same head, then signs and wakes all waiters it covers.
+    """
+
+    def __init__(self, board: Board, linger: float = 0.02) -> None:
         self.board = board
-        self._lock = threading.Lock()
+        self.linger = linger
+        self._cond = threading.Condition()
         self._latest = board.latest_head()
+        self._wanted = -1
+        self._error: Exception | None = None
+        self._stopped = False
+        self._work = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="head-signer", daemon=True)
+        self._thread.start()
 
-    def covering(self, index: int) -> SignedTreeHead:
-        """A signed head whose tree contains the entry at ``index``."""
-        latest = self._latest
-        if latest is not None and latest.tree_size > index:
-            return latest
-        with self._lock:  # one signer at a time; later arrivals usually find the head already fresh
-            latest = self._latest
-            if latest is None or latest.tree_size <= index:
-                latest = self.board.sign_head()
-                self._latest = latest
-            return latest
+    def _covered(self) -> int:
+        return self._latest.tree_size if self._latest is not None else 0
+
+    def covering(self, index: int, timeout: float = 30.0) -> SignedTreeHead:
+        """A signed head whose tree contains the entry at ``index`` (waits for the next signature if needed)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._covered() <= index:
+                if self._error is not None:
+                    raise self._error
+                if self._stopped or time.monotonic() > deadline:
+                    raise TimeoutError("no signed tree head covers the entry yet")
+                if index > self._wanted or not self._cond.wait(0.5):
+                    # Wake the signer (only it; waiters are woken by a new head) when we raise the bar, and again
+                    # after a quiet half second as insurance against a lost wake-up.
+                    self._wanted = max(self._wanted, index)
+                    self._work.set()
+            assert self._latest is not None
+            return self._latest
+
+    def _run(self) -> None:
+        while True:
+            self._work.wait()
+            with self._cond:
+                self._work.clear()
+                if self._stopped:
+                    return
+                if self._wanted < self._covered():
+                    continue
+            time.sleep(self.linger)
+            try:
+                head = self.board.sign_head()
+            except Exception as exc:  # handed to the waiters, who answer 503; the next request retries
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify_all()
+                time.sleep(0.1)
+                with self._cond:
+                    self._error = None
+                continue
+            with self._cond:
+                self._latest = head
+                self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._work.set()
+        self._thread.join(timeout=5)
+
+
+class MemoryTree:
+    """The board's Merkle tree in memory, so receipts need no database reads for their proofs.
+
+    Appends complete out of order under concurrency; leaves wait in ``_pending`` until every earlier index has
+    arrived. When another process appended to the same database, this tree lags and the caller falls back to the
+    database.
+    """
+
+    def __init__(self, leaf_hashes: list[bytes]) -> None:
+        self._tree = MerkleTree(leaf_hashes)
+        self._pending: dict[int, bytes] = {}
+        self._lock = threading.Lock()
+
+    def add(self, index: int, leaf_hash_: bytes) -> None:
+        with self._lock:
+            if index < self._tree.size:
+                return
+            self._pending[index] = leaf_hash_
+            while self._tree.size in self._pending:
+                self._tree.append(self._pending.pop(self._tree.size))
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes] | None:
+        with self._lock:
+            if size > self._tree.size:
+                return None
+            return self._tree.inclusion_proof(index, size)
 
 
 _WORKER_CTX: ElectionContext | None = None
@@ -145,7 +230,8 @@ class BoardElection:
         self.board = board
         events = self._load(board)
         self.state = ElectionState.from_events(events)
-        self.sink = BoardSink(board)
+        self.tree = MemoryTree([leaf_hash(e.raw) for e in events])
+        self.sink = BoardSink(board, self.tree.add)
         self.conduct = Conduct(self.state, self.sink)
         self.lock = RWLock()
         self._state_lock = threading.Lock()
@@ -164,6 +250,7 @@ class BoardElection:
         return out
 
     def close(self) -> None:
+        self.heads.stop()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
         self.board.close()
@@ -203,16 +290,19 @@ class BoardElection:
                 raise BallotError("ballot: this ballot was challenged (opened) and can never be cast")
             event = ev.make_event(0, ev.BALLOT, normal)
             result = self.board.append(ev.BALLOT, event.raw, f"ballot:{code}")
+            self.tree.add(result.index, result.leaf_hash)
             with self._state_lock:
                 self.state.ballots.setdefault(code, result.index)
                 self.state.size = max(self.state.size, result.index + 1)
-        return self.receipt(code, result.index)
+        return self.receipt(code, result.index, event.raw)
 
-    def receipt(self, code: str, index: int) -> Receipt:
+    def receipt(self, code: str, index: int, leaf: bytes) -> Receipt:
+        """The receipt for the entry ``leaf`` at ``index`` (a ballot with the same code has the same bytes)."""
         head = self.heads.covering(index)
-        entry = self.board.entry(index)
-        proof = self.board.inclusion_proof(index, head.tree_size)
-        return Receipt(code, index, entry.leaf, head, proof, self.board_key)
+        proof = self.tree.inclusion_proof(index, head.tree_size)
+        if proof is None:  # entries appended by another process: ask the database
+            proof = self.board.inclusion_proof(index, head.tree_size)
+        return Receipt(code, index, leaf, head, proof, self.board_key)
 
     def challenge(self, ballot: Any, opening: Any) -> tuple[str, list[list[int]]]:
         with self.lock.exclusive():

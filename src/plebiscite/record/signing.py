@@ -39,6 +39,6 @@ def verify(kind: str, payload: dict[str, Any], public_key_hex: str) -> None:
         sig = bytes.fromhex(payload["signature"])
         key.verify(signed_bytes(kind, payload), sig)
     except KeyError:
-        raise SignatureError("signature missing") from None
+        raise SignatureError("signature: missing") from None
     except (ValueError, TypeError, nacl.exceptions.CryptoError):
-        raise SignatureError("signature does not verify") from None
+        raise SignatureError("signature: does not verify") from None

@@ -132,8 +132,11 @@ def check_partials(
             continue
         check.item()
         trustee = e.payload.get("trustee")
-        if trustee not in ctx.qualified or not isinstance(trustee, int):
-            check.fail(f"event {e.index}: trustee {trustee!r} is not qualified")
+        if set(e.payload) != {"trustee", "shares", "proofs", "signature"}:
+            check.fail(f"event {e.index}: fields must be exactly trustee, shares, proofs, signature")
+            continue
+        if type(trustee) is not int or trustee not in ctx.qualified:
+            check.fail(f"event {e.index}: trustee {trustee!r} is not a qualified trustee's index")
             continue
         if trustee in valid:
             check.fail(f"event {e.index}: trustee {trustee} decrypted twice")
