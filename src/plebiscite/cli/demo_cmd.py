@@ -38,10 +38,18 @@ def demo(
     ),
     seed: int = typer.Option(None, help="Seed for the simulated voters' choices (not for any cryptography)."),
     http: bool = typer.Option(False, "--http", help="Run through the board service on loopback."),
+    coercion: bool = typer.Option(False, "--coercion", help="Coercion-resistant mode (fake credentials)."),
+    coerced: int = typer.Option(5, min=0, help="With --coercion: voters coerced at the door."),
 ) -> None:
     """Run a referendum end to end (ceremony, voting with challenges and revotes, tally, k-of-n decryption)."""
     if threshold > trustees:
         fail("--threshold: must not exceed --trustees")
+    if coercion:
+        if http:
+            fail("--coercion: runs from files only (the board service serves the standard mode)")
+        from plebiscite.cli.coercion_cmd import run as run_coercion
+
+        run_coercion(voters, coerced, trustees, threshold, record, json_out, seed)
     if record.exists():
         if not (record / "events.jsonl").exists() and any(record.iterdir()):
             fail(f"{record}: exists and is not a record; refusing to replace it")

@@ -1,0 +1,185 @@
+"""The coercion-resistant ballot: an encrypted credential, its encrypted MAC tag, the votes, and a proof binding them.
+
+``C1 = Enc_K(V; t1)`` and ``C2 = Enc_K(σ·V; t2)``. The credential proof shows knowledge of ``t1``, ``σ`` and
+``t' = t2 − σ·t1`` with ``C1.a = t1·G``, ``C2.a = σ·C1.a + t'·G``, ``C2.b = σ·C1.b + t'·K`` — so whoever made the
+ballot knows the plaintext of ``C1`` and ``σ``; its Fiat–Shamir challenge hashes the whole ballot (votes and their
+proofs), so neither part can be lifted into another ballot. The votes are the standard ballot's answers (0/1 and
+sum proofs) whose proofs are bound to ``binding = SHA-256(C1, C2)``.
+
+The board accepts every ballot that passes these checks: whether the credential is real is not publicly decidable.
+It refuses a ballot whose ``C1`` it has already seen (a replay of a voter's earlier ballot after their revote).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from plebiscite import elgamal
+from plebiscite.ballot.check import branch_counts, option_context, sum_context, verify_proofs, weighted_sum
+from plebiscite.ballot.encrypt import Opening
+from plebiscite.ballot.model import Answer, Ballot, BallotError, ballot_from_json
+from plebiscite.coercion.credentials import Credential
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.hazmat.group import frame
+from plebiscite.proofs import range as range_proof
+from plebiscite.proofs.common import ProofError, scalars_from_json, scalars_to_json
+from plebiscite.proofs.transcript import challenge
+from plebiscite.setup.election import ElectionContext
+from plebiscite.setup.manifest import Layout, plaintexts
+
+__all__ = ["BallotError", "CrBallot", "check_ballot", "decode_ballot", "encrypt_ballot"]
+
+BINDING_TAG = b"plebiscite/v1/cr-ballot-binding"
+BALLOT_TAG = b"plebiscite/v1/cr-ballot"
+TRACKING_TAG = b"plebiscite/v1/cr-tracking-code"
+PROOF_TAG = "cr-ballot-credential"
+_KEYS = {"election", "credential", "mac", "answers", "proof"}
+
+
+@dataclass(frozen=True, slots=True)
+class CrBallot:
+    election: bytes
+    credential: Ciphertext
+    mac: Ciphertext
+    answers: tuple[Answer, ...]
+    proof: tuple[int, int, int, int]  # c, z_t1, z_σ, z_t'
+
+    @property
+    def binding(self) -> bytes:
+        c1, c2 = self.credential, self.mac
+        return hashlib.sha256(frame(BINDING_TAG, c1.a, c1.b, c2.a, c2.b)).digest()
+
+    def votes(self) -> Ballot:
+        """The answers as a standard (unsigned) ballot whose 'credential' is the binding: for the 0/1 proofs."""
+        return Ballot(self.election, self.binding, self.answers, b"")
+
+    def content_bytes(self) -> bytes:
+        """Everything but the credential proof, length-prefixed: what that proof's challenge hashes."""
+        c1, c2 = self.credential, self.mac
+        return frame(BALLOT_TAG, self.election, c1.a, c1.b, c2.a, c2.b, self.votes().content_bytes())
+
+    def tracking_code(self) -> str:
+        return hashlib.sha256(
+            frame(TRACKING_TAG, self.content_bytes(), *map(G.scalar_to_bytes, self.proof))
+        ).hexdigest()
+
+    def vote_ciphertexts(self) -> tuple[Ciphertext, ...]:
+        return tuple(ct for ans in self.answers for ct in ans.choices)
+
+    def to_json(self) -> dict[str, Any]:
+        votes = self.votes().to_json()
+        return {
+            "election": self.election.hex(),
+            "credential": self.credential.to_json(),
+            "mac": self.mac.to_json(),
+            "answers": votes["answers"],
+            "proof": scalars_to_json(list(self.proof)),
+        }
+
+
+def _statement(ballot: CrBallot, public_key: bytes) -> list[bytes]:
+    c1, c2 = ballot.credential, ballot.mac
+    return [G.GENERATOR, public_key, c1.a, c1.b, c2.a, c2.b, ballot.content_bytes()]
+
+
+def _proof_commitments(ballot: CrBallot, public_key: bytes, c: int, z1: int, zs: int, zt: int) -> list[bytes]:
+    c1, c2 = ballot.credential, ballot.mac
+    return [
+        G.sub(G.mul_base(z1), G.mul(c1.a, c)),
+        G.sub(G.add(G.mul(c1.a, zs), G.mul_base(zt)), G.mul(c2.a, c)),
+        G.sub(G.add(G.mul(c1.b, zs), G.mul(public_key, zt)), G.mul(c2.b, c)),
+    ]
+
+
+def verify_credential_proof(ballot: CrBallot, public_key: bytes) -> None:
+    c, z1, zs, zt = ballot.proof
+    commitments = _proof_commitments(ballot, public_key, c, z1, zs, zt)
+    if challenge(PROOF_TAG, ballot.election, b"cr-ballot", _statement(ballot, public_key), commitments) != c:
+        raise BallotError("ballot.proof: the credential proof does not verify")
+
+
+def verify_vote_proofs(ballot: CrBallot, public_key: bytes, layouts: list[Layout]) -> None:
+    verify_proofs(ballot.votes(), public_key, layouts)
+
+
+def decode_ballot(value: object, counts: list[tuple[int, int | None]]) -> CrBallot:
+    """Decode a ``cr-ballot`` payload; every element is validated and every error names the field."""
+    if not isinstance(value, dict):
+        raise BallotError("ballot: expected a JSON object")
+    if set(value) != _KEYS:
+        raise BallotError(f"ballot: expected exactly the fields {', '.join(sorted(_KEYS))}")
+    synthetic = {
+        "election": value["election"],
+        "credential": "00" * 32,
+        "answers": value["answers"],
+        "signature": "00" * 64,
+    }
+    votes = ballot_from_json(synthetic, counts)
+    try:
+        c1 = Ciphertext.from_json(value["credential"], "ballot.credential")
+        c2 = Ciphertext.from_json(value["mac"], "ballot.mac")
+        c, z1, zs, zt = scalars_from_json(value["proof"], 4, "ballot.proof")
+    except (G.GroupError, ProofError) as exc:
+        raise BallotError(str(exc)) from None
+    return CrBallot(votes.election, c1, c2, votes.answers, (c, z1, zs, zt))
+
+
+def check_ballot(value: object, ctx: ElectionContext) -> CrBallot:
+    """Everything the board checks before accepting a ballot (cheap checks first)."""
+    ballot = decode_ballot(value, branch_counts(ctx.layouts))
+    if ballot.election != ctx.fingerprint:
+        raise BallotError("ballot.election: made for another election (fingerprint differs)")
+    verify_credential_proof(ballot, ctx.public_key)
+    verify_vote_proofs(ballot, ctx.public_key, ctx.layouts)
+    return ballot
+
+
+def encrypt_ballot(
+    ctx: ElectionContext, credential: Credential, selections: dict[str, list[str]]
+) -> tuple[CrBallot, Opening]:
+    """The voter's device: encrypt the credential and the choices, prove everything (no signature is needed)."""
+    unknown = set(selections) - {q.id for q in ctx.manifest.questions}
+    if unknown:
+        raise ValueError(f"unknown question {sorted(unknown)[0]!r}")
+    key, fp = ctx.public_key, ctx.fingerprint
+    t1, t2 = G.random_scalar(), G.random_scalar()
+    c1 = Ciphertext(G.mul_base(t1), G.add(G.mul(key, t1), credential.element))
+    c2 = Ciphertext(G.mul_base(t2), G.add(G.mul(key, t2), G.mul(credential.element, credential.sigma)))
+    binding = CrBallot(fp, c1, c2, (), (0, 0, 0, 0)).binding
+    answers, all_m, all_r = [], [], []
+    for q, (question, lay) in enumerate(zip(ctx.manifest.questions, ctx.layouts, strict=True)):
+        if question.id not in selections:
+            raise ValueError(f"question {question.id}: no answer given")
+        ms = plaintexts(question, selections[question.id])
+        rs = [G.random_scalar() for _ in ms]
+        cts = tuple(elgamal.encrypt(key, m, r) for m, r in zip(ms, rs, strict=True))
+        proofs = tuple(
+            range_proof.prove(key, ct, m, r, 0, 1, fp, option_context(binding, q, i))
+            for i, (ct, m, r) in enumerate(zip(cts, ms, rs, strict=True))
+        )
+        sum_proof = None
+        if lay.sum_proof:
+            total = weighted_sum(cts, lay.weights)
+            m_sum = sum(w * m for w, m in zip(lay.weights, ms, strict=True))
+            r_sum = sum(w * r for w, r in zip(lay.weights, rs, strict=True)) % G.ORDER
+            sum_proof = range_proof.prove(
+                key, total, m_sum, r_sum, lay.lo, lay.hi, fp, sum_context(binding, q)
+            )
+        answers.append(Answer(cts, proofs, sum_proof))
+        all_m.append(tuple(ms))
+        all_r.append(tuple(rs))
+    draft = CrBallot(fp, c1, c2, tuple(answers), (0, 0, 0, 0))
+    sigma, t_prime = credential.sigma, (t2 - credential.sigma * t1) % G.ORDER
+    w1, ws, wt = G.random_scalar(), G.random_scalar(), G.random_scalar()
+    commitments = [
+        G.mul_base(w1),
+        G.add(G.mul(c1.a, ws), G.mul_base(wt)),
+        G.add(G.mul(c1.b, ws), G.mul(key, wt)),
+    ]
+    c = challenge(PROOF_TAG, fp, b"cr-ballot", _statement(draft, key), commitments)
+    proof = (c, (w1 + c * t1) % G.ORDER, (ws + c * sigma) % G.ORDER, (wt + c * t_prime) % G.ORDER)
+    ballot = CrBallot(fp, c1, c2, tuple(answers), proof)
+    return ballot, Opening(tuple(all_m), tuple(all_r))

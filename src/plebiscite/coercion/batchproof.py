@@ -1,0 +1,158 @@
+"""Proofs that a trustee transformed a list of ciphertexts correctly, one proof per chunk of rows.
+
+*Linear batch proof.* Public ``Z = z·G`` and ``U = u·G``; for every row ``(a, b) ↦ (a', b') = (z·a, z·b − u·a)``
+(``a'`` may be omitted). With coefficients ``e_i`` expanded from a seed that hashes the whole statement, the
+trustee proves the single relation ``A' = z·A``, ``B' = z·B − u·A`` for ``A = Σ e_i a_i`` etc. (the small-exponent
+batching argument: a wrong row survives with probability ``1/ℓ``). ``u = 0, U = identity`` is a plain
+exponentiation (the MAC-key step); ``u = z·λ·x`` is one trustee's pass of the tag computation.
+
+*Row blinding proof.* Per row, a fresh secret ``ρ`` with ``(a', b') = (ρ·a, ρ·b)``: a Chaum–Pedersen proof
+``log_a a' = log_b b'`` without a public key, and ``(a', b') ≠ (0, 0)`` so that ``ρ ≠ 0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from plebiscite.coercion.codec import coefficients, list_digest, seed_bytes
+from plebiscite.coercion.parallel import msm
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.proofs.transcript import challenge, int_bytes
+
+SEED_TAG = "cr-batch-seed"
+LINEAR_TAG = "cr-batch-linear"
+BLIND_TAG = "cr-row-blind"
+CHUNK = 2048
+"""Rows per linear batch proof: small enough to spread over cores and to locate a failure, large enough to be cheap."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinearProof:
+    c: int
+    sz: int
+    su: int
+
+
+def chunk_context(context: bytes, index: int) -> bytes:
+    return context + b"/chunk" + int_bytes(index)
+
+
+def _seed(
+    fp: bytes,
+    context: bytes,
+    z_pub: bytes,
+    u_pub: bytes,
+    inputs: Sequence[Ciphertext],
+    out_a: Sequence[bytes] | None,
+    out_b: Sequence[bytes],
+) -> bytes:
+    d_in = list_digest(b"cr-batch-inputs", (p for ct in inputs for p in (ct.a, ct.b)))
+    d_out = list_digest(b"cr-batch-outputs", [*(out_a or []), *out_b])
+    statement = [
+        G.GENERATOR,
+        z_pub,
+        u_pub,
+        int_bytes(len(inputs)),
+        int_bytes(0 if out_a is None else 1),
+        d_in,
+        d_out,
+    ]
+    return seed_bytes(challenge(SEED_TAG, fp, context, statement, []))
+
+
+def prove_linear(
+    z: int, u: int, inputs: Sequence[Ciphertext], with_a: bool, fp: bytes, context: bytes
+) -> tuple[list[bytes] | None, list[bytes], LinearProof]:
+    """Transform one chunk and prove it; returns ``(a' list or None, b' list, proof)``."""
+    z_pub, u_pub = G.mul_base(z), G.mul_base(u)
+    out_a = [G.mul(ct.a, z) for ct in inputs] if with_a else None
+    out_b = [G.sub(G.mul(ct.b, z), G.mul(ct.a, u)) for ct in inputs]
+    seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
+    e = coefficients(seed, 0, len(inputs))
+    big_a = msm(e, [ct.a for ct in inputs])
+    big_b = msm(e, [ct.b for ct in inputs])
+    image_a = G.mul(big_a, z)
+    image_b = G.sub(G.mul(big_b, z), G.mul(big_a, u))
+    wz, wu = G.random_scalar(), G.random_scalar()
+    commitments = [G.mul_base(wz), G.mul_base(wu)]
+    if with_a:
+        commitments.append(G.mul(big_a, wz))
+    commitments.append(G.sub(G.mul(big_b, wz), G.mul(big_a, wu)))
+    statement = [seed, big_a, big_b, *([image_a] if with_a else []), image_b]
+    c = challenge(LINEAR_TAG, fp, context, statement, commitments)
+    return out_a, out_b, LinearProof(c, (wz + c * z) % G.ORDER, (wu + c * u) % G.ORDER)
+
+
+def verify_linear(
+    proof: LinearProof,
+    z_pub: bytes,
+    u_pub: bytes,
+    inputs: Sequence[Ciphertext],
+    out_a: Sequence[bytes] | None,
+    out_b: Sequence[bytes],
+    fp: bytes,
+    context: bytes,
+) -> bool:
+    """True when the chunk's outputs are the claimed transformation of its inputs."""
+    if len(out_b) != len(inputs) or (out_a is not None and len(out_a) != len(inputs)):
+        return False
+    seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
+    e = coefficients(seed, 0, len(inputs))
+    big_a = msm(e, [ct.a for ct in inputs])
+    big_b = msm(e, [ct.b for ct in inputs])
+    image_b = msm(e, out_b)
+    c = proof.c
+    commitments = [G.sub(G.mul_base(proof.sz), G.mul(z_pub, c)), G.sub(G.mul_base(proof.su), G.mul(u_pub, c))]
+    statement = [seed, big_a, big_b]
+    if out_a is not None:
+        image_a = msm(e, out_a)
+        commitments.append(G.sub(G.mul(big_a, proof.sz), G.mul(image_a, c)))
+        statement.append(image_a)
+    statement.append(image_b)
+    commitments.append(G.sub(G.sub(G.mul(big_b, proof.sz), G.mul(big_a, proof.su)), G.mul(image_b, c)))
+    return challenge(LINEAR_TAG, fp, context, statement, commitments) == c
+
+
+def row_context(context: bytes, index: int) -> bytes:
+    return context + b"/row" + int_bytes(index)
+
+
+def blind_rows(
+    inputs: Sequence[Ciphertext], fp: bytes, context: bytes, start: int
+) -> tuple[list[Ciphertext], list[tuple[int, int]]]:
+    """Multiply each ciphertext by a fresh secret ``ρ`` and prove it; rows are numbered from ``start``."""
+    outputs, proofs = [], []
+    for i, ct in enumerate(inputs):
+        rho, w = G.random_scalar(), G.random_scalar()
+        out = Ciphertext(G.mul(ct.a, rho), G.mul(ct.b, rho))
+        commitments = [G.mul(ct.a, w), G.mul(ct.b, w)]
+        c = challenge(BLIND_TAG, fp, row_context(context, start + i), [ct.a, ct.b, out.a, out.b], commitments)
+        outputs.append(out)
+        proofs.append((c, (w + c * rho) % G.ORDER))
+    return outputs, proofs
+
+
+def verify_blind_rows(
+    inputs: Sequence[Ciphertext],
+    outputs: Sequence[Ciphertext],
+    proofs: Sequence[tuple[int, int]],
+    fp: bytes,
+    context: bytes,
+    start: int,
+) -> list[int]:
+    """Indices (numbered from ``start``) whose blinding does not verify."""
+    bad = []
+    zero = Ciphertext(G.IDENTITY, G.IDENTITY)
+    for i, (ct, out, (c, s)) in enumerate(zip(inputs, outputs, proofs, strict=True)):
+        if out == zero and ct != zero:
+            bad.append(start + i)
+            continue
+        commitments = [G.sub(G.mul(ct.a, s), G.mul(out.a, c)), G.sub(G.mul(ct.b, s), G.mul(out.b, c))]
+        if (
+            challenge(BLIND_TAG, fp, row_context(context, start + i), [ct.a, ct.b, out.a, out.b], commitments)
+            != c
+        ):
+            bad.append(start + i)
+    return bad

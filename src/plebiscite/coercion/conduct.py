@@ -1,0 +1,152 @@
+"""Running a coercion-resistant election: the standard :class:`plebiscite.conduct.Conduct` plus this mode's steps.
+
+Setup adds the registrar's MAC-key dealing and the encrypted roll (whose entry digests form the standard roll, so
+the election fingerprint binds it); voting posts ``cr-ballot`` events after the checks of :mod:`ballot`; the tally
+runs :func:`tally.run_tally`; decryption and the result are the standard ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from plebiscite.ballot.check import branch_counts
+from plebiscite.coercion import events as cev
+from plebiscite.coercion.ballot import BallotError, CrBallot, check_ballot, decode_ballot
+from plebiscite.coercion.credentials import MacKey, Registrar, decode_mac_key, decode_roll, roll_payloads
+from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.tally import TallyTrustee, run_tally
+from plebiscite.conduct import CastResult, Conduct
+from plebiscite.elgamal import Ciphertext
+from plebiscite.keyceremony.trustee import Trustee
+from plebiscite.record import events as ev
+from plebiscite.record import store
+from plebiscite.record.state import PhaseError
+from plebiscite.setup.election import ElectionContext
+from plebiscite.setup.manifest import Manifest
+
+
+class CoercionConduct:
+    """The organiser's operations for one coercion-resistant election."""
+
+    def __init__(self, conduct: Conduct) -> None:
+        self.conduct = conduct
+        self.mac_payload: dict[str, Any] | None = None
+        self.roll_payload: dict[str, Any] | None = None
+        self.ballots: list[dict[str, Any]] = []
+        self.seen: set[bytes] = set()
+
+    @staticmethod
+    def create_record(path: Path, manifest: Manifest, trustees: int, threshold: int) -> CoercionConduct:
+        if manifest.mode != "coercion-resistant":
+            raise ValueError("manifest.mode: must be 'coercion-resistant' for this election")
+        return CoercionConduct(Conduct.create_record(path, manifest, trustees, threshold))
+
+    @staticmethod
+    def open_record(path: Path) -> CoercionConduct:
+        events = store.read(path)
+        cc = CoercionConduct(Conduct.open_record(path))
+        for e in events:
+            if e.type == cev.MAC_KEY:
+                cc.mac_payload = e.payload
+            elif e.type == cev.ROLL:
+                cc.roll_payload = e.payload
+            elif e.type == cev.BALLOT:
+                cc.ballots.append(e.payload)
+                cc.seen.add(bytes.fromhex(e.payload["credential"][0] + e.payload["credential"][1]))
+        return cc
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]
+        return self.conduct.state
+
+    @property
+    def ceremony_fingerprint(self) -> bytes:
+        return self.conduct.ceremony_fingerprint
+
+    def run_ceremony(self, trustees: list[Trustee], on_step: Callable[[str], None] = lambda _: None) -> None:
+        self.conduct.run_ceremony(trustees, on_step)
+
+    @property
+    def election_key(self) -> bytes:
+        return self.conduct.ceremony_outcome().public_key
+
+    # --- registration ---------------------------------------------------------------------------------------------
+    def deal_mac_key(self, registrar: Registrar) -> MacKey:
+        self.state.require("setup")
+        if self.mac_payload is not None:
+            raise PhaseError("the registrar's MAC key is already dealt")
+        outcome = self.conduct.ceremony_outcome()
+        payload = registrar.deal(outcome.announcements, tuple(outcome.qualified), self.ceremony_fingerprint)
+        self.conduct.post(cev.MAC_KEY, payload)
+        self.mac_payload = payload
+        return self.mac_key
+
+    @property
+    def mac_key(self) -> MacKey:
+        if self.mac_payload is None:
+            raise PhaseError("the registrar has not dealt its MAC key yet")
+        outcome = self.conduct.ceremony_outcome()
+        return decode_mac_key(
+            self.mac_payload, self.state.threshold, tuple(outcome.qualified), self.ceremony_fingerprint
+        )
+
+    def register(self, entries: Sequence[tuple[bytes, Ciphertext]]) -> None:
+        """Publish the encrypted roll (voter key, ``Enc(V)``) and its digests as the standard roll."""
+        self.state.require("setup")
+        if self.roll_payload is not None:
+            raise PhaseError("the roll is already published")
+        payload, digests = roll_payloads(self.mac_key, list(entries))
+        self.conduct.post(cev.ROLL, payload)
+        self.roll_payload = payload
+        self.conduct.register(digests)
+
+    def open_voting(self) -> ElectionContext:
+        if self.roll_payload is None:
+            raise PhaseError("publish the encrypted roll before opening the election")
+        return self.conduct.open_voting()
+
+    @property
+    def context(self) -> ElectionContext:
+        return self.conduct.context
+
+    # --- voting ------------------------------------------------------------------------------------------------------
+    def cast(self, ballot_json: Any) -> CastResult:
+        """Accept any well-formed ballot; refuse a replayed credential ciphertext."""
+        self.state.require("voting")
+        ballot = check_ballot(ballot_json, self.context)
+        key = ballot.credential.a + ballot.credential.b
+        if key in self.seen:
+            raise BallotError("ballot.credential: this credential ciphertext was already cast (replay)")
+        event = self.conduct.post(cev.BALLOT, ballot.to_json())
+        self.seen.add(key)
+        self.ballots.append(event.payload)
+        return CastResult(event.index, ballot.tracking_code(), False)
+
+    def close(self) -> None:
+        self.state.require("voting")
+        self.conduct.post(ev.CLOSE, {"ballots": len(self.ballots)})
+
+    # --- tally and decryption -------------------------------------------------------------------------------------
+    def tally(
+        self,
+        present: Sequence[TallyTrustee],
+        workers: int | None = None,
+        say: Callable[[str], None] = lambda _m: None,
+    ) -> dict[str, Any]:
+        self.state.require("closed")
+        ctx = self.context
+        counts = branch_counts(ctx.layouts)
+        ballots: list[CrBallot] = [decode_ballot(p, counts) for p in self.ballots]
+        assert self.roll_payload is not None
+        _, roll, _ = decode_roll(self.roll_payload, self.mac_key)
+        with Workers(workers) as pool:
+            payload = run_tally(self.conduct.post, ctx, roll, ballots, present, pool, say)
+        return self.conduct.post(ev.TALLY, payload).payload
+
+    def decrypt(self, trustee: Trustee) -> None:
+        self.conduct.decrypt(trustee)
+
+    def combine(self) -> dict[str, Any]:
+        return self.conduct.combine()

@@ -1,0 +1,92 @@
+"""Both cores (or more) for the tally and its verification: a lazily started process pool and chunking.
+
+Every heavy step is a sum or a map over independent rows, so it is cut into contiguous chunks and each chunk is
+computed by a top-level function in a worker process. Small inputs run inline: a process costs more than a few
+hundred group operations. Secrets reach workers only through the pool's pipes, never through files or logs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+from plebiscite.hazmat import group as G
+
+T = TypeVar("T")
+INLINE_BELOW = 64  # items: below this, everything runs in the calling process
+
+
+class Workers:
+    """A process pool used as a context manager; ``workers=1`` (or small inputs) runs inline."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.count = max(1, workers or os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def ranges(self, total: int, minimum: int = INLINE_BELOW) -> list[tuple[int, int]]:
+        """Split ``range(total)`` into contiguous pieces, a few per worker."""
+        if total == 0:
+            return []
+        if self.count == 1 or total < minimum:
+            return [(0, total)]
+        pieces = min(self.count * 4, max(1, total // minimum))
+        size = -(-total // pieces)
+        return [(i, min(total, i + size)) for i in range(0, total, size)]
+
+    def map(self, fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> list[T]:
+        """``[fn(*job) for job in jobs]``, in worker processes when there is more than one job."""
+        if self.count == 1 or len(jobs) <= 1:
+            return [fn(*job) for job in jobs]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=get_context("fork"))
+        return list(self._pool.map(fn, *zip(*jobs, strict=True)))
+
+
+def msm(scalars: Sequence[int], points: Sequence[bytes]) -> bytes:
+    """``Σ s_i·P_i`` (one multiplication and one addition per term; the group layer has no multi-exponentiation)."""
+    acc = G.IDENTITY
+    for s, p in zip(scalars, points, strict=True):
+        acc = G.add(acc, G.mul(p, s))
+    return acc
+
+
+def msm_many(scalars: Sequence[int], columns: Sequence[Sequence[bytes]]) -> list[bytes]:
+    """``[Σ s_i·column[i] for column in columns]`` with the same scalars."""
+    return [msm(scalars, col) for col in columns]
+
+
+def sum_points(points: Sequence[bytes]) -> bytes:
+    acc = G.IDENTITY
+    for p in points:
+        acc = G.add(acc, p)
+    return acc
+
+
+def parallel_msm(pool: Workers, scalars: Sequence[int], columns: Sequence[Sequence[bytes]]) -> list[bytes]:
+    """:func:`msm_many` over chunks of rows in parallel, partial sums added at the end."""
+    n = len(scalars)
+    jobs = [(list(scalars[lo:hi]), [list(c[lo:hi]) for c in columns]) for lo, hi in pool.ranges(n)]
+    if not jobs:
+        return [G.IDENTITY] * len(columns)
+    parts = pool.map(msm_many, jobs)
+    return [sum_points([p[k] for p in parts]) for k in range(len(columns))]
+
+
+def parallel_sum(pool: Workers, points: Sequence[bytes]) -> bytes:
+    """``Σ points`` with the additions spread over the workers."""
+    jobs = [(list(points[lo:hi]),) for lo, hi in pool.ranges(len(points), 4096)]
+    return sum_points(pool.map(sum_points, jobs)) if jobs else G.IDENTITY

@@ -1,0 +1,288 @@
+"""Verifiable re-encryption shuffle of rows of ciphertexts: Terelius–Wikström, as in Haenni, Locher, Koenig and
+Dubuis, "Pseudo-code algorithms for verifiable re-encryption mix-nets" (FC 2017), in additive notation, for rows of
+``w`` ciphertexts re-encrypted with independent randomness, and with the proof in compact form (challenge and
+responses; the verifier recomputes the commitments).
+
+Output row ``i`` is input row ``ψ(i)`` plus ``Enc(0; r'_{i,k})`` in each column ``k``. Notation (docs/coercion.md,
+"Shuffle"): ``h, h_1..h_N`` independent generators hashed from the election; ``c_j = r_j·G + h_{ψ⁻¹(j)}`` the
+permutation commitment; ``u_j`` challenges from a seed hashing the whole statement; ``u'_i = u_{ψ(i)}``; the chain
+``ĉ_0 = h``, ``ĉ_i = r̂_i·G + u'_i·ĉ_{i−1}``. The prover shows, with responses ``s = ω + c·witness``:
+
+1. ``Σ c_j − Σ h_i = r̄·G``                                 (``t1 = s1·G − c·c̄``)
+2. ``ĉ_N − (Π u_j)·h = r̂·G``                               (``t2 = s2·G − c·ĉ``)
+3. ``Σ u_j c_j = r̃·G + Σ u'_i h_i``                         (``t3 = s3·G + Σ s'_i h_i − c·c̃``)
+4. per column ``k``: ``Σ u_j e_{j,k} = Σ u'_i e'_{i,k} − Enc(0; r''_k)``
+   (``t4a_k = Σ s'_i a'_{i,k} − s4_k·G − c·ã_k``, ``t4b_k = Σ s'_i b'_{i,k} − s4_k·K − c·b̃_k``)
+5. ``ĉ_i = r̂_i·G + u'_i·ĉ_{i−1}``                           (``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i``)
+
+The chain is computed from scalars (``ĉ_i = R_i·G + U_i·h``) so that every step is parallel over rows.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from plebiscite.coercion.codec import (
+    CoercionError,
+    Row,
+    coefficients,
+    elements,
+    list_digest,
+    rows_digest,
+    scalar,
+    scalar_hex,
+    scalars,
+    seed_bytes,
+)
+from plebiscite.coercion.parallel import Workers, parallel_msm, parallel_sum
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.proofs.transcript import challenge, int_bytes
+
+GENERATOR_TAG = b"plebiscite/v1/cr-shuffle-generator"
+U_TAG = "cr-shuffle-u"
+TAG = "cr-shuffle"
+
+
+@dataclass(frozen=True)
+class ShuffleProof:
+    commitments: list[bytes]
+    chain: list[bytes]
+    c: int
+    s: tuple[int, int, int]
+    s4: list[int]
+    s_hat: list[int]
+    s_prime: list[int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commitments": [x.hex() for x in self.commitments],
+            "chain": [x.hex() for x in self.chain],
+            "c": scalar_hex(self.c),
+            "s": [scalar_hex(x) for x in self.s],
+            "s4": [scalar_hex(x) for x in self.s4],
+            "s_hat": [scalar_hex(x) for x in self.s_hat],
+            "s_prime": [scalar_hex(x) for x in self.s_prime],
+        }
+
+    @staticmethod
+    def from_json(value: object, n: int, width: int, what: str, pool: Workers | None = None) -> ShuffleProof:
+        keys = {"commitments", "chain", "c", "s", "s4", "s_hat", "s_prime"}
+        if not isinstance(value, dict) or set(value) != keys:
+            raise CoercionError(f"{what}: expected keys {', '.join(sorted(keys))}")
+        s1, s2, s3 = scalars(value["s"], 3, f"{what}.s")
+        return ShuffleProof(
+            elements(value["commitments"], n, f"{what}.commitments", pool),
+            elements(value["chain"], n, f"{what}.chain", pool),
+            scalar(value["c"], f"{what}.c"),
+            (s1, s2, s3),
+            scalars(value["s4"], width, f"{what}.s4"),
+            scalars(value["s_hat"], n, f"{what}.s_hat"),
+            scalars(value["s_prime"], n, f"{what}.s_prime"),
+        )
+
+
+# --- kernels (top level, so that worker processes can run them) ----------------------------------------------------
+
+
+def _generators(fp: bytes, context: bytes, lo: int, hi: int) -> list[bytes]:
+    return [G.hash_to_element(GENERATOR_TAG, fp, context, int_bytes(i)) for i in range(lo, hi)]
+
+
+def _reencrypt(key: bytes, rows: list[Row], rands: list[list[int]]) -> list[Row]:
+    return [
+        tuple(
+            Ciphertext(G.add(ct.a, G.mul_base(r)), G.add(ct.b, G.mul(key, r)))
+            for ct, r in zip(row, rs, strict=True)
+        )
+        for row, rs in zip(rows, rands, strict=True)
+    ]
+
+
+def _commit(rs: list[int], hs: list[bytes]) -> list[bytes]:
+    return [G.add(G.mul_base(r), h) for r, h in zip(rs, hs, strict=True)]
+
+
+def _chain(h: bytes, big_r: list[int], big_u: list[int]) -> list[bytes]:
+    return [G.add(G.mul_base(r), G.mul(h, u)) for r, u in zip(big_r, big_u, strict=True)]
+
+
+def _hat_prove(first: list[int], second: list[int], prev: list[bytes]) -> list[bytes]:
+    """``t̂_i = ω̂_i·G + ω'_i·ĉ_{i−1}``."""
+    return [G.add(G.mul_base(x), G.mul(p, y)) for x, y, p in zip(first, second, prev, strict=True)]
+
+
+def _hat_check(
+    c: int, first: list[int], second: list[int], prev: list[bytes], cur: list[bytes]
+) -> list[bytes]:
+    """``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i``."""
+    return [
+        G.sub(G.add(G.mul_base(x), G.mul(p, y)), G.mul(k, c))
+        for x, y, p, k in zip(first, second, prev, cur, strict=True)
+    ]
+
+
+def _columns(rows: Sequence[Row], width: int) -> list[list[bytes]]:
+    cols: list[list[bytes]] = []
+    for k in range(width):
+        cols.append([r[k].a for r in rows])
+        cols.append([r[k].b for r in rows])
+    return cols
+
+
+def _pmap(pool: Workers, fn: Any, n: int, *lists: Sequence[Any], extra: tuple[Any, ...] = ()) -> list[Any]:
+    """Apply a row kernel over chunks of ``lists`` and concatenate."""
+    jobs = [(*extra, *[list(x[lo:hi]) for x in lists]) for lo, hi in pool.ranges(n)]
+    return [item for part in pool.map(fn, jobs) for item in part]
+
+
+def generators(pool: Workers, fp: bytes, context: bytes, n: int) -> tuple[bytes, list[bytes]]:
+    h = G.hash_to_element(GENERATOR_TAG, fp, context, b"h")
+    jobs = [(fp, context, lo, hi) for lo, hi in pool.ranges(n)]
+    return h, [g for part in pool.map(_generators, jobs) for g in part]
+
+
+def _u_values(
+    fp: bytes,
+    context: bytes,
+    key: bytes,
+    h: bytes,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    commitments: Sequence[bytes],
+) -> list[int]:
+    statement = [
+        G.GENERATOR,
+        key,
+        h,
+        rows_digest(b"cr-shuffle-in", inputs),
+        rows_digest(b"cr-shuffle-out", outputs),
+        list_digest(b"cr-shuffle-commitments", commitments),
+    ]
+    return coefficients(seed_bytes(challenge(U_TAG, fp, context, statement, [])), 0, len(inputs))
+
+
+def _challenge(
+    fp: bytes,
+    context: bytes,
+    key: bytes,
+    h: bytes,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    commitments: Sequence[bytes],
+    chain: Sequence[bytes],
+    ts: list[bytes],
+    hats: Sequence[bytes],
+) -> int:
+    statement = [
+        G.GENERATOR,
+        key,
+        h,
+        rows_digest(b"cr-shuffle-in", inputs),
+        rows_digest(b"cr-shuffle-out", outputs),
+        list_digest(b"cr-shuffle-commitments", commitments),
+        list_digest(b"cr-shuffle-chain", chain),
+    ]
+    return challenge(TAG, fp, context, statement, [*ts, list_digest(b"cr-shuffle-hats", hats)])
+
+
+def shuffle(
+    pool: Workers, inputs: Sequence[Row], key: bytes, fp: bytes, context: bytes
+) -> tuple[list[Row], ShuffleProof]:
+    """Permute and re-encrypt ``inputs``; prove it. ``context`` names the list (and the mixer)."""
+    n = len(inputs)
+    if n < 2:
+        raise CoercionError("shuffle: needs at least two rows")
+    width = len(inputs[0])
+    q = G.ORDER
+    psi = list(range(n))
+    secrets.SystemRandom().shuffle(psi)
+    inverse = [0] * n
+    for i, j in enumerate(psi):
+        inverse[j] = i
+    rands = [[G.random_scalar() for _ in range(width)] for _ in range(n)]
+    outputs = _pmap(pool, _reencrypt, n, [inputs[j] for j in psi], rands, extra=(key,))
+    h, hs = generators(pool, fp, context, n)
+    r = [G.random_scalar() for _ in range(n)]
+    commitments = _pmap(pool, _commit, n, r, [hs[inverse[j]] for j in range(n)])
+    u = _u_values(fp, context, key, h, inputs, outputs, commitments)
+    u_p = [u[j] for j in psi]
+    r_hat = [G.random_scalar() for _ in range(n)]
+    big_r, big_u, acc_r, acc_u = [], [], 0, 1
+    for i in range(n):
+        acc_r = (r_hat[i] + u_p[i] * acc_r) % q
+        acc_u = u_p[i] * acc_u % q
+        big_r.append(acc_r)
+        big_u.append(acc_u)
+    chain = _pmap(pool, _chain, n, big_r, big_u, extra=(h,))
+    w1, w2, w3 = G.random_scalar(), G.random_scalar(), G.random_scalar()
+    w4 = [G.random_scalar() for _ in range(width)]
+    w_hat = [G.random_scalar() for _ in range(n)]
+    w_p = [G.random_scalar() for _ in range(n)]
+    sums = parallel_msm(pool, w_p, [hs, *_columns(outputs, width)])
+    ts = [G.mul_base(w1), G.mul_base(w2), G.add(G.mul_base(w3), sums[0])]
+    for k in range(width):
+        ts.append(G.sub(sums[1 + 2 * k], G.mul_base(w4[k])))
+        ts.append(G.sub(sums[2 + 2 * k], G.mul(key, w4[k])))
+    hats = _pmap(pool, _hat_prove, n, w_hat, w_p, [h, *chain[:-1]])
+    c = _challenge(fp, context, key, h, inputs, outputs, commitments, chain, ts, hats)
+    r_bar = sum(r) % q
+    r_tilde = sum(x * y for x, y in zip(r, u, strict=True)) % q
+    r_pp = [sum(u_p[i] * rands[i][k] for i in range(n)) % q for k in range(width)]
+    proof = ShuffleProof(
+        commitments,
+        chain,
+        c,
+        ((w1 + c * r_bar) % q, (w2 + c * big_r[-1]) % q, (w3 + c * r_tilde) % q),
+        [(w4[k] + c * r_pp[k]) % q for k in range(width)],
+        [(w_hat[i] + c * r_hat[i]) % q for i in range(n)],
+        [(w_p[i] + c * u_p[i]) % q for i in range(n)],
+    )
+    return outputs, proof
+
+
+def verify(
+    pool: Workers,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    proof: ShuffleProof,
+    key: bytes,
+    fp: bytes,
+    context: bytes,
+) -> str | None:
+    """None when the proof shows ``outputs`` is a re-encrypted permutation of ``inputs``, else the reason."""
+    n = len(inputs)
+    if n < 2 or len(outputs) != n:
+        return "the output does not have as many rows as the input"
+    width = len(inputs[0])
+    if any(len(r) != width for r in outputs):
+        return "output rows do not have the input's width"
+    h, hs = generators(pool, fp, context, n)
+    u = _u_values(fp, context, key, h, inputs, outputs, proof.commitments)
+    q = G.ORDER
+    u_prod = 1
+    for x in u:
+        u_prod = u_prod * x % q
+    c = proof.c
+    c_bar = G.sub(parallel_sum(pool, proof.commitments), parallel_sum(pool, hs))
+    c_hat = G.sub(proof.chain[-1], G.mul(h, u_prod))
+    by_u = parallel_msm(pool, u, [proof.commitments, *_columns(inputs, width)])
+    by_s = parallel_msm(pool, proof.s_prime, [hs, *_columns(outputs, width)])
+    s1, s2, s3 = proof.s
+    ts = [
+        G.sub(G.mul_base(s1), G.mul(c_bar, c)),
+        G.sub(G.mul_base(s2), G.mul(c_hat, c)),
+        G.sub(G.add(G.mul_base(s3), by_s[0]), G.mul(by_u[0], c)),
+    ]
+    for k in range(width):
+        ts.append(G.sub(G.sub(by_s[1 + 2 * k], G.mul_base(proof.s4[k])), G.mul(by_u[1 + 2 * k], c)))
+        ts.append(G.sub(G.sub(by_s[2 + 2 * k], G.mul(key, proof.s4[k])), G.mul(by_u[2 + 2 * k], c)))
+    hats = _pmap(
+        pool, _hat_check, n, proof.s_hat, proof.s_prime, [h, *proof.chain[:-1]], proof.chain, extra=(c,)
+    )
+    if _challenge(fp, context, key, h, inputs, outputs, proof.commitments, proof.chain, ts, hats) != c:
+        return "the proof of shuffle does not verify"
+    return None

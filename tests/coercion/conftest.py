@@ -1,0 +1,73 @@
+"""A small finished coercion-resistant election, built once, keeping every secret the tests need."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from plebiscite.coercion.ballot import encrypt_ballot
+from plebiscite.coercion.conduct import CoercionConduct
+from plebiscite.coercion.credentials import Credential, MacKey, Registrar, VoterKey, trustee_mac_share
+from plebiscite.coercion.demo import coercer_choice, coercion_manifest
+from plebiscite.coercion.tally import TallyTrustee
+from plebiscite.demo import random_selection
+from plebiscite.keyceremony.trustee import Trustee
+from plebiscite.record import store
+from plebiscite.record.events import Event
+from plebiscite.setup.election import ElectionContext
+
+
+@dataclass
+class CrElection:
+    path: Path
+    events: list[Event]
+    ctx: ElectionContext
+    mac: MacKey
+    ceremony_fp: bytes
+    trustees: list[Trustee]
+    registrar: Registrar
+    voter_keys: list[VoterKey]
+    credentials: list[Credential]
+    fakes: dict[int, Credential]
+
+
+def build(
+    path: Path, voters: int = 6, coerced: tuple[int, ...] = (0, 3), seed: int = 5, absent: int = 1
+) -> CrElection:
+    rng = random.Random(seed)
+    manifest = coercion_manifest("test-coercion")
+    cc = CoercionConduct.create_record(path, manifest, 3, 2)
+    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    cc.run_ceremony(trustees)
+    registrar = Registrar.new(2)
+    mac = cc.deal_mac_key(registrar)
+    key, cfp = cc.election_key, cc.ceremony_fingerprint
+    vks = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
+    creds = [registrar.issue(vk.request(cfp), key, cfp) for vk in vks]
+    cc.register([(c.voter_key, c.entry) for c in creds])
+    ctx = cc.open_voting()
+    fakes = {v: creds[v].fake(vks[v], key, mac.public, cfp) for v in coerced}
+    for v in coerced:
+        cc.cast(encrypt_ballot(ctx, fakes[v], coercer_choice(manifest))[0].to_json())
+    for v, cred in enumerate(creds):
+        if v == 1:  # a revote: the first ballot must be dropped
+            cc.cast(encrypt_ballot(ctx, cred, random_selection(manifest, rng))[0].to_json())
+        cc.cast(encrypt_ballot(ctx, cred, random_selection(manifest, rng))[0].to_json())
+    cc.close()
+    present = trustees[absent:]
+    assert cc.mac_payload is not None
+    cc.tally(
+        [TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in present], 1
+    )
+    for t in present:
+        cc.decrypt(t)
+    cc.combine()
+    return CrElection(path, store.read(path), ctx, mac, cfp, trustees, registrar, vks, creds, fakes)
+
+
+@pytest.fixture(scope="session")
+def cr_election(tmp_path_factory: pytest.TempPathFactory) -> CrElection:
+    return build(tmp_path_factory.mktemp("cr") / "record")
