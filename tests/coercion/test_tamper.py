@@ -265,15 +265,15 @@ def test_replayed_ballot(cr_election: CrElection) -> None:
 def test_ballot_with_a_bad_vote_proof(cr_election: CrElection, monkeypatch: pytest.MonkeyPatch) -> None:
     """A malicious device: the 0/1 proof is wrong but the credential proof (over it) is right."""
     e = cr_election
-    from plebiscite.coercion import ballot as ballot_mod
+    from plebiscite.proofs import range as range_proof
 
-    honest = ballot_mod.range_proof.prove
+    honest = range_proof.prove
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         p = honest(*args, **kwargs)
         return type(p)(p.challenges, (p.responses[0] + 1, *p.responses[1:]))
 
-    monkeypatch.setattr(ballot_mod.range_proof, "prove", broken)
+    monkeypatch.setattr(range_proof, "prove", broken)
     bad = encrypt_ballot(e.ctx, e.credentials[4], coercer_choice(e.ctx.manifest))[0].to_json()
     monkeypatch.undo()
     events = copied(e)

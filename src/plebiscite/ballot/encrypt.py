@@ -34,14 +34,14 @@ class Opening:
         }
 
 
-def encrypt_ballot(
-    ctx: ElectionContext, credential: Credential, selections: dict[str, list[str]]
-) -> tuple[Ballot, Opening]:
-    """Encrypt ``selections`` (question id → chosen option ids, or ``["blank"]``) and sign the ballot."""
+def encrypt_answers(
+    ctx: ElectionContext, binding: bytes, selections: dict[str, list[str]]
+) -> tuple[tuple[Answer, ...], Opening]:
+    """Encrypt and prove every answer; ``binding`` (the credential, or in coercion-resistant mode the encrypted
+    credential's digest) goes into every proof's context so ciphertexts cannot be copied into another ballot."""
     unknown = set(selections) - {q.id for q in ctx.manifest.questions}
     if unknown:
         raise ValueError(f"unknown question {sorted(unknown)[0]!r}")
-    cred = credential.public_key
     fp, key = ctx.fingerprint, ctx.public_key
     answers, all_m, all_r = [], [], []
     for q_index, (question, lay) in enumerate(zip(ctx.manifest.questions, ctx.layouts, strict=True)):
@@ -51,7 +51,7 @@ def encrypt_ballot(
         rs = [G.random_scalar() for _ in ms]
         cts = tuple(elgamal.encrypt(key, m, r) for m, r in zip(ms, rs, strict=True))
         proofs = tuple(
-            range_proof.prove(key, ct, m, r, 0, 1, fp, option_context(cred, q_index, i))
+            range_proof.prove(key, ct, m, r, 0, 1, fp, option_context(binding, q_index, i))
             for i, (ct, m, r) in enumerate(zip(cts, ms, rs, strict=True))
         )
         sum_proof = None
@@ -60,12 +60,20 @@ def encrypt_ballot(
             m_sum = sum(w * m for w, m in zip(lay.weights, ms, strict=True))
             r_sum = sum(w * r for w, r in zip(lay.weights, rs, strict=True)) % G.ORDER
             sum_proof = range_proof.prove(
-                key, total, m_sum, r_sum, lay.lo, lay.hi, fp, sum_context(cred, q_index)
+                key, total, m_sum, r_sum, lay.lo, lay.hi, fp, sum_context(binding, q_index)
             )
         answers.append(Answer(cts, proofs, sum_proof))
         all_m.append(tuple(ms))
         all_r.append(tuple(rs))
-    unsigned = Ballot(fp, cred, tuple(answers), b"")
+    return tuple(answers), Opening(tuple(all_m), tuple(all_r))
+
+
+def encrypt_ballot(
+    ctx: ElectionContext, credential: Credential, selections: dict[str, list[str]]
+) -> tuple[Ballot, Opening]:
+    """Encrypt ``selections`` (question id → chosen option ids, or ``["blank"]``) and sign the ballot."""
+    cred = credential.public_key
+    answers, opening = encrypt_answers(ctx, cred, selections)
+    unsigned = Ballot(ctx.fingerprint, cred, answers, b"")
     signature = credential.signing_key.sign(unsigned.content_bytes()).signature
-    ballot = Ballot(fp, cred, tuple(answers), signature)
-    return ballot, Opening(tuple(all_m), tuple(all_r))
+    return Ballot(ctx.fingerprint, cred, answers, signature), opening

@@ -16,19 +16,17 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from plebiscite import elgamal
-from plebiscite.ballot.check import branch_counts, option_context, sum_context, verify_proofs, weighted_sum
-from plebiscite.ballot.encrypt import Opening
+from plebiscite.ballot.check import branch_counts, verify_proofs
+from plebiscite.ballot.encrypt import Opening, encrypt_answers
 from plebiscite.ballot.model import Answer, Ballot, BallotError, ballot_from_json
 from plebiscite.coercion.credentials import Credential
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.hazmat.group import frame
-from plebiscite.proofs import range as range_proof
 from plebiscite.proofs.common import ProofError, scalars_from_json, scalars_to_json
 from plebiscite.proofs.transcript import challenge
 from plebiscite.setup.election import ElectionContext
-from plebiscite.setup.manifest import Layout, plaintexts
+from plebiscite.setup.manifest import Layout
 
 __all__ = ["BallotError", "CrBallot", "check_ballot", "decode_ballot", "encrypt_ballot"]
 
@@ -141,37 +139,13 @@ def encrypt_ballot(
     ctx: ElectionContext, credential: Credential, selections: dict[str, list[str]]
 ) -> tuple[CrBallot, Opening]:
     """The voter's device: encrypt the credential and the choices, prove everything (no signature is needed)."""
-    unknown = set(selections) - {q.id for q in ctx.manifest.questions}
-    if unknown:
-        raise ValueError(f"unknown question {sorted(unknown)[0]!r}")
     key, fp = ctx.public_key, ctx.fingerprint
     t1, t2 = G.random_scalar(), G.random_scalar()
     c1 = Ciphertext(G.mul_base(t1), G.add(G.mul(key, t1), credential.element))
     c2 = Ciphertext(G.mul_base(t2), G.add(G.mul(key, t2), G.mul(credential.element, credential.sigma)))
     binding = CrBallot(fp, c1, c2, (), (0, 0, 0, 0)).binding
-    answers, all_m, all_r = [], [], []
-    for q, (question, lay) in enumerate(zip(ctx.manifest.questions, ctx.layouts, strict=True)):
-        if question.id not in selections:
-            raise ValueError(f"question {question.id}: no answer given")
-        ms = plaintexts(question, selections[question.id])
-        rs = [G.random_scalar() for _ in ms]
-        cts = tuple(elgamal.encrypt(key, m, r) for m, r in zip(ms, rs, strict=True))
-        proofs = tuple(
-            range_proof.prove(key, ct, m, r, 0, 1, fp, option_context(binding, q, i))
-            for i, (ct, m, r) in enumerate(zip(cts, ms, rs, strict=True))
-        )
-        sum_proof = None
-        if lay.sum_proof:
-            total = weighted_sum(cts, lay.weights)
-            m_sum = sum(w * m for w, m in zip(lay.weights, ms, strict=True))
-            r_sum = sum(w * r for w, r in zip(lay.weights, rs, strict=True)) % G.ORDER
-            sum_proof = range_proof.prove(
-                key, total, m_sum, r_sum, lay.lo, lay.hi, fp, sum_context(binding, q)
-            )
-        answers.append(Answer(cts, proofs, sum_proof))
-        all_m.append(tuple(ms))
-        all_r.append(tuple(rs))
-    draft = CrBallot(fp, c1, c2, tuple(answers), (0, 0, 0, 0))
+    answers, opening = encrypt_answers(ctx, binding, selections)
+    draft = CrBallot(fp, c1, c2, answers, (0, 0, 0, 0))
     sigma, t_prime = credential.sigma, (t2 - credential.sigma * t1) % G.ORDER
     w1, ws, wt = G.random_scalar(), G.random_scalar(), G.random_scalar()
     commitments = [
@@ -181,5 +155,4 @@ def encrypt_ballot(
     ]
     c = challenge(PROOF_TAG, fp, b"cr-ballot", _statement(draft, key), commitments)
     proof = (c, (w1 + c * t1) % G.ORDER, (ws + c * sigma) % G.ORDER, (wt + c * t_prime) % G.ORDER)
-    ballot = CrBallot(fp, c1, c2, tuple(answers), proof)
-    return ballot, Opening(tuple(all_m), tuple(all_r))
+    return CrBallot(fp, c1, c2, answers, proof), opening
