@@ -5,17 +5,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from plebiscite.cli.common import console, fail, print_json, progress_bar
-from plebiscite.cli.verify_cmd import show_report
+from plebiscite.cli.common import console, fail, finish_demo, fresh_record_dir, narration
 from plebiscite.coercion.demo import run_coercion_demo
 from plebiscite.demo import DemoOutcome
-from plebiscite.verify.runner import verify_record
 
 
 def show(outcome: DemoOutcome) -> None:
@@ -62,35 +59,12 @@ def run(
         fail("--threshold: must not exceed --trustees")
     if coerced > voters:
         fail("--coerced: must not exceed --voters")
-    if record.exists():
-        if not (record / "events.jsonl").exists() and any(record.iterdir()):
-            fail(f"{record}: exists and is not a record; refusing to replace it")
-        shutil.rmtree(record)
-    say = (lambda m: None) if json_out else (lambda m: console.print(f"• {m}", highlight=False))
-
-    def bar(label: str, total: int):  # type: ignore[no-untyped-def]
-        return progress_bar(label, total, enabled=not json_out)
-
+    fresh_record_dir(record)
+    say, bar = narration(json_out)
     outcome = run_coercion_demo(
         record, voters, coerced, trustees, threshold, seed=seed, progress=bar, say=say, workers=workers
     )
-    report = verify_record(record, workers)
-    verified = report.ok and outcome.result == outcome.expected
-    if json_out:
-        print_json(
-            {
-                "expected": {q["id"]: q for q in outcome.expected},
-                "result": {q["id"]: q for q in outcome.result},
-                "verified": verified,
-                "record": str(record),
-                **outcome.extra,
-            }
-        )
-    else:
-        show(outcome)
-        show_report(report)
-        console.print(f"record: {record}  (check it yourself: plebiscite verify {record})")
-    raise typer.Exit(0 if verified else 1)
+    finish_demo(outcome, record, json_out, show, workers)
 
 
 def demo_coercion(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,3 +70,50 @@ def read_secret(path: Path | None, prompt: str) -> str:
         except (OSError, IndexError):
             fail(f"{path}: cannot read a passphrase from it")
     return typer.prompt(prompt, hide_input=True)
+
+
+def fresh_record_dir(record: Path) -> None:
+    """Replace an earlier record at ``record``, but never a directory that holds something else."""
+    if record.exists():
+        if not record.is_dir() or (not (record / "events.jsonl").exists() and any(record.iterdir())):
+            fail(f"{record}: exists and is not a record; refusing to replace it")
+        shutil.rmtree(record)
+
+
+def narration(json_out: bool) -> tuple[Callable[[str], None], Callable[[str, int], Any]]:
+    """``say`` and progress-bar factories that stay silent when stdout carries JSON."""
+
+    def say(message: str) -> None:
+        if not json_out:
+            console.print(f"• {message}", highlight=False)
+
+    def bar(label: str, total: int) -> Any:
+        return progress_bar(label, total, enabled=not json_out)
+
+    return say, bar
+
+
+def finish_demo(
+    outcome: Any, record: Path, json_out: bool, show: Callable[[Any], None], workers: int | None
+) -> NoReturn:
+    """Verify the demo's record, print the outcome (or JSON) and exit 0 only if verified and as expected."""
+    from plebiscite.cli.verify_cmd import show_report
+    from plebiscite.verify.runner import verify_record
+
+    report = verify_record(record, workers)
+    verified = report.ok and outcome.result == outcome.expected
+    if json_out:
+        print_json(
+            {
+                "expected": {q["id"]: q for q in outcome.expected},
+                "result": {q["id"]: q for q in outcome.result},
+                "verified": verified,
+                "record": str(record),
+                **outcome.extra,
+            }
+        )
+    else:
+        show(outcome)
+        show_report(report)
+        console.print(f"record: {record}  (check it yourself: plebiscite verify {record})")
+    raise typer.Exit(0 if verified else 1)

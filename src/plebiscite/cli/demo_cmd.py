@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from plebiscite.cli.common import console, fail, print_json, progress_bar
-from plebiscite.cli.verify_cmd import show_report
+from plebiscite.cli.common import console, fail, finish_demo, fresh_record_dir, narration
 from plebiscite.demo import DemoOutcome, run_demo
-from plebiscite.verify.runner import verify_record
 
 
 def _show(outcome: DemoOutcome) -> None:
@@ -50,15 +47,8 @@ def demo(
         from plebiscite.cli.coercion_cmd import run as run_coercion
 
         run_coercion(voters, coerced, trustees, threshold, record, json_out, seed)
-    if record.exists():
-        if not (record / "events.jsonl").exists() and any(record.iterdir()):
-            fail(f"{record}: exists and is not a record; refusing to replace it")
-        shutil.rmtree(record)
-    say = (lambda m: None) if json_out else (lambda m: console.print(f"• {m}", highlight=False))
-
-    def bar(label: str, total: int):  # type: ignore[no-untyped-def]
-        return progress_bar(label, total, enabled=not json_out)
-
+    fresh_record_dir(record)
+    say, bar = narration(json_out)
     if http:
         from plebiscite.board.demo_http import run_http_demo
 
@@ -66,25 +56,7 @@ def demo(
     else:
         outcome = run_demo(record, voters, trustees, threshold, seed=seed, progress=bar, say=say)
     say(f"{outcome.challenged} ballot(s) challenged and opened, {outcome.revotes} revote(s)")
-    report = verify_record(record)
-    verified = report.ok and outcome.result == outcome.expected
-    if json_out:
-        expected = {q["id"]: q for q in outcome.expected}
-        result = {q["id"]: q for q in outcome.result}
-        print_json(
-            {
-                "expected": expected,
-                "result": result,
-                "verified": verified,
-                "record": str(record),
-                **outcome.extra,
-            }
-        )
-    else:
-        _show(outcome)
-        show_report(report)
-        console.print(f"record: {record}  (check it yourself: plebiscite verify {record})")
-    raise typer.Exit(0 if verified else 1)
+    finish_demo(outcome, record, json_out, _show, None)
 
 
 def register(app: typer.Typer) -> None:
