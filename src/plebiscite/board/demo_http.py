@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import shutil
 import socket
 import tempfile
 import threading
@@ -189,6 +190,7 @@ def run_http_demo(
             say(f"mirror copied {mirrored.copied} entries into {record}; signed head {mirrored.size}")
     finally:
         election.close()
+        shutil.rmtree(work, ignore_errors=True)  # the board database and setup copy; the mirror is the record
     return DemoOutcome(
         expected=expected_counts(manifest, [finals[v] for v in range(voters)]),
         result=result["questions"],
