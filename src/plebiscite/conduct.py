@@ -17,6 +17,7 @@ from plebiscite.ballot.check import check_ballot
 from plebiscite.ballot.model import Ballot, BallotError
 from plebiscite.decrypt.combine import result_payload
 from plebiscite.decrypt.partial import check_partial, partial_decrypt
+from plebiscite.elgamal import Ciphertext
 from plebiscite.keyceremony import public as ceremony
 from plebiscite.keyceremony.trustee import Trustee, decode_all
 from plebiscite.record import events as ev
@@ -213,7 +214,8 @@ class Conduct:
         totals = aggregate([cb.ballot for cb in counted], widths)
         return self.post(ev.TALLY, tally_payload(counted, totals)).payload
 
-    def totals(self):  # type: ignore[no-untyped-def]
+    def totals(self) -> list[list[Ciphertext]]:
+        """The published aggregate, decoded."""
         assert self.state.tally is not None
         return parse_aggregate(self.state.tally["aggregate"], [lay.width for lay in self.context.layouts])
 

@@ -37,9 +37,6 @@ class DemoOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-Progress = Callable[[str, int], "contextmanager[Callable[[int], None]]"]
-
-
 @contextmanager
 def _silent(_label: str, _total: int) -> Iterator[Callable[[int], None]]:
     yield lambda _n=1: None

@@ -38,24 +38,6 @@ class Ciphertext:
         )
 
 
-ZERO = Ciphertext(G.IDENTITY, G.IDENTITY)
-"""The trivial encryption of 0 with randomness 0: the neutral element for sums."""
-
-
-def encrypt(public_key: bytes, m: int, r: int) -> Ciphertext:
-    """Encrypt the small non-negative integer ``m`` with randomness ``r``."""
-    return Ciphertext(G.mul_base(r), G.add(G.mul(public_key, r), G.small_multiple_base(m)))
-
-
-def total(ciphertexts: list[Ciphertext]) -> Ciphertext:
-    """Homomorphic sum of ``ciphertexts``."""
-    a = b = G.IDENTITY
-    for c in ciphertexts:
-        a = G.add(a, c.a)
-        b = G.add(b, c.b)
-    return Ciphertext(a, b)
-
-
 class DiscreteLogError(ValueError):
     """The value is not ``m·G`` for any ``m`` in the searched range."""
 

@@ -90,23 +90,9 @@ class ElectionState:
                 qualified=tuple(p["qualified"]),
             )
         elif kind == ev.BALLOT:
-            if tracking_code is None:
-                from plebiscite.ballot.check import branch_counts
-                from plebiscite.ballot.model import ballot_from_json
-
-                assert self.context is not None
-                tracking_code = ballot_from_json(p, branch_counts(self.context.layouts)).tracking_code()
-            self.ballots[tracking_code] = event.index
+            self.ballots[tracking_code or self._tracking_code(p)] = event.index
         elif kind == ev.CHALLENGE:
-            if tracking_code is None:
-                from plebiscite.ballot.check import branch_counts
-                from plebiscite.ballot.model import ballot_from_json
-
-                assert self.context is not None
-                tracking_code = ballot_from_json(
-                    p["ballot"], branch_counts(self.context.layouts)
-                ).tracking_code()
-            self.challenged.add(tracking_code)
+            self.challenged.add(tracking_code or self._tracking_code(p["ballot"]))
         elif kind == ev.CLOSE:
             self.closed = True
         elif kind == ev.TALLY:
@@ -116,6 +102,14 @@ class ElectionState:
         elif kind == ev.RESULT:
             self.result = p
         self.size = event.index + 1
+
+    def _tracking_code(self, ballot_json: dict[str, Any]) -> str:
+        """Decode a ballot already checked when it was appended, for its tracking code."""
+        from plebiscite.ballot.check import branch_counts  # the record layer must not import ballots at load
+        from plebiscite.ballot.model import ballot_from_json
+
+        assert self.context is not None
+        return ballot_from_json(ballot_json, branch_counts(self.context.layouts)).tracking_code()
 
     @staticmethod
     def from_events(events: list[ev.Event]) -> ElectionState:
