@@ -38,6 +38,11 @@ class Ciphertext:
         )
 
 
+def encrypt(public_key: bytes, m: int, r: int) -> Ciphertext:
+    """Encrypt the small non-negative integer ``m`` with randomness ``r``."""
+    return Ciphertext(G.mul_base(r), G.add(G.mul(public_key, r), G.small_multiple_base(m)))
+
+
 class DiscreteLogError(ValueError):
     """The value is not ``m·G`` for any ``m`` in the searched range."""
 
