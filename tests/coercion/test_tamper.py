@@ -39,6 +39,12 @@ def verify(events: list[ev.Event]) -> Report:
     return report
 
 
+def _another_roll_tag(p: dict[str, Any]) -> str:
+    """A roll tag that differs from the first ballot tag (after shuffling they can coincide: a real match)."""
+    first = p["ballots"]["b"][0]
+    return next(t for t in p["roll"]["b"] if t != first)
+
+
 def resign(e: CrElection, event: ev.Event) -> None:
     p = event.payload
     if event.type == cev.MAC_KEY:
@@ -179,7 +185,7 @@ CASES: list[tuple[str, str, int, Callable[[dict[str, Any]], None], tuple[str, ..
         "cr: matching tags",
         cev.MATCH_PASS,
         1,
-        lambda p: p["ballots"]["b"].__setitem__(0, p["roll"]["b"][0]),
+        lambda p: p["ballots"]["b"].__setitem__(0, _another_roll_tag(p)),
         ("match-ballots proof fails",),
     ),
     (
