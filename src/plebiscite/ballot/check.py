@@ -41,9 +41,11 @@ def weighted_sum(choices: tuple[Ciphertext, ...], weights: tuple[int, ...]) -> C
     return Ciphertext(a, b)
 
 
-def verify_signature(ballot: Ballot) -> None:
+def verify_signature(ballot: Ballot, content: bytes | None = None) -> None:
+    """Check the credential's signature over the ballot bytes (``content``, when the caller has them already)."""
+    content = ballot.content_bytes() if content is None else content
     try:
-        nacl.signing.VerifyKey(ballot.credential).verify(ballot.content_bytes(), ballot.signature)
+        nacl.signing.VerifyKey(ballot.credential).verify(content, ballot.signature)
     except (nacl.exceptions.CryptoError, ValueError):
         raise BallotError("ballot.signature: does not verify with the ballot's credential") from None
 

@@ -55,9 +55,13 @@ class Ballot:
             parts.append(b"\x01" if ans.sum_proof else b"\x00")
         return frame(BALLOT_TAG, *parts)
 
-    def tracking_code(self) -> str:
-        """Hex SHA-256 of the signed ballot: what the voter looks up on the board."""
-        return hashlib.sha256(frame(TRACKING_TAG, self.content_bytes(), self.signature)).hexdigest()
+    def tracking_code(self, content: bytes | None = None) -> str:
+        """Hex SHA-256 of the signed ballot: what the voter looks up on the board.
+
+        ``content`` may pass :meth:`content_bytes` already computed (the verifier needs it for the signature too).
+        """
+        content = self.content_bytes() if content is None else content
+        return hashlib.sha256(frame(TRACKING_TAG, content, self.signature)).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
         return {

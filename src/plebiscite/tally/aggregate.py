@@ -37,14 +37,24 @@ def last_per_credential(ballots: Iterable[CastBallot], challenged: set[str]) -> 
 
 def aggregate(ballots: list[Ballot], widths: list[int]) -> list[list[Ciphertext]]:
     """Component-wise sum of every ciphertext position over ``ballots``."""
+    return aggregate_positions(
+        (tuple(tuple((ct.a, ct.b) for ct in ans.choices) for ans in ballot.answers) for ballot in ballots),
+        widths,
+    )
+
+
+def aggregate_positions(
+    rows: Iterable[tuple[tuple[tuple[bytes, bytes], ...], ...]], widths: list[int]
+) -> list[list[Ciphertext]]:
+    """The same sum over ballots given as ``(a, b)`` pairs per question and position (what the verifier keeps)."""
     acc_a = [[G.IDENTITY] * w for w in widths]
     acc_b = [[G.IDENTITY] * w for w in widths]
-    for ballot in ballots:
-        for q, ans in enumerate(ballot.answers):
+    for row in rows:
+        for q, positions in enumerate(row):
             row_a, row_b = acc_a[q], acc_b[q]
-            for i, ct in enumerate(ans.choices):
-                row_a[i] = G.add(row_a[i], ct.a)
-                row_b[i] = G.add(row_b[i], ct.b)
+            for i, (a, b) in enumerate(positions):
+                row_a[i] = G.add(row_a[i], a)
+                row_b[i] = G.add(row_b[i], b)
     return [
         [Ciphertext(a, b) for a, b in zip(ra, rb, strict=True)] for ra, rb in zip(acc_a, acc_b, strict=True)
     ]

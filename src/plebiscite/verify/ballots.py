@@ -45,7 +45,8 @@ def check_chunk(job: BallotJob, chunk: list[tuple[int, dict[str, Any]]]) -> list
         except BallotError as exc:
             out.append(BallotOutcome(index, None, None, None, "ballot proofs", f"event {index}: {exc}"))
             continue
-        code = ballot.tracking_code()
+        content = ballot.content_bytes()  # signed bytes, also hashed into the tracking code: encode once
+        code = ballot.tracking_code(content)
         positions = tuple(tuple((ct.a, ct.b) for ct in a.choices) for a in ballot.answers)
         failed = reason = None
         if ballot.election != job.fingerprint:
@@ -54,7 +55,7 @@ def check_chunk(job: BallotJob, chunk: list[tuple[int, dict[str, Any]]]) -> list
             failed, reason = "ballot eligibility", "ballot.credential: not on the roll"
         else:
             try:
-                verify_signature(ballot)
+                verify_signature(ballot, content)
             except BallotError as exc:
                 failed, reason = "ballot signatures", str(exc)
             else:

@@ -15,7 +15,7 @@ from plebiscite.record import events as ev
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.signing import verify as verify_post
 from plebiscite.setup.election import ElectionContext
-from plebiscite.tally.aggregate import parse_aggregate
+from plebiscite.tally.aggregate import aggregate_positions, parse_aggregate
 from plebiscite.verify.ballots import BallotOutcome
 from plebiscite.verify.report import Check
 
@@ -103,18 +103,11 @@ def check_aggregation(
     except (ValueError, G.GroupError) as exc:
         check.fail(str(exc))
         return None
-    acc_a = [[G.IDENTITY] * w for w in widths]
-    acc_b = [[G.IDENTITY] * w for w in widths]
-    for o in counted:
-        check.item()
-        assert o.positions is not None
-        for q, row in enumerate(o.positions):
-            for i, (a, b) in enumerate(row):
-                acc_a[q][i] = G.add(acc_a[q][i], a)
-                acc_b[q][i] = G.add(acc_b[q][i], b)
+    check.item(len(counted))
+    expected = aggregate_positions((o.positions for o in counted if o.positions is not None), widths)
     for q, row in enumerate(published):
         for i, ct in enumerate(row):
-            if ct != Ciphertext(acc_a[q][i], acc_b[q][i]):
+            if ct != expected[q][i]:
                 check.fail(f"tally.aggregate[{q}][{i}]: not the sum of the counted ballots")
     return published
 
