@@ -30,11 +30,13 @@ class Ciphertext:
         return [self.a.hex(), self.b.hex()]
 
     @staticmethod
-    def from_json(value: object, what: str = "ciphertext") -> Ciphertext:
+    def from_json(value: object, what: str = "ciphertext", validate: bool = True) -> Ciphertext:
+        """Decode ``[hex a, hex b]``; ``validate=False`` as in :func:`plebiscite.hazmat.group.element_from_hex`."""
         if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
             raise G.GroupError(f"{what}: expected a list of two hex elements")
         return Ciphertext(
-            G.element_from_hex(value[0], f"{what}[0]"), G.element_from_hex(value[1], f"{what}[1]")
+            G.element_from_hex(value[0], f"{what}[0]", validate),
+            G.element_from_hex(value[1], f"{what}[1]", validate),
         )
 
 

@@ -7,6 +7,7 @@ comes from the proof, not from the signature.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -277,7 +278,7 @@ def test_ballot_with_a_bad_vote_proof(cr_election: CrElection, monkeypatch: pyte
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         p = honest(*args, **kwargs)
-        return type(p)(p.challenges, (p.responses[0] + 1, *p.responses[1:]))
+        return dataclasses.replace(p, responses=(p.responses[0] + 1, *p.responses[1:]))
 
     monkeypatch.setattr(range_proof, "prove", broken)
     bad = encrypt_ballot(e.ctx, e.credentials[4], coercer_choice(e.ctx.manifest))[0].to_json()

@@ -75,15 +75,17 @@ def test_range_valid_and_altered(keypair: tuple[int, bytes], m: int, lo: int, hi
     ct = elgamal.encrypt(key, m, r)
     proof = range_proof.prove(key, ct, m, r, lo, hi, FP, CTX)
     range_proof.verify(proof, key, ct, lo, hi, FP, CTX)
+    fields = ("commit_a", "commit_b", "challenges", "responses")
     for i in range(hi - lo + 1):
-        cs = list(proof.challenges)
-        cs[i] = bump(cs[i])
-        with pytest.raises(ProofError):
-            range_proof.verify(range_proof.RangeProof(tuple(cs), proof.responses), key, ct, lo, hi, FP, CTX)
-        zs = list(proof.responses)
-        zs[i] = bump(zs[i])
-        with pytest.raises(ProofError):
-            range_proof.verify(range_proof.RangeProof(proof.challenges, tuple(zs)), key, ct, lo, hi, FP, CTX)
+        for field in fields:
+            values = list(getattr(proof, field))
+            values[i] = (
+                bump(values[i]) if field in ("challenges", "responses") else G.add(values[i], G.GENERATOR)
+            )
+            with pytest.raises(ProofError):
+                range_proof.verify(
+                    dataclasses.replace(proof, **{field: tuple(values)}), key, ct, lo, hi, FP, CTX
+                )
     other = elgamal.encrypt(key, m, G.random_scalar())
     with pytest.raises(ProofError):  # the proof is about one ciphertext only
         range_proof.verify(proof, key, other, lo, hi, FP, CTX)
@@ -91,6 +93,33 @@ def test_range_valid_and_altered(keypair: tuple[int, bytes], m: int, lo: int, hi
         range_proof.verify(proof, key, ct, lo, hi, bytes(32), CTX)
     with pytest.raises(ProofError):  # copied to another voter's ballot
         range_proof.verify(proof, key, ct, lo, hi, FP, b"another voter")
+
+
+@pytest.mark.parametrize("field", ["responses", "challenges"])
+def test_range_compensating_alterations_are_rejected(keypair: tuple[int, bytes], field: str) -> None:
+    """+1 on branch 0 and −1 on branch 1 keeps every plain sum over branches: only random weights catch it."""
+    _, key = keypair
+    r = G.random_scalar()
+    ct = elgamal.encrypt(key, 1, r)
+    proof = range_proof.prove(key, ct, 1, r, 0, 1, FP, CTX)
+    a, b = getattr(proof, field)
+    bad = dataclasses.replace(proof, **{field: ((a + 1) % G.ORDER, (b - 1) % G.ORDER)})
+    with pytest.raises(ProofError, match="equation"):
+        range_proof.verify(bad, key, ct, 0, 1, FP, CTX)
+
+
+def test_range_invalid_commitment_encoding_is_a_proof_error(keypair: tuple[int, bytes]) -> None:
+    _, key = keypair
+    r = G.random_scalar()
+    ct = elgamal.encrypt(key, 0, r)
+    proof = range_proof.prove(key, ct, 0, r, 0, 1, FP, CTX)
+    invalid = bytes([1]) + bytes(31)  # not a canonical ristretto255 encoding
+    assert not G.is_valid_element(invalid)
+    for field, i in (("commit_a", 0), ("commit_a", 1), ("commit_b", 0), ("commit_b", 1)):
+        values = list(getattr(proof, field))
+        values[i] = invalid
+        with pytest.raises(ProofError):
+            range_proof.verify(dataclasses.replace(proof, **{field: tuple(values)}), key, ct, 0, 1, FP, CTX)
 
 
 def test_range_cannot_prove_a_value_outside(keypair: tuple[int, bytes]) -> None:

@@ -51,6 +51,11 @@ def verify_signature(ballot: Ballot, content: bytes | None = None) -> None:
 
 
 def verify_proofs(ballot: Ballot, public_key: bytes, layouts: list[Layout]) -> None:
+    """Check every range proof; also the curve check of every element when the ballot was decoded unvalidated.
+
+    Each ciphertext and commitment goes through a libsodium operation here, which refuses invalid encodings
+    (:class:`~plebiscite.hazmat.group.GroupError`); that is reported against the proof it belongs to.
+    """
     fp, cred = ballot.election, ballot.credential
     for q, (ans, lay) in enumerate(zip(ballot.answers, layouts, strict=True)):
         for i, (ct, proof) in enumerate(zip(ans.choices, ans.proofs, strict=True)):
@@ -59,21 +64,35 @@ def verify_proofs(ballot: Ballot, public_key: bytes, layouts: list[Layout]) -> N
             except ProofError as exc:
                 raise BallotError(f"ballot.answers[{q}].proofs[{i}]: {exc}") from None
         if ans.sum_proof is not None:
-            total = weighted_sum(ans.choices, lay.weights)
+            where = f"ballot.answers[{q}].sum_proof"
             try:
+                total = weighted_sum(ans.choices, lay.weights)
                 range_proof.verify(ans.sum_proof, public_key, total, lay.lo, lay.hi, fp, sum_context(cred, q))
             except ProofError as exc:
-                raise BallotError(f"ballot.answers[{q}].sum_proof: {exc}") from None
+                raise BallotError(f"{where}: {exc}") from None
+            except G.GroupError:
+                raise BallotError(f"ballot.answers[{q}].choices: an invalid group element") from None
 
 
 def check_ballot(value: object, ctx: ElectionContext, require_roll: bool = True) -> Ballot:
-    """Decode and fully check a ballot; raises :class:`BallotError` naming the field and the reason."""
+    """Decode and fully check a ballot; raises :class:`BallotError` naming the field and the reason.
+
+    The elements are decoded without their separate curve check: :func:`verify_proofs` passes every one of them
+    through libsodium, which refuses invalid encodings, so a ballot is returned only if all were valid.
+    """
     layouts = ctx.layouts
-    ballot = ballot_from_json(value, branch_counts(layouts))
+    counts = branch_counts(layouts)
+    ballot = ballot_from_json(value, counts, validate=False)
     if ballot.election != ctx.fingerprint:
         raise BallotError("ballot.election: made for another election (fingerprint differs)")
     if require_roll and ballot.credential not in ctx.roll:
         raise BallotError("ballot.credential: not on the roll")
-    verify_signature(ballot)
-    verify_proofs(ballot, ctx.public_key, layouts)
+    try:
+        verify_signature(ballot)
+        verify_proofs(ballot, ctx.public_key, layouts)
+    except BallotError:
+        ballot_from_json(
+            value, counts
+        )  # slow path, bad ballots only: name an invalid element exactly, if any
+        raise
     return ballot

@@ -65,6 +65,8 @@ def mul(point: bytes, s: int) -> bytes:
     """``s · point`` (constant time in libsodium); the identity when ``s ≡ 0`` or ``point`` is the identity."""
     s %= ORDER
     if s == 0 or point == IDENTITY:
+        if not is_valid_element(point):  # callers rely on every operation refusing invalid encodings
+            raise GroupError("scalar multiplication of an invalid point")
         return IDENTITY
     out = _out()
     if _mul_c(out, _scalar_le(s), point) != 0:
@@ -127,12 +129,21 @@ def element_from_bytes(data: bytes, what: str = "element") -> bytes:
     return data
 
 
-def element_from_hex(text: str, what: str = "element") -> bytes:
-    """Validate a hex-encoded element."""
+def element_from_hex(text: str, what: str = "element", validate: bool = True) -> bytes:
+    """Decode a hex-encoded element, validated unless ``validate=False``.
+
+    ``validate=False`` only checks the hex and the length. It is for hot paths whose next step is a libsodium
+    operation on the element (every operation here refuses an invalid encoding with :class:`GroupError`), so the
+    curve check is not paid twice; the caller must not let an unchecked element reach anything else.
+    """
     try:
         raw = bytes.fromhex(text)
     except (ValueError, TypeError):
         raise GroupError(f"{what}: not hexadecimal") from None
+    if not validate:
+        if len(raw) != ELEMENT_BYTES:
+            raise GroupError(f"{what}: expected {ELEMENT_BYTES} bytes")
+        return raw
     return element_from_bytes(raw, what)
 
 

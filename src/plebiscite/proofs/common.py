@@ -23,3 +23,15 @@ def scalars_from_json(value: object, count: int | None, what: str) -> list[int]:
         return [G.scalar_from_hex(v, f"{what}[{i}]") for i, v in enumerate(value)]
     except G.GroupError as exc:
         raise ProofError(str(exc)) from None
+
+
+def elements_from_json(value: object, count: int, what: str, validate: bool = True) -> list[bytes]:
+    """Decode a list of hex group elements, checking length and (unless ``validate=False``) canonical form."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProofError(f"{what}: expected a list of hex elements")
+    if len(value) != count:
+        raise ProofError(f"{what}: expected {count} elements, got {len(value)}")
+    try:
+        return [G.element_from_hex(v, f"{what}[{i}]", validate) for i, v in enumerate(value)]
+    except G.GroupError as exc:
+        raise ProofError(str(exc)) from None

@@ -48,6 +48,15 @@ test('range proofs: same proof from the same nonces, and it verifies', () => {
     P.verifyRange(P.rangeFromJson(v.proof, v.hi - v.lo + 1), key, ct, v.lo, v.hi, fp, ctx);
     // a proof checked against another context must fail: the context is in the challenge
     assert.throws(() => P.verifyRange(proof, key, ct, v.lo, v.hi, fp, utf8('other')), P.ProofError);
+    // every altered commitment, challenge or response is rejected (z is not hashed: only the equations catch it)
+    const last = proof.c.length - 1;
+    const altered = [
+      { ...proof, A: proof.A.map((x, i) => (i === last ? x.add(G.GENERATOR) : x)) },
+      { ...proof, B: proof.B.map((x, i) => (i === 0 ? x.add(G.GENERATOR) : x)) },
+      { ...proof, c: proof.c.map((x, i) => (i === last ? (x + 1n) % G.ORDER : x)) },
+      { ...proof, z: proof.z.map((x, i) => (i === last ? (x + 1n) % G.ORDER : x)) },
+    ];
+    for (const bad of altered) assert.throws(() => P.verifyRange(bad, key, ct, v.lo, v.hi, fp, ctx), P.ProofError);
   }
 });
 

@@ -83,7 +83,8 @@ export function contentBytes(ballot) {
     for (const [a, b] of ans.choices) parts.push(fromHex(a, 'choice'), fromHex(b, 'choice'));
     for (const proof of [...ans.proofs, ...(ans.sum_proof ? [ans.sum_proof] : [])]) {
       parts.push(u64be(proof.c.length));
-      proof.c.forEach((c, i) => parts.push(fromHex(c, 'proof.c'), fromHex(proof.z[i], 'proof.z')));
+      proof.c.forEach((c, i) => parts.push(fromHex(proof.A[i], 'proof.A'), fromHex(proof.B[i], 'proof.B'),
+        fromHex(c, 'proof.c'), fromHex(proof.z[i], 'proof.z')));
     }
     parts.push(Uint8Array.of(ans.sum_proof ? 1 : 0));
   }
