@@ -69,7 +69,7 @@ def mul(point: bytes, s: int) -> bytes:
             raise GroupError("scalar multiplication of an invalid point")
         return IDENTITY
     out = _out()
-    if _mul_c(out, _scalar_le(s), point) != 0:
+    if _mul_c(out, s.to_bytes(32, "little"), point) != 0:
         raise GroupError("scalar multiplication refused by libsodium (invalid point)")
     return out.raw
 
@@ -80,7 +80,7 @@ def mul_base(s: int) -> bytes:
     if s == 0:
         return IDENTITY
     out = _out()
-    if _mul_base_c(out, _scalar_le(s)) != 0:  # pragma: no cover - only for s ≡ 0, handled above
+    if _mul_base_c(out, s.to_bytes(32, "little")) != 0:  # pragma: no cover - only for s ≡ 0, handled above
         raise GroupError("base multiplication refused by libsodium")
     return out.raw
 
