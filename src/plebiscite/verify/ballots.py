@@ -2,8 +2,8 @@
 
 Each worker decodes its chunk of ballot events, checks them and returns, per ballot, the tracking code, the
 credential, the ciphertexts (for the aggregation check) and the first failure with the name of the check it belongs
-to. Ballots are independent, so this is embarrassingly parallel; the same function is what a Dask cluster maps
-over Parquet partitions.
+to. Ballots are independent, so this is embarrassingly parallel: chunks go to a process pool, and
+:func:`check_chunk` is a plain function of picklable arguments, so any other map (a cluster's) can run it.
 """
 
 from __future__ import annotations
