@@ -30,6 +30,7 @@ from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.keyceremony.vault import VaultError, seal, unseal, write_private
 from plebiscite.proofs.common import ProofError
+from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
@@ -240,10 +241,25 @@ def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(Fa
 
 
 def export(
-    record: Path = typer.Argument(...), out: Path = typer.Argument(..., help="Zip file to write.")
+    record: Path = typer.Argument(...),
+    out: Path = typer.Argument(
+        ..., help="Zip file to write (with --parquet: a directory for the partitions)."
+    ),
+    parquet: bool = typer.Option(
+        False, "--parquet", help="Write the ballots as Parquet partitions (for verify --dask); needs 'scale'."
+    ),
+    rows: int = typer.Option(50_000, min=1, help="With --parquet: ballots per partition."),
 ) -> None:
-    """Write the record as a zip."""
-    store.read(record)  # refuse to export a damaged record
+    """Write the record as a zip, or its ballots as Parquet partitions."""
+    events = store.read(record)  # refuse to export a damaged record
+    if parquet:
+        from plebiscite.record.parquet import write_partitions
+
+        parts = write_partitions(events, out, rows)
+        console.print(
+            f"{sum(e.type == ev.BALLOT for e in events)} ballots in {len(parts)} partitions in {out}"
+        )
+        return
     store.export_zip(record, out)
     console.print(f"record exported to {out}")
 

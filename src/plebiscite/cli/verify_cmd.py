@@ -33,10 +33,27 @@ def verify(
     record: Path = typer.Argument(..., help="Record directory or zip."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
     workers: int = typer.Option(0, help="Processes for ballot checks (0: one per core)."),
+    dask: str = typer.Option(
+        "",
+        "--dask",
+        help="Check the ballots on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a local "
+        "cluster of --workers processes. Needs the 'scale' extra.",
+    ),
+    parquet: Path | None = typer.Option(
+        None,
+        "--parquet",
+        help="With --dask: workers read the ballots from these Parquet partitions (plebiscite export --parquet), "
+        "compared byte for byte with the record.",
+    ),
 ) -> None:
     """Re-derive the result from the public record; exit 0 only if every check passes."""
+    if parquet is not None and not dask:
+        fail("--parquet: only with --dask (the local verifier reads the record itself)")
     try:
-        report = verify_record(record, workers or None)
+        if dask:
+            report = _verify_on_cluster(record, workers or None, dask, parquet)
+        else:
+            report = verify_record(record, workers or None)
     except RecordError as exc:
         fail(str(exc))
     if json_out:
@@ -44,6 +61,17 @@ def verify(
     else:
         show_report(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _verify_on_cluster(record: Path, workers: int | None, address: str, parquet: Path | None) -> Report:
+    from plebiscite.verify.distributed import DaskBallots, connect
+
+    if parquet is not None:
+        from plebiscite.record.parquet import list_partitions
+
+        list_partitions(parquet)  # a clear error before any cluster starts
+    with connect(address, workers) as client:
+        return verify_record(record, workers, DaskBallots(client, parquet))
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.setup.election import ElectionContext
 from plebiscite.verify import counting, setup_checks
-from plebiscite.verify.ballots import BallotJob, check_all
+from plebiscite.verify.ballots import BallotJob, BallotOutcome, check_all
 from plebiscite.verify.report import Report, new_report
 
 
@@ -51,11 +51,22 @@ def _load_extensions() -> None:
 _load_extensions()
 
 
-def verify_record(path: Path, workers: int | None = None) -> Report:
-    """Read the record at ``path`` (directory or zip) and verify it. Raises RecordError if it cannot be read."""
+class BallotCluster(Protocol):
+    """Somewhere else to run the per-ballot checks (``verify/distributed.py``: a Dask cluster)."""
+
+    def check(
+        self, job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], lines: dict[int, bytes]
+    ) -> tuple[list[BallotOutcome], list[str]]: ...
+
+
+def verify_record(path: Path, workers: int | None = None, cluster: BallotCluster | None = None) -> Report:
+    """Read the record at ``path`` (directory or zip) and verify it. Raises RecordError if it cannot be read.
+
+    ``cluster`` runs the per-ballot checks elsewhere (standard mode; an optional mode verifies locally).
+    """
     events = store.read(path)
     heads = store.read_heads(path)
-    return verify_events(events, heads, workers, store.read_board_key(path) if heads else None)
+    return verify_events(events, heads, workers, store.read_board_key(path) if heads else None, cluster)
 
 
 def verify_events(
@@ -63,6 +74,7 @@ def verify_events(
     heads: list[dict[str, Any]] | None = None,
     workers: int | None = None,
     board_key: str | None = None,
+    cluster: BallotCluster | None = None,
 ) -> Report:
     report = new_report()
     c = report.by_name
@@ -106,17 +118,29 @@ def verify_events(
         if ext.applies(ctx):
             ext.run(report, events, ctx, outcome, workers)
             return report
-    verify_standard(report, events, ctx, outcome, workers)
+    verify_standard(report, events, ctx, outcome, workers, cluster)
     return report
 
 
 def verify_standard(
-    report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any, workers: int | None
+    report: Report,
+    events: list[ev.Event],
+    ctx: ElectionContext,
+    outcome: Any,
+    workers: int | None,
+    cluster: BallotCluster | None = None,
 ) -> None:
     """Ballots, counting and decryption in the standard (Belenios-style) mode."""
     c = report.by_name
     job = BallotJob(ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts)
-    outcomes = check_all(job, [(e.index, e.payload) for e in events if e.type == ev.BALLOT], workers)
+    ballot_events = [e for e in events if e.type == ev.BALLOT]
+    ballots = [(e.index, e.payload) for e in ballot_events]
+    if cluster is None:
+        outcomes = check_all(job, ballots, workers)
+    else:
+        outcomes, problems = cluster.check(job, ballots, {e.index: e.raw for e in ballot_events})
+        for problem in problems:
+            c("record format").fail(problem)
     for name in ("ballot eligibility", "ballot signatures", "ballot proofs"):
         check = c(name)
         check.item(len(outcomes))

@@ -1,0 +1,133 @@
+"""Ballot checks on a Dask cluster, from chunks the verifier sends or from Parquet partitions on shared storage.
+
+Beyond one machine the per-ballot work (signature and proofs, ~0.5 ms a ballot) is what grows with the election;
+everything else the verifier does is small. So only that part is distributed, with the very function the local
+process pool runs (:func:`~plebiscite.verify.ballots.check_chunk`), and the results are reduced by the same code.
+
+With Parquet partitions (``record/parquet.py``), workers read the ballots themselves instead of receiving them.
+The verifier still reads ``events.jsonl``, the record, and compares a SHA-256 of every ballot line a worker
+checked with the line at that index in ``events.jsonl``: a partition that adds, drops or alters a ballot makes the
+"record format" check fail, naming the event.
+
+dask.distributed and pyarrow are optional (``pip install 'plebiscite[scale]'``); this module is imported only
+when a cluster is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plebiscite.record import events as ev
+from plebiscite.record.store import RecordError, parse_event
+from plebiscite.verify.ballots import BallotJob, BallotOutcome, check_chunk
+
+try:
+    from dask.distributed import Client, LocalCluster
+except ModuleNotFoundError:  # pragma: no cover - exercised only where the extra is missing
+    raise RecordError("a Dask cluster needs dask.distributed: pip install 'plebiscite[scale]'") from None
+
+CHUNK = 2_000
+"""Ballots per task when the verifier sends them: ~1 s of work, so scheduling costs stay negligible."""
+
+
+def digest(line: bytes) -> bytes:
+    return hashlib.sha256(line).digest()
+
+
+def check_partition(job: BallotJob, path: str) -> tuple[list[BallotOutcome], list[tuple[int, bytes]]]:
+    """Worker side: read one partition, parse and check its ballots; also return each row's index and digest."""
+    from plebiscite.record.parquet import read_partition
+
+    rows = read_partition(Path(path))
+    ballots: list[tuple[int, dict[str, Any]]] = []
+    digests: list[tuple[int, bytes]] = []
+    failed: list[BallotOutcome] = []
+    for index, line in rows:
+        digests.append((index, digest(line)))
+        try:
+            event = parse_event(index, line, f"{Path(path).name} event {index}")
+        except RecordError as exc:
+            failed.append(BallotOutcome(index, None, None, None, "ballot proofs", str(exc)))
+            continue
+        if event.type != ev.BALLOT:
+            failed.append(
+                BallotOutcome(index, None, None, None, "ballot proofs", f"event {index}: not a ballot")
+            )
+            continue
+        ballots.append((index, event.payload))
+    return check_chunk(job, ballots) + failed, digests
+
+
+@dataclass
+class DaskBallots:
+    """Runs the ballot checks on a cluster: ``client`` from :func:`connect`; ``parquet`` a partitions directory."""
+
+    client: Any
+    parquet: Path | None = None
+
+    def check(
+        self, job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], lines: dict[int, bytes]
+    ) -> tuple[list[BallotOutcome], list[str]]:
+        """The outcome of every ballot, and the discrepancies between the partitions and the record (if any)."""
+        job_future = self.client.scatter(job, broadcast=True)
+        if self.parquet is None:
+            chunks = [ballots[i : i + CHUNK] for i in range(0, len(ballots), CHUNK)]
+            futures = self.client.map(check_chunk, [job_future] * len(chunks), chunks, pure=False)
+            outcomes = [o for part in self.client.gather(futures) for o in part]
+            return sorted(outcomes, key=lambda o: o.index), []
+        from plebiscite.record.parquet import list_partitions
+
+        paths = [str(p.resolve()) for p in list_partitions(self.parquet)]
+        futures = self.client.map(check_partition, [job_future] * len(paths), paths, pure=False)
+        outcomes: list[BallotOutcome] = []
+        seen: dict[int, bytes] = {}
+        problems: list[str] = []
+        for part_outcomes, digests in self.client.gather(futures):
+            outcomes += part_outcomes
+            for index, d in digests:
+                if index in seen:
+                    problems.append(f"Parquet partitions: event {index} appears twice")
+                seen[index] = d
+        problems += compare(seen, lines)
+        return sorted(outcomes, key=lambda o: o.index), problems
+
+
+def compare(partitions: dict[int, bytes], lines: dict[int, bytes]) -> list[str]:
+    """Every ballot line of the record must be in the partitions, byte for byte, and nothing else."""
+    problems = []
+    for index, line in sorted(lines.items()):
+        got = partitions.get(index)
+        if got is None:
+            problems.append(f"Parquet partitions: ballot event {index} of events.jsonl is missing")
+        elif got != digest(line):
+            problems.append(f"Parquet partitions: event {index} differs from events.jsonl")
+    for index in sorted(set(partitions) - set(lines)):
+        problems.append(f"Parquet partitions: event {index} is not a ballot in events.jsonl")
+    return problems
+
+
+@contextmanager
+def connect(address: str, workers: int | None = None) -> Iterator[Any]:
+    """A client of the scheduler at ``address``, or of a local cluster of ``workers`` processes for ``"local"``."""
+    if address == "local":
+        n = workers or os.cpu_count() or 1
+        with (
+            LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RecordError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
+    with client:
+        yield client
