@@ -39,7 +39,10 @@ class DemoOutcome:
 
 @contextmanager
 def _silent(_label: str, _total: int) -> Iterator[Callable[[int], None]]:
-    yield lambda _n=1: None
+    def advance(_n: int = 1) -> None:
+        return None
+
+    yield advance
 
 
 def random_selection(manifest: Manifest, rng: random.Random) -> dict[str, list[str]]:

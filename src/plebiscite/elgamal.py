@@ -62,8 +62,8 @@ def discrete_log(point: bytes, bound: int) -> int:
     giant = G.neg(G.mul_base(step))
     gamma = point
     for i in range(step + 1):
-        j = baby.get(gamma)
-        if j is not None and i * step + j <= bound:
-            return i * step + j
+        found = baby.get(gamma)
+        if found is not None and i * step + found <= bound:
+            return i * step + found
         gamma = G.add(gamma, giant)
     raise DiscreteLogError(f"no discrete logarithm in [0, {bound}]")

@@ -159,6 +159,14 @@ def test_partial_decryption(election: Election) -> None:
     assert "partial decryptions" in failed(edit(election, ev.PARTIAL_DECRYPTION, change))
 
 
+@pytest.mark.parametrize("value", ["2", None, True, -1])
+def test_partial_decryption_trustee_field(election: Election, value: Any) -> None:
+    def change(p: dict[str, Any]) -> None:
+        p["trustee"] = value
+
+    assert "partial decryptions" in failed(edit(election, ev.PARTIAL_DECRYPTION, change))
+
+
 def test_combination(election: Election) -> None:
     def change(p: dict[str, Any]) -> None:
         p["decrypted"][0][0] = other_element()

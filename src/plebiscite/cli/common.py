@@ -54,12 +54,20 @@ def print_json(value: Any) -> None:
 def progress_bar(label: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on stderr (so --json output on stdout stays clean)."""
     if not enabled:
-        yield lambda _n=1: None
+
+        def ignore(_n: int = 1) -> None:
+            return None
+
+        yield ignore
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance
 
 
 def read_secret(path: Path | None, prompt: str) -> str:

@@ -19,7 +19,7 @@ def combine(totals: list[list[Ciphertext]], partials: dict[int, list[list[bytes]
     """``m·G`` for every aggregate ciphertext, from the partial decryptions of trustees ``partials.keys()``."""
     indices = sorted(partials)
     lambdas = {j: lagrange_at_zero(j, indices) for j in indices}
-    out = []
+    out: list[list[bytes]] = []
     for q, row in enumerate(totals):
         out.append([])
         for i, ct in enumerate(row):

@@ -31,7 +31,8 @@ def partial_decrypt(
 ) -> dict[str, Any]:
     """Payload of a ``partial-decryption`` event, signed by the trustee."""
     public = G.mul_base(share)
-    shares, proofs = [], []
+    shares: list[list[str]] = []
+    proofs: list[list[Any]] = []
     for q, row in enumerate(totals):
         shares.append([])
         proofs.append([])
@@ -51,6 +52,8 @@ def check_partial(
 ) -> list[list[bytes]]:
     """Decode and verify a partial decryption; raises ValueError naming the position and reason."""
     trustee = payload.get("trustee")
+    if not isinstance(trustee, int) or isinstance(trustee, bool) or not 0 < trustee < 2**31:
+        raise ValueError("partial decryption: trustee: expected a positive integer")
     shares, proofs = payload.get("shares"), payload.get("proofs")
     widths = [len(r) for r in totals]
     for name, value in (("shares", shares), ("proofs", proofs)):

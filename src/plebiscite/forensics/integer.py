@@ -184,7 +184,7 @@ def integer_test(
         seed=seed,
         region_observed=np.bincount(regions, weights=observed, minlength=n_regions).astype(np.int64),
         region_expected=by_region.mean(axis=0),
-        region_var=np.bincount(regions, weights=station_var, minlength=n_regions),
+        region_var=np.bincount(regions, weights=station_var, minlength=n_regions).astype(np.float64),
         region_eligible=np.bincount(regions, minlength=n_regions).astype(np.int64),
     )
 

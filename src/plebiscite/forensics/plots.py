@@ -111,9 +111,9 @@ def comet(analysis: Analysis, max_points: int = 30_000) -> str:
     axes[0].set_title("stations (sample) by size")
     axes[0].legend(markerscale=8, frameon=False, loc="upper left")
     regions = analysis.regions
-    t = np.array([100 * float(r["turnout"]) for r in regions])
-    s = np.array([100 * float(r["leader_share"] or 0) for r in regions])
-    size = np.array([float(r["registered"]) for r in regions])
+    t = np.array([100 * float(r["turnout"]) for r in regions])  # type: ignore[arg-type]
+    s = np.array([100 * float(r["leader_share"] or 0) for r in regions])  # type: ignore[arg-type]
+    size = np.array([float(r["registered"]) for r in regions])  # type: ignore[arg-type]
     axes[1].scatter(t, s, s=20 + 400 * size / size.max(), alpha=0.5, color="tab:purple")
     axes[1].set_title("regions (bubble area ~ registered voters)")
     for ax in axes:

@@ -20,13 +20,15 @@ vote transfer) is only partly visible here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from plebiscite.forensics.montecarlo import STREAM_SHPILKIN
 
-FloatArray = NDArray[np.float64]
+FloatArray = NDArray[Any]
+"""Per-station numbers (counts or fractions): numpy arrays of any numeric dtype."""
 OFFSETS = (-0.05, -0.025, 0.0, 0.025, 0.05)
 BIN_WIDTHS = (0.005, 0.01)
 

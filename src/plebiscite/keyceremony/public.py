@@ -111,7 +111,9 @@ def outcome(
         except SignatureError as exc:
             problems.append(f"shares from trustee {dealer}: {exc}")
             continue
-        dealt[dealer] = {s.get("to") for s in payload.get("shares", []) if isinstance(s, dict)}
+        dealt[dealer] = {
+            s["to"] for s in payload.get("shares", []) if isinstance(s, dict) and isinstance(s.get("to"), int)
+        }
     answered: dict[tuple[int, int], bool] = {}
     for payload in reveals:
         dealer, to = payload.get("from"), payload.get("to")
@@ -143,7 +145,7 @@ def outcome(
             problems.append(f"trustee {i}: did not deal a share to every trustee; disqualified")
             continue
         against = [c for c in valid_complaints if c.get("against") == i]
-        if any(not answered.get((i, c.get("by")), False) for c in against):
+        if any(not answered.get((i, c.get("by", -1)), False) for c in against):
             problems.append(f"trustee {i}: a complaint was not answered with a valid share; disqualified")
             continue
         qualified.append(i)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from plebiscite.setup.manifest import Manifest
 
 YES = {"uk": "Так", "ru": "Да", "en": "Yes"}
@@ -10,7 +12,7 @@ NO = {"uk": "Ні", "ru": "Нет", "en": "No"}
 
 def referendum(election_id: str = "demo-referendum", extra_questions: bool = True) -> Manifest:
     """A yes/no referendum; with ``extra_questions`` also a 1-of-3 question with blank and an approval question."""
-    questions = [
+    questions: list[dict[str, Any]] = [
         {
             "id": "q1",
             "type": "yesno",

@@ -78,7 +78,7 @@ def check_last_ballot(check: Check, tally: dict[str, Any], counted: list[BallotO
     if not isinstance(listed, list):
         check.fail("tally.counted: expected a list of tracking codes")
         return
-    expected = [o.tracking_code for o in counted]
+    expected = [o.tracking_code or "" for o in counted]  # counted ballots all have one
     if listed != expected:
         missing = set(expected) - set(listed)
         extra = set(listed) - set(expected)
@@ -167,7 +167,7 @@ def check_result(
     if result.get("ballots") != ballots:
         result_check.fail(f"result.ballots: {result.get('ballots')!r}, but {ballots} ballots were counted")
         return
-    plain = []
+    plain: list[list[int]] = []
     for q in range(len(totals)):
         plain.append([])
         published = result.get("questions")

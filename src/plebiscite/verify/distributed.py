@@ -79,8 +79,8 @@ class DaskBallots:
         if self.parquet is None:
             chunks = [ballots[i : i + CHUNK] for i in range(0, len(ballots), CHUNK)]
             futures = self.client.map(check_chunk, [job_future] * len(chunks), chunks, pure=False)
-            outcomes = [o for part in self.client.gather(futures) for o in part]
-            return sorted(outcomes, key=lambda o: o.index), []
+            sent = [o for part in self.client.gather(futures) for o in part]
+            return sorted(sent, key=lambda o: o.index), []
         from plebiscite.record.parquet import list_partitions
 
         paths = [str(p.resolve()) for p in list_partitions(self.parquet)]
