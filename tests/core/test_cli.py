@@ -46,6 +46,7 @@ def test_verify_json(election: Election) -> None:
         (b'{"payload":{},"type":"nonsense"}\n', "unknown event type 'nonsense'"),
         (b'{"payload":{},"type":"manifest"}', "truncated"),
         (b'{"type":"manifest","payload":{}}\n', "not in canonical form"),
+        (b'{"payload":{"x":"\\ud800"},"type":"manifest"}\n', "line 1: a string is not valid Unicode"),
     ],
 )
 def test_malformed_record(record_copy: Path, content: bytes, message: str) -> None:

@@ -50,11 +50,24 @@ EVENT_TYPES = (
 EXTRA_EVENT_TYPES: set[str] = set()
 
 
+class CanonicalJsonError(ValueError):
+    """A value has no canonical JSON form (a lone UTF-16 surrogate in a string, NaN, a non-JSON type)."""
+
+
 def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the one byte string for a JSON value."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    """Sorted keys, no whitespace, UTF-8: the one byte string for a JSON value.
+
+    JSON text may escape lone surrogates (``"\\ud800"``), which decode to Python strings that have no UTF-8 form;
+    such values are refused with :class:`CanonicalJsonError` (a ``ValueError``) rather than crashing the caller.
+    """
+    try:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode()
+    except UnicodeEncodeError:
+        raise CanonicalJsonError("a string is not valid Unicode (lone surrogate escape)") from None
+    except (TypeError, ValueError) as exc:
+        raise CanonicalJsonError(f"no canonical JSON form ({exc})") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,11 @@ def parse_event(index: int, line: bytes, where: str) -> Event:
         raise RecordError(f"{where}: unknown event type {kind!r}")
     if not isinstance(payload, dict):
         raise RecordError(f"{where}: payload must be an object")
-    if canonical_json(value) != line:
+    try:
+        canonical = canonical_json(value)
+    except ValueError as exc:
+        raise RecordError(f"{where}: {exc}") from None
+    if canonical != line:
         raise RecordError(f"{where}: not in canonical form (sorted keys, no whitespace)")
     return Event(index, kind, payload, bytes(line))
 
