@@ -301,6 +301,7 @@ async def _clients(
         "errors": dict(errors),
         "started": started,
         "ended": max(ends, default=started),
+        "ends": ends,
         "cpu_s": (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system),
     }
 

@@ -243,7 +243,7 @@ def test_ballots_of_the_wrong_shape_or_type_are_refused(voting: Board, yesno_bal
         ({**good, "answers": [{**good["answers"][0], "choices": []}]}, "ballot.answers[0].choices"),
         ({**good, "answers": [{**good["answers"][0], "choices": [[1, 2]]}]}, "ballot.answers[0].choices[0]"),
         ({**good, "answers": [{**good["answers"][0], "proofs": [{"c": [], "z": []}]}]},
-         "ballot.answers[0].proofs[0].c"),
+         "ballot.answers[0].proofs[0]"),  # the range-proof format names its missing keys
     ]  # fmt: skip
     for value, field in cases:
         voting.refuse(post("/api/ballots", content=json.dumps(value).encode()), 422, field)
@@ -259,7 +259,7 @@ def test_invalid_points_are_refused(voting: Board, yesno_ballots: list[Ballot]) 
         assert "bytes" in detail or "canonical" in detail
     scalar = {
         **answer,
-        "proofs": [{"c": ["ff" * 32, answer["proofs"][0]["c"][1]], "z": answer["proofs"][0]["z"]}],
+        "proofs": [{**answer["proofs"][0], "c": ["ff" * 32, answer["proofs"][0]["c"][1]]}],
     }
     voting.refuse(
         post("/api/ballots", json={**good, "answers": [scalar]}), 422, "ballot.answers[0].proofs[0].c[0]"
@@ -293,7 +293,7 @@ def test_bad_signatures_and_proofs_are_refused(voting: Board, yesno_ballots: lis
     voting.refuse(post("/api/ballots", json=forged), 422, "ballot.answers[0].proofs[0]")
     # a proof for the other value: swap the two branches' challenges and responses
     proof = good["answers"][0]["proofs"][0]
-    swapped = {**good["answers"][0], "proofs": [{"c": proof["c"][::-1], "z": proof["z"][::-1]}]}
+    swapped = {**good["answers"][0], "proofs": [{k: v[::-1] for k, v in proof.items()}]}
     forged = resigned_ballot({**good, "answers": [swapped]}, voting.setup, yesno_ballots[11].voter)
     voting.refuse(post("/api/ballots", json=forged), 422, "ballot.answers[0].proofs[0]")
 

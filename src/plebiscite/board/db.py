@@ -176,18 +176,20 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self, lock_table: str = "entries") -> Iterator[Connection]:
+    def write(self, *lock_tables: str) -> Iterator[Connection]:
         """A transaction holding the cross-process write lock; commits on normal exit, rolls back on error.
 
-        SQLite has one database-wide write lock (``BEGIN IMMEDIATE``); PostgreSQL locks ``lock_table`` in
-        EXCLUSIVE mode, which conflicts with every writer of that table but with no reader.
+        SQLite has one database-wide write lock (``BEGIN IMMEDIATE``); PostgreSQL locks ``lock_tables`` (default
+        ``entries``) in EXCLUSIVE mode, which conflicts with every writer of those tables but with no reader.
+        Several tables are locked in the order given: always ``entries`` before ``tree_heads``.
         """
+        tables = ", ".join(lock_tables or ("entries",))
         with self.engine.connect() as conn:
             if self.backend == "sqlite":
                 conn.execution_options(plebiscite_begin="IMMEDIATE")
             with conn.begin():
                 if self.backend == "postgresql":
-                    conn.exec_driver_sql(f"LOCK TABLE {lock_table} IN EXCLUSIVE MODE")
+                    conn.exec_driver_sql(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
                 yield conn
 
     def is_retryable(self, exc: BaseException) -> bool:

@@ -2,27 +2,33 @@
 
 The same :class:`~plebiscite.conduct.Conduct` operations as the command line, with the board as the sink. Casting
 is the hot path and runs concurrently: the expensive ballot check happens outside any lock (in worker processes
-when configured), then a *shared* lock is held only while the ballot is appended. Phase changes (close, tally,
-result) and challenges take the *exclusive* lock, so no ballot can land after the close event and a ballot cannot
-be cast and challenged at the same time.
+when configured, :mod:`plebiscite.board.checkers`), then checked ballots are committed in batches
+(:mod:`plebiscite.board.casting`) while a *shared* lock is held. Phase changes (close, tally, result) and
+challenges take the *exclusive* lock, so no ballot can land after the close event and a ballot cannot be cast and
+challenged at the same time.
 
 Receipts carry a signed tree head that covers the ballot. Signing a head per ballot would cost a signature and a
-database write each; instead :class:`HeadSigner` signs when someone is waiting and a newer head is needed, so one
-signature serves every ballot appended meanwhile.
+database write each; instead each batch of ballots is written in one transaction together with one head covering
+all of them (``Board.append_signed``), so a receipt needs no wait for a separate signer.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
+
 from plebiscite.ballot.check import check_ballot
 from plebiscite.ballot.model import BallotError
+from plebiscite.board.casting import CommitQueue
+from plebiscite.board.checkers import CheckPool, check_body
+from plebiscite.board.errors import BoardError
+from plebiscite.board.records import NewEntry
 from plebiscite.board.storage import Board
 from plebiscite.conduct import Conduct
 from plebiscite.merkle.compact import MerkleTree
@@ -31,7 +37,6 @@ from plebiscite.merkle.tree import leaf_hash
 from plebiscite.record import events as ev
 from plebiscite.record.state import ElectionState, PhaseError
 from plebiscite.record.store import RecordError, parse_event
-from plebiscite.setup.election import ElectionContext
 
 
 class RWLock:
@@ -85,75 +90,44 @@ class BoardSink:
 
 
 class HeadSigner:
-    """Signs tree heads in the background, only while somebody waits for one that covers a new entry.
+    """The latest signed tree head, and signatures on demand for entries no head covers yet.
 
-    A signature with its database write costs a few milliseconds of CPU; signing one per ballot would dominate
-    the service. The signer waits ``linger`` seconds after the first request so that every ballot appended
-    meanwhile is covered by the same head, then signs and wakes all waiters it covers.
+    Ballots need no signature of their own here: each batch of ballots is committed together with a head that
+    covers it (:meth:`BoardElection.commit_ballots`), which is handed to :meth:`note`. Only other events (phase
+    changes, challenges) and readers asking for the head of a board that grew meanwhile make :meth:`covering`
+    sign; a head for a size already signed is never signed twice (``Board.sign_head``).
     """
 
-    def __init__(self, board: Board, linger: float = 0.02) -> None:
+    def __init__(self, board: Board) -> None:
         self.board = board
-        self.linger = linger
-        self._cond = threading.Condition()
         self._latest = board.latest_head()
-        self._wanted = -1
-        self._error: Exception | None = None
-        self._stopped = False
-        self._work = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="head-signer", daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()  # guards _latest
+        self._signing = threading.Lock()  # one signature at a time
 
-    def _covered(self) -> int:
-        return self._latest.tree_size if self._latest is not None else 0
-
-    def covering(self, index: int, timeout: float = 30.0) -> SignedTreeHead:
-        """A signed head whose tree contains the entry at ``index`` (waits for the next signature if needed)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._covered() <= index:
-                if self._error is not None:
-                    raise self._error
-                if self._stopped or time.monotonic() > deadline:
-                    raise TimeoutError("no signed tree head covers the entry yet")
-                if index > self._wanted or not self._cond.wait(0.5):
-                    # Wake the signer (only it; waiters are woken by a new head) when we raise the bar, and again
-                    # after a quiet half second as insurance against a lost wake-up.
-                    self._wanted = max(self._wanted, index)
-                    self._work.set()
-            assert self._latest is not None
-            return self._latest
-
-    def _run(self) -> None:
-        while True:
-            self._work.wait()
-            with self._cond:
-                self._work.clear()
-                if self._stopped:
-                    return
-                if self._wanted < self._covered():
-                    continue
-            time.sleep(self.linger)
-            try:
-                head = self.board.sign_head()
-            except Exception as exc:  # handed to the waiters, who answer 503; the next request retries
-                with self._cond:
-                    self._error = exc
-                    self._cond.notify_all()
-                time.sleep(0.1)
-                with self._cond:
-                    self._error = None
-                continue
-            with self._cond:
+    def note(self, head: SignedTreeHead) -> None:
+        """Remember ``head`` if it is newer than the latest one known."""
+        with self._lock:
+            if self._latest is None or head.tree_size > self._latest.tree_size:
                 self._latest = head
-                self._cond.notify_all()
 
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify_all()
-        self._work.set()
-        self._thread.join(timeout=5)
+    def _covering(self, index: int) -> SignedTreeHead | None:
+        with self._lock:
+            latest = self._latest
+        return latest if latest is not None and latest.tree_size > index else None
+
+    def covering(self, index: int) -> SignedTreeHead:
+        """A signed head whose tree contains the entry at ``index`` (signed now if none does yet)."""
+        head = self._covering(index)
+        if head is not None:
+            return head
+        with self._signing:
+            head = self._covering(index)
+            if head is None:
+                self.note(self.board.sign_head())
+                head = self._covering(index)
+        if head is None:
+            raise BoardError(f"no signed head covers entry {index}: it is not on the board")
+        return head
 
 
 class MemoryTree:
@@ -184,24 +158,6 @@ class MemoryTree:
             return self._tree.inclusion_proof(index, size)
 
 
-_WORKER_CTX: ElectionContext | None = None
-
-
-def _init_worker(ctx: ElectionContext) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
-
-
-def _check_in_worker(value: object) -> tuple[str, dict[str, Any] | None, str | None]:
-    """Check a ballot in a worker process; returns (tracking code, normalised JSON, error)."""
-    assert _WORKER_CTX is not None
-    try:
-        ballot = check_ballot(value, _WORKER_CTX)
-    except BallotError as exc:
-        return "", None, str(exc)
-    return ballot.tracking_code(), ballot.to_json(), None
-
-
 @dataclass
 class Receipt:
     tracking_code: str
@@ -222,11 +178,24 @@ class Receipt:
             "board_key": self.board_key,
         }
 
+    def to_bytes(self, head_json: bytes) -> bytes:
+        """:meth:`to_json` as compact JSON, given the head's JSON: every value is hex or an integer, so plain
+        formatting is exact (and several times cheaper than ``json.dumps`` of the dict)."""
+        proof = ",".join(f'"{h.hex()}"' for h in self.inclusion_proof)
+        return (
+            f'{{"format":"plebiscite-receipt/1","tracking_code":"{self.tracking_code}","index":{self.index},'
+            f'"leaf":"{self.leaf.hex()}","tree_head":'.encode()
+            + head_json
+            + f',"inclusion_proof":[{proof}],"board_key":"{self.board_key}"}}'.encode()
+        )
+
 
 class BoardElection:
     """The election state folded from the board, and the operations that append to it."""
 
-    def __init__(self, board: Board, check_workers: int = 0) -> None:
+    def __init__(self, board: Board, check_workers: int = 0, commit_interval: float = 0.02) -> None:
+        """``check_workers``: processes checking ballots for the HTTP service (0: in the server's threads);
+        ``commit_interval``: the least time between two commits of ballots under load (:mod:`.casting`)."""
         self.board = board
         events = self._load(board)
         self.state = ElectionState.from_events(events)
@@ -236,9 +205,9 @@ class BoardElection:
         self.lock = RWLock()
         self._state_lock = threading.Lock()
         self.heads = HeadSigner(board)
-        self._pool: ProcessPoolExecutor | None = None
-        self._pool_workers = check_workers
-        self._codes_at: dict[str, int] = {}
+        self.check_workers = check_workers
+        self._pool: CheckPool | None = None
+        self.commits = CommitQueue(self._commit_for_http, interval=commit_interval)
 
     @staticmethod
     def _load(board: Board) -> list[ev.Event]:
@@ -250,9 +219,9 @@ class BoardElection:
         return out
 
     def close(self) -> None:
-        self.heads.stop()
+        self.commits.close()
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.close()
         self.board.close()
 
     @property
@@ -263,46 +232,92 @@ class BoardElection:
         return key.encode().hex()
 
     # --- voters ----------------------------------------------------------------------------------------------
-    def _check(self, value: object) -> tuple[str, dict[str, Any]]:
-        """Full ballot check; returns the tracking code and the ballot in normal form (lower-case hex)."""
-        ctx = self.conduct.context
-        if self._pool_workers > 0:
-            if self._pool is None:
-                with self._state_lock:
-                    if self._pool is None:
-                        self._pool = ProcessPoolExecutor(
-                            self._pool_workers, initializer=_init_worker, initargs=(ctx,)
-                        )
-            code, normal, error = self._pool.submit(_check_in_worker, value).result()
-            if error or normal is None:
-                raise BallotError(error or "ballot: check failed")
-            return code, normal
-        ballot = check_ballot(value, ctx)
-        return ballot.tracking_code(), ballot.to_json()
-
     def cast(self, value: Any) -> Receipt:
-        """Check, append (idempotently) and return the receipt."""
+        """Check, append (idempotently) and return the receipt: the in-process path (the HTTP one is
+        :meth:`cast_body`); both commit through :meth:`commit_ballots`."""
         self.state.require("voting")
-        code, normal = self._check(value)
-        with self.lock.shared():
-            self.state.require("voting")
-            if code in self.state.challenged:
-                raise BallotError("ballot: this ballot was challenged (opened) and can never be cast")
-            event = ev.make_event(0, ev.BALLOT, normal)
-            result = self.board.append(ev.BALLOT, event.raw, f"ballot:{code}")
-            self.tree.add(result.index, result.leaf_hash)
-            with self._state_lock:
-                self.state.ballots.setdefault(code, result.index)
-                self.state.size = max(self.state.size, result.index + 1)
-        return self.receipt(code, result.index, event.raw)
+        ballot = check_ballot(value, self.conduct.context)
+        code, leaf = ballot.tracking_code(), ev.make_event(0, ev.BALLOT, ballot.to_json()).raw
+        result = self.commit_ballots([(code, leaf)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    def receipt(self, code: str, index: int, leaf: bytes) -> Receipt:
-        """The receipt for the entry ``leaf`` at ``index`` (a ballot with the same code has the same bytes)."""
-        head = self.heads.covering(index)
+    async def cast_body(self, body: bytes) -> bytes:
+        """Check the raw request body (in a worker process if configured), commit it with the ballots around
+        it, and return the receipt's JSON bytes once the ballot is durable."""
+        self.state.require("voting")  # cheap early refusal; checked again under the lock when committing
+        ctx = self.conduct.context
+        if self.check_workers > 0:
+            if self._pool is None:
+                self._pool = CheckPool(ctx, self.check_workers)
+            code, leaf = await self._pool.check(body)
+        else:
+            code, leaf = await run_in_threadpool(check_body, body, ctx)
+        return await self.commits.submit(code, leaf)
+
+    def commit_ballots(self, items: Sequence[tuple[str, bytes]]) -> list[Receipt | Exception]:
+        """Append checked ballots ``(tracking code, leaf)`` in one transaction with a head covering them.
+
+        One result per item: its receipt, or why it was refused (election not open, ballot challenged). A ballot
+        already on the board (same tracking code, hence same bytes) gets its existing index back.
+        """
+        results: list[Receipt | Exception] = []
+        with self.lock.shared():
+            if self.state.phase != "voting":
+                try:
+                    self.state.require("voting")
+                except PhaseError as exc:
+                    return [exc] * len(items)
+            new = [(c, leaf) for c, leaf in items if c not in self.state.challenged]
+            appended, head = (
+                self.board.append_signed([NewEntry(ev.BALLOT, leaf, f"ballot:{c}") for c, leaf in new])
+                if new
+                else ([], None)
+            )
+            where = {}
+            with self._state_lock:
+                for (code, _), result in zip(new, appended, strict=True):
+                    self.tree.add(result.index, result.leaf_hash)
+                    self.state.ballots.setdefault(code, result.index)
+                    self.state.size = max(self.state.size, result.index + 1)
+                    where[code] = result.index
+        if head is not None:
+            self.heads.note(head)
+        for code, leaf in items:
+            if code not in where:
+                results.append(
+                    BallotError("ballot: this ballot was challenged (opened) and can never be cast")
+                )
+                continue
+            assert head is not None
+            results.append(self._receipt(code, where[code], leaf, head))
+        return results
+
+    def _commit_for_http(self, items: Sequence[tuple[str, bytes]]) -> list[bytes | Exception]:
+        heads: dict[int, bytes] = {}  # the batch's receipts share one head: serialise it once
+        out: list[bytes | Exception] = []
+        for r in self.commit_ballots(items):
+            if isinstance(r, Exception):
+                out.append(r)
+                continue
+            head = heads.get(r.head.tree_size)
+            if head is None:
+                head = heads[r.head.tree_size] = json.dumps(
+                    r.head.model_dump(), separators=(",", ":")
+                ).encode()
+            out.append(r.to_bytes(head))
+        return out
+
+    def _receipt(self, code: str, index: int, leaf: bytes, head: SignedTreeHead) -> Receipt:
         proof = self.tree.inclusion_proof(index, head.tree_size)
         if proof is None:  # entries appended by another process: ask the database
             proof = self.board.inclusion_proof(index, head.tree_size)
         return Receipt(code, index, leaf, head, proof, self.board_key)
+
+    def receipt(self, code: str, index: int, leaf: bytes) -> Receipt:
+        """The receipt for the entry ``leaf`` at ``index`` (a ballot with the same code has the same bytes)."""
+        return self._receipt(code, index, leaf, self.heads.covering(index))
 
     def challenge(self, ballot: Any, opening: Any) -> tuple[str, list[list[int]]]:
         with self.lock.exclusive():

@@ -16,18 +16,20 @@ from plebiscite.board.db import SCHEMA_VERSION, entries, meta, nodes, tree_heads
 from plebiscite.board.errors import BoardCorruptError, KeyMismatchError
 from plebiscite.board.records import AppendResult, Entry, NewEntry
 from plebiscite.merkle import (
+    EMPTY_ROOT,
     CompactRange,
     MerkleProofError,
     NodeId,
     SignedTreeHead,
-    consistency_proof,
+    consistency_ranges,
     log_id_for,
-    root_at,
     sign_tree_head,
     verify_consistency,
 )
+from plebiscite.merkle.tree import range_hashes
 
 IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
+SQLITE_PAIRS = 400  # two parameters each: below the 999 of old SQLite builds
 
 ENTRY_COLUMNS = (
     entries.c.idx,
@@ -40,10 +42,6 @@ ENTRY_COLUMNS = (
 _LEAF_HASHES = select(entries.c.idx, entries.c.leaf_hash).where(
     entries.c.idx.in_(bindparam("indexes", expanding=True))
 )
-_NODE_HASHES_GRID = select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
-    nodes.c.level.in_(bindparam("levels", expanding=True)),
-    nodes.c.idx.in_(bindparam("indexes", expanding=True)),
-)
 _NODE_HASHES_PAIRS = select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
     tuple_(nodes.c.level, nodes.c.idx).in_(bindparam("pairs", expanding=True))
 )
@@ -53,6 +51,15 @@ HEAD_COLUMNS = (
     tree_heads.c.timestamp,
     tree_heads.c.signature,
 )
+# Statements of the append path, built once: building a Core construct per call cost more than running it.
+_LOG_SIZE = select(func.max(entries.c.idx))
+_BY_DEDUP_KEY = select(entries.c.dedup_key, entries.c.idx, entries.c.leaf_hash).where(
+    entries.c.dedup_key.in_(bindparam("keys", expanding=True))
+)
+_LATEST_HEAD = select(*HEAD_COLUMNS).order_by(tree_heads.c.tree_size.desc()).limit(1)
+_INSERT_ENTRIES = insert(entries)
+_INSERT_NODES = insert(nodes)
+_INSERT_HEAD = insert(tree_heads)
 
 
 def now_ms() -> int:
@@ -86,28 +93,31 @@ class DbNodes:
         return found
 
     def _inner_nodes(self, wanted: list[NodeId]) -> dict[NodeId, bytes]:
-        # Plans must hit the (level, idx) primary key whatever the table statistics say.  SQLite scans the
-        # table for a row-value IN, so ask for the small superset levels x indexes (both IN lists are
-        # index searches) and filter; PostgreSQL turns a row-value IN into a BitmapOr of index probes.
-        # Fixed statement shapes (expanding parameters) keep SQLAlchemy's compiled cache warm.
+        # Plans must hit the (level, idx) primary key whatever the table statistics say. SQLite scans the table
+        # for a row-value IN but turns an OR of (level = ? AND idx = ?) terms into one index probe per term
+        # (a "MULTI-INDEX OR"): sent as driver SQL, since building the OR as a Core construct costs more than
+        # running it. PostgreSQL turns a row-value IN into a BitmapOr of index probes; its expanding parameter
+        # keeps SQLAlchemy's compiled cache warm.
         out: dict[NodeId, bytes] = {}
-        wanted_set = set(wanted)
-        for start in range(0, len(wanted), IN_CHUNK):
-            chunk = wanted[start : start + IN_CHUNK]
-            if self._conn.dialect.name == "sqlite":
-                params = {"levels": sorted({lv for lv, _ in chunk}), "indexes": sorted({i for _, i in chunk})}
-                rows = self._conn.execute(_NODE_HASHES_GRID, params)
+        sqlite = self._conn.dialect.name == "sqlite"
+        chunk_size = SQLITE_PAIRS if sqlite else IN_CHUNK
+        for start in range(0, len(wanted), chunk_size):
+            chunk = wanted[start : start + chunk_size]
+            if sqlite:
+                where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
+                params = tuple(x for pair in chunk for x in pair)
+                sql = f"SELECT level, idx, hash FROM nodes WHERE {where}"  # noqa: S608 - placeholders only
+                rows = self._conn.exec_driver_sql(sql, params)
             else:
                 rows = self._conn.execute(_NODE_HASHES_PAIRS, {"pairs": chunk})
             for level, idx, h in rows:
-                if (int(level), int(idx)) in wanted_set:
-                    out[(int(level), int(idx))] = bytes(h)
+                out[(int(level), int(idx))] = bytes(h)
         return out
 
 
 def log_size(conn: Connection) -> int:
     """Number of entries: max(idx) + 1 (indexes are dense from 0)."""
-    top = conn.execute(select(func.max(entries.c.idx))).scalar()
+    top = conn.execute(_LOG_SIZE).scalar()
     return 0 if top is None else int(top) + 1
 
 
@@ -171,10 +181,7 @@ def stage_append(
     known: dict[str, AppendResult] = {}
     keys = list(dict.fromkeys(item.dedup_key for item in batch if item.dedup_key is not None))
     for start in range(0, len(keys), IN_CHUNK):
-        query = select(entries.c.dedup_key, entries.c.idx, entries.c.leaf_hash).where(
-            entries.c.dedup_key.in_(keys[start : start + IN_CHUNK])
-        )
-        for key, idx, lh in conn.execute(query):
+        for key, idx, lh in conn.execute(_BY_DEDUP_KEY, {"keys": keys[start : start + IN_CHUNK]}):
             known[str(key)] = AppendResult(int(idx), bytes(lh), True)
     staged = frontier.copy()
     entry_rows: list[dict[str, object]] = []
@@ -201,29 +208,33 @@ def stage_append(
         if item.dedup_key is not None:
             known[item.dedup_key] = AppendResult(index, lh, True)
     if entry_rows:
-        conn.execute(insert(entries), entry_rows)
+        conn.execute(_INSERT_ENTRIES, entry_rows)
     if node_rows:
-        conn.execute(insert(nodes), node_rows)
+        conn.execute(_INSERT_NODES, node_rows)
     return results, staged
 
 
 def sign_next_head(
-    conn: Connection, signing_key: nacl.signing.SigningKey, clock: Callable[[], int]
+    conn: Connection, signing_key: nacl.signing.SigningKey, clock: Callable[[], int], size: int | None = None
 ) -> SignedTreeHead:
-    """Sign and store a head for the current size (caller holds the tree_heads lock); see Board.sign_head."""
+    """Sign and store a head for the current size (caller holds the tree_heads lock); see Board.sign_head.
+
+    ``size``: the log's size if the caller knows it (it appended in this transaction), saving a query.
+    """
     log_id = log_id_for(signing_key.verify_key)
-    size = log_size(conn)
-    last = conn.execute(select(*HEAD_COLUMNS).order_by(tree_heads.c.tree_size.desc()).limit(1)).first()
+    size = log_size(conn) if size is None else size
+    last = conn.execute(_LATEST_HEAD).first()
     latest = None if last is None else head_from_row(last, log_id)
     if latest is not None and latest.tree_size == size:
         return latest
     if latest is not None and latest.tree_size > size:
         raise BoardCorruptError(f"the latest head has size {latest.tree_size} but the log has {size} entries")
     source = DbNodes(conn)
-    root = root_at(size, source)
+    # The new root and the consistency proof from the latest head, with one bulk lookup of stored nodes.
+    ranges = [(0, size), *(consistency_ranges(latest.tree_size, size) if latest is not None else [])]
+    root, *proof = range_hashes(ranges, source) if size > 0 else [EMPTY_ROOT]
     if latest is not None:
         try:
-            proof = consistency_proof(latest.tree_size, size, source)
             verify_consistency(latest.tree_size, size, latest.root, root, proof)
         except MerkleProofError as exc:
             raise BoardCorruptError(
@@ -237,5 +248,5 @@ def sign_next_head(
         "timestamp": timestamp,
         "signature": bytes.fromhex(sth.signature),
     }
-    conn.execute(insert(tree_heads), row)
+    conn.execute(_INSERT_HEAD, row)
     return sth

@@ -10,7 +10,6 @@ docs/api.md.
 from __future__ import annotations
 
 import io
-import json
 import secrets
 import zipfile
 from typing import Any
@@ -22,20 +21,15 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from plebiscite.ballot.challenge import describe
-from plebiscite.ballot.model import BallotError
 from plebiscite.board.election import BoardElection
-from plebiscite.board.errors import BoardError, EntryNotFoundError, InvalidArgumentError
+from plebiscite.board.fastcast import BallotEndpoint
+from plebiscite.board.refusals import MAX_BODY, Refusal, parse_json, refusal_for
 from plebiscite.booth import SECURITY_HEADERS as BOOTH_HEADERS
 from plebiscite.booth import STATIC_DIR as BOOTH_DIR
-from plebiscite.hazmat.group import GroupError
-from plebiscite.proofs.common import ProofError
 from plebiscite.record import events as ev
 from plebiscite.record import store
-from plebiscite.record.signing import SignatureError
-from plebiscite.record.state import PhaseError
 
 MAX_INT = 2**63 - 1  # what SQL integers hold
-MAX_BODY = 1 << 20  # a ballot is a few kB; a megabyte is generous and bounds what a client can make us parse
 
 # The booth's strict headers (no inline code, no third-party origin, Trusted Types) go on every response: harmless
 # on JSON, and one policy is easier to audit than two. The Swagger/ReDoc pages are off because they load scripts
@@ -73,28 +67,43 @@ def _error(status: int, detail: str) -> HTTPException:
     return HTTPException(status_code=status, detail=detail)
 
 
-async def _json_body(request: Request) -> Any:
+async def _body(request: Request) -> bytes:
+    """The raw body, refused with 413 past ``MAX_BODY`` whether or not a Content-Length announced it."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
         raise _error(413, f"body: larger than {MAX_BODY} bytes")
-    body = b""
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
+        size += len(chunk)
+        if size > MAX_BODY:
             raise _error(413, f"body: larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _json_body(request: Request) -> Any:
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _error(400, f"body: not valid JSON ({getattr(exc, 'msg', 'bad encoding')})") from None
-    except RecursionError:
-        raise _error(400, "body: JSON nested too deeply") from None
-    except ValueError:  # e.g. an integer literal longer than Python's 4300-digit limit
-        raise _error(400, "body: JSON number too large") from None
+        return parse_json(await _body(request))
+    except Refusal as exc:
+        raise _error(exc.status, exc.detail) from None
+
+
+class BoardApp(FastAPI):
+    """FastAPI, except that ``POST /api/ballots`` goes straight to :class:`BallotEndpoint` (see fastcast.py)."""
+
+    ballots: BallotEndpoint | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.ballots is not None and self.ballots.handles(scope):
+            await self.ballots(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     """The ASGI app for one election on one board."""
-    app = FastAPI(
+    app = BoardApp(
         title="plebiscite board",
         version="1",
         description="Public bulletin board and voting service of a plebiscite referendum (docs/api.md).",
@@ -117,19 +126,11 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     def run(operation: Any, *args: Any) -> Any:
         try:
             return operation(*args)
-        except PhaseError as exc:
-            raise _error(409, str(exc)) from None
-        except (BallotError, ProofError, GroupError, SignatureError) as exc:
-            raise _error(422, str(exc)) from None
-        except EntryNotFoundError as exc:
-            raise _error(404, str(exc)) from None
-        except (InvalidArgumentError, ValueError) as exc:
-            raise _error(400, str(exc)) from None
-        except (
-            BoardError,
-            TimeoutError,
-        ) as exc:  # storage trouble: the client may retry (casting is idempotent)
-            raise _error(503, f"board: {exc}") from None
+        except Exception as exc:
+            refusal = refusal_for(exc)
+            if refusal is None:
+                raise
+            raise _error(refusal.status, refusal.detail) from None
 
     # --- public ----------------------------------------------------------------------------------------------
     @app.get("/api/election", summary="Manifest, election parameters and phase")
@@ -238,11 +239,19 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
         )
 
     # --- voters -----------------------------------------------------------------------------------------------
-    @app.post("/api/ballots", summary="Cast a ballot; returns the receipt")
-    async def post_ballot(request: Request) -> dict[str, Any]:
-        body = await _json_body(request)
-        receipt = await run_in_threadpool(run, election.cast, body)
-        return receipt.to_json()
+    @app.post("/api/ballots", summary="Cast a ballot; returns the receipt", response_model=None)
+    async def post_ballot(request: Request) -> Response:
+        # Documents the endpoint; requests are served by BallotEndpoint (below), which does the same.
+        try:
+            receipt = await election.cast_body(await _body(request))
+        except Exception as exc:
+            refusal = refusal_for(exc)
+            if refusal is None:
+                raise
+            raise _error(refusal.status, refusal.detail) from None
+        return Response(receipt, media_type="application/json")
+
+    app.ballots = BallotEndpoint(election.cast_body, SECURITY_HEADERS.items())
 
     @app.post("/api/challenges", summary="Challenge (open) a ballot instead of casting it")
     async def post_challenge(request: Request) -> dict[str, Any]:

@@ -178,6 +178,31 @@ class Board:
 
         return self._db.retry(attempt, what=f"appending {len(batch)} entries")
 
+    def append_signed(self, items: Iterable[EntryLike]) -> tuple[list[AppendResult], SignedTreeHead]:
+        """Append entries atomically and sign a head covering them, in the same transaction (one fsync).
+
+        What :meth:`append_many` then :meth:`sign_head` would do, with the same checks (the head is refused if it
+        contradicts the latest stored one), but in one commit: a receipt's head is durable exactly when its
+        entries are. The caller batches; this does not go through the group committer.
+        """
+        key = self._signing_key
+        if key is None:
+            raise ReadOnlyBoardError("this board was opened without a signing key")
+        batch = [item if isinstance(item, NewEntry) else NewEntry(*item) for item in items]
+        hashes = [leaf_hash(item.leaf) for item in batch]
+
+        def attempt() -> tuple[list[AppendResult], SignedTreeHead]:
+            with self._db.write("entries", "tree_heads") as conn:
+                frontier = self._frontier_at(conn, log_size(conn))
+                results, staged = stage_append(conn, frontier, batch, hashes, self._clock())
+                head = sign_next_head(conn, key, self._clock, size=staged.size)
+            with self._frontier_lock:
+                if staged.size > self._frontier.size:
+                    self._frontier = staged
+            return results, head
+
+        return self._db.retry(attempt, what=f"appending {len(batch)} entries with a signed head")
+
     def _frontier_at(self, conn: Connection, size: int) -> CompactRange:
         with self._frontier_lock:
             if self._frontier.size == size:

@@ -1,0 +1,203 @@
+"""Ballot checks in worker processes, driven from the server's event loop without any thread.
+
+A ballot check (decode, signature, every proof) costs about a millisecond of CPU, so the server runs it in other
+processes to use the other cores. ``concurrent.futures.ProcessPoolExecutor`` did that with a management thread, a
+feeder thread, a pickled dict each way and a Condition per future: several GIL hand-offs per ballot, which cost
+the server as much CPU as the check itself. Here each worker is a plain subprocess (``python -m
+plebiscite.board.checkers``) speaking length-prefixed frames over its stdin/stdout pipes, read and written by the
+event loop itself:
+
+* the server sends the election context once (pickled: the worker is our own child, on a private pipe), then the
+  raw request bodies, untouched (nothing is parsed twice);
+* the worker parses the JSON, checks the ballot fully, and answers ``200`` + the 64-hex tracking code + the
+  ballot event's canonical bytes (the Merkle leaf), or the status and ``detail`` of the refusal
+  (:mod:`plebiscite.board.refusals`, the same as in the server).
+
+A worker answers in order, so the server matches answers to requests with a FIFO per worker. A worker that dies
+fails its outstanding checks with 503 (casting is idempotent: the client retries) and is replaced on next use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import pickle
+import subprocess
+import sys
+import traceback
+from collections import deque
+from typing import BinaryIO
+
+from plebiscite.ballot.check import check_ballot
+from plebiscite.board.refusals import Refusal, parse_json, refusal_for
+from plebiscite.record import events as ev
+from plebiscite.setup.election import ElectionContext
+
+__all__ = ["CheckPool", "check_body"]
+
+_LEN = 4
+_CODE = 64  # hex tracking code
+
+
+def check_body(body: bytes, ctx: ElectionContext) -> tuple[str, bytes]:
+    """Parse and fully check a cast request body; return the tracking code and the ballot event's leaf bytes.
+
+    Raises :class:`Refusal` for a body that is not JSON, or the check's error (BallotError, …) for a bad ballot.
+    """
+    ballot = check_ballot(parse_json(body), ctx)
+    return ballot.tracking_code(), ev.make_event(0, ev.BALLOT, ballot.to_json()).raw
+
+
+def _frame(payload: bytes) -> bytes:
+    return len(payload).to_bytes(_LEN, "big") + payload
+
+
+def _answer(body: bytes, ctx: ElectionContext) -> bytes:
+    try:
+        code, leaf = check_body(body, ctx)
+    except Exception as exc:
+        refusal = refusal_for(exc)
+        if refusal is None:  # a bug in the check: say so in the server's log, answer 500
+            traceback.print_exc(file=sys.stderr)
+            refusal = Refusal(500, "ballot: internal error while checking")
+        return refusal.status.to_bytes(2, "big") + refusal.detail.encode()
+    return (200).to_bytes(2, "big") + code.encode("ascii") + leaf
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
+    data = stream.read(n)
+    return data if data is not None and len(data) == n else None
+
+
+def worker_main() -> None:
+    """The worker: read the context, then answer each request frame in order; exit at end of input."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed by accident goes to stderr, never into the protocol
+    source = sys.stdin.buffer
+    ctx: ElectionContext | None = None
+    while (header := _read_exactly(source, _LEN)) is not None:
+        payload = _read_exactly(source, int.from_bytes(header, "big"))
+        if payload is None:
+            break
+        if ctx is None:
+            ctx = pickle.loads(payload)  # noqa: S301 - our own parent, over a private pipe
+            continue
+        out.write(_frame(_answer(payload, ctx)))
+        out.flush()
+
+
+class _Worker(asyncio.Protocol):
+    """One worker process and its pipes, seen from the event loop."""
+
+    def __init__(self, context: bytes) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "plebiscite.board.checkers"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self._context = context
+        self._buffer = bytearray()
+        self.waiting: deque[asyncio.Future[bytes]] = deque()
+        self.writer: asyncio.WriteTransport | None = None
+        self.alive = True
+
+    async def connect(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.writer, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, self.proc.stdin)
+        await loop.connect_read_pipe(lambda: self, self.proc.stdout)
+        self.writer.write(_frame(self._context))
+
+    def submit(self, loop: asyncio.AbstractEventLoop, body: bytes) -> asyncio.Future[bytes]:
+        assert self.writer is not None
+        future: asyncio.Future[bytes] = loop.create_future()
+        self.waiting.append(future)
+        self.writer.write(_frame(body))
+        return future
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= _LEN:
+            end = _LEN + int.from_bytes(buffer[:_LEN], "big")
+            if len(buffer) < end:
+                break
+            answer = bytes(buffer[_LEN:end])
+            del buffer[:end]
+            future = self.waiting.popleft()
+            if not future.done():  # the client may have gone
+                future.set_result(answer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.alive = False
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(Refusal(503, "board: a ballot checker stopped; cast again"))
+        self.kill()
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            self.proc.wait(timeout=2)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+
+
+class CheckPool:
+    """``workers`` checker processes for one election context, used from one event loop."""
+
+    def __init__(self, ctx: ElectionContext, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"a check pool needs at least one worker, got {workers}")
+        self._context = pickle.dumps(ctx)
+        self._size = workers
+        self._workers: list[_Worker] = []
+        self._starting: asyncio.Lock | None = None
+
+    async def _ready(self) -> list[_Worker]:
+        live = [w for w in self._workers if w.alive]
+        if len(live) == self._size:
+            return live
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:  # one replacement per dead worker, even with many casts waiting
+            self._workers = [w for w in self._workers if w.alive]
+            loop = asyncio.get_running_loop()
+            while len(self._workers) < self._size:
+                worker = _Worker(self._context)
+                try:
+                    await worker.connect(loop)
+                except BaseException:
+                    worker.kill()
+                    raise
+                self._workers.append(worker)
+            return self._workers
+
+    async def check(self, body: bytes) -> tuple[str, bytes]:
+        """Check a request body in the least busy worker; (tracking code, leaf) or raise :class:`Refusal`."""
+        workers = await self._ready()
+        worker = min(workers, key=lambda w: len(w.waiting))
+        answer = await worker.submit(asyncio.get_running_loop(), body)
+        status = int.from_bytes(answer[:2], "big")
+        if status != 200:
+            raise Refusal(status, answer[2:].decode())
+        return answer[2 : 2 + _CODE].decode("ascii"), answer[2 + _CODE :]
+
+    def close(self) -> None:
+        """Stop every worker (from any thread; the event loop may already be gone)."""
+        for worker in self._workers:
+            worker.alive = False
+            worker.kill()
+        self._workers = []
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.proc.pid for w in self._workers if w.alive]
+
+
+if __name__ == "__main__":
+    worker_main()
