@@ -26,7 +26,7 @@ from plebiscite.merkle.heads import (
 )
 from plebiscite.merkle.tree import leaf_hash, verify_inclusion
 from plebiscite.record import store
-from plebiscite.record.events import canonical_json
+from plebiscite.record.events import Event, canonical_json
 
 
 class BoardClientError(ValueError):
@@ -92,7 +92,7 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
             raise BoardClientError(
                 "the mirror's own copy does not match its last head; it was modified locally"
             )
-        fresh = []
+        fresh: list[Event] = []
         while len(events) + len(fresh) < new.tree_size:
             start = len(events) + len(fresh)
             page = _get(client, "/api/board/entries", start=start, limit=1000)

@@ -18,6 +18,8 @@ indistinguishable from those entries never having been appended; publishing head
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 import nacl.signing
 from sqlalchemy import func, select
@@ -159,7 +161,10 @@ def _check_extra_nodes(db: Database, verified_size: int, size: int, intact: bool
 
 
 def _check_heads(
-    heads: list[object], recomputed: dict[int, bytes], size: int, public_key: nacl.signing.VerifyKey | None
+    heads: Sequence[Sequence[Any]],
+    recomputed: dict[int, bytes],
+    size: int,
+    public_key: nacl.signing.VerifyKey | None,
 ) -> list[IntegrityProblem]:
     problems: list[IntegrityProblem] = []
     if heads and public_key is None:
@@ -168,8 +173,8 @@ def _check_heads(
         )
     previous_timestamp = 0
     for row in heads:
-        tree_size, root, timestamp, signature = row  # type: ignore[misc]
-        tree_size, root, timestamp = int(tree_size), bytes(root), int(timestamp)
+        tree_size, root, timestamp = int(row[0]), bytes(row[1]), int(row[2])
+        signature = bytes(row[3])
         if timestamp < previous_timestamp:
             problems.append(
                 IntegrityProblem(
@@ -184,7 +189,7 @@ def _check_heads(
                     tree_size=tree_size,
                     root_hash=root.hex(),
                     timestamp=timestamp,
-                    signature=bytes(signature).hex(),
+                    signature=signature.hex(),
                 )
                 verify_tree_head(sth, public_key)
             except (TreeHeadError, ValueError) as exc:
