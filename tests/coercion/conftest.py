@@ -52,16 +52,18 @@ def build(
     fakes = {v: creds[v].fake(vks[v], key, mac.public, cfp) for v in coerced}
     for v in coerced:
         cc.cast(encrypt_ballot(ctx, fakes[v], coercer_choice(manifest))[0].to_json())
+    present = trustees[absent:]
+    assert cc.mac_payload is not None
+    tally_set = [
+        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in present
+    ]
+    cc.precompute(tally_set, 1)  # while voting runs: ballots are cast before and after it
     for v, cred in enumerate(creds):
         if v == 1:  # a revote: the first ballot must be dropped
             cc.cast(encrypt_ballot(ctx, cred, random_selection(manifest, rng))[0].to_json())
         cc.cast(encrypt_ballot(ctx, cred, random_selection(manifest, rng))[0].to_json())
     cc.close()
-    present = trustees[absent:]
-    assert cc.mac_payload is not None
-    cc.tally(
-        [TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in present], 1
-    )
+    cc.tally(tally_set, 1)
     for t in present:
         cc.decrypt(t)
     cc.combine()

@@ -40,12 +40,6 @@ def verify(events: list[ev.Event]) -> Report:
     return report
 
 
-def _another_roll_tag(p: dict[str, Any]) -> str:
-    """A roll tag that differs from the first ballot tag (after shuffling they can coincide: a real match)."""
-    first = p["ballots"]["b"][0]
-    return next(t for t in p["roll"]["b"] if t != first)
-
-
 def resign(e: CrElection, event: ev.Event) -> None:
     p = event.payload
     if event.type == cev.MAC_KEY:
@@ -113,10 +107,17 @@ CASES: list[tuple[str, str, int, Callable[[dict[str, Any]], None], tuple[str, ..
     ),
     (
         "cr: tally trustees and keys",
-        cev.TALLY_START,
+        cev.PRECOMPUTE,
         0,
         lambda p: p.update(trustees=[2, "x"]),
-        ("cr-tally-start.trustees",),
+        ("cr-precompute.trustees",),
+    ),
+    (
+        "cr: tally trustees and keys",
+        cev.TALLY_START,
+        0,
+        lambda p: p.update(trustees=[2, 3, 1]),
+        ("not the precomputation's",),
     ),
     (
         "cr: tally trustees and keys",
@@ -148,6 +149,20 @@ CASES: list[tuple[str, str, int, Callable[[dict[str, Any]], None], tuple[str, ..
         ("fold-exp proof fails",),
     ),
     (
+        "cr: credential check (MAC share)",
+        cev.FOLD_EXP,
+        0,
+        lambda p: p["proofs"][0].__setitem__(1, bump(p["proofs"][0][1])),
+        ("trustee 2's fold-exp proof fails",),
+    ),
+    (
+        "cr: credential check (MAC share)",
+        cev.FOLD_EXP,
+        0,
+        lambda p: p["proofs"][0].append(p["proofs"][0][1]),
+        ("expected a list of 2",),
+    ),
+    (
         "cr: credential check (blinding)",
         cev.FOLD_BLIND,
         0,
@@ -177,24 +192,53 @@ CASES: list[tuple[str, str, int, Callable[[dict[str, Any]], None], tuple[str, ..
     ),
     (
         "cr: roll shuffle",
-        cev.SHUFFLE,
-        2,
+        cev.ROLL_SHUFFLE,
+        0,
         lambda p: p["rows"][0].__setitem__(0, [element(), element()]),
         ("shuffle of the roll",),
+    ),
+    (
+        "cr: roll shuffle",
+        cev.ROLL_SHUFFLE,
+        1,
+        lambda p: p["proof"]["s_hat"].__setitem__(0, bump(p["proof"]["s_hat"][0])),
+        ("shuffle of the roll",),
+    ),
+    ("cr: roll shuffle", cev.PRECOMPUTE, 0, lambda p: p.update(roll=p["roll"] + 1), ("cr-precompute.roll",)),
+    (
+        "cr: roll tags",
+        cev.ROLL_TAGS,
+        1,
+        lambda p: p["b"].__setitem__(0, element()),
+        ("match-roll proof fails",),
+    ),
+    (
+        "cr: roll tags",
+        cev.ROLL_TAGS,
+        0,
+        lambda p: p["proofs"][0].__setitem__(2, bump(p["proofs"][0][2])),
+        ("match-roll proof fails",),
+    ),
+    (
+        "cr: roll tags",
+        cev.ROLL_TAGS,
+        1,
+        lambda p: p["b"].__setitem__(1, p["b"][0]),
+        ("same tag",),
     ),
     (
         "cr: matching tags",
         cev.MATCH_PASS,
         1,
-        lambda p: p["ballots"]["b"].__setitem__(0, _another_roll_tag(p)),
+        lambda p: p["b"].__setitem__(0, element()),
         ("match-ballots proof fails",),
     ),
     (
         "cr: matching tags",
         cev.MATCH_PASS,
         0,
-        lambda p: p["roll"]["a"].__setitem__(0, element()),
-        ("match-roll proof fails",),
+        lambda p: p["a"].__setitem__(0, element()),
+        ("match-ballots proof fails",),
     ),
     ("cr: roll matching", ev.TALLY, 0, lambda p: p["counted"].pop(), ("tally.counted",)),
     (

@@ -12,6 +12,7 @@ It refuses a ballot whose ``C1`` it has already seen (a replay of a voter's earl
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,15 @@ from plebiscite.proofs.transcript import challenge
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Layout
 
-__all__ = ["BallotError", "CrBallot", "check_ballot", "decode_ballot", "encrypt_ballot"]
+__all__ = [
+    "BallotError",
+    "CrBallot",
+    "TallyView",
+    "check_ballot",
+    "decode_ballot",
+    "encrypt_ballot",
+    "tally_view",
+]
 
 BINDING_TAG = b"plebiscite/v1/cr-ballot-binding"
 BALLOT_TAG = b"plebiscite/v1/cr-ballot"
@@ -67,6 +76,9 @@ class CrBallot:
     def vote_ciphertexts(self) -> tuple[Ciphertext, ...]:
         return tuple(ct for ans in self.answers for ct in ans.choices)
 
+    def view(self) -> TallyView:
+        return TallyView(self.credential, self.mac, self.vote_ciphertexts())
+
     def to_json(self) -> dict[str, Any]:
         votes = self.votes().to_json()
         return {
@@ -76,6 +88,43 @@ class CrBallot:
             "answers": votes["answers"],
             "proof": scalars_to_json(list(self.proof)),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TallyView:
+    """What the tally uses of a ballot: ``C1``, ``C2`` and the vote ciphertexts in question/layout order.
+
+    Small on purpose: lists of views cross process boundaries (pickled) at every tally and verification step.
+    """
+
+    credential: Ciphertext
+    mac: Ciphertext
+    votes: tuple[Ciphertext, ...]
+
+
+def _rebuild_view(credential: Ciphertext, mac: Ciphertext, votes: tuple[Ciphertext, ...]) -> TallyView:
+    return TallyView(credential, mac, votes)
+
+
+# cheap pickling to and from the verifier's workers (see coercion/parallel.py for Ciphertext)
+copyreg.pickle(TallyView, lambda v: (_rebuild_view, (v.credential, v.mac, v.votes)))
+
+
+def _ct(pair: list[str]) -> Ciphertext:
+    a, b = bytes.fromhex(pair[0]), bytes.fromhex(pair[1])
+    if len(a) != G.ELEMENT_BYTES or len(b) != G.ELEMENT_BYTES:  # libsodium reads exactly 32 bytes
+        raise G.GroupError("ballot: an element is not 32 bytes")
+    return Ciphertext(a, b)
+
+
+def tally_view(payload: dict[str, Any]) -> TallyView:
+    """The view of a ballot the board accepted (:func:`check_ballot` ran when it was cast), decoded without
+    validating its elements a second time: the tally feeds every one of them to a libsodium operation (``C1`` to a
+    multiplication, ``C2`` and the votes to additions), which refuses a non-canonical or invalid encoding, so a
+    corrupted record stops the tally with a :class:`plebiscite.hazmat.group.GroupError` instead of going through.
+    The independent verifier does not use this: it decodes and checks every ballot itself."""
+    votes = tuple(_ct(ct) for ans in payload["answers"] for ct in ans["choices"])
+    return TallyView(_ct(payload["credential"]), _ct(payload["mac"]), votes)
 
 
 def _statement(ballot: CrBallot, public_key: bytes) -> list[bytes]:

@@ -68,7 +68,10 @@ def prove_linear(
     """Transform one chunk and prove it; returns ``(a' list or None, b' list, proof)``."""
     z_pub, u_pub = G.mul_base(z), G.mul_base(u)
     out_a = [G.mul(ct.a, z) for ct in inputs] if with_a else None
-    out_b = [G.sub(G.mul(ct.b, z), G.mul(ct.a, u)) for ct in inputs]
+    if u % G.ORDER == 0:  # a plain exponentiation (the MAC fold): no subtraction of the identity per row
+        out_b = [G.mul(ct.b, z) for ct in inputs]
+    else:
+        out_b = [G.sub(G.mul(ct.b, z), G.mul(ct.a, u)) for ct in inputs]
     seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
     e = coefficients(seed, 0, len(inputs))
     big_a = msm(e, [ct.a for ct in inputs])

@@ -1,8 +1,9 @@
 """Running a coercion-resistant election: the standard :class:`plebiscite.conduct.Conduct` plus this mode's steps.
 
 Setup adds the registrar's MAC-key dealing and the encrypted roll (whose entry digests form the standard roll, so
-the election fingerprint binds it); voting posts ``cr-ballot`` events after the checks of :mod:`ballot`; the tally
-runs :func:`tally.run_tally`; decryption and the result are the standard ones.
+the election fingerprint binds it); voting posts ``cr-ballot`` events after the checks of :mod:`ballot`, and the
+tally set posts the roll precomputation (:func:`precompute.run_precompute`) while voting runs; the tally after
+close runs :func:`tally.run_tally`; decryption and the result are the standard ones.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from plebiscite.ballot.check import branch_counts
 from plebiscite.coercion import events as cev
-from plebiscite.coercion.ballot import BallotError, CrBallot, check_ballot, decode_ballot
+from plebiscite.coercion import precompute as pc
+from plebiscite.coercion.ballot import BallotError, check_ballot, tally_view
 from plebiscite.coercion.credentials import MacKey, Registrar, decode_mac_key, decode_roll, roll_payloads
 from plebiscite.coercion.parallel import Workers
-from plebiscite.coercion.tally import TallyTrustee, run_tally
+from plebiscite.coercion.tally import run_tally
+from plebiscite.coercion.trustees import TallyTrustee
 from plebiscite.conduct import CastResult, Conduct
 from plebiscite.elgamal import Ciphertext
 from plebiscite.keyceremony.trustee import Trustee
@@ -36,6 +38,7 @@ class CoercionConduct:
         self.roll_payload: dict[str, Any] | None = None
         self.ballots: list[dict[str, Any]] = []
         self.seen: set[bytes] = set()
+        self.precomputed: pc.Precomputed | None = None
 
     @staticmethod
     def create_record(path: Path, manifest: Manifest, trustees: int, threshold: int) -> CoercionConduct:
@@ -55,6 +58,7 @@ class CoercionConduct:
             elif e.type == cev.BALLOT:
                 cc.ballots.append(e.payload)
                 cc.seen.add(bytes.fromhex(e.payload["credential"][0] + e.payload["credential"][1]))
+        cc.precomputed = pc.from_events(events)
         return cc
 
     @property
@@ -129,20 +133,37 @@ class CoercionConduct:
         self.conduct.post(ev.CLOSE, {"ballots": len(self.ballots)})
 
     # --- tally and decryption -------------------------------------------------------------------------------------
+    def precompute(
+        self,
+        present: Sequence[TallyTrustee],
+        workers: int | None = None,
+        say: Callable[[str], None] = lambda _m: None,
+    ) -> pc.Precomputed:
+        """The roll precomputation by the tally set, while voting runs (it fixes the tally set)."""
+        self.state.require("voting")
+        if self.precomputed is not None:
+            raise PhaseError("the roll precomputation is already posted")
+        assert self.roll_payload is not None
+        _, roll, _ = decode_roll(self.roll_payload, self.mac_key)
+        with Workers(workers) as pool:
+            self.precomputed = pc.run_precompute(self.conduct.post, self.context, roll, present, pool, say)
+        return self.precomputed
+
     def tally(
         self,
         present: Sequence[TallyTrustee],
         workers: int | None = None,
         say: Callable[[str], None] = lambda _m: None,
     ) -> dict[str, Any]:
+        """The tally after close, by the tally set of the precomputation (same :class:`TallyTrustee` objects)."""
         self.state.require("closed")
-        ctx = self.context
-        counts = branch_counts(ctx.layouts)
-        ballots: list[CrBallot] = [decode_ballot(p, counts) for p in self.ballots]
-        assert self.roll_payload is not None
-        _, roll, _ = decode_roll(self.roll_payload, self.mac_key)
+        if self.precomputed is None:
+            raise PhaseError("the roll precomputation must be posted while voting runs, before the tally")
+        ballots = [tally_view(p) for p in self.ballots]  # checked when cast
         with Workers(workers) as pool:
-            payload = run_tally(self.conduct.post, ctx, roll, ballots, present, pool, say)
+            payload = run_tally(
+                self.conduct.post, self.context, self.precomputed, ballots, present, pool, say
+            )
         return self.conduct.post(ev.TALLY, payload).payload
 
     def decrypt(self, trustee: Trustee) -> None:

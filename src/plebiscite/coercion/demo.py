@@ -81,6 +81,14 @@ def run_coercion_demo(
     say(
         f"election open; {voters} encrypted credentials on the roll; fingerprint {ctx.fingerprint.hex()[:16]}…"
     )
+    present = [t for t in board if t.index in ctx.qualified]
+    if len(present) > threshold:
+        present = present[1:]  # one trustee does not show up
+    assert cc.mac_payload is not None
+    tally_trustees = [  # the tally set, fixed by the roll precomputation that runs while voting does
+        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in present
+    ]
+    cc.precompute(tally_trustees, workers, say)
 
     visited = sorted(rng.sample(range(voters), coerced))
     demand = coercer_choice(manifest)
@@ -117,13 +125,6 @@ def run_coercion_demo(
     cc.close()
     say(f"voting closed: {len(cc.ballots)} ballots on the board")
 
-    present = [t for t in board if t.index in ctx.qualified]
-    if len(present) > threshold:
-        present = present[1:]  # one trustee does not show up
-    assert cc.mac_payload is not None
-    tally_trustees = [
-        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in present
-    ]
     tally = cc.tally(tally_trustees, workers, say)
     for t in present:
         cc.decrypt(t)

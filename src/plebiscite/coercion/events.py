@@ -1,8 +1,10 @@
 """The coercion-resistant mode's event types, their place in the phase order, and their registration.
 
 Ranks follow ``verify/setup_checks.RANK``: the registrar's MAC-key dealing and the encrypted roll belong to the
-roll phase (2), ballots to voting (4), every tally step to the tally phase (6, before the standard ``tally``
-event that closes it).
+roll phase (2), ballots to voting (4), and so does the *roll precomputation* — tag keys, roll shuffles and roll
+tags, which depend on the roll only and are posted while voting runs (Civitas does the same) so that they are not
+part of the tally after ``close``; every other tally step belongs to the tally phase (6, before the standard
+``tally`` event that closes it).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from plebiscite.record import events as ev
 MAC_KEY = "cr-mac-key"
 ROLL = "cr-roll"
 BALLOT = "cr-ballot"
-TALLY_START = "cr-tally-start"
+PRECOMPUTE = "cr-precompute"
 TALLY_KEYS = "cr-tally-keys"
+ROLL_SHUFFLE = "cr-roll-shuffle"
+ROLL_TAGS = "cr-roll-tags"
+TALLY_START = "cr-tally-start"
 DEDUP_PASS = "cr-dedup-pass"  # noqa: S105  (an event type, not a password)
 DEDUP = "cr-dedup"
 FOLD_EXP = "cr-fold-exp"
@@ -25,8 +30,11 @@ RANKS: dict[str, int] = {
     MAC_KEY: 2,
     ROLL: 2,
     BALLOT: 4,
+    PRECOMPUTE: 4,
+    TALLY_KEYS: 4,
+    ROLL_SHUFFLE: 4,
+    ROLL_TAGS: 4,
     TALLY_START: 6,
-    TALLY_KEYS: 6,
     DEDUP_PASS: 6,
     DEDUP: 6,
     FOLD_EXP: 6,

@@ -145,16 +145,11 @@ def generators(pool: Workers, fp: bytes, context: bytes, n: int) -> tuple[bytes,
     return h, [g for part in pool.map(_generators, jobs) for g in part]
 
 
-def _u_values(
-    fp: bytes,
-    context: bytes,
-    key: bytes,
-    h: bytes,
-    inputs: Sequence[Row],
-    outputs: Sequence[Row],
-    commitments: Sequence[bytes],
-) -> list[int]:
-    statement = [
+def _statement(
+    key: bytes, h: bytes, inputs: Sequence[Row], outputs: Sequence[Row], commitments: Sequence[bytes]
+) -> list[bytes]:
+    """``[G, K, h, d_in, d_out, d_c]``: hashed once and shared by both challenges (lists of millions of rows)."""
+    return [
         G.GENERATOR,
         key,
         h,
@@ -162,31 +157,30 @@ def _u_values(
         rows_digest(b"cr-shuffle-out", outputs),
         list_digest(b"cr-shuffle-commitments", commitments),
     ]
-    return coefficients(seed_bytes(challenge(U_TAG, fp, context, statement, [])), 0, len(inputs))
+
+
+def _u_values(fp: bytes, context: bytes, statement: list[bytes], n: int) -> list[int]:
+    return coefficients(seed_bytes(challenge(U_TAG, fp, context, statement, [])), 0, n)
 
 
 def _challenge(
     fp: bytes,
     context: bytes,
-    key: bytes,
-    h: bytes,
-    inputs: Sequence[Row],
-    outputs: Sequence[Row],
-    commitments: Sequence[bytes],
+    statement: list[bytes],
     chain: Sequence[bytes],
     ts: list[bytes],
     hats: Sequence[bytes],
 ) -> int:
-    statement = [
-        G.GENERATOR,
-        key,
-        h,
-        rows_digest(b"cr-shuffle-in", inputs),
-        rows_digest(b"cr-shuffle-out", outputs),
-        list_digest(b"cr-shuffle-commitments", commitments),
-        list_digest(b"cr-shuffle-chain", chain),
-    ]
-    return challenge(TAG, fp, context, statement, [*ts, list_digest(b"cr-shuffle-hats", hats)])
+    full = [*statement, list_digest(b"cr-shuffle-chain", chain)]
+    return challenge(TAG, fp, context, full, [*ts, list_digest(b"cr-shuffle-hats", hats)])
+
+
+def _random_scalars(n: int) -> list[int]:
+    """``n`` uniformly random non-zero scalars from one OS CSPRNG read (64 bytes each, reduced: bias < 2^-250);
+    one read instead of ``n`` keeps the main process — which the workers wait for — out of the way."""
+    pool = secrets.token_bytes(64 * n)
+    out = [int.from_bytes(pool[64 * i : 64 * i + 64], "little") % G.ORDER for i in range(n)]
+    return [x or G.random_scalar() for x in out]
 
 
 def shuffle(
@@ -203,14 +197,15 @@ def shuffle(
     inverse = [0] * n
     for i, j in enumerate(psi):
         inverse[j] = i
-    rands = [[G.random_scalar() for _ in range(width)] for _ in range(n)]
+    flat = _random_scalars(n * (width + 4))
+    rands = [flat[i * width : (i + 1) * width] for i in range(n)]
+    r, r_hat, w_hat, w_p = (flat[n * (width + k) : n * (width + k + 1)] for k in range(4))
     outputs = _pmap(pool, _reencrypt, n, [inputs[j] for j in psi], rands, extra=(key,))
     h, hs = generators(pool, fp, context, n)
-    r = [G.random_scalar() for _ in range(n)]
     commitments = _pmap(pool, _commit, n, r, [hs[inverse[j]] for j in range(n)])
-    u = _u_values(fp, context, key, h, inputs, outputs, commitments)
+    statement = _statement(key, h, inputs, outputs, commitments)
+    u = _u_values(fp, context, statement, n)
     u_p = [u[j] for j in psi]
-    r_hat = [G.random_scalar() for _ in range(n)]
     big_r, big_u, acc_r, acc_u = [], [], 0, 1
     for i in range(n):
         acc_r = (r_hat[i] + u_p[i] * acc_r) % q
@@ -220,15 +215,13 @@ def shuffle(
     chain = _pmap(pool, _chain, n, big_r, big_u, extra=(h,))
     w1, w2, w3 = G.random_scalar(), G.random_scalar(), G.random_scalar()
     w4 = [G.random_scalar() for _ in range(width)]
-    w_hat = [G.random_scalar() for _ in range(n)]
-    w_p = [G.random_scalar() for _ in range(n)]
     sums = parallel_msm(pool, w_p, [hs, *_columns(outputs, width)])
     ts = [G.mul_base(w1), G.mul_base(w2), G.add(G.mul_base(w3), sums[0])]
     for k in range(width):
         ts.append(G.sub(sums[1 + 2 * k], G.mul_base(w4[k])))
         ts.append(G.sub(sums[2 + 2 * k], G.mul(key, w4[k])))
     hats = _pmap(pool, _hat_prove, n, w_hat, w_p, [h, *chain[:-1]])
-    c = _challenge(fp, context, key, h, inputs, outputs, commitments, chain, ts, hats)
+    c = _challenge(fp, context, statement, chain, ts, hats)
     r_bar = sum(r) % q
     r_tilde = sum(x * y for x, y in zip(r, u, strict=True)) % q
     r_pp = [sum(u_p[i] * rands[i][k] for i in range(n)) % q for k in range(width)]
@@ -261,7 +254,8 @@ def verify(
     if any(len(r) != width for r in outputs):
         return "output rows do not have the input's width"
     h, hs = generators(pool, fp, context, n)
-    u = _u_values(fp, context, key, h, inputs, outputs, proof.commitments)
+    statement = _statement(key, h, inputs, outputs, proof.commitments)
+    u = _u_values(fp, context, statement, n)
     q = G.ORDER
     u_prod = 1
     for x in u:
@@ -283,6 +277,6 @@ def verify(
     hats = _pmap(
         pool, _hat_check, n, proof.s_hat, proof.s_prime, [h, *proof.chain[:-1]], proof.chain, extra=(c,)
     )
-    if _challenge(fp, context, key, h, inputs, outputs, proof.commitments, proof.chain, ts, hats) != c:
+    if _challenge(fp, context, statement, proof.chain, ts, hats) != c:
         return "the proof of shuffle does not verify"
     return None

@@ -10,10 +10,10 @@ tally set, ``b = (Π z_j)·M`` where ``M`` is the plaintext: the tag. Nobody lea
 the whole tally set can neither decrypt nor compute tags.
 
 *MAC fold.* For ballot credentials ``C1 = Enc(V)``, ``C2 = Enc(σ·V)``: each trustee publishes ``E_j = (λ_j s_j)·C1``
-(linear batch proof against ``λ_j·S_j``), anyone forms ``D = Σ E_j + C2 − (0, G)`` — an encryption of
-``(s + σ)·V − G``, zero exactly when the MAC is valid — then every trustee multiplies each ``D`` by a fresh secret
-``ρ`` (row blinding proofs) and anyone forms ``C1* = C1 + D*``: ``Enc(V)`` for a valid credential, the encryption
-of a uniformly random element otherwise.
+(batch proofs against ``λ_j·S_j`` under one seed for the tally set, ``jointexp.py``), anyone forms
+``D = Σ E_j + C2 − (0, G)`` — an encryption of ``(s + σ)·V − G``, zero exactly when the MAC is valid — then every
+trustee multiplies each ``D`` by a fresh secret ``ρ`` (row blinding proofs) and anyone forms ``C1* = C1 + D*``:
+``Enc(V)`` for a valid credential, the encryption of a uniformly random element otherwise.
 """
 
 from __future__ import annotations
@@ -136,9 +136,18 @@ def _verify_chunks(
 
 
 def _jobs(pool: Workers, count: int) -> list[list[int]]:
-    """Chunk indices grouped into one job per worker piece."""
-    per = max(1, -(-count // (pool.count * 2)))
-    return [list(range(i, min(count, i + per))) for i in range(0, count, per)]
+    """Chunk indices in ``4 × workers`` contiguous groups whose sizes differ by at most one, so that the cores
+    finish together even when one is slowed down (groups of ``⌈count / 2w⌉`` left the last one short)."""
+    groups = min(count, pool.count * 4)
+    if groups <= 1:
+        return [list(range(count))] if count else []
+    base, extra = divmod(count, groups)
+    out, lo = [], 0
+    for g in range(groups):
+        hi = lo + base + (1 if g < extra else 0)
+        out.append(list(range(lo, hi)))
+        lo = hi
+    return out
 
 
 def run_pass(

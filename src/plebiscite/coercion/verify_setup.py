@@ -11,7 +11,7 @@ from typing import Any
 from plebiscite.ballot.check import branch_counts
 from plebiscite.ballot.model import BallotError
 from plebiscite.coercion import events as cev
-from plebiscite.coercion.ballot import CrBallot, decode_ballot, verify_credential_proof, verify_vote_proofs
+from plebiscite.coercion.ballot import TallyView, decode_ballot, verify_credential_proof, verify_vote_proofs
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.credentials import MacKey, decode_mac_key, decode_roll
 from plebiscite.coercion.parallel import Workers
@@ -68,7 +68,7 @@ def check_roll(
 @dataclass(frozen=True)
 class BallotResult:
     index: int
-    ballot: CrBallot | None
+    ballot: TallyView | None  # what the tally needs, not the proofs: results are pickled back from workers
     code: str | None
     failed: str | None
     reason: str | None
@@ -101,13 +101,13 @@ def _check_chunk(
                     failed, reason = "votes", str(exc)
         if reason:
             reason = f"event {index} (ballot {code[:16]}): {reason}"
-        out.append(BallotResult(index, ballot, code, failed, reason))
+        out.append(BallotResult(index, ballot.view(), code, failed, reason))
     return out
 
 
 def check_ballots(
     checks: dict[str, Check], events: list[ev.Event], ctx: ElectionContext, pool: Workers
-) -> list[CrBallot]:
+) -> list[TallyView]:
     """Every ballot's proofs; returns the valid ballots in record order (what the tally must start from)."""
     items = [(e.index, e.payload) for e in events if e.type == cev.BALLOT]
     jobs = [

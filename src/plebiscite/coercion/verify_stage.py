@@ -11,6 +11,7 @@ from typing import Any
 
 from plebiscite.coercion import events as cev
 from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.verify_precompute import PrecomputeVerifier
 from plebiscite.coercion.verify_setup import check_ballots, check_mac_key, check_roll
 from plebiscite.coercion.verify_tally import TallyVerifier
 from plebiscite.record import events as ev
@@ -27,12 +28,13 @@ CHECKS = (
     "cr: vote proofs",
     "cr: unique ballots",
     "cr: tally trustees and keys",
+    "cr: roll shuffle",
+    "cr: roll tags",
     "cr: duplicate-elimination tags",
     "cr: last-ballot rule",
     "cr: credential check (MAC share)",
     "cr: credential check (blinding)",
     "cr: ballot shuffle",
-    "cr: roll shuffle",
     "cr: matching tags",
     "cr: roll matching",
 )
@@ -65,8 +67,10 @@ class CoercionStage:
             ballots = check_ballots(checks, events, ctx, pool)
             if roll is None:
                 return
+            pre = PrecomputeVerifier(checks, events, ctx, outcome, pool).run(roll)
             tally = TallyVerifier(checks, events, ctx, outcome, mac, pool)
-            tally.run(ballots, roll, std)
+            if pre is not None:
+                tally.run(ballots, pre, std)
         totals = getattr(tally, "totals", None)
         if totals is None:
             return

@@ -1,0 +1,98 @@
+"""The roll precomputation: every tally step that depends on the roll only, done and posted while voting runs.
+
+Civitas mixes the roll and computes its tags when registration closes; so does this mode, so that the tally after
+``close`` only handles the ballots. Once the election is open, the trustees who will tally (the *tally set*, fixed
+from here on) post, in this order (docs/coercion.md § 5.0–5.1, all rank 4 = voting phase):
+
+* ``cr-precompute`` ``{trustees: T, roll: n}``;
+* ``cr-tally-keys`` ×|T|: each trustee's duplicate-elimination and matching tag keys with their proofs;
+* ``cr-roll-shuffle`` ×|T|: the roll ``(R)`` shuffled by each trustee in turn, with a proof of shuffle;
+* ``cr-roll-tags`` ×|T|: each trustee's matching pass over the mixed roll; the last one's ``b`` are the roll tags.
+
+Nothing here depends on a ballot, and nothing is decrypted: the roll tags are ``(Π z_j)·V`` of mixed entries,
+unlinkable to voters (one honest mixer) and useless without ballot tags, which only the tally after ``close``
+computes with the same matching keys. The cost: the tally set cannot change after this point without redoing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from plebiscite.coercion import events as cev
+from plebiscite.coercion import shuffle as sh
+from plebiscite.coercion import tags
+from plebiscite.coercion.codec import CoercionError, Row, row_json
+from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tally_set
+from plebiscite.elgamal import Ciphertext
+from plebiscite.record import events as ev
+from plebiscite.setup.election import ElectionContext
+
+STAGES = ("dedup", "match")
+
+
+@dataclass(frozen=True)
+class Precomputed:
+    """What the tally after close takes from the precomputation: the tally set and the roll tags."""
+
+    trustees: list[int]
+    roll_tags: list[bytes]
+
+
+def run_precompute(
+    post: Post,
+    ctx: ElectionContext,
+    roll: Sequence[Ciphertext],
+    present: Sequence[TallyTrustee],
+    pool: Workers,
+    say: Callable[[str], None] = lambda _m: None,
+) -> Precomputed:
+    """Post every precomputation event; the trustees keep their secret tag keys (``TallyTrustee.tag_keys``)."""
+    fp, key = ctx.fingerprint, ctx.public_key
+    order, lam = tally_set(ctx, present)
+    indices = [t.index for t in order]
+    if len(roll) < 2:
+        raise ValueError("tally: a coercion-resistant tally needs at least two roll entries")
+    post(cev.PRECOMPUTE, {"trustees": indices, "roll": len(roll)})
+    for t in order:
+        assert t.trustee.share is not None
+        payload: dict[str, Any] = {"trustee": t.index}
+        for stage in STAGES:
+            z, u, pub = tags.make_tag_key(stage, t.index, t.trustee.share, lam[t.index], fp)
+            t.tag_keys[stage] = (z, u)
+            payload[stage] = pub.to_json()
+        post(cev.TALLY_KEYS, t.signed(cev.TALLY_KEYS, payload))
+
+    rows: list[Row] = [(ct,) for ct in roll]
+    for t in order:
+        rows, proof = sh.shuffle(pool, rows, key, fp, shuffle_context("roll", t.index))
+        payload = {"trustee": t.index, "rows": [row_json(r) for r in rows], "proof": proof.to_json()}
+        post(cev.ROLL_SHUFFLE, t.signed(cev.ROLL_SHUFFLE, payload))
+    say(f"roll mixed by trustees {indices}")
+
+    current = [r[0] for r in rows]
+    out: tags.PassOutput | None = None
+    for n, t in enumerate(order):
+        z, u = t.tag_keys["match"]
+        last = n == len(order) - 1
+        out = tags.run_pass(pool, z, u, current, not last, fp, tags.stage_context("match-roll", t.index))
+        post(cev.ROLL_TAGS, t.signed(cev.ROLL_TAGS, {"trustee": t.index, **out.to_json()}))
+        if not last:
+            current = out.ciphertexts()
+    say("roll tags computed")
+    assert out is not None
+    return Precomputed(indices, out.b)
+
+
+def from_events(events: Sequence[ev.Event]) -> Precomputed | None:
+    """The precomputation recorded in ``events`` (for a tally run from a record on disk), or None."""
+    start = [e.payload for e in events if e.type == cev.PRECOMPUTE]
+    if not start:
+        return None
+    trustees = start[0]["trustees"]
+    tagged = [e.payload for e in events if e.type == cev.ROLL_TAGS]
+    if len(tagged) != len(trustees):
+        raise CoercionError("cr-roll-tags: the precomputation is incomplete")
+    return Precomputed(list(trustees), [bytes.fromhex(x) for x in tagged[-1]["b"]])

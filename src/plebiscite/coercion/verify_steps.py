@@ -1,0 +1,115 @@
+"""What every verifier step of this mode shares: taking a step's events, checking who signed them, decoding their
+payloads, and checking a linear pass or a shuffle against inputs the verifier derived itself.
+
+A failed proof is reported under the step's named check and the published outputs are still used, so that one
+tampering shows up exactly where it was made; data that cannot be decoded stops the later steps (:class:`Stop`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from plebiscite.coercion import codec, tags
+from plebiscite.coercion import shuffle as sh
+from plebiscite.coercion.codec import CoercionError, Row
+from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.trustees import shuffle_context
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.record import events as ev
+from plebiscite.record.signing import SignatureError, verify
+from plebiscite.setup.election import ElectionContext
+from plebiscite.verify.report import Check
+
+
+class Stop(Exception):
+    """A step's data cannot be decoded: later steps cannot run."""
+
+
+class StepVerifier:
+    def __init__(
+        self,
+        checks: dict[str, Check],
+        events: list[ev.Event],
+        ctx: ElectionContext,
+        outcome: Any,
+        pool: Workers,
+    ) -> None:
+        self.c = checks
+        self.events = events
+        self.ctx = ctx
+        self.fp = ctx.fingerprint
+        self.pool = pool
+        self.signing = {a.index: a.signing_key for a in outcome.announcements.values()}
+
+    def _take(self, kind: str, count: int, check: Check) -> list[ev.Event]:
+        found = [e for e in self.events if e.type == kind]
+        if len(found) != count:
+            check.fail(f"{len(found)} {kind} events, expected {count}")
+            raise Stop
+        return found
+
+    def _signed(self, e: ev.Event, check: Check, trustee: int | None = None) -> int:
+        """The event's trustee, checked against the expected one and its signature."""
+        who = e.payload.get("trustee")
+        if trustee is not None and who != trustee:
+            check.fail(f"event {e.index}: from trustee {who!r}, expected trustee {trustee} (tally order)")
+            raise Stop
+        try:
+            verify(e.type, e.payload, self.signing[who])
+        except (SignatureError, KeyError):
+            check.fail(f"event {e.index}: signature of trustee {who!r} does not verify")
+        return who
+
+    def _decode(self, check: Check, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except (CoercionError, G.GroupError, ValueError) as exc:
+            check.fail(str(exc))
+            raise Stop from None
+
+    def _pass(
+        self,
+        check: Check,
+        e: ev.Event,
+        value: object,
+        inputs: list[Ciphertext],
+        with_a: bool,
+        keys: tuple[bytes, bytes],
+        stage: str,
+        who: int,
+    ) -> tags.PassOutput:
+        out = self._decode(
+            check, lambda: tags.decode_pass(value, len(inputs), with_a, f"event {e.index}.{stage}", self.pool)
+        )
+        check.item(len(inputs))
+        bad = tags.check_pass(
+            self.pool, keys[0], keys[1], inputs, out, self.fp, tags.stage_context(stage, who)
+        )
+        if bad:
+            check.fail(f"event {e.index}: trustee {who}'s {stage} proof fails for chunk(s) {bad[:5]}")
+        return out
+
+    def _shuffle(self, check: Check, e: ev.Event, name: str, inputs: list[Row], who: int) -> list[Row]:
+        """The rows of one shuffle event, its proof checked against ``inputs``."""
+        width = len(inputs[0])
+        outputs = self._decode(
+            check,
+            lambda: codec.rows_parallel(
+                e.payload.get("rows"), len(inputs), width, f"event {e.index}.rows", self.pool
+            ),
+        )
+        proof = self._decode(
+            check,
+            lambda: sh.ShuffleProof.from_json(
+                e.payload.get("proof"), len(inputs), width, f"event {e.index}.proof", self.pool
+            ),
+        )
+        check.item(len(inputs))
+        reason = sh.verify(
+            self.pool, inputs, outputs, proof, self.ctx.public_key, self.fp, shuffle_context(name, who)
+        )
+        if reason:
+            check.fail(f"event {e.index}: trustee {who}'s shuffle of the {name}: {reason}")
+        return outputs
