@@ -48,6 +48,7 @@ test: $(STAMP) test-deps
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) demo-record .pytest_cache

@@ -346,6 +346,7 @@ def run_clients(
         errors.update(part["errors"])
     return {
         "latencies": [x for part in parts for x in part["latencies"]],
+        "ends": [x for part in parts for x in part["ends"]],
         "receipts": [x for part in parts for x in part["receipts"]],
         "errors": dict(errors),
         "started": min(part["started"] for part in parts),
@@ -459,6 +460,15 @@ def summarise_py_spy(raw: Path, top: int = 25) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ one run
 
 
+def _p99_by_window(result: dict[str, Any], window: float) -> list[float]:
+    """p99 latency (ms) of the requests sent in each ``window`` seconds: shows whether a queue builds up."""
+    buckets: dict[int, list[float]] = {}
+    for latency, end in zip(result["latencies"], result["ends"], strict=True):
+        sent = end - latency - result["started"]
+        buckets.setdefault(max(0, int(sent // window)), []).append(latency * 1000)
+    return [round(percentile(buckets[k], 99), 1) for k in sorted(buckets)]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
@@ -531,6 +541,7 @@ def measure(
         }
         if lat_ms
         else {},
+        "p99_ms_by_window": _p99_by_window(result, window=2.0),
         "signed_heads_in_receipts": len({r["tree_head"]["tree_size"] for r in receipts}),
         "server_cpu_s": round(cpu_after - cpu_before, 2),
         "server_cpu_ms_per_ballot": round(1000 * (cpu_after - cpu_before) / max(1, len(receipts)), 2),

@@ -106,7 +106,10 @@ def decode(value: object, n: int, what: str, pool: Workers | None = None) -> Pas
     chunks = -(-n // bp.CHUNK)
     if not isinstance(raw, list) or len(raw) != chunks:
         raise CoercionError(f"{what}.proofs: expected {chunks} chunk proofs")
-    proofs = [bp.LinearProof(*scalars(p, 2, f"{what}.proofs[{i}]"), 0) for i, p in enumerate(raw)]
+    proofs = []
+    for i, p in enumerate(raw):
+        c, s = scalars(p, 2, f"{what}.proofs[{i}]")
+        proofs.append(bp.LinearProof(c, s, 0))
     return PassOutput(a, b, proofs)
 
 

@@ -64,7 +64,7 @@ class PrecomputeVerifier(StepVerifier):
                 keys_check.item()
                 key = self._decode(
                     keys_check,
-                    lambda e=e, stage=stage, j=j: tags.check_tag_key(
+                    lambda e=e, stage=stage, j=j: tags.check_tag_key(  # type: ignore[misc]
                         e.payload.get(stage),
                         stage,
                         j,

@@ -53,6 +53,9 @@ class StepVerifier:
     def _signed(self, e: ev.Event, check: Check, trustee: int | None = None) -> int:
         """The event's trustee, checked against the expected one and its signature."""
         who = e.payload.get("trustee")
+        if type(who) is not int:
+            check.fail(f"event {e.index}: trustee {who!r} is not a trustee index")
+            raise Stop
         if trustee is not None and who != trustee:
             check.fail(f"event {e.index}: from trustee {who!r}, expected trustee {trustee} (tally order)")
             raise Stop

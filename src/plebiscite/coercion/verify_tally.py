@@ -8,6 +8,7 @@ database.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from plebiscite.coercion import codec, jointexp, tags
@@ -92,9 +93,7 @@ class TallyVerifier(StepVerifier):
             self._signed(e, check, j)
             value = {k: e.payload.get(k) for k in ("a", "b", "proofs")}
             what = f"event {e.index}.fold-exp"
-            outs.append(
-                self._decode(check, lambda v=value, w=what: jointexp.decode(v, len(creds), w, self.pool))
-            )
+            outs.append(self._decode(check, partial(jointexp.decode, value, len(creds), what, self.pool)))
         check.item(len(creds) * len(order))
         keys = [(j, G.mul(self.mac.verification_key(j), lam[j])) for j in order]
         bad = jointexp.check(self.pool, keys, creds, outs, self.fp)
@@ -109,7 +108,7 @@ class TallyVerifier(StepVerifier):
             self._signed(e, check, j)
             outputs = self._decode(
                 check,
-                lambda e=e, n=len(current): [
+                lambda e=e, n=len(current): [  # type: ignore[misc]
                     r[0]
                     for r in codec.rows_parallel(
                         [[x] for x in _list(e.payload.get("outputs"), n, e.index)],
@@ -122,17 +121,17 @@ class TallyVerifier(StepVerifier):
             )
             proofs = self._decode(
                 check,
-                lambda e=e, n=len(current): [
+                lambda e=e, n=len(current): [  # type: ignore[misc]
                     tuple(codec.scalars(p, 2, f"event {e.index}.proofs[{i}]"))
                     for i, p in enumerate(_list(e.payload.get("proofs"), n, e.index))
                 ],
             )
             check.item(len(current))
-            bad = tags.check_blind(
+            bad_rows = tags.check_blind(
                 self.pool, current, outputs, proofs, self.fp, tags.stage_context("fold-blind", j)
             )
-            if bad:
-                check.fail(f"event {e.index}: trustee {j}'s blinding proof fails for row(s) {bad[:5]}")
+            if bad_rows:
+                check.fail(f"event {e.index}: trustee {j}'s blinding proof fails for row(s) {bad_rows[:5]}")
             current = outputs
         rows = ballot_rows(tags.fold_apply(self.pool, creds, current), kept_ballots)
 
