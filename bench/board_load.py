@@ -566,6 +566,7 @@ def one_run(
     """A fresh board and server: warm-up, back-to-back phase, paced phase (each with its own ballots)."""
     warm_n, closed_n, _ = sizes
     warmup, closed, paced = bodies[:warm_n], bodies[warm_n : warm_n + closed_n], bodies[warm_n + closed_n :]
+    mul_before = mul_microseconds()
     server = Server(record, workdir, check_workers)
     try:
         assert httpx.post(f"{server.url}/api/admin/open", headers={"Authorization": f"Bearer {TOKEN}"},
@@ -580,6 +581,9 @@ def one_run(
         server.stop()
     return {
         "check_workers": check_workers,
+        # The VM's speed drifts (the same multiplication takes 58–92 µs from one minute to the next): read the
+        # latencies with it.
+        "libsodium_mul_us": {"before": mul_before, "after": mul_microseconds()},
         "clients": opts.clients,
         "client_processes": opts.procs,
         "client": opts.client,
@@ -597,6 +601,18 @@ def one_run(
 
 
 # ------------------------------------------------------------------------------------------------ main
+
+
+def mul_microseconds(n: int = 400) -> float:
+    """CPU microseconds of one variable-base multiplication right now (the yardstick of the machine's speed)."""
+    from plebiscite.hazmat import group as G
+
+    points = [G.mul_base(i + 2) for i in range(n)]
+    scalar = G.random_scalar()
+    start = time.process_time()
+    for p in points:
+        G.mul(p, scalar)
+    return round((time.process_time() - start) / n * 1e6, 1)
 
 
 def machine() -> dict[str, Any]:
@@ -639,7 +655,8 @@ def describe(phase: dict[str, Any]) -> str:
     lat = phase["latency_ms"]
     return (
         f"{phase['mode']}: {phase['ballots']} receipts in {phase['seconds']} s = {phase['ballots_per_s']} ballots/s; "
-        f"latency p50 {lat.get('p50')} ms, p99 {lat.get('p99')} ms, max {lat.get('max')} ms; "
+        f"latency p50 {lat.get('p50')} ms, p99 {lat.get('p99')} ms, max {lat.get('max')} ms "
+        f"(p99 per 2 s: {phase.get('p99_ms_by_window')}); "
         f"errors {phase['errors'] or 'none'}; CPU per ballot: server {phase['server_cpu_ms_per_ballot']} ms, "
         f"client {phase['client_cpu_ms_per_ballot']} ms; load {phase['load_average']['before']} -> "
         f"{phase['load_average']['after']}"
@@ -705,8 +722,11 @@ def main() -> None:
                 profiled = result
             else:
                 runs.append(result)
+            mul = result["libsodium_mul_us"]
             print(
-                f"check-workers {workers}{' (profiled with py-spy)' if run_opts.py_spy else ''}:", flush=True
+                f"check-workers {workers}{' (profiled with py-spy)' if run_opts.py_spy else ''} "
+                f"(one libsodium multiplication: {mul['before']} µs before, {mul['after']} µs after):",
+                flush=True,
             )
             for phase in (result["closed_loop"], result["open_loop"]):
                 if phase is None:
