@@ -25,7 +25,7 @@ from plebiscite.coercion import shuffle as sh
 from plebiscite.coercion import tags
 from plebiscite.coercion.codec import CoercionError, Row, row_json
 from plebiscite.coercion.parallel import Workers
-from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tally_set
+from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tag_passes, tally_set
 from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
@@ -72,17 +72,8 @@ def run_precompute(
         post(cev.ROLL_SHUFFLE, t.signed(cev.ROLL_SHUFFLE, payload))
     say(f"roll mixed by trustees {indices}")
 
-    current = [r[0] for r in rows]
-    out: tags.PassOutput | None = None
-    for n, t in enumerate(order):
-        z, u = t.tag_keys["match"]
-        last = n == len(order) - 1
-        out = tags.run_pass(pool, z, u, current, not last, fp, tags.stage_context("match-roll", t.index))
-        post(cev.ROLL_TAGS, t.signed(cev.ROLL_TAGS, {"trustee": t.index, **out.to_json()}))
-        if not last:
-            current = out.ciphertexts()
+    out = tag_passes(pool, order, "match", "match-roll", cev.ROLL_TAGS, [r[0] for r in rows], fp, post)
     say("roll tags computed")
-    assert out is not None
     return Precomputed(indices, out.b)
 
 

@@ -19,7 +19,7 @@ from plebiscite.coercion.ballot import TallyView
 from plebiscite.coercion.codec import Row, row_json
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.precompute import Precomputed
-from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tally_set
+from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tag_passes, tally_set
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.setup.election import ElectionContext
@@ -75,16 +75,7 @@ def run_tally(
     post(cev.TALLY_START, {"trustees": indices, "ballots": len(ballots)})
 
     # (a) duplicate elimination: tags of every ballot's credential, last ballot per tag
-    current = [b.credential for b in ballots]
-    out: tags.PassOutput | None = None
-    for n, t in enumerate(order):
-        z, u = t.tag_keys["dedup"]
-        last = n == len(order) - 1
-        out = tags.run_pass(pool, z, u, current, not last, fp, tags.stage_context("dedup", t.index))
-        post(cev.DEDUP_PASS, t.signed(cev.DEDUP_PASS, {"trustee": t.index, **out.to_json()}))
-        if not last:
-            current = out.ciphertexts()
-    assert out is not None
+    out = tag_passes(pool, order, "dedup", "dedup", cev.DEDUP_PASS, [b.credential for b in ballots], fp, post)
     kept = tags.last_per_tag(out.b)
     post(cev.DEDUP, {"kept": kept})
     say(f"duplicate elimination: {len(ballots)} ballots, {len(kept)} distinct credentials")
@@ -118,14 +109,7 @@ def run_tally(
     say(f"ballots mixed by trustees {indices}")
 
     # (c) blinded tags of the mixed ballots, matched in a hash table against the precomputed roll tags
-    cur = [r[0] for r in rows]
-    for n, t in enumerate(order):
-        z, u = t.tag_keys["match"]
-        last = n == len(order) - 1
-        out = tags.run_pass(pool, z, u, cur, not last, fp, tags.stage_context("match-ballots", t.index))
-        post(cev.MATCH_PASS, t.signed(cev.MATCH_PASS, {"trustee": t.index, **out.to_json()}))
-        if not last:
-            cur = out.ciphertexts()
+    out = tag_passes(pool, order, "match", "match-ballots", cev.MATCH_PASS, [r[0] for r in rows], fp, post)
     counted = tags.match(out.b, pre.roll_tags)
     say(f"matching: {len(counted)} of {len(rows)} mixed ballots carry a credential on the roll")
 
