@@ -95,6 +95,42 @@ _ANSWER_KEYS = frozenset({"choices", "proofs", "sum_proof"})
 _PROOF_KEYS = frozenset({"A", "B", "c", "z"})
 
 
+def _h32(text: object) -> bytes:
+    raw = bytes.fromhex(text)  # type: ignore[arg-type]  # TypeError for a non-string: caught by the caller
+    if len(raw) != 32:
+        raise ValueError
+    return raw
+
+
+def _checked_element(text: object) -> bytes:
+    raw = _h32(text)
+    if not G.is_valid_element(raw):
+        raise ValueError
+    return raw
+
+
+def _scalar(text: object) -> int:
+    s = int.from_bytes(_h32(text), "little")
+    if s >= G.ORDER:
+        raise ValueError
+    return s
+
+
+def _fast_proof(raw: Any, branches: int, element: Any) -> RangeProof:
+    if type(raw) is not dict or raw.keys() != _PROOF_KEYS:
+        raise ValueError
+    commit_a, commit_b, cs, zs = raw["A"], raw["B"], raw["c"], raw["z"]
+    for part in (commit_a, commit_b, cs, zs):
+        if type(part) is not list or len(part) != branches:
+            raise ValueError
+    return RangeProof(
+        tuple(map(element, commit_a)),
+        tuple(map(element, commit_b)),
+        tuple(map(_scalar, cs)),
+        tuple(map(_scalar, zs)),
+    )
+
+
 def _fast_ballot(value: object, branch_counts: list[tuple[int, int | None]], validate: bool) -> Ballot | None:
     """The decoding of :func:`ballot_from_json` for well-formed ballots, without building error labels.
 
@@ -102,38 +138,7 @@ def _fast_ballot(value: object, branch_counts: list[tuple[int, int | None]], val
     compare them on mutated ballots) and returns ``None`` on anything unusual, so that the full decoder names the
     field and the reason.
     """
-
-    def h32(text: object) -> bytes:
-        raw = bytes.fromhex(text)  # type: ignore[arg-type]  # TypeError for a non-string: caught below
-        if len(raw) != 32:
-            raise ValueError
-        return raw
-
-    def element(text: object) -> bytes:
-        raw = h32(text)
-        if validate and not G.is_valid_element(raw):
-            raise ValueError
-        return raw
-
-    def scalar(text: object) -> int:
-        s = int.from_bytes(h32(text), "little")
-        if s >= G.ORDER:
-            raise ValueError
-        return s
-
-    def proof(raw: Any, branches: int) -> RangeProof:
-        if type(raw) is not dict or raw.keys() != _PROOF_KEYS:
-            raise ValueError
-        parts = (raw["A"], raw["B"], raw["c"], raw["z"])
-        if any(type(p) is not list or len(p) != branches for p in parts):
-            raise ValueError
-        return RangeProof(
-            tuple(map(element, parts[0])),
-            tuple(map(element, parts[1])),
-            tuple(map(scalar, parts[2])),
-            tuple(map(scalar, parts[3])),
-        )
-
+    element = _checked_element if validate else _h32
     try:
         if type(value) is not dict or value.keys() != _BALLOT_KEYS:
             return None
@@ -159,10 +164,10 @@ def _fast_ballot(value: object, branch_counts: list[tuple[int, int | None]], val
                     return None
                 sum_proof = None
             else:
-                sum_proof = proof(sum_raw, sum_branches)
-            decoded.append(Answer(tuple(cts), tuple(proof(p, 2) for p in proofs), sum_proof))
+                sum_proof = _fast_proof(sum_raw, sum_branches, element)
+            decoded.append(Answer(tuple(cts), tuple([_fast_proof(p, 2, element) for p in proofs]), sum_proof))
         return Ballot(
-            h32(value["election"]), h32(value["credential"]), tuple(decoded), _h64(value["signature"])
+            _h32(value["election"]), _h32(value["credential"]), tuple(decoded), _h64(value["signature"])
         )
     except (ValueError, TypeError):
         return None

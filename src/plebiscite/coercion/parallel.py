@@ -8,6 +8,8 @@ hundred group operations. Secrets reach workers only through the pool's pipes, n
 from __future__ import annotations
 
 import copyreg
+import functools
+import gc
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,7 +20,31 @@ from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 INLINE_BELOW = 64  # items: below this, everything runs in the calling process
+
+
+def without_cycle_collector(func: F) -> F:
+    """Run ``func`` with Python's cyclic garbage collector paused (reference counting still frees memory).
+
+    The tally's main process holds millions of small tracked objects (rows of ciphertexts, proofs); every
+    collection of the oldest generation walks all of them, which cost about a quarter of the main process's CPU in
+    a 5,000-voter tally. The steps create no reference cycles worth collecting; the collector is restored (and run
+    once) afterwards, whatever happens.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+                gc.collect()
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _rebuild_ciphertext(a: bytes, b: bytes) -> Ciphertext:

@@ -24,7 +24,7 @@ from plebiscite.coercion import events as cev
 from plebiscite.coercion import shuffle as sh
 from plebiscite.coercion import tags
 from plebiscite.coercion.codec import CoercionError, Row, row_json
-from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.parallel import Workers, without_cycle_collector
 from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tag_passes, tally_set
 from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
@@ -41,6 +41,7 @@ class Precomputed:
     roll_tags: list[bytes]
 
 
+@without_cycle_collector
 def run_precompute(
     post: Post,
     ctx: ElectionContext,

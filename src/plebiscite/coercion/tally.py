@@ -17,7 +17,7 @@ from plebiscite.coercion import jointexp, tags
 from plebiscite.coercion import shuffle as sh
 from plebiscite.coercion.ballot import TallyView
 from plebiscite.coercion.codec import Row, row_json
-from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.parallel import Workers, without_cycle_collector
 from plebiscite.coercion.precompute import Precomputed
 from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tag_passes, tally_set
 from plebiscite.elgamal import Ciphertext
@@ -55,6 +55,7 @@ def aggregate_rows(
     return out
 
 
+@without_cycle_collector
 def run_tally(
     post: Post,
     ctx: ElectionContext,
