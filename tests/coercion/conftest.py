@@ -18,6 +18,7 @@ from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import store
 from plebiscite.record.events import Event
 from plebiscite.setup.election import ElectionContext
+from plebiscite.setup.manifest import Manifest
 
 
 @dataclass
@@ -34,11 +35,30 @@ class CrElection:
     fakes: dict[int, Credential]
 
 
-def build(
-    path: Path, voters: int = 6, coerced: tuple[int, ...] = (0, 3), seed: int = 5, absent: int = 1
-) -> CrElection:
-    rng = random.Random(seed)
-    manifest = coercion_manifest("test-coercion")
+@dataclass
+class Opened:
+    """A coercion-resistant election up to the opening of voting: ceremony, MAC key, registered voters."""
+
+    cc: CoercionConduct
+    manifest: Manifest
+    ctx: ElectionContext
+    trustees: list[Trustee]
+    registrar: Registrar
+    mac: MacKey
+    voter_keys: list[VoterKey]
+    credentials: list[Credential]
+
+    def tally_set(self, trustees: list[Trustee]) -> list[TallyTrustee]:
+        """The given trustees with their shares of the MAC key, ready to precompute and tally."""
+        payload = self.cc.mac_payload
+        assert payload is not None
+        return [
+            TallyTrustee(t, trustee_mac_share(payload, self.mac, t.index, t.box_secret)) for t in trustees
+        ]
+
+
+def open_election(path: Path, election_id: str, voters: int, extra_questions: bool = True) -> Opened:
+    manifest = coercion_manifest(election_id, extra_questions=extra_questions)
     cc = CoercionConduct.create_record(path, manifest, 3, 2)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     cc.run_ceremony(trustees)
@@ -49,14 +69,22 @@ def build(
     creds = [registrar.issue(vk.request(cfp), key, cfp) for vk in vks]
     cc.register([(c.voter_key, c.entry) for c in creds])
     ctx = cc.open_voting()
+    return Opened(cc, manifest, ctx, trustees, registrar, mac, vks, creds)
+
+
+def build(
+    path: Path, voters: int = 6, coerced: tuple[int, ...] = (0, 3), seed: int = 5, absent: int = 1
+) -> CrElection:
+    rng = random.Random(seed)
+    o = open_election(path, "test-coercion", voters)
+    cc, manifest, ctx, trustees, registrar, mac = o.cc, o.manifest, o.ctx, o.trustees, o.registrar, o.mac
+    vks, creds = o.voter_keys, o.credentials
+    key, cfp = cc.election_key, cc.ceremony_fingerprint
     fakes = {v: creds[v].fake(vks[v], key, mac.public, cfp) for v in coerced}
     for v in coerced:
         cc.cast(encrypt_ballot(ctx, fakes[v], coercer_choice(manifest))[0].to_json())
     present = trustees[absent:]
-    assert cc.mac_payload is not None
-    tally_set = [
-        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in present
-    ]
+    tally_set = o.tally_set(present)
     cc.precompute(tally_set, 1)  # while voting runs: ballots are cast before and after it
     for v, cred in enumerate(creds):
         if v == 1:  # a revote: the first ballot must be dropped

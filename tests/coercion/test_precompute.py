@@ -9,8 +9,7 @@ import pytest
 from plebiscite.coercion import events as cev
 from plebiscite.coercion.ballot import encrypt_ballot, tally_view
 from plebiscite.coercion.conduct import CoercionConduct
-from plebiscite.coercion.credentials import Registrar, VoterKey, trustee_mac_share
-from plebiscite.coercion.demo import coercer_choice, coercion_manifest
+from plebiscite.coercion.demo import coercer_choice
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.tags import _jobs
 from plebiscite.coercion.trustees import TallyTrustee
@@ -19,27 +18,15 @@ from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record.state import PhaseError
 from plebiscite.verify.runner import verify_events
 
-from .conftest import CrElection
+from .conftest import CrElection, open_election
 from .test_tamper import assert_fails, copied, rebuild, verify
 
 
 def _open(path: Path) -> tuple[CoercionConduct, list[Trustee], list[TallyTrustee]]:
-    manifest = coercion_manifest("test-precompute", extra_questions=False)
-    cc = CoercionConduct.create_record(path, manifest, 3, 2)
-    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
-    cc.run_ceremony(trustees)
-    registrar = Registrar.new(2)
-    mac = cc.deal_mac_key(registrar)
-    key, cfp = cc.election_key, cc.ceremony_fingerprint
-    vks = [VoterKey.generate(manifest.election_id) for _ in range(3)]
-    creds = [registrar.issue(vk.request(cfp), key, cfp) for vk in vks]
-    cc.register([(c.voter_key, c.entry) for c in creds])
-    ctx = cc.open_voting()
-    for cred in creds:
-        cc.cast(encrypt_ballot(ctx, cred, coercer_choice(manifest))[0].to_json())
-    assert cc.mac_payload is not None
-    tts = [TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in trustees]
-    return cc, trustees, tts
+    o = open_election(path, "test-precompute", 3, extra_questions=False)
+    for cred in o.credentials:
+        o.cc.cast(encrypt_ballot(o.ctx, cred, coercer_choice(o.manifest))[0].to_json())
+    return o.cc, o.trustees, o.tally_set(o.trustees)
 
 
 def test_tally_needs_the_precomputation(tmp_path: Path) -> None:

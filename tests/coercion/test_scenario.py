@@ -14,7 +14,7 @@ from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
 from plebiscite.verify.runner import verify_events, verify_record
 
-from .conftest import CrElection
+from .conftest import CrElection, open_election
 
 
 def test_door_to_door(tmp_path: Path) -> None:
@@ -126,26 +126,14 @@ def test_related_credential_attack_is_defeated(tmp_path: Path) -> None:
 def _election_with_extra(path: Path, doubled_factor: int) -> CrElection:
     import random
 
-    from plebiscite.coercion.conduct import CoercionConduct
-    from plebiscite.coercion.credentials import Registrar, VoterKey, trustee_mac_share
-    from plebiscite.coercion.demo import coercion_manifest
-    from plebiscite.coercion.tally import TallyTrustee
     from plebiscite.demo import random_selection
-    from plebiscite.keyceremony.trustee import Trustee
     from plebiscite.record import store
 
     rng = random.Random(3)
-    manifest = coercion_manifest("test-related", extra_questions=False)
-    cc = CoercionConduct.create_record(path, manifest, 3, 2)
-    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
-    cc.run_ceremony(trustees)
-    registrar = Registrar.new(2)
-    mac = cc.deal_mac_key(registrar)
+    o = open_election(path, "test-related", 4, extra_questions=False)
+    cc, manifest, ctx, trustees, registrar, mac = o.cc, o.manifest, o.ctx, o.trustees, o.registrar, o.mac
+    vks, creds = o.voter_keys, o.credentials
     key, cfp = cc.election_key, cc.ceremony_fingerprint
-    vks = [VoterKey.generate(manifest.election_id) for _ in range(4)]
-    creds = [registrar.issue(vk.request(cfp), key, cfp) for vk in vks]
-    cc.register([(c.voter_key, c.entry) for c in creds])
-    ctx = cc.open_voting()
     fake = creds[0].fake(vks[0], key, mac.public, cfp)
     related = Credential(
         fake.election_id,
@@ -155,10 +143,7 @@ def _election_with_extra(path: Path, doubled_factor: int) -> CrElection:
         G.mul(fake.element, doubled_factor),
         fake.proof,
     )
-    assert cc.mac_payload is not None
-    tally_set = [
-        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in trustees[:2]
-    ]
+    tally_set = o.tally_set(trustees[:2])
     cc.precompute(tally_set, 1)
     for cred in (fake, related, *creds):
         cc.cast(encrypt_ballot(ctx, cred, random_selection(manifest, rng))[0].to_json())
