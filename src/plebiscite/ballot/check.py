@@ -5,11 +5,9 @@ Order matters for denial of service: cheap structural checks and the signature c
 
 from __future__ import annotations
 
-import nacl.exceptions
-import nacl.signing
-
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import ed25519
 from plebiscite.hazmat import group as G
 from plebiscite.proofs import range as range_proof
 from plebiscite.proofs.common import ProofError
@@ -44,10 +42,8 @@ def weighted_sum(choices: tuple[Ciphertext, ...], weights: tuple[int, ...]) -> C
 def verify_signature(ballot: Ballot, content: bytes | None = None) -> None:
     """Check the credential's signature over the ballot bytes (``content``, when the caller has them already)."""
     content = ballot.content_bytes() if content is None else content
-    try:
-        nacl.signing.VerifyKey(ballot.credential).verify(content, ballot.signature)
-    except (nacl.exceptions.CryptoError, ValueError):
-        raise BallotError("ballot.signature: does not verify with the ballot's credential") from None
+    if not ed25519.verify(ballot.credential, content, ballot.signature):
+        raise BallotError("ballot.signature: does not verify with the ballot's credential")
 
 
 def verify_proofs(ballot: Ballot, public_key: bytes, layouts: list[Layout]) -> None:

@@ -205,11 +205,16 @@ def hash_to_scalar(domain: bytes, *parts: bytes) -> int:
     return scalar_from_wide(hashlib.sha512(frame(domain, *parts)).digest())
 
 
+_LENGTHS = tuple(n.to_bytes(8, "big") for n in range(129))  # the common prefixes, built once (hot path)
+
+
 def frame(domain: bytes, *parts: bytes) -> bytes:
     """Unambiguous encoding: the domain and every part, each preceded by its 8-byte big-endian length."""
+    lengths = _LENGTHS
     chunks = [len(domain).to_bytes(8, "big"), domain]
     for part in parts:
-        chunks.append(len(part).to_bytes(8, "big"))
+        n = len(part)
+        chunks.append(lengths[n] if n <= 128 else n.to_bytes(8, "big"))
         chunks.append(part)
     return b"".join(chunks)
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from plebiscite.record.events import EVENT_TYPES, EXTRA_EVENT_TYPES, FORMAT, VERSION, Event, canonical_json
 
 EVENTS_FILE = "events.jsonl"
@@ -59,8 +61,54 @@ def append(path: Path, events: Iterable[Event]) -> None:
         os.fsync(f.fileno())
 
 
+def _may_hold_a_float(line: bytes) -> bool:
+    """Whether orjson could have written a float in ``line``: its float output always has ``.``, ``e+`` or ``e-``.
+
+    Three substring searches in C. False alarms (a dot in a label, ``share-reveal``) only send a line down the
+    exact path; ballot lines (hex strings and fixed keys) have none.
+    """
+    return b"." in line or b"e+" in line or b"e-" in line
+
+
 def parse_event(index: int, line: bytes, where: str) -> Event:
     """Parse one canonical event line; ``where`` (file and line, or board index) prefixes every error."""
+    return _fast_event(index, line) or _exact_event(index, line, where)
+
+
+def _fast_event(index: int, line: bytes) -> Event | None:
+    """The verifier's hot path (one line per ballot): orjson instead of the standard library, 3× faster.
+
+    It returns an event only when :func:`_exact_event` would accept the line and return the same event, and
+    ``None`` for everything else, which then takes the exact path (and gets its named error). That holds because
+    on values without floats orjson's sorted compact output is byte for byte ``canonical_json``'s (every code
+    point is escaped alike, keys sort by code point in both); floats (whose formats differ: ``1e-7`` against
+    ``1e-07``) are kept off this path by :func:`_may_hold_a_float`, integers beyond 64 bits come back from orjson as
+    floats that re-encode differently, and lone surrogates, ``NaN`` and byte-order marks make orjson raise. A
+    hypothesis test compares both paths on mutated lines.
+    """
+    if _may_hold_a_float(line):
+        return None
+    try:
+        value = orjson.loads(line)
+        if orjson.dumps(value, option=orjson.OPT_SORT_KEYS) != line:
+            return None
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    if type(value) is not dict or value.keys() != _EVENT_KEYS:
+        return None
+    kind, payload = value["type"], value["payload"]
+    if type(payload) is not dict or type(kind) is not str:
+        return None
+    if kind not in EVENT_TYPES and kind not in EXTRA_EVENT_TYPES:
+        return None
+    return Event(index, kind, payload, bytes(line))
+
+
+_EVENT_KEYS = frozenset({"type", "payload"})
+
+
+def _exact_event(index: int, line: bytes, where: str) -> Event:
+    """Parse with the standard library and compare with :func:`canonical_json`: the definition of a valid line."""
     try:
         value = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -68,7 +116,7 @@ def parse_event(index: int, line: bytes, where: str) -> Event:
     if not isinstance(value, dict) or set(value) != {"type", "payload"}:
         raise RecordError(f"{where}: an event is an object with keys type and payload")
     kind, payload = value["type"], value["payload"]
-    if kind not in EVENT_TYPES and kind not in EXTRA_EVENT_TYPES:
+    if not isinstance(kind, str) or (kind not in EVENT_TYPES and kind not in EXTRA_EVENT_TYPES):
         raise RecordError(f"{where}: unknown event type {kind!r}")
     if not isinstance(payload, dict):
         raise RecordError(f"{where}: payload must be an object")
