@@ -46,17 +46,34 @@ def verify_signature(ballot: Ballot, content: bytes | None = None) -> None:
         raise BallotError("ballot.signature: does not verify with the ballot's credential")
 
 
-def verify_proofs(ballot: Ballot, public_key: bytes, layouts: list[Layout]) -> None:
+def verify_proofs(
+    ballot: Ballot,
+    public_key: bytes,
+    layouts: list[Layout],
+    batches: list[list[range_proof.BBatch]] | None = None,
+) -> None:
     """Check every range proof; also the curve check of every element when the ballot was decoded unvalidated.
 
     Each ciphertext and commitment goes through a libsodium operation here, which refuses invalid encodings
     (:class:`~plebiscite.hazmat.group.GroupError`); that is reported against the proof it belongs to.
+
+    With ``batches`` (one per question and option: the verifier's fast path, ``verify/ballots.py``), the ``b``
+    equations of the 0/1 proofs are added to those batches instead of being checked here, and only once the whole
+    ballot has passed everything else, so a rejected ballot leaves the batches untouched.
     """
     fp, cred = ballot.election, ballot.credential
+    deferred: list[tuple[range_proof.BBatch, range_proof.BTerms]] = []
     for q, (ans, lay) in enumerate(zip(ballot.answers, layouts, strict=True)):
         for i, (ct, proof) in enumerate(zip(ans.choices, ans.proofs, strict=True)):
             try:
-                range_proof.verify(proof, public_key, ct, 0, 1, fp, option_context(cred, q, i))
+                if batches is None:
+                    range_proof.verify(proof, public_key, ct, 0, 1, fp, option_context(cred, q, i))
+                else:
+                    batch = batches[q][i]
+                    terms = range_proof.verify_deferring_b(
+                        proof, public_key, ct, 0, 1, fp, option_context(cred, q, i), batch.fold
+                    )
+                    deferred.append((batch, terms))
             except ProofError as exc:
                 raise BallotError(f"ballot.answers[{q}].proofs[{i}]: {exc}") from None
         if ans.sum_proof is not None:
@@ -68,6 +85,8 @@ def verify_proofs(ballot: Ballot, public_key: bytes, layouts: list[Layout]) -> N
                 raise BallotError(f"{where}: {exc}") from None
             except G.GroupError:
                 raise BallotError(f"ballot.answers[{q}].choices: an invalid group element") from None
+    for batch, terms in deferred:
+        batch.add(terms)
 
 
 def check_ballot(value: object, ctx: ElectionContext, require_roll: bool = True) -> Ballot:

@@ -16,7 +16,7 @@ from plebiscite.record.signing import SignatureError
 from plebiscite.record.signing import verify as verify_post
 from plebiscite.setup.election import ElectionContext
 from plebiscite.tally.aggregate import aggregate_positions, parse_aggregate
-from plebiscite.verify.ballots import BallotOutcome
+from plebiscite.verify.ballots import BallotOutcome, PositionSums
 from plebiscite.verify.report import Check
 
 
@@ -94,9 +94,55 @@ def check_last_ballot(check: Check, tally: dict[str, Any], counted: list[BallotO
         check.fail("tally.counted: " + "; ".join(detail))
 
 
-def check_aggregation(
-    check: Check, tally: dict[str, Any], counted: list[BallotOutcome], ctx: ElectionContext
+def confirm_batches(
+    sums: PositionSums,
+    outcomes: list[BallotOutcome],
+    counted: list[BallotOutcome],
+    tally: dict[str, Any] | None,
 ) -> list[list[Ciphertext]] | None:
+    """Whether the batched first pass (``verify/ballots.py``) proved every ``b`` equation; then the totals.
+
+    Without a tally the closed batches must all be the identity. With one, each position's folded sums cover every
+    ballot that passed the other checks; taking away those that do not count must give the published aggregate,
+    which then is the sum of the counted ballots (what :func:`check_aggregation` checks). ``None`` when this does
+    not hold, or the aggregate cannot be read: some equation is false or the aggregate is wrong, and the caller
+    runs the strict pass that names which.
+    """
+    if tally is None:
+        return [] if all(b == G.IDENTITY for row in sums for _, b in row) else None
+    widths = [len(row) for row in sums]
+    try:
+        published = parse_aggregate(tally.get("aggregate"), widths)
+    except (ValueError, G.GroupError):
+        return None
+    counted_index = {o.index for o in counted}
+    left_out = aggregate_positions(
+        (
+            o.positions
+            for o in outcomes
+            if o.failed_check is None and o.positions is not None and o.index not in counted_index
+        ),
+        widths,
+    )
+    for q, row in enumerate(sums):
+        for i, (a, b) in enumerate(row):
+            removed = left_out[q][i]
+            if G.sub(a, removed.a) != published[q][i].a or G.sub(b, removed.b) != published[q][i].b:
+                return None
+    return published
+
+
+def check_aggregation(
+    check: Check,
+    tally: dict[str, Any],
+    counted: list[BallotOutcome],
+    ctx: ElectionContext,
+    confirmed: list[list[Ciphertext]] | None = None,
+) -> list[list[Ciphertext]] | None:
+    """The published aggregate must be the sum of the counted ballots.
+
+    ``confirmed``: the totals :func:`confirm_batches` already proved equal to that sum (no second summation).
+    """
     widths = [lay.width for lay in ctx.layouts]
     try:
         published = parse_aggregate(tally.get("aggregate"), widths)
@@ -104,6 +150,8 @@ def check_aggregation(
         check.fail(str(exc))
         return None
     check.item(len(counted))
+    if confirmed is not None:
+        return published
     expected = aggregate_positions((o.positions for o in counted if o.positions is not None), widths)
     for q, row in enumerate(published):
         for i, ct in enumerate(row):

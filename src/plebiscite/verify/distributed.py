@@ -25,7 +25,7 @@ from typing import Any
 
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError, parse_event
-from plebiscite.verify.ballots import BallotJob, BallotOutcome, check_chunk
+from plebiscite.verify.ballots import BallotJob, BallotOutcome, ChunkResult, check_chunk, merge
 
 try:
     from dask.distributed import Client, LocalCluster
@@ -40,7 +40,7 @@ def digest(line: bytes) -> bytes:
     return hashlib.sha256(line).digest()
 
 
-def check_partition(job: BallotJob, path: str) -> tuple[list[BallotOutcome], list[tuple[int, bytes]]]:
+def check_partition(job: BallotJob, path: str) -> tuple[ChunkResult, list[tuple[int, bytes]]]:
     """Worker side: read one partition, parse and check its ballots; also return each row's index and digest."""
     from plebiscite.record.parquet import read_partition
 
@@ -61,7 +61,8 @@ def check_partition(job: BallotJob, path: str) -> tuple[list[BallotOutcome], lis
             )
             continue
         ballots.append((index, event.payload))
-    return check_chunk(job, ballots) + failed, digests
+    result = check_chunk(job, ballots)
+    return ChunkResult(result.outcomes + failed, result.sums), digests
 
 
 @dataclass
@@ -73,29 +74,28 @@ class DaskBallots:
 
     def check(
         self, job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], lines: dict[int, bytes]
-    ) -> tuple[list[BallotOutcome], list[str]]:
+    ) -> tuple[ChunkResult, list[str]]:
         """The outcome of every ballot, and the discrepancies between the partitions and the record (if any)."""
         job_future = self.client.scatter(job, broadcast=True)
         if self.parquet is None:
             chunks = [ballots[i : i + CHUNK] for i in range(0, len(ballots), CHUNK)]
             futures = self.client.map(check_chunk, [job_future] * len(chunks), chunks, pure=False)
-            sent = [o for part in self.client.gather(futures) for o in part]
-            return sorted(sent, key=lambda o: o.index), []
+            return merge(self.client.gather(futures)), []
         from plebiscite.record.parquet import list_partitions
 
         paths = [str(p.resolve()) for p in list_partitions(self.parquet)]
         futures = self.client.map(check_partition, [job_future] * len(paths), paths, pure=False)
-        outcomes: list[BallotOutcome] = []
+        parts: list[ChunkResult] = []
         seen: dict[int, bytes] = {}
         problems: list[str] = []
-        for part_outcomes, digests in self.client.gather(futures):
-            outcomes += part_outcomes
+        for part, digests in self.client.gather(futures):
+            parts.append(part)
             for index, d in digests:
                 if index in seen:
                     problems.append(f"Parquet partitions: event {index} appears twice")
                 seen[index] = d
         problems += compare(seen, lines)
-        return sorted(outcomes, key=lambda o: o.index), problems
+        return merge(parts), problems
 
 
 def compare(partitions: dict[int, bytes], lines: dict[int, bytes]) -> list[str]:

@@ -6,6 +6,7 @@ server, the board's storage or a database — so that anyone can read it as a sp
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -13,7 +14,7 @@ from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.setup.election import ElectionContext
 from plebiscite.verify import counting, setup_checks
-from plebiscite.verify.ballots import BallotJob, BallotOutcome, check_all
+from plebiscite.verify.ballots import BallotJob, ChunkResult, check_all
 from plebiscite.verify.report import Report, new_report
 
 
@@ -56,7 +57,7 @@ class BallotCluster(Protocol):
 
     def check(
         self, job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], lines: dict[int, bytes]
-    ) -> tuple[list[BallotOutcome], list[str]]: ...
+    ) -> tuple[ChunkResult, list[str]]: ...
 
 
 def verify_record(path: Path, workers: int | None = None, cluster: BallotCluster | None = None) -> Report:
@@ -130,17 +131,39 @@ def verify_standard(
     workers: int | None,
     cluster: BallotCluster | None = None,
 ) -> None:
-    """Ballots, counting and decryption in the standard (Belenios-style) mode."""
+    """Ballots, counting and decryption in the standard (Belenios-style) mode.
+
+    The ballots are checked in batched mode first (``verify/ballots.py``); only if its batches do not confirm
+    every proof and the aggregate are they checked again one by one, which names what is wrong.
+    """
     c = report.by_name
-    job = BallotJob(ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts)
+    tallies = [e.payload for e in events if e.type == ev.TALLY]
+    tally = tallies[0] if tallies else None
     ballot_events = [e for e in events if e.type == ev.BALLOT]
     ballots = [(e.index, e.payload) for e in ballot_events]
-    if cluster is None:
-        outcomes = check_all(job, ballots, workers)
-    else:
-        outcomes, problems = cluster.check(job, ballots, {e.index: e.raw for e in ballot_events})
-        for problem in problems:
-            c("record format").fail(problem)
+    lines = {e.index: e.raw for e in ballot_events}
+
+    def check_ballots(job: BallotJob) -> tuple[ChunkResult, list[str]]:
+        if cluster is None:
+            return check_all(job, ballots, workers), []
+        return cluster.check(job, ballots, lines)
+
+    job = BallotJob(
+        ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts, batched=True, fold=tally is not None
+    )
+    checked, problems = check_ballots(job)
+    cast_codes = {o.tracking_code for o in checked.outcomes if o.tracking_code}
+    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, cast_codes)
+    c("challenged ballots").ran = True
+    assert checked.sums is not None
+    counted = counting.expected_counted(checked.outcomes, challenged)
+    confirmed = counting.confirm_batches(checked.sums, checked.outcomes, counted, tally)
+    if confirmed is None:  # some proof or the aggregate is wrong: check each ballot alone to say which
+        checked, problems = check_ballots(replace(job, batched=False, fold=False))
+        counted = counting.expected_counted(checked.outcomes, challenged)
+    outcomes = checked.outcomes
+    for problem in problems:
+        c("record format").fail(problem)
     for name in ("ballot eligibility", "ballot signatures", "ballot proofs"):
         check = c(name)
         check.item(len(outcomes))
@@ -148,15 +171,10 @@ def verify_standard(
             if o.failed_check == name:
                 check.fail(o.reason or "")
     counting.check_unique(c("unique ballots"), outcomes)
-    cast_codes = {o.tracking_code for o in outcomes if o.tracking_code}
-    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, cast_codes)
-    c("challenged ballots").ran = True
-    tallies = [e.payload for e in events if e.type == ev.TALLY]
-    if not tallies:
+    if tally is None:
         return
-    counted = counting.expected_counted(outcomes, challenged)
-    counting.check_last_ballot(c("last-ballot rule"), tallies[0], counted)
-    totals = counting.check_aggregation(c("aggregation"), tallies[0], counted, ctx)
+    counting.check_last_ballot(c("last-ballot rule"), tally, counted)
+    totals = counting.check_aggregation(c("aggregation"), tally, counted, ctx, confirmed)
     if totals is None:
         return
     signing_keys = {a.index: a.signing_key for a in outcome.announcements.values()}
