@@ -55,3 +55,18 @@ def test_discrete_log() -> None:
     assert elgamal.discrete_log(G.small_multiple_base(999), 1000) == 999
     with pytest.raises(elgamal.DiscreteLogError):
         elgamal.discrete_log(G.small_multiple_base(1001), 1000)
+
+
+def test_results_stay_right_when_threads_compute_at_once() -> None:
+    """Each thread has its own output buffer (ctypes releases the GIL during every libsodium call)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    inputs = [(G.mul_base(G.random_scalar()), G.random_scalar()) for _ in range(40)]
+    expected = [(G.mul(p, s), G.add(p, G.GENERATOR), G.mul_base(s)) for p, s in inputs]
+
+    def work(i: int) -> bool:
+        p, s = inputs[i % len(inputs)]
+        return (G.mul(p, s), G.add(p, G.GENERATOR), G.mul_base(s)) == expected[i % len(inputs)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(work, range(800)))

@@ -77,11 +77,18 @@ def _small(j: int) -> bytes:
     return G.small_multiple_base(j)
 
 
+@lru_cache(maxsize=256)
+def _bounds(lo: int, hi: int) -> tuple[bytes, bytes]:
+    return int_bytes(lo), int_bytes(hi)
+
+
 def _statement(public_key: bytes, ct: Ciphertext, lo: int, hi: int) -> list[bytes]:
-    return [G.GENERATOR, public_key, ct.a, ct.b, int_bytes(lo), int_bytes(hi)]
+    return [G.GENERATOR, public_key, ct.a, ct.b, *_bounds(lo, hi)]
 
 
 def _interleaved(commit_a: tuple[bytes, ...], commit_b: tuple[bytes, ...]) -> list[bytes]:
+    if len(commit_a) == 2:  # the 0/1 proofs: most of the verifier's work
+        return [commit_a[0], commit_b[0], commit_a[1], commit_b[1]]
     return [p for pair in zip(commit_a, commit_b, strict=True) for p in pair]
 
 

@@ -9,6 +9,7 @@ statement, broke Helios, the Swiss Post system and early ElectionGuard.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from plebiscite.hazmat import group as G
 
@@ -30,12 +31,17 @@ def challenge(
     commitments: Iterable[bytes],
 ) -> int:
     """The challenge scalar ``H(tag, fingerprint, context, |statement|, statement…, commitments…)``."""
-    statement = list(statement)
+    statement = statement if isinstance(statement, list) else list(statement)
     return G.hash_to_scalar(
-        PROTOCOL + tag.encode(),
+        _domain(tag),
         fingerprint,
         context,
         int_bytes(len(statement)),
         *statement,
         *commitments,
     )
+
+
+@lru_cache(maxsize=64)
+def _domain(tag: str) -> bytes:
+    return PROTOCOL + tag.encode()

@@ -133,7 +133,7 @@ def _parse_lines(blob: bytes, where: str) -> list[Event]:
     if blob and not blob.endswith(b"\n"):
         raise RecordError(f"{where}: truncated (the last line has no newline)")
     return [
-        parse_event(number - 1, line, f"{where} line {number}")
+        _fast_event(number - 1, line) or _exact_event(number - 1, line, f"{where} line {number}")
         for number, line in enumerate(blob.split(b"\n")[:-1], start=1)
     ]
 
@@ -168,7 +168,16 @@ def read_blobs(path: Path) -> dict[str, bytes]:
 
 def read(path: Path) -> list[Event]:
     """Read and check a record's events."""
+    return _events(read_blobs(path), path)
+
+
+def read_all(path: Path) -> tuple[list[Event], list[dict[str, Any]], str | None]:
+    """Events, saved tree heads and board key, from one reading of the files (a zip is inflated once)."""
     blobs = read_blobs(path)
+    return _events(blobs, path), _heads(blobs, path), _board_key(blobs, path)
+
+
+def _events(blobs: dict[str, bytes], path: Path) -> list[Event]:
     for name in (HEADER_FILE, EVENTS_FILE):
         if name not in blobs:
             raise RecordError(f"{path}: missing {name}")
@@ -178,9 +187,12 @@ def read(path: Path) -> list[Event]:
 
 def read_heads(path: Path) -> list[dict[str, Any]]:
     """Signed tree heads saved with the record by the board or a mirror (may be empty)."""
-    blob = read_blobs(path).get(HEADS_FILE, b"")
+    return _heads(read_blobs(path), path)
+
+
+def _heads(blobs: dict[str, bytes], path: Path) -> list[dict[str, Any]]:
     heads = []
-    for number, line in enumerate(blob.splitlines(), start=1):
+    for number, line in enumerate(blobs.get(HEADS_FILE, b"").splitlines(), start=1):
         try:
             value = json.loads(line)
         except json.JSONDecodeError:
@@ -193,7 +205,11 @@ def read_heads(path: Path) -> list[dict[str, Any]]:
 
 def read_board_key(path: Path) -> str | None:
     """The board's Ed25519 public key (hex) saved with the record, if any."""
-    blob = read_blobs(path).get(BOARD_FILE)
+    return _board_key(read_blobs(path), path)
+
+
+def _board_key(blobs: dict[str, bytes], path: Path) -> str | None:
+    blob = blobs.get(BOARD_FILE)
     if blob is None:
         return None
     try:

@@ -65,9 +65,8 @@ def verify_record(path: Path, workers: int | None = None, cluster: BallotCluster
 
     ``cluster`` runs the per-ballot checks elsewhere (standard mode; an optional mode verifies locally).
     """
-    events = store.read(path)
-    heads = store.read_heads(path)
-    return verify_events(events, heads, workers, store.read_board_key(path) if heads else None, cluster)
+    events, heads, board_key = store.read_all(path)
+    return verify_events(events, heads, workers, board_key if heads else None, cluster)
 
 
 def verify_events(
