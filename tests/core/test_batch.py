@@ -268,3 +268,21 @@ def test_a_cheating_device_two_vote_counted_by_an_honest_organiser(
     report = verify_events(events[: close + 1], workers=1)
     assert passes == [True, False]
     assert report.failed() == ["ballot proofs"]
+
+
+def test_chunks_on_two_workers_add_up(election: Election, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sums from several chunks (merged) confirm a sound record and still expose a wrong aggregate."""
+    from plebiscite.verify import ballots as verify_ballots
+
+    monkeypatch.setattr(verify_ballots, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(verify_ballots, "CHUNK_MIN", 2)  # several chunks even for the fixture's few ballots
+    passes = count_passes(monkeypatch)
+    report = verify_events(election.events, workers=2)
+    assert report.ok, report.failed()
+    assert passes == [True]
+    events = [ev.Event(e.index, e.type, copy.deepcopy(e.payload), e.raw) for e in election.events]
+    tally = next(e for e in events if e.type == ev.TALLY)
+    tally.payload["aggregate"][0][0][0] = G.mul_base(G.random_scalar()).hex()
+    report = verify_events([ev.make_event(i, e.type, e.payload) for i, e in enumerate(events)], workers=2)
+    assert "aggregation" in report.failed() and "ballot proofs" not in report.failed()
+    assert passes == [True, True, False]

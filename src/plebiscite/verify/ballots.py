@@ -124,12 +124,17 @@ def merge(parts: list[ChunkResult]) -> ChunkResult:
     return ChunkResult(outcomes, sums)
 
 
+PARALLEL_FROM = 200
+"""Fewer ballots than this are checked in this process: starting workers would cost more than it saves."""
+CHUNK_MIN = 50
+
+
 def check_all(job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], workers: int | None) -> ChunkResult:
     """Check every ballot, in parallel when there are enough to pay for the processes."""
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(ballots) < 200:
+    if workers <= 1 or len(ballots) < PARALLEL_FROM:
         return check_chunk(job, ballots)
-    size = max(50, min(2000, len(ballots) // (workers * 4) + 1))
+    size = max(CHUNK_MIN, min(2000, len(ballots) // (workers * 4) + 1))
     chunks = [ballots[i : i + size] for i in range(0, len(ballots), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return merge(list(pool.map(check_chunk, [job] * len(chunks), chunks)))
