@@ -286,3 +286,35 @@ def test_chunks_on_two_workers_add_up(election: Election, monkeypatch: pytest.Mo
     report = verify_events([ev.make_event(i, e.type, e.payload) for i, e in enumerate(events)], workers=2)
     assert "aggregation" in report.failed() and "ballot proofs" not in report.failed()
     assert passes == [True, True, False]
+
+
+class CountingJob:
+    """Counts how often the verifier's job is pickled (in this process, which sends it)."""
+
+    pickled = 0
+
+
+def test_the_job_goes_to_each_worker_once_not_with_every_chunk(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    from plebiscite.verify import ballots as verify_ballots
+
+    monkeypatch.setattr(verify_ballots, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(verify_ballots, "CHUNK_MIN", 1)  # one chunk per ballot: many tasks
+    original = verify_ballots.BallotJob.__reduce__
+
+    def counted(self: verify_ballots.BallotJob) -> Any:
+        CountingJob.pickled += 1
+        return original(self)
+
+    monkeypatch.setattr(verify_ballots.BallotJob, "__reduce__", counted, raising=False)
+    CountingJob.pickled = 0
+    report = verify_events(election.events, workers=2)
+    assert report.ok, report.failed()
+    chunks = sum(1 for e in election.events if e.type == ev.BALLOT)
+    assert chunks > 4
+    # fork copies the job into the workers (no pickling); spawn pickles it once per worker
+    limit = 0 if multiprocessing.get_start_method() == "fork" else 2
+    assert CountingJob.pickled <= limit
