@@ -47,6 +47,7 @@ def test_verify_json(election: Election) -> None:
         (b'{"payload":{},"type":"manifest"}', "truncated"),
         (b'{"type":"manifest","payload":{}}\n', "not in canonical form"),
         (b'{"payload":{"x":"\\ud800"},"type":"manifest"}\n', "line 1: a string is not valid Unicode"),
+        (b"[" * 100_000 + b"\n", "line 1: not JSON (nested too deeply)"),
     ],
 )
 def test_malformed_record(record_copy: Path, content: bytes, message: str) -> None:
@@ -150,6 +151,16 @@ def test_vote_with_a_credential_for_another_election(file_flow: Path, election: 
     (file_flow / "other.json").write_text(json.dumps(election.credentials[0].to_json()))
     code, out = run("vote", file_flow / "rec", "--credential", file_flow / "other.json", "--choice", "q1=yes")
     assert code == 2 and "credential is for election 'test-election'" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"), [("[" * 100_000, "nested too deeply"), ("9" * 5_000, "a number too large")]
+)
+def test_hostile_manifest_file(tmp_path: Path, text: str, reason: str) -> None:
+    (tmp_path / "m.json").write_text(text)
+    code, out = run("init", tmp_path / "rec", "--manifest", tmp_path / "m.json")
+    assert code == 2 and f"m.json: not valid JSON ({reason})" in out.replace("\n", "")
+    assert not (tmp_path / "rec").exists()
 
 
 def test_bad_manifest(tmp_path: Path) -> None:

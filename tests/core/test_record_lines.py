@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -113,3 +115,29 @@ def test_orjson_writes_every_float_with_a_dot_or_a_signed_exponent(value: float)
 
     text = orjson.dumps(value)
     assert b"." in text or b"e+" in text or b"e-" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b"[" * 100_000, "nested too deeply"),
+        (b'{"payload":' + b"[" * 5_000 + b"]" * 5_000 + b',"type":"ballot"}', "nested too deeply"),
+        (b'{"payload":{"n":' + b"9" * 5_000 + b'},"type":"ballot"}', "a number too large"),
+    ],
+)
+def test_hostile_lines_get_a_named_error_not_a_crash(line: bytes, reason: str) -> None:
+    with pytest.raises(RecordError, match=reason):
+        parse_event(0, line, "events.jsonl line 1")
+
+
+def test_hostile_heads_and_board_files_get_named_errors(tmp_path: Path) -> None:
+    from plebiscite.record import store
+
+    store.create(tmp_path)
+    (tmp_path / store.HEADS_FILE).write_bytes(b"[" * 100_000 + b"\n")
+    with pytest.raises(RecordError, match=r"heads\.jsonl line 1: not JSON \(nested too deeply\)"):
+        store.read_all(tmp_path)
+    (tmp_path / store.HEADS_FILE).unlink()
+    (tmp_path / store.BOARD_FILE).write_bytes(b"9" * 5_000)
+    with pytest.raises(RecordError, match=r"board\.json: not JSON \(a number too large\)"):
+        store.read_all(tmp_path)

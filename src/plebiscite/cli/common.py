@@ -36,6 +36,10 @@ def load_json(path: Path, what: str) -> Any:
         fail(f"{path}: no such {what} file")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         fail(f"{path}: not valid JSON ({getattr(exc, 'msg', exc)})")
+    except RecursionError:
+        fail(f"{path}: not valid JSON (nested too deeply)")
+    except ValueError:  # an integer literal beyond Python's 4,300-digit limit
+        fail(f"{path}: not valid JSON (a number too large)")
     except IsADirectoryError:
         fail(f"{path}: is a directory, expected a {what} file")
 

@@ -66,6 +66,8 @@ def canonical_json(value: Any) -> bytes:
         ).encode()
     except UnicodeEncodeError:
         raise CanonicalJsonError("a string is not valid Unicode (lone surrogate escape)") from None
+    except RecursionError:
+        raise CanonicalJsonError("nested too deeply") from None
     except (TypeError, ValueError) as exc:
         raise CanonicalJsonError(f"no canonical JSON form ({exc})") from None
 

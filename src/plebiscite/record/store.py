@@ -109,10 +109,7 @@ _EVENT_KEYS = frozenset({"type", "payload"})
 
 def _exact_event(index: int, line: bytes, where: str) -> Event:
     """Parse with the standard library and compare with :func:`canonical_json`: the definition of a valid line."""
-    try:
-        value = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RecordError(f"{where}: not JSON ({getattr(exc, 'msg', exc)})") from None
+    value = _load_json(line, where)
     if not isinstance(value, dict) or set(value) != {"type", "payload"}:
         raise RecordError(f"{where}: an event is an object with keys type and payload")
     kind, payload = value["type"], value["payload"]
@@ -138,11 +135,20 @@ def _parse_lines(blob: bytes, where: str) -> list[Event]:
     ]
 
 
-def _check_header(blob: bytes, where: str) -> None:
+def _load_json(blob: bytes, where: str) -> Any:
+    """``json.loads`` whose every refusal is a :class:`RecordError` naming ``where`` and the reason."""
     try:
-        value = json.loads(blob)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise RecordError(f"{where}: not JSON") from None
+        return json.loads(blob)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordError(f"{where}: not JSON ({getattr(exc, 'msg', exc)})") from None
+    except RecursionError:
+        raise RecordError(f"{where}: not JSON (nested too deeply)") from None
+    except ValueError:  # an integer literal beyond Python's 4,300-digit limit
+        raise RecordError(f"{where}: not JSON (a number too large)") from None
+
+
+def _check_header(blob: bytes, where: str) -> None:
+    value = _load_json(blob, where)
     if not isinstance(value, dict) or value.get("format") != FORMAT:
         raise RecordError(f"{where}: format must be {FORMAT!r}")
     if value.get("version") != VERSION:
@@ -193,10 +199,7 @@ def read_heads(path: Path) -> list[dict[str, Any]]:
 def _heads(blobs: dict[str, bytes], path: Path) -> list[dict[str, Any]]:
     heads = []
     for number, line in enumerate(blobs.get(HEADS_FILE, b"").splitlines(), start=1):
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            raise RecordError(f"{path}/{HEADS_FILE} line {number}: not JSON") from None
+        value = _load_json(line, f"{path}/{HEADS_FILE} line {number}")
         if not isinstance(value, dict):
             raise RecordError(f"{path}/{HEADS_FILE} line {number}: expected an object")
         heads.append(value)
@@ -212,10 +215,7 @@ def _board_key(blobs: dict[str, bytes], path: Path) -> str | None:
     blob = blobs.get(BOARD_FILE)
     if blob is None:
         return None
-    try:
-        value = json.loads(blob)
-    except json.JSONDecodeError:
-        raise RecordError(f"{path}/{BOARD_FILE}: not JSON") from None
+    value = _load_json(blob, f"{path}/{BOARD_FILE}")
     key = value.get("public_key") if isinstance(value, dict) else None
     return key if isinstance(key, str) else None
 
