@@ -123,6 +123,24 @@ def test_trustee_commitment(election: Election) -> None:
     assert "trustee keys and proofs" in failed(edit(election, ev.TRUSTEE, change))
 
 
+@pytest.mark.parametrize("key", ["signing_key", "box_key"])
+def test_trustee_public_key_swapped(election: Election, key: str) -> None:
+    """The announcement's keys are bound by the trustee's own proofs: a swapped key is caught at once."""
+
+    def change(p: dict[str, Any]) -> None:
+        p[key] = bytes(nacl.signing.SigningKey.generate().verify_key).hex()
+
+    failures = failed(edit(election, ev.TRUSTEE, change, which=1))
+    assert "trustee keys and proofs" in failures
+
+
+def test_ballot_count_at_close(election: Election) -> None:
+    def change(p: dict[str, Any]) -> None:
+        p["ballots"] += 1
+
+    assert failed(edit(election, ev.CLOSE, change)) == ["unique ballots"]
+
+
 def test_election_key(election: Election) -> None:
     def change(p: dict[str, Any]) -> None:
         p["public_key"] = other_element()

@@ -26,8 +26,13 @@ def ceremony_fingerprint(manifest_raw: bytes, trustees: int, threshold: int) -> 
     ).to_bytes(32, "little")
 
 
-def coefficient_context(index: int, j: int) -> bytes:
-    return int_bytes(index) + int_bytes(j)
+def coefficient_context(index: int, j: int, signing_key: bytes, box_key: bytes) -> bytes:
+    """Fiat–Shamir context of trustee ``index``'s proof for coefficient ``j``.
+
+    It holds the trustee's two public keys, so the proofs (which only the holder of the polynomial can make) bind
+    the announcement's keys too: nobody can swap a trustee's Ed25519 or X25519 key in the record unnoticed.
+    """
+    return int_bytes(index) + int_bytes(j) + signing_key + box_key
 
 
 @dataclass
@@ -63,18 +68,22 @@ def decode_announcement(
     proofs = payload.get("proofs")
     if not isinstance(proofs, list) or len(proofs) != threshold:
         raise ValueError(f"trustee {index}.proofs: expected {threshold} proofs")
-    if check_proofs:
-        for j, (c, p) in enumerate(zip(commitments, proofs, strict=True)):
-            try:
-                schnorr.verify(
-                    schnorr.SchnorrProof.from_json(p), c, fingerprint, coefficient_context(index, j)
-                )
-            except ProofError as exc:
-                raise ValueError(f"trustee {index}.proofs[{j}]: {exc}") from None
+    keys = {}
     for name in ("signing_key", "box_key"):
         value = payload.get(name)
-        if not isinstance(value, str) or len(value) != 64:
-            raise ValueError(f"trustee {index}.{name}: expected 32 bytes in hex")
+        try:
+            if not isinstance(value, str) or len(value) != 64 or value != value.lower():
+                raise ValueError
+            keys[name] = bytes.fromhex(value)
+        except ValueError:
+            raise ValueError(f"trustee {index}.{name}: expected 32 bytes in lowercase hex") from None
+    if check_proofs:
+        for j, (c, p) in enumerate(zip(commitments, proofs, strict=True)):
+            context = coefficient_context(index, j, keys["signing_key"], keys["box_key"])
+            try:
+                schnorr.verify(schnorr.SchnorrProof.from_json(p), c, fingerprint, context)
+            except ProofError as exc:
+                raise ValueError(f"trustee {index}.proofs[{j}]: {exc}") from None
     return Announcement(index, payload["signing_key"], payload["box_key"], commitments)
 
 
@@ -103,7 +112,7 @@ def outcome(
     dealt: dict[int, set[int]] = {}
     for payload in shares:
         dealer = payload.get("from")
-        if dealer not in decoded:
+        if type(dealer) is not int or dealer not in decoded:
             problems.append(f"shares from unknown trustee {dealer!r}")
             continue
         try:

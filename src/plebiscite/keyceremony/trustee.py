@@ -56,14 +56,18 @@ class Trustee:
     def announce(self, fingerprint: bytes) -> dict[str, Any]:
         """Round 1 payload (event ``trustee``)."""
         commitments = polynomial.commit(self.coefficients)
+        signing_key = self.signing_key.verify_key.encode()
+        box_key = nacl.public.PrivateKey(self.box_secret).public_key.encode()
         proofs = [
-            schnorr.prove(a, c, fingerprint, coefficient_context(self.index, j)).to_json()
+            schnorr.prove(
+                a, c, fingerprint, coefficient_context(self.index, j, signing_key, box_key)
+            ).to_json()
             for j, (a, c) in enumerate(zip(self.coefficients, commitments, strict=True))
         ]
         return {
             "index": self.index,
-            "signing_key": self.signing_key.verify_key.encode().hex(),
-            "box_key": nacl.public.PrivateKey(self.box_secret).public_key.encode().hex(),
+            "signing_key": signing_key.hex(),
+            "box_key": box_key.hex(),
             "commitments": [c.hex() for c in commitments],
             "proofs": proofs,
         }

@@ -20,6 +20,16 @@ from plebiscite.verify.ballots import BallotOutcome, PositionSums
 from plebiscite.verify.report import Check
 
 
+def check_close_count(check: Check, events: list[ev.Event], outcomes: list[BallotOutcome]) -> None:
+    """``close.ballots`` must be the number of ballots cast (the board posts one event per distinct ballot)."""
+    for e in events:
+        if e.type == ev.CLOSE and e.payload.get("ballots") != len(outcomes):
+            claimed = e.payload.get("ballots")
+            check.fail(
+                f"event {e.index}: close.ballots is {claimed!r}, the record holds {len(outcomes)} ballots"
+            )
+
+
 def check_unique(check: Check, outcomes: list[BallotOutcome]) -> None:
     seen: dict[str, int] = {}
     for o in outcomes:
@@ -75,7 +85,7 @@ def expected_counted(outcomes: list[BallotOutcome], challenged: set[str]) -> lis
 def check_last_ballot(check: Check, tally: dict[str, Any], counted: list[BallotOutcome]) -> None:
     listed = tally.get("counted")
     check.item(len(counted))
-    if not isinstance(listed, list):
+    if not isinstance(listed, list) or not all(isinstance(code, str) for code in listed):
         check.fail("tally.counted: expected a list of tracking codes")
         return
     expected = [o.tracking_code or "" for o in counted]  # counted ballots all have one
@@ -201,7 +211,12 @@ def check_result(
 ) -> None:
     combination.item()
     used = result.get("trustees")
-    if not isinstance(used, list) or sorted(set(used)) != used or not set(used) <= set(partials):
+    if (
+        not isinstance(used, list)
+        or not all(type(j) is int for j in used)
+        or sorted(set(used)) != used
+        or not set(used) <= set(partials)
+    ):
         combination.fail("result.trustees: must list trustees whose partial decryptions verified")
         return
     if len(used) < ctx.threshold:

@@ -170,6 +170,7 @@ def verify_standard(
             if o.failed_check == name:
                 check.fail(o.reason or "")
     counting.check_unique(c("unique ballots"), outcomes)
+    counting.check_close_count(c("unique ballots"), events, outcomes)
     if tally is None:
         return
     counting.check_last_ballot(c("last-ballot rule"), tally, counted)
