@@ -23,34 +23,37 @@ measured process is recorded next to it, so a run disturbed by other processes s
 from __future__ import annotations
 
 import argparse
-import contextlib
-import cProfile
-import ctypes
 import datetime as dt
-import io
 import json
 import os
-import platform
-import pstats
 import random
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import timeit
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import belenios
+from breakdown import breakdown, profile_check
+from machine import (
+    cpu_busy,
+    figure,
+    loadavg,
+    machine_info,
+    marginal,
+    pick_cpu,
+    r1,
+    rate,
+    repeat,
+    unpinned,
+    uptime,
+    versions,
+    wait_idle,
+)
 from plebiscite.ballot.check import check_ballot
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.conduct import Conduct, cast_ballots
-from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import events as ev
 from plebiscite.record import store
@@ -63,184 +66,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_RATE = 1800  # plebiscite ballots verified per second per core
 TARGET_RATIO = 25  # × Belenios
-
-
-# --- machine -------------------------------------------------------------------------------------------------------
-def _cpu_times() -> dict[int, tuple[int, int]]:
-    """Per-CPU (busy, total) jiffies from /proc/stat."""
-    out = {}
-    for line in Path("/proc/stat").read_text().splitlines():
-        name, *fields = line.split()
-        if name.startswith("cpu") and name != "cpu":
-            v = [int(x) for x in fields]
-            idle = v[3] + v[4]  # idle + iowait
-            out[int(name[3:])] = (sum(v[:8]) - idle, sum(v[:8]))
-    return out
-
-
-def cpu_busy(seconds: float = 1.0) -> dict[int, float]:
-    """Fraction of each CPU busy over ``seconds`` (other processes: this one sleeps meanwhile)."""
-    a = _cpu_times()
-    time.sleep(seconds)
-    b = _cpu_times()
-    return {c: round((b[c][0] - a[c][0]) / max(1, b[c][1] - a[c][1]), 3) for c in a if c in b}
-
-
-def loadavg() -> list[float]:
-    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
-
-
-def uptime() -> str:
-    with contextlib.suppress(OSError):
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    return ""
-
-
-def machine_info() -> dict[str, Any]:
-    model = mhz = None
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model is None:
-                model = value.strip()
-            if key.strip() == "cpu MHz" and mhz is None:
-                mhz = float(value)
-    mem = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        mem = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1]) // 1024
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return {
-        "nproc": int(nproc) if nproc.isdigit() else os.cpu_count(),
-        "cpu_model": model,
-        "cpu_mhz": mhz,
-        "memory_mib": mem,
-        "kernel": platform.release(),
-        "machine": platform.machine(),
-    }
-
-
-def _version(dist: str) -> str | None:
-    from importlib import metadata
-
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def versions() -> dict[str, Any]:
-    sodium = G._lib
-    sodium.sodium_version_string.restype = ctypes.c_char_p
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
-    )
-    return {
-        "python": platform.python_version(),
-        "plebiscite": _version("plebiscite"),
-        "git_commit": commit or None,
-        "src_modified": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None,
-        "libsodium": sodium.sodium_version_string().decode(),
-        "pysodium": _version("pysodium"),
-        "pynacl": _version("PyNaCl"),
-    }
-
-
-def wait_idle(limit_s: float, threshold: float, say: Callable[[str], None]) -> None:
-    """Wait (at most ``limit_s``) until every CPU is less than ``threshold`` busy over 2 s."""
-    deadline = time.monotonic() + limit_s
-    while True:
-        busy = cpu_busy(2.0)
-        if max(busy.values()) < threshold:
-            return
-        if time.monotonic() >= deadline:
-            say(f"machine still busy {busy} after {limit_s:.0f} s: running anyway")
-            return
-        say(f"waiting for the machine to quieten: CPU busy {busy}")
-        time.sleep(8)
-
-
-def pick_cpu(requested: int | None) -> tuple[int, dict[int, float]]:
-    allowed = sorted(os.sched_getaffinity(0))
-    busy = cpu_busy()
-    if requested is not None:
-        if requested not in allowed:
-            sys.exit(f"--cpu {requested}: not one of this process's CPUs {allowed}")
-        return requested, busy
-    return min(allowed, key=lambda c: (busy.get(c, 1.0), c)), busy
-
-
-@contextlib.contextmanager
-def unpinned() -> Iterator[None]:
-    """Run on every CPU (for workers=2), then pin back."""
-    pinned = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, ALL_CPUS)
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, pinned)
-
-
-ALL_CPUS = os.sched_getaffinity(0)
-
-
-# --- timing helpers ------------------------------------------------------------------------------------------------
-def _cpu_now() -> float:
-    """CPU seconds used by this process and its finished children (the workers=2 pool)."""
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + ru.ru_utime + ru.ru_stime
-
-
-def figure(n: int, wall: list[float], cpu: list[float]) -> dict[str, Any]:
-    """Medians of wall and CPU seconds over the timed runs, and the rates they give for ``n`` ballots."""
-    mw, mc = statistics.median(wall), statistics.median(cpu)
-    return {
-        "ballots_per_s": r1(rate(n, mw)),
-        "best_ballots_per_s": r1(rate(n, min(wall))),
-        "ballots_per_cpu_s": r1(rate(n, mc)),
-        "median_s": mw,
-        "best_s": min(wall),
-        "median_cpu_s": mc,
-        "runs_s": wall,
-        "runs_cpu_s": cpu,
-    }
-
-
-def marginal(n: int, full: dict[str, Any], empty: dict[str, Any], what: str) -> dict[str, Any]:
-    w = full["median_s"] - empty["median_s"]
-    c = full["median_cpu_s"] - empty["median_cpu_s"]
-    return {
-        "ballots_per_s": r1(rate(n, w)),
-        "best_ballots_per_s": r1(rate(n, full["best_s"] - empty["best_s"])),
-        "ballots_per_cpu_s": r1(rate(n, c)),
-        "seconds": w,
-        "cpu_seconds": c,
-        "how": f"(median {what} of the {n}-ballot election − median of the same setup with no ballot) / {n}",
-    }
-
-
-def repeat(n: int, fn: Callable[[], Any], reps: int, warmup: int = 1) -> dict[str, Any]:
-    """``reps`` timed calls of ``fn`` (which handles ``n`` ballots) after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(reps):
-        c0, t0 = _cpu_now(), time.perf_counter()
-        fn()
-        t1, c1 = time.perf_counter(), _cpu_now()
-        wall.append(t1 - t0)
-        cpu.append(c1 - c0)
-    return figure(n, wall, cpu)
-
-
-def rate(n: int, seconds: float) -> float:
-    return n / seconds if seconds > 0 else float("inf")
-
-
-def r1(x: float | None) -> float | None:
-    return None if x is None else round(x, 1)
 
 
 # --- plebiscite ----------------------------------------------------------------------------------------------------
@@ -335,113 +160,6 @@ def plebiscite_side(n: int, reps: int, work: Path, say: Callable[[str], None]) -
         "_ctx": ctx,
         "_payloads": payloads,
     }
-
-
-# --- where check_ballot's time goes -------------------------------------------------------------------------------
-COUNTED = ("mul", "mul_base", "sub", "add", "is_valid_element", "hash_to_scalar")
-
-
-def count_primitives(ctx: ElectionContext, payload: dict[str, Any]) -> dict[str, int]:
-    """Calls of each group primitive (and Ed25519 verifications) made by one ``check_ballot``."""
-    from plebiscite.hazmat import ed25519
-
-    calls: Counter[str] = Counter()
-    saved = {name: getattr(G, name) for name in COUNTED}
-    saved_verify = ed25519.verify
-
-    def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def counted(*a: Any, **k: Any) -> Any:
-            calls[name] += 1
-            return fn(*a, **k)
-
-        return counted
-
-    try:
-        for name, fn in saved.items():
-            setattr(G, name, wrap(name, fn))
-        ed25519.verify = wrap("ed25519_verify", saved_verify)
-        check_ballot(payload, ctx)
-    finally:
-        for name, fn in saved.items():
-            setattr(G, name, fn)
-        ed25519.verify = saved_verify
-    return dict(calls)
-
-
-def primitive_costs() -> dict[str, float]:
-    """µs per call of the libsodium operations, raw (C call on preallocated buffers) and through the wrappers."""
-    import nacl.signing
-
-    from plebiscite.hazmat import ed25519
-
-    p, q = G.mul_base(G.random_scalar()), G.mul_base(G.random_scalar())
-    s = G.random_scalar()
-    sb = G.scalar_to_bytes(s)
-    buf = ctypes.create_string_buffer(32)
-    lib = G._lib
-    key = nacl.signing.SigningKey.generate()
-    msg = os.urandom(330)  # about the size of a yes/no ballot's signed bytes
-    sig, vk = key.sign(msg).signature, key.verify_key.encode()
-
-    def us(fn: Callable[[], Any], n: int = 2000) -> float:
-        return round(min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6, 2)
-
-    return {
-        "mul (G.mul)": us(lambda: G.mul(p, s)),
-        "mul raw crypto_scalarmult_ristretto255": us(lambda: lib.crypto_scalarmult_ristretto255(buf, sb, p)),
-        "mul_base (G.mul_base)": us(lambda: G.mul_base(s)),
-        "mul_base raw": us(lambda: lib.crypto_scalarmult_ristretto255_base(buf, sb)),
-        "sub (G.sub)": us(lambda: G.sub(p, q)),
-        "sub raw crypto_core_ristretto255_sub": us(lambda: lib.crypto_core_ristretto255_sub(buf, p, q)),
-        "is_valid_element raw": us(lambda: lib.crypto_core_ristretto255_is_valid_point(p)),
-        "ed25519 verify (hazmat.ed25519.verify)": us(lambda: ed25519.verify(vk, msg, sig)),
-        "ed25519 verify (PyNaCl VerifyKey.verify, for comparison)": us(
-            lambda: nacl.signing.VerifyKey(vk).verify(msg, sig)
-        ),
-        "hash_to_scalar (12 elements)": us(lambda: G.hash_to_scalar(b"d", *([p] * 12))),
-    }
-
-
-def breakdown(ctx: ElectionContext, payloads: list[dict[str, Any]]) -> dict[str, Any]:
-    """One check_ballot split into libsodium calls and the rest (Python), from best-of-5 timings."""
-    calls = count_primitives(ctx, payloads[0])
-    cost = primitive_costs()
-    raw = {
-        "mul": cost["mul raw crypto_scalarmult_ristretto255"],
-        "mul_base": cost["mul_base raw"],
-        "sub": cost["sub raw crypto_core_ristretto255_sub"],
-        "add": cost["sub raw crypto_core_ristretto255_sub"],
-        "is_valid_element": cost["is_valid_element raw"],
-        "ed25519_verify": cost["ed25519 verify (hazmat.ed25519.verify)"],
-    }
-    floor = sum(calls.get(k, 0) * v for k, v in raw.items())
-    sample = payloads[:200]
-
-    def check_sample() -> None:
-        for p in sample:
-            check_ballot(p, ctx)
-
-    per_ballot = min(timeit.repeat(check_sample, number=1, repeat=5)) / len(sample) * 1e6
-    return {
-        "calls_per_ballot": calls,
-        "us_per_call_best_of_5": cost,
-        "check_ballot_us_per_ballot_best_of_5": round(per_ballot, 1),
-        "libsodium_us_per_ballot": round(floor, 1),
-        "python_us_per_ballot": round(per_ballot - floor, 1),
-        "libsodium_bound_ballots_per_s": r1(1e6 / floor),
-        "check_ballot_best_of_5_ballots_per_s": r1(1e6 / per_ballot),
-    }
-
-
-def profile_check(ctx: ElectionContext, payloads: list[dict[str, Any]], top: int = 18) -> str:
-    prof = cProfile.Profile()
-    prof.enable()
-    for p in payloads:
-        check_ballot(p, ctx)
-    prof.disable()
-    out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
-    return out.getvalue()
 
 
 # --- Belenios ------------------------------------------------------------------------------------------------------
