@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(profile)
     print()
     print(f"{args.ballots} yes/no ballots, 3 trustees (2-of-3); one core (CPU {cpu} of {machine['nproc']})")
-    head = ("ballots/s per core (median wall time)", "plebiscite", "Belenios", "ratio")
+    head: tuple[str, ...] = ("ballots/s per core (median wall time)", "plebiscite", "Belenios", "ratio")
     print(table(head, wall_rows))
     print()
     head = (

@@ -326,7 +326,7 @@ def run_clients(
     back, or (``rate`` > 0) ballot n due at start + n / rate."""
     start_at = time.monotonic() + 1.0 + 0.3 * procs
     schedule = [start_at + n / rate for n in range(len(bodies))] if rate > 0 else None
-    ctx = mp.get_context("spawn" if procs > 1 else "fork")
+    ctx: Any = mp.get_context("spawn" if procs > 1 else "fork")  # typeshed's BaseContext lacks .Process
     pipes, workers = [], []
     for p in range(procs):
         mine = bodies[p::procs]

@@ -85,7 +85,7 @@ def _split(pool: Workers, n: int) -> list[tuple[int, int]]:
 
 def _children_cpu() -> float:
     """CPU seconds of this process's live children (the worker pool), from /proc; 0 where there is none."""
-    me, total, pids = os.getpid(), 0.0, set()
+    me, total, pids = os.getpid(), 0.0, set[int]()
     try:
         for tid in os.listdir(f"/proc/{me}/task"):
             with open(f"/proc/{me}/task/{tid}/children") as f:

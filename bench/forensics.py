@@ -100,7 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for year in ("2011", "2012"):
             path = DATA / f"{year}.csv.zip"
-            runs = []
+            runs: list[dict[str, Any]] = []
             data: dict[str, Any] = {}
             size = 0
             for _ in range(args.repeat):
