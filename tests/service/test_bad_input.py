@@ -34,6 +34,7 @@ from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.ballot.model import ballot_from_json
 from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.record import events as ev
+from plebiscite.record.events import CanonicalJsonError
 from plebiscite.record.signing import sign
 from plebiscite.setup.credentials import Credential
 from plebiscite.tally.aggregate import parse_aggregate
@@ -627,7 +628,10 @@ def test_fuzz_partial_decryptions(tallied: Board, data: st.DataObject, sign_agai
             assume(
                 unsigned != {k: v for k, v in base.items() if k != "signature"}
             )  # not just a new signature
-            payload = resigned(payload, 1, tallied.setup)
+            with contextlib.suppress(
+                CanonicalJsonError
+            ):  # NaN or ∞ somewhere: no bytes to sign, post it as is
+                payload = resigned(payload, 1, tallied.setup)
     size = tallied.size()
     response = tallied.client.post("/api/trustee/partial-decryption", content=dumps(payload))
     fuzzed(tallied, response, size, None)
