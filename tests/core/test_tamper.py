@@ -266,3 +266,26 @@ def test_record_that_stops_early_is_not_verified(election: Election, kind: str) 
     events = [e for e in election.events if e.type != kind and e.type != ev.RESULT]
     report = verify_events(rebuild(events), workers=1)
     assert not report.ok
+
+
+@pytest.mark.parametrize("spelling", ["upper", "space"])
+@pytest.mark.parametrize("field", ["choice", "commitment A", "challenge c", "signature"])
+def test_ballot_hex_not_in_normal_form(election: Election, spelling: str, field: str) -> None:
+    """The same ballot (same bytes, same signature) with its hex spelt otherwise: the board never writes that."""
+
+    def respell(text: str) -> str:
+        assert text != text.upper()  # has a letter to capitalise
+        return text.upper() if spelling == "upper" else f"{text[:2]} {text[2:]}"
+
+    def change(p: dict[str, Any]) -> None:
+        proof = p["answers"][0]["proofs"][0]
+        if field == "choice":
+            p["answers"][0]["choices"][0][0] = respell(p["answers"][0]["choices"][0][0])
+        elif field == "commitment A":
+            proof["A"][1] = respell(proof["A"][1])
+        elif field == "challenge c":
+            proof["c"][0] = respell(proof["c"][0])
+        else:
+            p["signature"] = respell(p["signature"])
+
+    assert failed(edit(election, ev.BALLOT, change)) == ["record format"]

@@ -37,11 +37,15 @@ SINGLE = (ev.MANIFEST, ev.ROLL, ev.ELECTION, ev.CLOSE, ev.TALLY, ev.RESULT)
 
 
 def check_format(check: Check, events: list[ev.Event], extra_rank: dict[str, int]) -> None:
-    """Phases come in order and single events appear once."""
+    """Phases come in order, single events appear once, ballots are in normal form."""
     rank = {**RANK, **extra_rank}
     last = -1
     for e in events:
         check.item()
+        if e.type == ev.BALLOT and not in_normal_form(e.raw):
+            check.fail(
+                f"event {e.index}: ballot not in normal form (its hex must be lowercase, without spaces)"
+            )
         r = rank.get(e.type)
         if r is None:
             check.fail(f"event {e.index}: type {e.type!r} not expected in this election mode")
@@ -55,6 +59,21 @@ def check_format(check: Check, events: list[ev.Event], extra_rank: dict[str, int
             check.fail(f"{n} {kind} events (at most one)")
     if not events or events[0].type != ev.MANIFEST:
         check.fail("the record must start with the manifest")
+
+
+def in_normal_form(ballot_line: bytes) -> bool:
+    """Whether a ballot event's line spells its hex as the board writes it (``Ballot.to_json``).
+
+    The board accepts upper-case hex in what voters send and records the normal form (lowercase, ``docs/api.md``),
+    and ``docs/protocol.md`` says hex is lowercase. Besides hex, a ballot line holds only its fixed keys, whose sole
+    capitals are the proofs' ``"A"`` and ``"B"``. So, those two keys aside, no capital and no space means the normal
+    form; the decoder's exact lengths do the rest. Without this check one ballot could be spelt two ways, and a
+    second implementation that reads only lowercase hex would disagree with this one about a record.
+    """
+    if b" " in ballot_line:
+        return False
+    keys_aside = ballot_line.replace(b'"A":', b"").replace(b'"B":', b"")
+    return keys_aside == keys_aside.lower()
 
 
 def check_manifest(check: Check, events: list[ev.Event]) -> tuple[Manifest, dict[str, Any]] | None:
