@@ -345,3 +345,11 @@ def test_record_ending_before_the_tally_does_not_verify(cr_election: CrElection)
     start = next(i for i, x in enumerate(events) if x.type == cev.TALLY_START)
     report = verify_events(rebuild(events[:start]), workers=1)
     assert not report.ok and not report.by_name("result").ran
+
+
+def test_ballot_hex_not_in_normal_form(cr_election: CrElection) -> None:
+    """A cast ballot with its hex in capitals (same bytes, same proofs): the board never writes that."""
+    events = copied(cr_election)
+    ballot = next(x for x in events if x.type == cev.BALLOT)
+    ballot.payload["election"] = ballot.payload["election"].upper()
+    assert_fails(verify(events), "record format", "not in normal form")

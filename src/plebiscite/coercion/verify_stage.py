@@ -45,6 +45,7 @@ class CoercionStage:
     """The :class:`plebiscite.verify.runner.Extension` of the coercion-resistant mode."""
 
     ranks = cev.RANKS
+    ballot_types = frozenset({cev.BALLOT})
 
     def applies(self, ctx: ElectionContext) -> bool:
         return ctx.manifest.mode == "coercion-resistant"

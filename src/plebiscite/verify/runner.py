@@ -21,11 +21,13 @@ from plebiscite.verify.report import Report, new_report
 class Extension(Protocol):
     """An optional election mode's verification stage (e.g. the coercion-resistant tally).
 
-    ``ranks`` places the mode's extra event types in the phase order; ``applies`` says whether the election uses
-    the mode; ``run`` replaces the standard ballot-and-tally checks for it (adding its own checks to the report).
+    ``ranks`` places the mode's extra event types in the phase order; ``ballot_types`` names its ballot events (whose
+    lines must be in normal form, check 1); ``applies`` says whether the election uses the mode; ``run`` replaces
+    the standard ballot-and-tally checks for it (adding its own checks to the report).
     """
 
     ranks: dict[str, int]
+    ballot_types: frozenset[str]
 
     def applies(self, ctx: ElectionContext) -> bool: ...
 
@@ -79,9 +81,11 @@ def verify_events(
     report = new_report()
     c = report.by_name
     extra_rank: dict[str, int] = {}
+    ballot_types = {ev.BALLOT}
     for ext in EXTENSIONS.values():
         extra_rank.update(ext.ranks)
-    setup_checks.check_format(c("record format"), events, extra_rank)
+        ballot_types |= ext.ballot_types
+    setup_checks.check_format(c("record format"), events, extra_rank, frozenset(ballot_types))
     if heads:
         from plebiscite.verify.heads import check_heads
 

@@ -36,13 +36,18 @@ RANK = {
 SINGLE = (ev.MANIFEST, ev.ROLL, ev.ELECTION, ev.CLOSE, ev.TALLY, ev.RESULT)
 
 
-def check_format(check: Check, events: list[ev.Event], extra_rank: dict[str, int]) -> None:
-    """Phases come in order, single events appear once, ballots are in normal form."""
+def check_format(
+    check: Check,
+    events: list[ev.Event],
+    extra_rank: dict[str, int],
+    ballot_types: frozenset[str] = frozenset({ev.BALLOT}),
+) -> None:
+    """Phases come in order, single events appear once, ballots (of every mode's type) are in normal form."""
     rank = {**RANK, **extra_rank}
     last = -1
     for e in events:
         check.item()
-        if e.type == ev.BALLOT and not in_normal_form(e.raw):
+        if e.type in ballot_types and not in_normal_form(e.raw):
             check.fail(
                 f"event {e.index}: ballot not in normal form (its hex must be lowercase, without spaces)"
             )
