@@ -353,3 +353,11 @@ def test_ballot_hex_not_in_normal_form(cr_election: CrElection) -> None:
     ballot = next(x for x in events if x.type == cev.BALLOT)
     ballot.payload["election"] = ballot.payload["election"].upper()
     assert_fails(verify(events), "record format", "not in normal form")
+
+
+def test_mac_key_share_addressed_to_a_list(cr_election: CrElection) -> None:
+    """Found by the fuzz test: an unhashable ``to`` crashed the verifier instead of failing the check."""
+    events = copied(cr_election)
+    mac = next(x for x in events if x.type == cev.MAC_KEY)
+    mac.payload["shares"][0]["to"] = []
+    assert_fails(verify(events), "cr: registrar MAC key")

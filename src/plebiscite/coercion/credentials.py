@@ -87,7 +87,11 @@ def decode_mac_key(
     if commitments[0] == G.IDENTITY:
         raise CoercionError("cr-mac-key.commitments[0]: the MAC key must not be the identity")
     shares = payload.get("shares")
-    dealt = {s.get("to") for s in shares if isinstance(s, dict)} if isinstance(shares, list) else set()
+    dealt = (
+        {s.get("to") for s in shares if isinstance(s, dict) and type(s.get("to")) is int}
+        if isinstance(shares, list)
+        else set()
+    )
     if not set(qualified) <= dealt:
         raise CoercionError("cr-mac-key.shares: no share for every qualified trustee")
     try:
