@@ -22,7 +22,7 @@ def load_generator():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.parametrize("name", ["group.json", "proofs.json", "ballot.json"])
+@pytest.mark.parametrize("name", ["group.json", "proofs.json", "ballot.json", "ceremony.json"])
 def test_vectors_reproduce(name: str) -> None:
     built = load_generator().build()[name]
     committed = json.loads((HERE / name).read_text())
@@ -37,3 +37,15 @@ def test_vector_ballot_verifies() -> None:
     ballot = check_ballot(vec["ballot"], ctx)
     assert ballot.tracking_code() == vec["tracking_code"]
     assert ballot.content_bytes().hex() == vec["content_bytes"]
+
+
+def test_vector_announcement_verifies_and_binds_its_keys() -> None:
+    from plebiscite.keyceremony.public import decode_announcement
+
+    vec = json.loads((HERE / "ceremony.json").read_text())
+    cfp = bytes.fromhex(vec["ceremony_fingerprint"])
+    announcement = decode_announcement(vec["announcement"], 2, cfp)
+    assert announcement.index == 2
+    swapped = {**vec["announcement"], "box_key": "00" * 32}
+    with pytest.raises(ValueError, match="proofs"):
+        decode_announcement(swapped, 2, cfp)

@@ -161,8 +161,49 @@ def ballot_vectors() -> dict[str, Any]:
     }
 
 
+def ceremony_vectors() -> dict[str, Any]:
+    """A trustee's round-1 announcement: Feldman commitments and Schnorr proofs whose context holds its keys."""
+    from plebiscite.keyceremony.public import ceremony_fingerprint
+    from plebiscite.keyceremony.trustee import Trustee
+    from plebiscite.record.events import canonical_json
+
+    manifest_payload = {
+        "manifest": referendum("vector-election").model_dump(mode="json"),
+        "trustees": 3,
+        "threshold": 2,
+    }
+    cfp = ceremony_fingerprint(canonical_json(manifest_payload), 3, 2)
+    trustee = Trustee(
+        index=2,
+        trustees=3,
+        threshold=2,
+        signing_seed=G.scalar_to_bytes(scalar("trustee2-signing-seed")),
+        box_secret=G.scalar_to_bytes(scalar("trustee2-box-secret")),
+        coefficients=[scalar("trustee2-a0"), scalar("trustee2-a1")],
+    )
+    with fixed_randomness("trustee-announcement") as drawn:
+        announcement = trustee.announce(cfp)
+    return {
+        "manifest_event": manifest_payload,
+        "ceremony_fingerprint": cfp.hex(),
+        "trustee": {
+            "index": trustee.index,
+            "signing_seed": trustee.signing_seed.hex(),
+            "box_secret": trustee.box_secret.hex(),
+            "coefficients": [h(a) for a in trustee.coefficients],
+        },
+        "nonces": drawn,
+        "announcement": announcement,
+    }
+
+
 def build() -> dict[str, dict[str, Any]]:
-    return {"group.json": group_vectors(), "proofs.json": proof_vectors(), "ballot.json": ballot_vectors()}
+    return {
+        "group.json": group_vectors(),
+        "proofs.json": proof_vectors(),
+        "ballot.json": ballot_vectors(),
+        "ceremony.json": ceremony_vectors(),
+    }
 
 
 def main() -> int:
