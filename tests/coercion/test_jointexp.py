@@ -13,19 +13,23 @@ from plebiscite.hazmat import group as G
 FP = bytes(range(32))
 
 
+def _outputs(shares: list[tuple[int, int]], inputs: list[Ciphertext]) -> list[PassOutput]:
+    """Each trustee's raised ciphertexts and proofs, as the tally posts them."""
+    with Workers(1) as pool:
+        parts = jointexp.run(pool, shares, inputs, FP)
+    return [
+        PassOutput([c.a for c in cts], [c.b for c in cts], [bp.LinearProof(c, s, 0) for c, s in proofs])
+        for cts, proofs in parts
+    ]
+
+
 def _setup(
     n: int,
 ) -> tuple[list[Ciphertext], list[tuple[int, int]], list[PassOutput], list[tuple[int, bytes]]]:
     key = G.mul_base(G.random_scalar())
     inputs = [elgamal.encrypt(key, i % 2, G.random_scalar()) for i in range(n)]
     shares = [(2, G.random_scalar()), (3, G.random_scalar())]
-    with Workers(1) as pool:
-        parts = jointexp.run(pool, shares, inputs, FP)
-    outs = [
-        PassOutput([c.a for c in cts], [c.b for c in cts], [bp.LinearProof(c, s, 0) for c, s in proofs])
-        for cts, proofs in parts
-    ]
-    return inputs, shares, outs, [(j, G.mul_base(w)) for j, w in shares]
+    return inputs, shares, _outputs(shares, inputs), [(j, G.mul_base(w)) for j, w in shares]
 
 
 def _check(inputs: list[Ciphertext], outs: list[PassOutput], keys: list[tuple[int, bytes]]) -> list:
@@ -62,12 +66,7 @@ def test_consistent_but_wrong_exponent_fails() -> None:
     """Outputs made with another exponent than the published key, proof made honestly for that exponent."""
     inputs, _, _, _ = _setup(6)
     shares = [(2, G.random_scalar()), (3, G.random_scalar())]
-    with Workers(1) as pool:
-        parts = jointexp.run(pool, shares, inputs, FP)
-    outs = [
-        PassOutput([c.a for c in cts], [c.b for c in cts], [bp.LinearProof(c, s, 0) for c, s in proofs])
-        for cts, proofs in parts
-    ]
+    outs = _outputs(shares, inputs)
     keys = [(2, G.mul_base(shares[0][1])), (3, G.mul_base(shares[1][1] + 1))]
     assert (3, 0) in _check(inputs, outs, keys)
 

@@ -130,7 +130,7 @@ def _parse_lines(blob: bytes, where: str) -> list[Event]:
     if blob and not blob.endswith(b"\n"):
         raise RecordError(f"{where}: truncated (the last line has no newline)")
     return [
-        _fast_event(number - 1, line) or _exact_event(number - 1, line, f"{where} line {number}")
+        parse_event(number - 1, line, f"{where} line {number}")
         for number, line in enumerate(blob.split(b"\n")[:-1], start=1)
     ]
 
