@@ -81,6 +81,7 @@ class Conduct:
         return conduct
 
     def post(self, kind: str, payload: dict[str, Any], tracking_code: str | None = None) -> ev.Event:
+        self.state.admit(kind)
         event = ev.make_event(self.state.size, kind, payload)
         self.sink.append(event)
         self.state.apply(event, tracking_code)
@@ -134,6 +135,8 @@ class Conduct:
             raise ValueError(
                 f"key ceremony failed: {len(outcome.qualified)} trustees qualified, threshold is {s.threshold}"
             )
+        if outcome.key_problems:
+            raise ValueError(f"key ceremony failed: {outcome.key_problems[0]}")
         return outcome
 
     # --- registration and opening -------------------------------------------------------------------------------

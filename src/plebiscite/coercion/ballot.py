@@ -111,10 +111,10 @@ copyreg.pickle(TallyView, lambda v: (_rebuild_view, (v.credential, v.mac, v.vote
 
 
 def _ct(pair: list[str]) -> Ciphertext:
-    a, b = bytes.fromhex(pair[0]), bytes.fromhex(pair[1])
-    if len(a) != G.ELEMENT_BYTES or len(b) != G.ELEMENT_BYTES:  # libsodium reads exactly 32 bytes
-        raise G.GroupError("ballot: an element is not 32 bytes")
-    return Ciphertext(a, b)
+    # canonical hex and no top bit; libsodium's operations then refuse any other invalid encoding
+    return Ciphertext(
+        G.element_from_hex(pair[0], "ballot", False), G.element_from_hex(pair[1], "ballot", False)
+    )
 
 
 def tally_view(payload: dict[str, Any]) -> TallyView:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.polynomial import commitment_at, share_matches
 from plebiscite.proofs import schnorr
@@ -52,6 +53,8 @@ class Outcome:
     verification_keys: dict[int, bytes]
     announcements: dict[int, Announcement]
     problems: list[str] = field(default_factory=list)
+    key_problems: list[str] = field(default_factory=list)
+    """Why the election key or a verification key must not be used (the identity), even with enough trustees."""
 
 
 def decode_announcement(
@@ -65,18 +68,14 @@ def decode_announcement(
     if not isinstance(raw, list) or len(raw) != threshold:
         raise ValueError(f"trustee {index}.commitments: expected {threshold} elements")
     commitments = [G.element_from_hex(c, f"trustee {index}.commitments[{j}]") for j, c in enumerate(raw)]
+    if commitments and commitments[0] == G.IDENTITY:  # a_0 = 0: this trustee's key share would add nothing
+        raise ValueError(f"trustee {index}.commitments[0]: the identity (a zero secret); not a key share")
     proofs = payload.get("proofs")
     if not isinstance(proofs, list) or len(proofs) != threshold:
         raise ValueError(f"trustee {index}.proofs: expected {threshold} proofs")
     keys = {}
     for name in ("signing_key", "box_key"):
-        value = payload.get(name)
-        try:
-            if not isinstance(value, str) or len(value) != 64 or value != value.lower():
-                raise ValueError
-            keys[name] = bytes.fromhex(value)
-        except ValueError:
-            raise ValueError(f"trustee {index}.{name}: expected 32 bytes in lowercase hex") from None
+        keys[name] = hex_bytes(payload.get(name), 32, f"trustee {index}.{name}")
     if check_proofs:
         for j, (c, p) in enumerate(zip(commitments, proofs, strict=True)):
             context = coefficient_context(index, j, keys["signing_key"], keys["box_key"])
@@ -167,4 +166,13 @@ def outcome(
         for i in qualified:
             acc = G.add(acc, commitment_at(decoded[i].commitments, j))
         verification[j] = acc
-    return Outcome(qualified, key, verification, decoded, problems)
+    key_problems = []
+    if qualified and key == G.IDENTITY:
+        key_problems.append("election key: the identity (every ciphertext would show its vote)")
+    if qualified:
+        key_problems += [
+            f"verification key of trustee {j}: the identity (a zero key share)"
+            for j, v in verification.items()
+            if v == G.IDENTITY
+        ]
+    return Outcome(qualified, key, verification, decoded, problems, key_problems)

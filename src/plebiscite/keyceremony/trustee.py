@@ -16,6 +16,7 @@ import nacl.exceptions
 import nacl.public
 import nacl.signing
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import polynomial
 from plebiscite.keyceremony.public import Announcement, coefficient_context, decode_announcement
@@ -74,7 +75,8 @@ class Trustee:
 
     def _box(self, other_box_key: str) -> nacl.public.Box:
         return nacl.public.Box(
-            nacl.public.PrivateKey(self.box_secret), nacl.public.PublicKey(bytes.fromhex(other_box_key))
+            nacl.public.PrivateKey(self.box_secret),
+            nacl.public.PublicKey(hex_bytes(other_box_key, 32, "box_key")),
         )
 
     def deal(self, announcements: dict[int, Announcement]) -> dict[str, Any]:
@@ -101,7 +103,9 @@ class Trustee:
             value = None
             if len(mine) == 1:
                 try:
-                    plain = self._box(announcements[dealer].box_key).decrypt(bytes.fromhex(mine[0]["box"]))
+                    plain = self._box(announcements[dealer].box_key).decrypt(
+                        hex_bytes(mine[0]["box"], None, "box")
+                    )
                     value = G.scalar_from_bytes(plain)
                 except (nacl.exceptions.CryptoError, ValueError, KeyError, TypeError):
                     value = None

@@ -59,6 +59,13 @@ class ElectionState:
                 f"not allowed now: the election is in phase {self.phase!r} (needs {' or '.join(phases)})"
             )
 
+    def admit(self, kind: str) -> None:
+        """Refuse an event type that the election's mode has no place for (``ev.MODE_EVENT_TYPES``)."""
+        mode = self.manifest.mode if self.manifest is not None else ev.STANDARD_MODE
+        allowed = ev.MODE_EVENT_TYPES.get(mode, frozenset())
+        if self.manifest is not None and kind not in allowed:
+            raise PhaseError(f"event type {kind!r} does not belong in a {mode} election")
+
     def apply(self, event: ev.Event, tracking_code: str | None = None) -> None:
         """Fold one event in. ``tracking_code`` spares recomputing it for ballots the caller just checked."""
         p = event.payload

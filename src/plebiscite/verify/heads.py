@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.merkle.compact import CompactRange
 from plebiscite.merkle.heads import SignedTreeHead, TreeHeadError, log_id_for, verify_tree_head
 from plebiscite.merkle.tree import leaf_hash
@@ -25,7 +26,7 @@ def check_heads(
         check.fail("board.json: the board's public key is missing, signed heads cannot be checked")
         return
     try:
-        key = bytes.fromhex(board_key)
+        key = hex_bytes(board_key, 32, "board.json.public_key")
         log_id = log_id_for(key)
     except (ValueError, TreeHeadError):
         check.fail("board.json.public_key: not a 32-byte Ed25519 public key in hex")

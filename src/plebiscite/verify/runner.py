@@ -21,12 +21,16 @@ from plebiscite.verify.report import Report, new_report
 class Extension(Protocol):
     """An optional election mode's verification stage (e.g. the coercion-resistant tally).
 
-    ``ranks`` places the mode's extra event types in the phase order; ``ballot_types`` names its ballot events (whose
-    lines must be in normal form, check 1); ``applies`` says whether the election uses the mode; ``run`` replaces
-    the standard ballot-and-tally checks for it (adding its own checks to the report).
+    ``mode`` is the manifest's ``mode`` it serves; ``ranks`` places the mode's extra event types in the phase
+    order and ``replaces`` names the standard types it has no place for (a record holds only its mode's types,
+    check 1); ``ballot_types`` names its ballot events (whose lines must be in normal form, check 1); ``applies``
+    says whether the election uses the mode; ``run`` replaces the standard ballot-and-tally checks for it (adding
+    its own checks to the report).
     """
 
+    mode: str
     ranks: dict[str, int]
+    replaces: frozenset[str]
     ballot_types: frozenset[str]
 
     def applies(self, ctx: ElectionContext) -> bool: ...
@@ -80,12 +84,14 @@ def verify_events(
 ) -> Report:
     report = new_report()
     c = report.by_name
-    extra_rank: dict[str, int] = {}
-    ballot_types = {ev.BALLOT}
-    for ext in EXTENSIONS.values():
-        extra_rank.update(ext.ranks)
-        ballot_types |= ext.ballot_types
-    setup_checks.check_format(c("record format"), events, extra_rank, frozenset(ballot_types))
+    mode = ev.declared_mode(events)
+    ranks = dict(setup_checks.RANK)
+    ballot_types = frozenset({ev.BALLOT})
+    ext = next((x for x in EXTENSIONS.values() if x.mode == mode), None)
+    if ext is not None:
+        ranks = {t: r for t, r in ranks.items() if t not in ext.replaces} | ext.ranks
+        ballot_types = ext.ballot_types
+    setup_checks.check_format(c("record format"), events, ranks, ballot_types, mode)
     if heads:
         from plebiscite.verify.heads import check_heads
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from plebiscite.canonical import EncodingError, hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import public as ceremony
 from plebiscite.record import events as ev
@@ -39,11 +40,14 @@ SINGLE = (ev.MANIFEST, ev.ROLL, ev.ELECTION, ev.CLOSE, ev.TALLY, ev.RESULT)
 def check_format(
     check: Check,
     events: list[ev.Event],
-    extra_rank: dict[str, int],
+    rank: dict[str, int],
     ballot_types: frozenset[str] = frozenset({ev.BALLOT}),
+    mode: str = ev.STANDARD_MODE,
 ) -> None:
-    """Phases come in order, single events appear once, ballots (of every mode's type) are in normal form."""
-    rank = {**RANK, **extra_rank}
+    """Only the mode's event types, phases in order, single events once, ballots in normal form.
+
+    ``rank`` holds exactly the types of the record's mode (the manifest's ``mode``) and their phases.
+    """
     last = -1
     for e in events:
         check.item()
@@ -53,7 +57,7 @@ def check_format(
             )
         r = rank.get(e.type)
         if r is None:
-            check.fail(f"event {e.index}: type {e.type!r} not expected in this election mode")
+            check.fail(f"event {e.index}: type {e.type!r} does not belong in a {mode} election")
             continue
         if r < last:
             check.fail(f"event {e.index}: {e.type} after a later phase")
@@ -139,6 +143,8 @@ def check_ceremony(
     if len(outcome.qualified) < k:
         key_check.fail(f"{len(outcome.qualified)} trustees qualified, threshold {k}")
         return None
+    for problem in outcome.key_problems:
+        key_check.fail(problem)
     if election.get("qualified") != outcome.qualified:
         key_check.fail(
             f"election.qualified: {election.get('qualified')} but the ceremony gives {outcome.qualified}"
@@ -165,12 +171,9 @@ def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | 
     for i, value in enumerate(raw):
         check.item()
         try:
-            key = bytes.fromhex(value)
-            if len(key) != 32:
-                raise ValueError
-            keys.append(key)
-        except (ValueError, TypeError):
-            check.fail(f"roll.credentials[{i}]: not a 32-byte public key in hex")
+            keys.append(hex_bytes(value, 32, f"roll.credentials[{i}]"))
+        except EncodingError as exc:
+            check.fail(f"{exc} (a 32-byte public key)")
     if len(set(keys)) != len(keys):
         check.fail("roll.credentials: a credential appears twice")
     if all(isinstance(v, str) for v in raw) and raw != sorted(raw):
