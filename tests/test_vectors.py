@@ -22,7 +22,9 @@ def load_generator():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.parametrize("name", ["group.json", "proofs.json", "ballot.json", "ceremony.json", "encodings.json"])
+@pytest.mark.parametrize(
+    "name", ["group.json", "proofs.json", "ballot.json", "ceremony.json", "encodings.json"]
+)
 def test_vectors_reproduce(name: str) -> None:
     built = load_generator().build()[name]
     committed = json.loads((HERE / name).read_text())

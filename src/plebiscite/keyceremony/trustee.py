@@ -56,6 +56,10 @@ class Trustee:
 
     def announce(self, fingerprint: bytes) -> dict[str, Any]:
         """Round 1 payload (event ``trustee``)."""
+        if (
+            self.coefficients[0] % G.ORDER == 0
+        ):  # the key share a_0·G would be the identity (decode refuses it)
+            raise ValueError(f"trustee {self.index}: the secret coefficient is zero")
         commitments = polynomial.commit(self.coefficients)
         signing_key = self.signing_key.verify_key.encode()
         box_key = nacl.public.PrivateKey(self.box_secret).public_key.encode()

@@ -1,0 +1,82 @@
+"""Issue 19, defect 1 in the coercion-resistant tally: a second encoding of one tag.
+
+Debian's libsodium 1.0.18 reads a ristretto255 encoding with bit 255 set as the point without it, so a trustee's
+batch proof holds for either encoding; tags, though, are compared as bytes (last ballot per tag, roll tags,
+matching). The last trustee of a pass flips the top bit of one output and re-makes its chunk proof over the
+re-encoded list: a voter is never counted, a revoter's earlier ballot counts, or a real vote is dropped. The
+verifier must refuse the record, naming the pass's own check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from plebiscite.coercion import batchproof as bp
+from plebiscite.coercion import tags
+from plebiscite.coercion.codec import coefficients
+from plebiscite.coercion.parallel import msm
+from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
+from plebiscite.proofs.transcript import challenge
+from plebiscite.record import store
+from plebiscite.verify.runner import verify_events
+
+from .conftest import build
+
+LAST_TRUSTEE = 3  # build() tallies with trustees 2 and 3
+
+
+def flip_top_bit(element: bytes) -> bytes:
+    return element[:31] + bytes([element[31] | 0x80])
+
+
+def re_encoding_prover(target: bytes):  # type: ignore[no-untyped-def]
+    """``bp.prove_linear`` as a cheating last trustee runs it on ``target``'s first chunk: honest outputs, one
+    re-encoded, and a proof made over the re-encoded list (every other chunk and pass is honest)."""
+    honest = bp.prove_linear
+
+    def prove(
+        z: int, u: int, inputs: Sequence[Ciphertext], with_a: bool, fp: bytes, context: bytes
+    ) -> tuple[list[bytes] | None, list[bytes], bp.LinearProof]:
+        if context != bp.chunk_context(target, 0):
+            return honest(z, u, inputs, with_a, fp, context)
+        out_a, out_b, _ = honest(z, u, inputs, with_a, fp, context)
+        out_b = [flip_top_bit(out_b[0]), *out_b[1:]]
+        z_pub, u_pub = G.mul_base(z), G.mul_base(u)
+        seed = bp._seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
+        e = coefficients(seed, 0, len(inputs))
+        big_a, big_b = msm(e, [ct.a for ct in inputs]), msm(e, [ct.b for ct in inputs])
+        image_b = G.sub(G.mul(big_b, z), G.mul(big_a, u))
+        wz, wu = G.random_scalar(), G.random_scalar()
+        commitments = [G.mul_base(wz), G.mul_base(wu), G.sub(G.mul(big_b, wz), G.mul(big_a, wu))]
+        c = challenge(bp.LINEAR_TAG, fp, context, [seed, big_a, big_b, image_b], commitments)
+        proof = bp.LinearProof(c, (wz + c * z) % G.ORDER, (wu + c * u) % G.ORDER)
+        assert bp.verify_linear(
+            proof, z_pub, u_pub, inputs, out_a, out_b, fp, context
+        )  # libsodium masks the bit
+        return out_a, out_b, proof
+
+    return prove
+
+
+@pytest.mark.parametrize(
+    ("context", "check"),
+    [
+        ("dedup", "cr: duplicate-elimination tags"),
+        ("match-roll", "cr: roll tags"),
+        ("match-ballots", "cr: matching tags"),
+    ],
+)
+def test_last_trustee_re_encodes_one_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, context: str, check: str
+) -> None:
+    monkeypatch.setattr(bp, "prove_linear", re_encoding_prover(tags.stage_context(context, LAST_TRUSTEE)))
+    election = build(tmp_path / "record", voters=4, coerced=(0,))
+    report = verify_events(store.read(election.path), workers=1)
+    assert not report.ok
+    failing = report.by_name(check)
+    assert not failing.ok, report.failed()
+    assert any("bit 255" in f for f in failing.failures), failing.failures
