@@ -108,9 +108,10 @@ def test_casting_the_same_ballot_again_returns_the_same_receipt_index(
     assert again["tracking_code"] == first["tracking_code"]
     assert again["leaf"] == first["leaf"]
     verify_receipt_locally(again, KEY)
-    # hex in upper case is the same ballot (same bytes, same tracking code): still the same entry
+    # hex has one spelling (protocol.md §1): the same ballot in upper case is refused, naming the field
     shouted = {**yesno_ballots[1].json, "signature": yesno_ballots[1].json["signature"].upper()}
-    assert ok(client.post("/api/ballots", json=shouted))["index"] == first["index"]
+    refused = client.post("/api/ballots", json=shouted)
+    assert refused.status_code == 422 and "ballot.signature" in refused.json()["detail"], refused.text
     assert service.size() == size
 
 
