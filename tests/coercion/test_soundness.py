@@ -9,22 +9,30 @@ verifier must refuse the record, naming the pass's own check.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from plebiscite import elgamal
+from plebiscite.ballot import encrypt as encrypt_module
+from plebiscite.ballot.model import BallotError
 from plebiscite.coercion import batchproof as bp
+from plebiscite.coercion import events as cev
 from plebiscite.coercion import tags
+from plebiscite.coercion.ballot import check_ballot, encrypt_ballot
 from plebiscite.coercion.codec import coefficients
+from plebiscite.coercion.demo import coercer_choice
 from plebiscite.coercion.parallel import msm
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.proofs.transcript import challenge
+from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.verify.runner import verify_events
 
-from .conftest import build
+from .conftest import CrElection, build
 
 LAST_TRUSTEE = 3  # build() tallies with trustees 2 and 3
 
@@ -80,3 +88,37 @@ def test_last_trustee_re_encodes_one_tag(
     failing = report.by_name(check)
     assert not failing.ok, report.failed()
     assert any("bit 255" in f for f in failing.failures), failing.failures
+
+
+@pytest.mark.parametrize(
+    ("draw", "field", "check"),
+    [
+        (0, "ballot.credential[0]", "cr: credential proofs"),  # t1 = 0: C1 = (0, V), the credential in clear
+        (1, "ballot.mac[0]", "cr: credential proofs"),  # t2 = 0: C2 = (0, σ·V)
+        (2, "ballot.answers[0].choices[0][0]", "cr: vote proofs"),  # the first vote's r = 0: m·G in clear
+    ],
+)
+def test_ballot_with_an_identity_a(
+    cr_election: CrElection, monkeypatch: pytest.MonkeyPatch, draw: int, field: str, check: str
+) -> None:
+    """A device that uses randomness 0 for one ciphertext, with honest proofs: refused on casting and on
+    verification."""
+    e = cr_election
+    honest_random, honest_encrypt = G.random_scalar, elgamal.encrypt
+    draws = iter(range(1_000))
+    monkeypatch.setattr(G, "random_scalar", lambda: 0 if next(draws) == draw else honest_random())
+    monkeypatch.setattr(
+        encrypt_module.elgamal,
+        "encrypt",
+        lambda k, m, r: honest_encrypt(k, m, r) if r else Ciphertext(G.IDENTITY, G.small_multiple_base(m)),
+    )
+    bad = encrypt_ballot(e.ctx, e.credentials[4], coercer_choice(e.ctx.manifest))[0].to_json()
+    monkeypatch.undo()
+    with pytest.raises(BallotError, match=re.escape(f"{field}: the identity")):
+        check_ballot(bad, e.ctx)
+    events = list(e.events)
+    close = next(i for i, x in enumerate(events) if x.type == ev.CLOSE)
+    events.insert(close, ev.make_event(0, cev.BALLOT, bad))
+    report = verify_events([ev.make_event(i, x.type, x.payload) for i, x in enumerate(events)], workers=1)
+    failing = report.by_name(check)
+    assert not failing.ok and any("the identity" in f for f in failing.failures), report.failed()

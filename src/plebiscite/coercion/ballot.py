@@ -142,6 +142,10 @@ def _proof_commitments(ballot: CrBallot, public_key: bytes, c: int, z1: int, zs:
 
 
 def verify_credential_proof(ballot: CrBallot, public_key: bytes) -> None:
+    # a = identity would publish the credential (b = V) or its MAC in clear: anyone could link the voter's ballots
+    for name, ct in (("credential", ballot.credential), ("mac", ballot.mac)):
+        if ct.a == G.IDENTITY:
+            raise BallotError(f"ballot.{name}[0]: the identity (the credential would be in clear)")
     c, z1, zs, zt = ballot.proof
     commitments = _proof_commitments(ballot, public_key, c, z1, zs, zt)
     if challenge(PROOF_TAG, ballot.election, b"cr-ballot", _statement(ballot, public_key), commitments) != c:

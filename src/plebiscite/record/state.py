@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
@@ -83,14 +84,14 @@ class ElectionState:
         elif kind == ev.SHARE_REVEAL:
             self.reveals.append(p)
         elif kind == ev.ROLL:
-            self.roll = [bytes.fromhex(k) for k in p["credentials"]]
+            self.roll = [hex_bytes(k, 32, "roll.credentials") for k in p["credentials"]]
         elif kind == ev.ELECTION:
             assert self.manifest is not None
             self.context = ElectionContext(
                 manifest=self.manifest,
                 trustees=p["trustees"],
                 threshold=p["threshold"],
-                fingerprint=bytes.fromhex(p["fingerprint"]),
+                fingerprint=hex_bytes(p["fingerprint"], 32, "election.fingerprint"),
                 public_key=G.element_from_hex(p["public_key"]),
                 roll=frozenset(self.roll),
                 verification_keys={int(k): G.element_from_hex(v) for k, v in p["verification_keys"].items()},
