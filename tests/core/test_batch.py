@@ -170,9 +170,9 @@ def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     passes: list[bool] = []
     original = runner.check_all
 
-    def spy(job: Any, ballots: Any, workers: Any) -> Any:
+    def spy(job: Any, ballots: Any, workers: Any, *more: Any) -> Any:
         passes.append(job.batched)
-        return original(job, ballots, workers)
+        return original(job, ballots, workers, *more)
 
     monkeypatch.setattr(runner, "check_all", spy)
     return passes

@@ -197,8 +197,13 @@ def read_heads(path: Path) -> list[dict[str, Any]]:
 
 
 def _heads(blobs: dict[str, bytes], path: Path) -> list[dict[str, Any]]:
+    return heads_from_blob(blobs.get(HEADS_FILE, b""), path)
+
+
+def heads_from_blob(blob: bytes, path: Path) -> list[dict[str, Any]]:
+    """The signed heads in a ``heads.jsonl`` (one JSON object a line)."""
     heads = []
-    for number, line in enumerate(blobs.get(HEADS_FILE, b"").splitlines(), start=1):
+    for number, line in enumerate(blob.splitlines(), start=1):
         value = _load_json(line, f"{path}/{HEADS_FILE} line {number}")
         if not isinstance(value, dict):
             raise RecordError(f"{path}/{HEADS_FILE} line {number}: expected an object")
@@ -213,8 +218,11 @@ def read_board_key(path: Path) -> str | None:
 
 def _board_key(blobs: dict[str, bytes], path: Path) -> str | None:
     blob = blobs.get(BOARD_FILE)
-    if blob is None:
-        return None
+    return None if blob is None else key_from_blob(blob, path)
+
+
+def key_from_blob(blob: bytes, path: Path) -> str | None:
+    """The board's public key (hex) in a ``board.json``."""
     value = _load_json(blob, f"{path}/{BOARD_FILE}")
     key = value.get("public_key") if isinstance(value, dict) else None
     return key if isinstance(key, str) else None

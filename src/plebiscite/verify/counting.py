@@ -15,19 +15,17 @@ from plebiscite.record import events as ev
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.signing import verify as verify_post
 from plebiscite.setup.election import ElectionContext
-from plebiscite.tally.aggregate import aggregate_positions, parse_aggregate
+from plebiscite.tally.aggregate import parse_aggregate
 from plebiscite.verify.ballots import BallotOutcome, PositionSums
 from plebiscite.verify.report import Check
 
 
-def check_close_count(check: Check, events: list[ev.Event], outcomes: list[BallotOutcome]) -> None:
+def check_close_count(check: Check, events: list[ev.Event], ballots: int) -> None:
     """``close.ballots`` must be the number of ballots cast (the board posts one event per distinct ballot)."""
     for e in events:
-        if e.type == ev.CLOSE and e.payload.get("ballots") != len(outcomes):
+        if e.type == ev.CLOSE and e.payload.get("ballots") != ballots:
             claimed = e.payload.get("ballots")
-            check.fail(
-                f"event {e.index}: close.ballots is {claimed!r}, the record holds {len(outcomes)} ballots"
-            )
+            check.fail(f"event {e.index}: close.ballots is {claimed!r}, the record holds {ballots} ballots")
 
 
 def check_unique(check: Check, outcomes: list[BallotOutcome]) -> None:
@@ -105,18 +103,15 @@ def check_last_ballot(check: Check, tally: dict[str, Any], counted: list[BallotO
 
 
 def confirm_batches(
-    sums: PositionSums,
-    outcomes: list[BallotOutcome],
-    counted: list[BallotOutcome],
-    tally: dict[str, Any] | None,
+    sums: PositionSums, left_out: list[list[Ciphertext]], tally: dict[str, Any] | None
 ) -> list[list[Ciphertext]] | None:
     """Whether the batched first pass (``verify/ballots.py``) proved every ``b`` equation; then the totals.
 
     Without a tally the closed batches must all be the identity. With one, each position's folded sums cover every
-    ballot that passed the other checks; taking away those that do not count must give the published aggregate,
-    which then is the sum of the counted ballots (what :func:`check_aggregation` checks). ``None`` when this does
-    not hold, or the aggregate cannot be read: some equation is false or the aggregate is wrong, and the caller
-    runs the strict pass that names which.
+    ballot that passed the other checks; taking away those that do not count (``left_out``, their sum) must give
+    the published aggregate, which then is the sum of the counted ballots (what :func:`check_aggregation` checks).
+    ``None`` when this does not hold, or the aggregate cannot be read: some equation is false or the aggregate is
+    wrong, and the caller runs the strict pass that names which.
     """
     if tally is None:
         return [] if all(b == G.IDENTITY for row in sums for _, b in row) else None
@@ -125,15 +120,6 @@ def confirm_batches(
         published = parse_aggregate(tally.get("aggregate"), widths)
     except (ValueError, G.GroupError):
         return None
-    counted_index = {o.index for o in counted}
-    left_out = aggregate_positions(
-        (
-            o.positions
-            for o in outcomes
-            if o.failed_check is None and o.positions is not None and o.index not in counted_index
-        ),
-        widths,
-    )
     for q, row in enumerate(sums):
         for i, (a, b) in enumerate(row):
             removed = left_out[q][i]
@@ -142,19 +128,29 @@ def confirm_batches(
     return published
 
 
+def minus(sums: PositionSums, left_out: list[list[Ciphertext]]) -> list[list[Ciphertext]]:
+    """Strict pass: the sums over every passing ballot minus those that do not count = the counted ballots' sum."""
+    return [
+        [Ciphertext(G.sub(a, out.a), G.sub(b, out.b)) for (a, b), out in zip(row, out_row, strict=True)]
+        for row, out_row in zip(sums, left_out, strict=True)
+    ]
+
+
 def check_aggregation(
     check: Check,
     tally: dict[str, Any],
-    counted: list[BallotOutcome],
+    counted: int,
     ctx: ElectionContext,
-    confirmed: list[list[Ciphertext]] | None = None,
+    confirmed: list[list[Ciphertext]] | None,
+    expected: list[list[Ciphertext]] | None,
 ) -> list[list[Ciphertext]] | None:
-    """The published aggregate must be the sum of the counted ballots.
+    """The published aggregate must be the sum of the ``counted`` ballots.
 
-    ``confirmed``: the published totals, already read and proved equal to that sum by :func:`confirm_batches`.
+    ``confirmed``: the published totals, already read and proved equal to that sum by :func:`confirm_batches`;
+    otherwise ``expected`` is that sum, from the strict pass (:func:`minus`).
     """
     if confirmed is not None:
-        check.item(len(counted))
+        check.item(counted)
         return confirmed
     widths = [lay.width for lay in ctx.layouts]
     try:
@@ -162,8 +158,8 @@ def check_aggregation(
     except (ValueError, G.GroupError) as exc:
         check.fail(str(exc))
         return None
-    check.item(len(counted))
-    expected = aggregate_positions((o.positions for o in counted if o.positions is not None), widths)
+    check.item(counted)
+    assert expected is not None
     for q, row in enumerate(published):
         for i, ct in enumerate(row):
             if ct != expected[q][i]:
