@@ -4,7 +4,7 @@ decrypt, combine, export. Each command checks fully before it appends, so a refu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,10 @@ from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.keyceremony.vault import VaultError, seal, unseal, write_private
 from plebiscite.proofs.common import ProofError
-from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
+from plebiscite.record.stream import EventLines, is_ballot_line
 from plebiscite.setup.credentials import Credential, CredentialError
 from plebiscite.setup.manifest import Manifest
 
@@ -251,17 +251,35 @@ def export(
     rows: int = typer.Option(50_000, min=1, help="With --parquet: ballots per partition."),
 ) -> None:
     """Write the record as a zip, or its ballots as Parquet partitions."""
-    events = store.read(record)  # refuse to export a damaged record
-    if parquet:
+    checked = _checked_lines(EventLines(record))
+    if (
+        parquet
+    ):  # every line is parsed on the way (refuse a damaged record), one partition in memory at a time
         from plebiscite.record.parquet import write_partitions
 
-        parts = write_partitions(events, out, rows)
-        console.print(
-            f"{sum(e.type == ev.BALLOT for e in events)} ballots in {len(parts)} partitions in {out}"
-        )
+        count = 0
+
+        def ballots() -> Iterator[tuple[int, bytes]]:
+            nonlocal count
+            for index, line in checked:
+                if is_ballot_line(line):
+                    count += 1
+                    yield index, line
+
+        parts = write_partitions(ballots(), out, rows)
+        console.print(f"{count} ballots in {len(parts)} partitions in {out}")
         return
+    for _ in checked:  # refuse to export a damaged record, reading it a line at a time
+        pass
     store.export_zip(record, out)
     console.print(f"record exported to {out}")
+
+
+def _checked_lines(source: EventLines) -> Iterator[tuple[int, bytes]]:
+    """The record's lines, each parsed (and refused with a named error if damaged) on the way through."""
+    for index, line in source:
+        store.parse_event(index, line, f"{source.where} line {index + 1}")
+        yield index, line
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -243,10 +244,20 @@ def write_record(
 
 
 def export_zip(path: Path, target: Path) -> None:
-    """Write the record directory ``path`` as a zip at ``target`` (atomically)."""
-    blobs = read_blobs(path)
+    """Write the record ``path`` as a zip at ``target`` (atomically), file by file, streamed: never whole in
+    memory."""
+    names = (HEADER_FILE, EVENTS_FILE, HEADS_FILE, BOARD_FILE)
     tmp = target.with_name(target.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, data in blobs.items():
-            z.writestr(name, data)
+        if path.is_dir():
+            for name in names:
+                if (path / name).exists():
+                    z.write(path / name, name)
+        else:
+            with zipfile.ZipFile(path) as source:
+                members = {Path(m).name: m for m in source.namelist()}
+                for name in names:
+                    if name in members:
+                        with source.open(members[name]) as src, z.open(name, "w") as dst:
+                            shutil.copyfileobj(src, dst, 1 << 20)
     os.replace(tmp, target)
