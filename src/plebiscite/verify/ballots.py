@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -31,21 +31,10 @@ from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError, parse_event
 from plebiscite.setup.manifest import Layout
 from plebiscite.tally.aggregate import aggregate_positions
+from plebiscite.verify.outcomes import Outcomes
 
 PositionSums = list[list[tuple[bytes, bytes]]]
 """Per question and option: (Σ a of the ballots that passed, their closed ``b`` batch)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BallotOutcome:
-    """What the verifier keeps of one ballot once checked: a few dozen bytes, never its ciphertexts (a million
-    ballots' outcomes fit in a few hundred megabytes; their ciphertexts and proofs would not)."""
-
-    index: int
-    tracking_code: str | None
-    credential: bytes | None
-    failed_check: str | None
-    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -66,7 +55,7 @@ class ChunkResult:
     ballots that passed — in batched mode ``(Σ a, closed b batch)``, in strict mode ``(Σ a, Σ b)``. ``unreadable``
     names lines that are not canonical ballot events (the record cannot be read)."""
 
-    outcomes: list[BallotOutcome]
+    outcomes: Outcomes
     sums: PositionSums
     unreadable: list[str] = field(default_factory=list)
 
@@ -77,7 +66,7 @@ Lines = list[tuple[int, bytes]]
 
 def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
     counts = branch_counts(job.layouts)
-    out = []
+    out = Outcomes()
     unreadable: list[str] = []
     batches = [[BBatch(job.fold) for _ in range(lay.width)] for lay in job.layouts] if job.batched else None
     sums_a = [[G.IDENTITY] * lay.width for lay in job.layouts]
@@ -96,7 +85,7 @@ def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
                 event.payload, counts, validate=False
             )  # verify_proofs does the curve checks
         except BallotError as exc:
-            out.append(BallotOutcome(index, None, None, "ballot proofs", f"event {index}: {exc}"))
+            out.add(index, None, None, "ballot proofs", f"event {index}: {exc}")
             continue
         content = ballot.content_bytes()  # signed bytes, also hashed into the tracking code: encode once
         code = ballot.tracking_code(content)
@@ -119,7 +108,7 @@ def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
                     _add(sums_a, sums_b if batches is None else None, ballot, job.fold or batches is None)
         if reason:
             reason = f"event {index} (ballot {code[:16]}): {reason}"
-        out.append(BallotOutcome(index, code, ballot.credential, failed, reason))
+        out.add(index, code, ballot.credential, failed, reason or "")
     if batches is None:
         sums = [list(zip(ra, rb, strict=True)) for ra, rb in zip(sums_a, sums_b, strict=True)]
     else:
@@ -155,11 +144,11 @@ def positions_sum(lines: Lines, layouts: list[Layout]) -> list[list[Ciphertext]]
 
 def merge(parts: Iterable[ChunkResult]) -> ChunkResult:
     """All chunks' outcomes in record order, and their sums added position by position."""
-    outcomes: list[BallotOutcome] = []
+    outcomes = Outcomes()
     unreadable: list[str] = []
     sums: PositionSums | None = None
     for part in parts:
-        outcomes += part.outcomes
+        outcomes.extend(part.outcomes)
         unreadable += part.unreadable
         if sums is None:
             sums = part.sums
@@ -168,8 +157,7 @@ def merge(parts: Iterable[ChunkResult]) -> ChunkResult:
             [(G.add(a, pa), G.add(b, pb)) for (a, b), (pa, pb) in zip(row, prow, strict=True)]
             for row, prow in zip(sums, part.sums, strict=True)
         ]
-    outcomes.sort(key=lambda o: o.index)
-    return ChunkResult(outcomes, sums or [], unreadable)
+    return ChunkResult(outcomes.in_record_order(), sums or [], unreadable)
 
 
 PARALLEL_FROM = 200
@@ -194,20 +182,26 @@ def check_all(
     """
     workers = workers or os.cpu_count() or 1
     iterator = iter(chunks)
-    first = next(iterator, None)
-    if first is None:
+    head = [c for c in (next(iterator, None), next(iterator, None)) if c is not None]
+    if not head:
         return check_chunk(job, [])
-    second = next(iterator, None)
-    if workers <= 1 or second is None:
+    parallel = workers > 1 and len(head) == 2
+
+    def every_chunk() -> Iterator[Lines]:  # lazily, and without holding on to the first two
+        while head:
+            yield head.pop(0)
+        yield from iterator
+
+    if not parallel:
         parts = []
-        for chunk in (first, *(() if second is None else (second,)), *iterator):
+        for chunk in every_chunk():
             parts.append(check_chunk(job, chunk))
             on_chunk(len(chunk))
         return merge(parts)
     results: list[ChunkResult] = []
     with ProcessPoolExecutor(max_workers=workers, initializer=_receive_job, initargs=(job,)) as pool:
         pending: deque[tuple[Future[ChunkResult], int]] = deque()
-        for chunk in (first, second, *iterator):
+        for chunk in every_chunk():
             pending.append((pool.submit(_check_with_received_job, chunk), len(chunk)))
             while len(pending) >= 2 * workers:
                 _collect(pending, results, on_chunk)

@@ -26,7 +26,8 @@ from typing import Any
 
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError, parse_event
-from plebiscite.verify.ballots import BallotJob, BallotOutcome, ChunkResult, Lines, check_chunk, merge
+from plebiscite.verify.ballots import BallotJob, ChunkResult, Lines, check_chunk, merge
+from plebiscite.verify.outcomes import Outcomes
 from plebiscite.verify.scan import BallotLines
 
 try:
@@ -49,20 +50,21 @@ def check_partition(job: BallotJob, path: str) -> tuple[ChunkResult, list[tuple[
     rows = read_partition(Path(path))
     ballots: Lines = []
     digests: list[tuple[int, bytes]] = []
-    failed: list[BallotOutcome] = []
+    failed = Outcomes()
     for index, line in rows:
         digests.append((index, digest(line)))
         try:
             event = parse_event(index, line, f"{Path(path).name} event {index}")
         except RecordError as exc:
-            failed.append(BallotOutcome(index, None, None, "ballot proofs", str(exc)))
+            failed.add(index, None, None, "ballot proofs", str(exc))
             continue
         if event.type != ev.BALLOT:
-            failed.append(BallotOutcome(index, None, None, "ballot proofs", f"event {index}: not a ballot"))
+            failed.add(index, None, None, "ballot proofs", f"event {index}: not a ballot")
             continue
         ballots.append((index, line))
     result = check_chunk(job, ballots)
-    return ChunkResult(result.outcomes + failed, result.sums), digests
+    result.outcomes.extend(failed)
+    return ChunkResult(result.outcomes.in_record_order(), result.sums), digests
 
 
 @dataclass

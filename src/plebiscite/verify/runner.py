@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
 from plebiscite.record import store
@@ -19,7 +21,6 @@ from plebiscite.setup.election import ElectionContext
 from plebiscite.verify import counting, setup_checks
 from plebiscite.verify.ballots import (
     BallotJob,
-    BallotOutcome,
     ChunkResult,
     check_all,
     chunk_size,
@@ -113,7 +114,8 @@ def verify_record(
     progress("reading", read, read)
     if stream is not None:
         stream.finish()
-    return _verify(report, scan, FileBallots(source), ext, ranks, mode, workers, cluster, progress)
+    ballots = FileBallots(source, scan.ballot_digest)
+    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
 
 
 def verify_events(
@@ -240,8 +242,7 @@ def verify_standard(
         ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts, batched=True, fold=tally is not None
     )
     checked, problems = check_ballots(job, "ballots")
-    cast_codes = {o.tracking_code for o in checked.outcomes if o.tracking_code}
-    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, cast_codes)
+    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, checked.outcomes)
     c("challenged ballots").ran = True
     counted = counting.expected_counted(checked.outcomes, challenged)
     left_out = _left_out(ballots, checked, counted, ctx)
@@ -253,17 +254,18 @@ def verify_standard(
     outcomes = checked.outcomes
     for problem in problems:
         c("record format").fail(problem)
+    failures = sorted(outcomes.failures.items())
     for name in ("ballot eligibility", "ballot signatures", "ballot proofs"):
         check = c(name)
         check.item(len(outcomes))
-        for o in outcomes:
-            if o.failed_check == name:
-                check.fail(o.reason or "")
+        for _index, (failed, reason) in failures:
+            if failed == name:
+                check.fail(reason)
     counting.check_unique(c("unique ballots"), outcomes)
     counting.check_close_count(c("unique ballots"), events, scan.ballots)
     if tally is None:
         return
-    counting.check_last_ballot(c("last-ballot rule"), tally, counted)
+    counting.check_last_ballot(c("last-ballot rule"), tally, outcomes, counted)
     expected = None if confirmed is not None else counting.minus(checked.sums, left_out)
     totals = counting.check_aggregation(c("aggregation"), tally, len(counted), ctx, confirmed, expected)
     if totals is None:
@@ -283,11 +285,13 @@ def verify_standard(
 
 
 def _left_out(
-    ballots: BallotLines, checked: ChunkResult, counted: list[BallotOutcome], ctx: ElectionContext
+    ballots: BallotLines, checked: ChunkResult, counted: np.ndarray, ctx: ElectionContext
 ) -> list[list[Ciphertext]]:
     """The sum of the ballots that passed every check but do not count (revotes, cast-after-challenge): the
     workers' sums cover every passing ballot, so these are taken away to compare with the published aggregate.
     Only they are read again, so nobody's ciphertexts are kept in memory."""
-    counted_index = {o.index for o in counted}
-    wanted = {o.index for o in checked.outcomes if o.failed_check is None and o.index not in counted_index}
+    outcomes = checked.outcomes
+    mask = outcomes.passed()
+    mask[counted] = False
+    wanted = set(outcomes.index_array()[mask].tolist())
     return positions_sum(ballots.pick(wanted), ctx.layouts)

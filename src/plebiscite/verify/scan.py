@@ -10,14 +10,19 @@ ballot.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from plebiscite.record import events as ev
-from plebiscite.record.store import parse_event
+from plebiscite.record.store import RecordError, parse_event
 from plebiscite.record.stream import EventLines, is_ballot_line
 from plebiscite.verify.ballots import Lines
+
+LARGE_LINE = 1 << 16
+"""Lines longer than this (a national roll or tally: tens of megabytes) are kept parsed but not also as bytes:
+nothing after the first pass reads them (heads and normal form are checked on the way)."""
 
 
 @dataclass
@@ -29,6 +34,8 @@ class Scan:
     ballots: int = 0
     not_normal: list[int] = field(default_factory=list)
     """Ballot events (of any mode) whose line is not in the board's normal form (check 1)."""
+    ballot_digest: bytes = b""
+    """SHA-256 over the standard ballots' indices and lines: a second reading must see the same ballots."""
 
 
 class BallotLines(Protocol):
@@ -60,18 +67,39 @@ def scan_lines(
 ) -> Scan:
     """The first pass over streamed lines; ``on_line`` sees every line (the signed-heads check)."""
     scan = Scan()
+    digest = BallotDigest()
     for index, line in lines:
         if on_line is not None:
             on_line(line)
         if is_ballot_line(line):
             scan.types.append(ev.BALLOT)
             scan.ballots += 1
+            digest.add(index, line)
             if not in_normal_form(line):
                 scan.not_normal.append(index)
             continue
         event = parse_event(index, line, f"{where} line {index + 1}")
         _keep(scan, event, ballot_types)
+        if (
+            len(line) > LARGE_LINE and event.type not in ballot_types
+        ):  # the roll, the tally: keep the payload only
+            scan.events[-1] = ev.Event(event.index, event.type, event.payload, b"")
+    scan.ballot_digest = digest.value()
     return scan
+
+
+class BallotDigest:
+    """A running SHA-256 of ballot lines with their indices (the file is read twice; both readings must agree)."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def add(self, index: int, line: bytes) -> None:
+        self._h.update(index.to_bytes(8, "big") + len(line).to_bytes(8, "big"))
+        self._h.update(line)
+
+    def value(self) -> bytes:
+        return self._h.digest()
 
 
 def scan_events(
@@ -115,22 +143,35 @@ class MemoryBallots:
 
 @dataclass
 class FileBallots:
-    """The standard ballots of a record on disk, streamed again from its file each time they are asked for."""
+    """The standard ballots of a record on disk, streamed again from its file each time they are asked for.
+
+    Each reading hashes the ballot lines it passes and compares the digest with the first pass's (``expected``): a
+    file changed between the readings is refused rather than verified half old, half new.
+    """
 
     source: EventLines
+    expected: bytes
 
     def chunks(self, size: int) -> Iterator[Lines]:
         chunk: Lines = []
-        for index, line in self.source:
-            if is_ballot_line(line):
-                chunk.append((index, line))
-                if len(chunk) >= size:
-                    yield chunk
-                    chunk = []
+        for index, line in self._ballots():
+            chunk.append((index, line))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
         if chunk:
             yield chunk
 
     def pick(self, indices: set[int]) -> Lines:
         if not indices:
             return []
-        return [(i, line) for i, line in self.source if i in indices]
+        return [(i, line) for i, line in self._ballots() if i in indices]
+
+    def _ballots(self) -> Iterator[tuple[int, bytes]]:
+        digest = BallotDigest()
+        for index, line in self.source:
+            if is_ballot_line(line):
+                digest.add(index, line)
+                yield index, line
+        if digest.value() != self.expected:
+            raise RecordError(f"{self.source.where}: the file changed while it was being verified")
