@@ -128,4 +128,4 @@ def test_memory_does_not_grow_with_the_ballots_contents(tmp_path: Path) -> None:
     a, b = _peak(small), _peak(large)
     assert a["ok"] and b["ok"]
     growth = (b["peak_kb"] - a["peak_kb"]) * 1024 / 6_000
-    assert growth < 1_500, f"{growth:.0f} bytes more per ballot"
+    assert growth < 1_400, f"{growth:.0f} bytes more per ballot"  # 860 measured; holding the lines: +1,100

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from plebiscite.board.client import check_receipt, mirror
+from plebiscite.board.client import BoardClientError, check_receipt, mirror
 from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.demo import expected_counts
 from plebiscite.merkle import SignedTreeHead, leaf_hash, verify_inclusion
@@ -90,6 +90,11 @@ def test_cast_returns_a_receipt_that_proves_inclusion(
         {"index": receipt["index"], "type": "ballot", "leaf": bytes.fromhex(receipt["leaf"]).decode()}
     ]
     assert check_receipt(receipt, service.url)["ok"] is True
+    # a genuine receipt with another ballot's tracking code put in proves nothing about that ballot (issue 19)
+    other = ok(client.post("/api/ballots", json=yesno_ballots[1].json))
+    swapped = {**receipt, "tracking_code": other["tracking_code"]}
+    with pytest.raises(BoardClientError, match="tracking code is not that of the ballot it proves"):
+        check_receipt(swapped, service.url)
     # latest head covers it and is consistent with the receipt's
     latest = SignedTreeHead.from_dict(ok(client.get("/api/board/head")))
     check_consistent(client, KEY, head, latest)

@@ -185,6 +185,20 @@ def _h64(text: object) -> bytes:
     return raw
 
 
+def tracking_code_of(value: object) -> str:
+    """The tracking code of a ballot given as JSON, without its election's layout: the shape (choices per answer,
+    branches of each sum proof) is read from the ballot itself, and every value is decoded strictly. For binding a
+    receipt to its ballot (``board/client.py``), not for deciding whether a ballot is valid."""
+    try:
+        answers = value["answers"]  # type: ignore[index]
+        counts = [
+            (len(a["choices"]), None if a["sum_proof"] is None else len(a["sum_proof"]["c"])) for a in answers
+        ]
+    except (KeyError, TypeError, IndexError):
+        raise BallotError("ballot: not a ballot (answers, choices and sum proofs)") from None
+    return ballot_from_json(value, counts).tracking_code()
+
+
 def ballot_from_json(
     value: object, branch_counts: list[tuple[int, int | None]], validate: bool = True
 ) -> Ballot:

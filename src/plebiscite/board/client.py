@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from plebiscite.ballot.model import BallotError, tracking_code_of
+from plebiscite.canonical import hex_bytes
 from plebiscite.merkle.compact import CompactRange
 from plebiscite.merkle.heads import (
     ForkDetected,
@@ -54,7 +56,7 @@ def check_extends(client: httpx.Client, key: bytes, old: SignedTreeHead, new: Si
     if new.tree_size > old.tree_size:
         raw = _get(client, "/api/board/consistency", first=old.tree_size, second=new.tree_size)["proof"]
         try:
-            proof = [bytes.fromhex(h) for h in raw]
+            proof = [hex_bytes(h, 32, "consistency proof") for h in raw]
         except (TypeError, ValueError):
             raise BoardClientError("consistency proof: not a list of hex hashes") from None
     verify_heads_consistent(old, new, proof, key)
@@ -130,30 +132,38 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
 
 
 def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> dict[str, Any]:
-    """Prove the receipt's ballot is (still) in the board's log; raises on any failure."""
+    """Prove the receipt's ballot is (still) in the board's log; raises on any failure.
+
+    The receipt is bound to its ballot: the tracking code it names must be the one recomputed from the ballot in
+    the leaf it proves (a genuine receipt for one ballot with another ballot's code put in is refused).
+    """
     try:
-        key = bytes.fromhex(receipt["board_key"])
+        key = hex_bytes(receipt["board_key"], 32, "receipt.board_key")
         head = SignedTreeHead.from_dict(receipt["tree_head"])
-        leaf = bytes.fromhex(receipt["leaf"])
+        leaf = hex_bytes(receipt["leaf"], None, "receipt.leaf")
         index = receipt["index"]
-        proof = [bytes.fromhex(h) for h in receipt["inclusion_proof"]]
+        proof = [hex_bytes(h, 32, "receipt.inclusion_proof") for h in receipt["inclusion_proof"]]
+        code = receipt["tracking_code"]
     except (KeyError, TypeError, ValueError) as exc:
         raise BoardClientError(f"receipt: missing or malformed field ({exc})") from None
     verify_tree_head(head, key)
     verify_inclusion(leaf_hash(leaf), index, head.tree_size, proof, head.root)
-    if json.loads(leaf).get("type") != "ballot":
-        raise BoardClientError("receipt: the leaf is not a ballot")
+    if code != ballot_code_of_leaf(leaf):
+        raise BoardClientError("receipt: its tracking code is not that of the ballot it proves")
     with httpx.Client(base_url=url, timeout=timeout) as client:
         if _get(client, "/api/board/key")["public_key"] != receipt["board_key"]:
             raise BoardClientError("receipt: the board's key is not the one that signed the receipt")
         latest = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
         check_extends(client, key, head, latest)
         now = _get(client, "/api/board/inclusion", index=index, size=latest.tree_size)
-        if bytes.fromhex(now["leaf"]) != leaf:
+        try:
+            now_leaf = hex_bytes(now["leaf"], None, "inclusion.leaf")
+            now_proof = [hex_bytes(h, 32, "inclusion.proof") for h in now["proof"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BoardClientError(f"board: malformed inclusion answer ({exc})") from None
+        if now_leaf != leaf:
             raise BoardClientError("receipt: the board now holds something else at this index")
-        verify_inclusion(
-            leaf_hash(leaf), index, latest.tree_size, [bytes.fromhex(h) for h in now["proof"]], latest.root
-        )
+        verify_inclusion(leaf_hash(leaf), index, latest.tree_size, now_proof, latest.root)
     return {
         "tracking_code": receipt.get("tracking_code"),
         "index": index,
@@ -161,6 +171,20 @@ def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> d
         "board_size": latest.tree_size,
         "ok": True,
     }
+
+
+def ballot_code_of_leaf(leaf: bytes) -> str:
+    """The tracking code of the ballot event whose canonical bytes are ``leaf``; refuses any other leaf."""
+    try:
+        event = store.parse_event(0, leaf, "receipt.leaf")
+    except store.RecordError as exc:
+        raise BoardClientError(str(exc)) from None
+    if event.type != "ballot":
+        raise BoardClientError("receipt: the leaf is not a ballot")
+    try:
+        return tracking_code_of(event.payload)
+    except BallotError as exc:
+        raise BoardClientError(f"receipt: the ballot in the leaf cannot be read ({exc})") from None
 
 
 def save_evidence(path: Path, evidence: ForkEvidence) -> None:
