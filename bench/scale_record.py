@@ -86,8 +86,8 @@ def build_record(
     """Write a finished, valid record of ``ballots`` ballots at ``path`` (which must not hold a record)."""
     workers = workers or os.cpu_count() or 1
     manifest = referendum(ELECTION_ID, extra_questions=False)
-    conduct = Conduct.create_record(path, manifest, 3, 2)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     conduct.run_ceremony(trustees)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         keys = [k for part in pool.map(_public_keys, *_columns(seed, ballots)) for k in part]

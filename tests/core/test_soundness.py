@@ -27,6 +27,7 @@ from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.proofs import schnorr
 from plebiscite.record import events as ev
 from plebiscite.record import store
+from plebiscite.record.signing import sign
 from plebiscite.record.state import PhaseError
 from plebiscite.setup.credentials import Credential, roll_hash
 from plebiscite.setup.election import ElectionContext, fingerprint
@@ -119,13 +120,14 @@ def zero_secret_announcement(t: Trustee, fp: bytes) -> dict[str, object]:
     signing_key = t.signing_key.verify_key.encode()
     box_key = nacl.public.PrivateKey(t.box_secret).public_key.encode()
     context = ceremony.coefficient_context(t.index, 0, signing_key, box_key)
-    return {
+    payload = {
         "index": t.index,
         "signing_key": signing_key.hex(),
         "box_key": box_key.hex(),
         "commitments": [G.IDENTITY.hex()],
         "proofs": [schnorr.prove(0, G.IDENTITY, fp, context).to_json()],
     }
+    return sign("trustee", payload, t.signing_key)
 
 
 def test_trustee_with_a_zero_polynomial(tmp_path: Path) -> None:
@@ -134,7 +136,7 @@ def test_trustee_with_a_zero_polynomial(tmp_path: Path) -> None:
     t.coefficients = [0]
     with pytest.raises(ValueError, match="secret coefficient is zero"):
         t.announce(b"\0" * 32)
-    conduct = Conduct.create_record(tmp_path / "r", referendum("identity-key"), 1, 1)
+    conduct = Conduct.create_record(tmp_path / "r", referendum("identity-key"), [t.identity], 1)
     conduct.post(ev.TRUSTEE, zero_secret_announcement(t, conduct.ceremony_fingerprint))
     report = verify_events(_publish_identity_key(conduct, [t], 1), workers=1)
     keys = report.by_name("trustee keys and proofs")
@@ -147,14 +149,14 @@ def test_colluding_trustees_cancel_the_election_key(tmp_path: Path) -> None:
     secret = G.random_scalar()
     t1, t2 = Trustee.new(1, 2, 1), Trustee.new(2, 2, 1)
     t1.coefficients, t2.coefficients = [secret], [G.ORDER - secret]
-    conduct = Conduct.create_record(tmp_path / "r", referendum("identity-key"), 2, 1)
+    conduct = Conduct.create_record(tmp_path / "r", referendum("identity-key"), [t1.identity, t2.identity], 1)
     with pytest.raises(ValueError, match="key ceremony failed: election key: the identity"):
         conduct.run_ceremony([t1, t2])
     report = verify_events(_publish_identity_key(conduct, [t1, t2], 1), workers=1)
     assert report.by_name("trustee keys and proofs").ok
     key = report.by_name("election key")
     assert not key.ok and any("election key: the identity" in f for f in key.failures), key.failures
-    outcome = ceremony.outcome(2, 1, b"\0" * 32, [], [], [], [])
+    outcome = ceremony.outcome(["00" * 32, "11" * 32], 1, b"\0" * 32, [], [], [], [])
     assert outcome.key_problems == []  # no trustee at all is "too few trustees", not an identity key
 
 
@@ -178,3 +180,27 @@ def test_writer_refuses_another_mode_s_event(election: Election, tmp_path: Path)
     with pytest.raises(PhaseError, match="does not belong in a standard election"):
         conduct.post(cev.DEDUP, {"kept": []})
     assert (tmp_path / "r" / "events.jsonl").read_bytes() == before
+
+
+def test_nobody_can_stand_in_for_a_named_trustee(election: Election) -> None:
+    """The board (or anyone) replaces trustee 2's announcement with one of its own: valid proofs, its own key,
+    signed by it. The manifest event names trustee 2's real key, so the stand-in is refused by name."""
+    manifest = next(e for e in election.events if e.type == ev.MANIFEST).payload
+    cfp = ceremony.ceremony_fingerprint(ev.canonical_json(manifest), 3, 2)
+    impostor = Trustee.new(2, 3, 2).announce(cfp)
+    events = [
+        ev.Event(e.index, e.type, impostor, e.raw) if e.type == ev.TRUSTEE and e.payload["index"] == 2 else e
+        for e in election.events
+    ]
+    report = verify_events([ev.make_event(i, e.type, e.payload) for i, e in enumerate(events)], workers=1)
+    keys = report.by_name("trustee keys and proofs")
+    assert not keys.ok and any("not the key the manifest event names for trustee 2" in f for f in keys.failures)
+    with pytest.raises(ValueError, match="does not name this trustee's key"):
+        Trustee.new(2, 3, 2).check_named(manifest["trustee_keys"])
+
+
+def test_manifest_event_must_name_every_trustee(election: Election) -> None:
+    events = [ev.Event(e.index, e.type, copy.deepcopy(e.payload), e.raw) for e in election.events]
+    del events[0].payload["trustee_keys"]
+    report = verify_events([ev.make_event(i, e.type, e.payload) for i, e in enumerate(events)], workers=1)
+    assert any("trustee_keys" in f for f in report.by_name("parameters").failures), report.failed()

@@ -167,12 +167,6 @@ def ceremony_vectors() -> dict[str, Any]:
     from plebiscite.keyceremony.trustee import Trustee
     from plebiscite.record.events import canonical_json
 
-    manifest_payload = {
-        "manifest": referendum("vector-election").model_dump(mode="json"),
-        "trustees": 3,
-        "threshold": 2,
-    }
-    cfp = ceremony_fingerprint(canonical_json(manifest_payload), 3, 2)
     trustee = Trustee(
         index=2,
         trustees=3,
@@ -181,6 +175,16 @@ def ceremony_vectors() -> dict[str, Any]:
         box_secret=G.scalar_to_bytes(scalar("trustee2-box-secret")),
         coefficients=[scalar("trustee2-a0"), scalar("trustee2-a1")],
     )
+    others = [
+        G.mul_base(scalar(f"trustee{i}-key")).hex() for i in (1, 3)
+    ]  # stand-ins: only trustee 2 is given
+    manifest_payload = {
+        "manifest": referendum("vector-election").model_dump(mode="json"),
+        "trustees": 3,
+        "threshold": 2,
+        "trustee_keys": [others[0], trustee.identity.hex(), others[1]],
+    }
+    cfp = ceremony_fingerprint(canonical_json(manifest_payload), 3, 2)
     with fixed_randomness("trustee-announcement") as drawn:
         announcement = trustee.announce(cfp)
     return {

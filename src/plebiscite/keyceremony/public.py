@@ -20,6 +20,22 @@ from plebiscite.proofs.transcript import int_bytes
 from plebiscite.record.signing import SignatureError, verify
 
 
+def named_keys(manifest_payload: dict[str, Any]) -> list[str]:
+    """The trustees' Ed25519 keys the manifest event names, in index order; ValueError naming the field.
+
+    Trustees generate their keys on their own machines and publish their fingerprints themselves; the organiser
+    copies the keys into the manifest event, and every trustee checks its own there before the ceremony.
+    """
+    n, keys = manifest_payload.get("trustees"), manifest_payload.get("trustee_keys")
+    if not isinstance(keys, list) or type(n) is not int or len(keys) != n:
+        raise ValueError("manifest event.trustee_keys: must list one Ed25519 key per trustee")
+    for i, key in enumerate(keys):
+        hex_bytes(key, 32, f"manifest event.trustee_keys[{i}]")
+    if len(set(keys)) != len(keys):
+        raise ValueError("manifest event.trustee_keys: a key is named twice")
+    return list(keys)
+
+
 def ceremony_fingerprint(manifest_raw: bytes, trustees: int, threshold: int) -> bytes:
     """Binds the ceremony's proofs to this manifest and these parameters (the election fingerprint comes later)."""
     return G.hash_to_scalar(
@@ -58,12 +74,24 @@ class Outcome:
 
 
 def decode_announcement(
-    payload: dict[str, Any], threshold: int, fingerprint: bytes, check_proofs: bool = True
+    payload: dict[str, Any], threshold: int, fingerprint: bytes, named: list[str], check_proofs: bool = True
 ) -> Announcement:
-    """Decode and check a round-1 post; raises ValueError naming the field."""
+    """Decode and check a round-1 post; raises ValueError naming the field.
+
+    ``named`` is the manifest event's ``trustee_keys``: trustee ``i``'s announcement must carry the Ed25519 key
+    named ``i``-th there and be signed by it, so that nobody — the board included — can stand in for a trustee.
+    """
     index = payload.get("index")
-    if not isinstance(index, int) or index < 1:
-        raise ValueError("trustee.index: must be a positive integer")
+    if type(index) is not int or not 1 <= index <= len(named):
+        raise ValueError(f"trustee.index: must be an integer from 1 to {len(named)}")
+    if payload.get("signing_key") != named[index - 1]:
+        raise ValueError(
+            f"trustee {index}.signing_key: not the key the manifest event names for trustee {index}"
+        )
+    try:
+        verify("trustee", payload, named[index - 1])
+    except SignatureError as exc:
+        raise ValueError(f"trustee {index}.{exc}") from None
     raw = payload.get("commitments")
     if not isinstance(raw, list) or len(raw) != threshold:
         raise ValueError(f"trustee {index}.commitments: expected {threshold} elements")
@@ -87,7 +115,7 @@ def decode_announcement(
 
 
 def outcome(
-    trustees: int,
+    named: list[str],
     threshold: int,
     fingerprint: bytes,
     announcements: list[dict[str, Any]],
@@ -95,17 +123,18 @@ def outcome(
     complaints: list[dict[str, Any]],
     reveals: list[dict[str, Any]],
 ) -> Outcome:
-    """Apply the qualification rules to the public posts."""
+    """Apply the qualification rules to the public posts (``named``: the manifest event's trustee keys)."""
+    trustees = len(named)
     problems: list[str] = []
     decoded: dict[int, Announcement] = {}
     for payload in announcements:
         try:
-            a = decode_announcement(payload, threshold, fingerprint)
+            a = decode_announcement(payload, threshold, fingerprint, named)
         except (ValueError, G.GroupError) as exc:
             problems.append(str(exc))
             continue
-        if a.index > trustees or a.index in decoded:
-            problems.append(f"trustee {a.index}: index out of range or announced twice")
+        if a.index in decoded:
+            problems.append(f"trustee {a.index}: announced twice")
             continue
         decoded[a.index] = a
     dealt: dict[int, set[int]] = {}

@@ -54,11 +54,25 @@ class Trustee:
     def signing_key(self) -> nacl.signing.SigningKey:
         return nacl.signing.SigningKey(self.signing_seed)
 
+    @property
+    def identity(self) -> bytes:
+        """The Ed25519 public key the manifest event names for this trustee (its fingerprint is published)."""
+        return self.signing_key.verify_key.encode()
+
+    def check_named(self, named: list[str]) -> None:
+        """Before the ceremony: refuse to take part unless the manifest event names this trustee's own key at
+        its index (otherwise someone else — the organiser, the board — would be standing in for it)."""
+        if self.index > len(named) or named[self.index - 1] != self.identity.hex():
+            raise ValueError(
+                f"trustee {self.index}: the manifest event does not name this trustee's key "
+                f"(fingerprint {self.identity.hex()[:16]}…); do not take part"
+            )
+
     def announce(self, fingerprint: bytes) -> dict[str, Any]:
-        """Round 1 payload (event ``trustee``)."""
+        """Round 1 payload (event ``trustee``), signed with the key the manifest event names."""
         if (
             self.coefficients[0] % G.ORDER == 0
-        ):  # the key share a_0·G would be the identity (decode refuses it)
+        ):  # its key share a_0·G would be the identity (decoders refuse it)
             raise ValueError(f"trustee {self.index}: the secret coefficient is zero")
         commitments = polynomial.commit(self.coefficients)
         signing_key = self.signing_key.verify_key.encode()
@@ -69,13 +83,17 @@ class Trustee:
             ).to_json()
             for j, (a, c) in enumerate(zip(self.coefficients, commitments, strict=True))
         ]
-        return {
-            "index": self.index,
-            "signing_key": signing_key.hex(),
-            "box_key": box_key.hex(),
-            "commitments": [c.hex() for c in commitments],
-            "proofs": proofs,
-        }
+        return sign(
+            "trustee",
+            {
+                "index": self.index,
+                "signing_key": signing_key.hex(),
+                "box_key": box_key.hex(),
+                "commitments": [c.hex() for c in commitments],
+                "proofs": proofs,
+            },
+            self.signing_key,
+        )
 
     def _box(self, other_box_key: str) -> nacl.public.Box:
         return nacl.public.Box(
@@ -174,7 +192,9 @@ class Trustee:
         return f"Trustee(index={self.index}, trustees={self.trustees}, threshold={self.threshold})"
 
 
-def decode_all(payloads: list[dict[str, Any]], threshold: int, fingerprint: bytes) -> dict[int, Announcement]:
-    """Announcements by index (proofs checked)."""
-    decoded = [decode_announcement(p, threshold, fingerprint) for p in payloads]
+def decode_all(
+    payloads: list[dict[str, Any]], threshold: int, fingerprint: bytes, named: list[str]
+) -> dict[int, Announcement]:
+    """Announcements by index (keys, signatures and proofs checked)."""
+    decoded = [decode_announcement(p, threshold, fingerprint, named) for p in payloads]
     return {a.index: a for a in decoded}

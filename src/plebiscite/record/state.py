@@ -28,6 +28,7 @@ class ElectionState:
     manifest: Manifest | None = None
     trustees: int = 0
     threshold: int = 0
+    trustee_keys: list[str] = field(default_factory=list)
     announcements: list[dict[str, Any]] = field(default_factory=list)
     shares: list[dict[str, Any]] = field(default_factory=list)
     complaints: list[dict[str, Any]] = field(default_factory=list)
@@ -72,9 +73,10 @@ class ElectionState:
         p = event.payload
         kind = event.type
         if kind == ev.MANIFEST:
-            self.manifest_payload = p  # the whole event payload: manifest, trustees, threshold
+            self.manifest_payload = p  # the whole event payload: manifest, trustees, threshold, trustee keys
             self.manifest = Manifest.model_validate(p["manifest"])
             self.trustees, self.threshold = p["trustees"], p["threshold"]
+            self.trustee_keys = list(p.get("trustee_keys") or [])
         elif kind == ev.TRUSTEE:
             self.announcements.append(p)
         elif kind == ev.SHARES:

@@ -92,6 +92,11 @@ def check_parameters(check: Check, manifest_event: dict[str, Any], election: dic
     if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n <= 1000):
         check.fail("manifest event: need integers 1 <= threshold <= trustees <= 1000")
         return False
+    try:
+        ceremony.named_keys(manifest_event)
+    except ValueError as exc:
+        check.fail(str(exc))
+        return False
     if election is None:
         return True
     check.item()
@@ -118,8 +123,9 @@ def check_ceremony(
         t: [e.payload for e in events if e.type == t]
         for t in (ev.TRUSTEE, ev.SHARES, ev.COMPLAINT, ev.SHARE_REVEAL)
     }
+    named = ceremony.named_keys(manifest_payload)  # checked by check_parameters
     outcome = ceremony.outcome(
-        n, k, fp, by_type[ev.TRUSTEE], by_type[ev.SHARES], by_type[ev.COMPLAINT], by_type[ev.SHARE_REVEAL]
+        named, k, fp, by_type[ev.TRUSTEE], by_type[ev.SHARES], by_type[ev.COMPLAINT], by_type[ev.SHARE_REVEAL]
     )
     check.item(len(by_type[ev.TRUSTEE]) * k + len(by_type[ev.SHARES]))
     for problem in outcome.problems:
