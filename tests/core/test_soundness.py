@@ -194,7 +194,9 @@ def test_nobody_can_stand_in_for_a_named_trustee(election: Election) -> None:
     ]
     report = verify_events([ev.make_event(i, e.type, e.payload) for i, e in enumerate(events)], workers=1)
     keys = report.by_name("trustee keys and proofs")
-    assert not keys.ok and any("not the key the manifest event names for trustee 2" in f for f in keys.failures)
+    assert not keys.ok and any(
+        "not the key the manifest event names for trustee 2" in f for f in keys.failures
+    )
     with pytest.raises(ValueError, match="does not name this trustee's key"):
         Trustee.new(2, 3, 2).check_named(manifest["trustee_keys"])
 
