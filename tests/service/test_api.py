@@ -239,3 +239,30 @@ def test_import_is_checked_against_what_the_board_holds(
     election.close()
     with pytest.raises(RecordError, match="does not match"):
         open_election(db_url, BOARD_KEY, full_setup.path)
+
+
+def test_mirror_streams_and_resumes_after_an_interrupted_run(
+    service: LiveService, yesno_ballots: list[Ballot], tmp_path: Path
+) -> None:
+    """A mirror appends to its copy; lines beyond its last head (a run killed after appending, before writing the
+    head) are cut off and fetched again; a line changed under its head is refused."""
+    service.open()
+    client = service.client()
+    for ballot in yesno_ballots[:2]:
+        ok(client.post("/api/ballots", json=ballot.json))
+    copy = tmp_path / "mirror"
+    first = mirror(service.url, copy)
+    events = copy / store.EVENTS_FILE
+    lines = events.read_bytes().splitlines(keepends=True)
+    assert len(lines) == first.size
+    with open(events, "ab") as f:  # an interrupted run: entries appended, no head written for them
+        f.write(lines[-1])
+    ok(client.post("/api/ballots", json=yesno_ballots[2].json))
+    second = mirror(service.url, copy)
+    assert second.size == service.size() == first.size + 1 and second.copied == 1
+    assert len(events.read_bytes().splitlines()) == second.size
+    assert not (copy / (store.EVENTS_FILE + ".incoming")).exists()
+    assert verify_record(copy, workers=1).by_name("board heads").failure_count == 0
+    events.write_bytes(events.read_bytes().replace(b'"q1"', b'"q9"', 1))  # a line changed under the head
+    with pytest.raises(BoardClientError, match="modified locally"):
+        mirror(service.url, copy)

@@ -28,7 +28,8 @@ from plebiscite.merkle.heads import (
 )
 from plebiscite.merkle.tree import leaf_hash, verify_inclusion
 from plebiscite.record import store
-from plebiscite.record.events import Event, canonical_json
+from plebiscite.record.events import canonical_json
+from plebiscite.record.stream import EventLines
 
 
 class BoardClientError(ValueError):
@@ -70,13 +71,20 @@ class MirrorResult:
 
 
 def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
-    """Copy new entries of the board at ``url`` into the record directory ``target`` and check the new head."""
+    """Copy new entries of the board at ``url`` into the record directory ``target`` and check the new head.
+
+    Streamed both ways, so a national record mirrors in bounded memory: the local copy is read a line at a time
+    (every line parsed, its leaf hash folded into a compact Merkle range), and the new entries are fetched a page at
+    a time into ``events.jsonl.incoming``, which is appended to ``events.jsonl`` only once they hash to the root
+    the board signed; ``heads.jsonl`` is written last. Lines beyond the last kept head are what an interrupted
+    run appended before writing its head: they are dropped and fetched again.
+    """
     with httpx.Client(base_url=url, timeout=timeout) as client:
         key_hex = _get(client, "/api/board/key")["public_key"]
-        key = bytes.fromhex(key_hex)
-        events = store.read(target) if (target / store.EVENTS_FILE).exists() else []
-        heads = store.read_heads(target) if events else []
-        known_key = store.read_board_key(target) if events else None
+        key = hex_bytes(key_hex, 32, "board key")
+        exists = (target / store.EVENTS_FILE).exists()
+        heads = store.read_heads(target) if exists else []
+        known_key = store.read_board_key(target) if exists else None
         if known_key is not None and known_key != key_hex:
             raise BoardClientError(f"the board's key changed: was {known_key}, now {key_hex}")
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
@@ -87,48 +95,81 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
             check_extends(client, key, old, new)
         else:
             verify_tree_head(new, key)
-        frontier = CompactRange()
-        for e in events:
-            frontier.append(leaf_hash(e.raw))
+        frontier, kept = _local_copy(target, old)
         if old is not None and frontier.root() != old.root:
             raise BoardClientError(
                 "the mirror's own copy does not match its last head; it was modified locally"
             )
-        fresh: list[Event] = []
-        while len(events) + len(fresh) < new.tree_size:
-            start = len(events) + len(fresh)
-            page = _get(client, "/api/board/entries", start=start, limit=1000)
-            if not page:
-                raise BoardClientError(
-                    f"the board signed size {new.tree_size} but serves only {start} entries"
-                )
-            for item in page[: new.tree_size - start]:
-                raw = item["leaf"].encode()
-                fresh.append(store.parse_event(item["index"], raw, f"board entry {item['index']}"))
-                frontier.append(leaf_hash(raw))
-        # Every head the board issued since our last one (receipts refer to them), checked against our copy.
-        issued: list[SignedTreeHead] = []
-        next_size = (old.tree_size + 1) if old else 0
-        while True:
-            page = [
-                SignedTreeHead.from_dict(r)
-                for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
-            ]
-            for sth in page:
-                if sth.tree_size <= new.tree_size:
-                    verify_tree_head(sth, key)
-                    issued.append(sth)
-            if len(page) < 1000 or page[-1].tree_size >= new.tree_size:
-                break
-            next_size = page[-1].tree_size + 1
-        if not issued or issued[-1] != new:
-            issued.append(new)
+        incoming = target / (store.EVENTS_FILE + ".incoming")
+        target.mkdir(parents=True, exist_ok=True)
+        fresh = 0
+        with open(incoming, "wb") as out:
+            while kept + fresh < new.tree_size:
+                start = kept + fresh
+                page = _get(client, "/api/board/entries", start=start, limit=1000)
+                if not page:
+                    raise BoardClientError(
+                        f"the board signed size {new.tree_size} but serves only {start} entries"
+                    )
+                for item in page[: new.tree_size - start]:
+                    raw = item["leaf"].encode()
+                    store.parse_event(item["index"], raw, f"board entry {item['index']}")
+                    frontier.append(leaf_hash(raw))
+                    out.write(raw + b"\n")
+                    fresh += 1
+        issued = _issued_heads(client, key, old, new)
         if frontier.root() != new.root:
+            incoming.unlink()
             raise BoardClientError(
                 f"the entries served do not hash to the root the board signed for size {new.tree_size}"
             )
-        store.write_record(target, [*events, *fresh], [*heads, *(h.model_dump() for h in issued)], key_hex)
-        return MirrorResult(len(fresh), new.tree_size, new)
+        store.append_file(target, incoming)
+        store.write_extras(target, [*heads, *(h.model_dump() for h in issued)], key_hex)
+        return MirrorResult(fresh, new.tree_size, new)
+
+
+def _local_copy(target: Path, old: SignedTreeHead | None) -> tuple[CompactRange, int]:
+    """The local copy's Merkle range and length, read a line at a time; lines beyond the last head (an
+    interrupted run's) are cut off."""
+    frontier = CompactRange()
+    if old is None or not (target / store.EVENTS_FILE).exists():
+        if (target / store.EVENTS_FILE).exists():
+            store.truncate_events(target, 0)
+        else:
+            store.create(target)
+        return frontier, 0
+    offset = 0
+    for index, line in EventLines(target):
+        if index == old.tree_size:
+            store.truncate_events(target, offset)
+            break
+        store.parse_event(index, line, f"{target}/{store.EVENTS_FILE} line {index + 1}")
+        frontier.append(leaf_hash(line))
+        offset += len(line) + 1
+    return frontier, min(old.tree_size, frontier.size)
+
+
+def _issued_heads(
+    client: httpx.Client, key: bytes, old: SignedTreeHead | None, new: SignedTreeHead
+) -> list[SignedTreeHead]:
+    """Every head the board issued since our last one (receipts refer to them), each verified."""
+    issued: list[SignedTreeHead] = []
+    next_size = (old.tree_size + 1) if old else 0
+    while True:
+        page = [
+            SignedTreeHead.from_dict(r)
+            for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
+        ]
+        for sth in page:
+            if sth.tree_size <= new.tree_size:
+                verify_tree_head(sth, key)
+                issued.append(sth)
+        if len(page) < 1000 or page[-1].tree_size >= new.tree_size:
+            break
+        next_size = page[-1].tree_size + 1
+    if not issued or issued[-1] != new:
+        issued.append(new)
+    return issued
 
 
 def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> dict[str, Any]:

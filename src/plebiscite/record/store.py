@@ -246,6 +246,29 @@ def write_record(
         _write_atomic(path / BOARD_FILE, canonical_json({"public_key": board_key}) + b"\n")
 
 
+def append_file(path: Path, lines_file: Path) -> None:
+    """Append the complete lines of ``lines_file`` to the record's events (streamed, fsynced), then delete it."""
+    with open(lines_file, "rb") as src, open(path / EVENTS_FILE, "ab") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+    lines_file.unlink()
+
+
+def truncate_events(path: Path, size: int) -> None:
+    """Cut ``events.jsonl`` to its first ``size`` bytes (a line boundary: what a mirror's last head covers)."""
+    with open(path / EVENTS_FILE, "r+b") as f:
+        f.truncate(size)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_extras(path: Path, heads: Iterable[dict[str, Any]], board_key: str) -> None:
+    """Write a record's signed heads and board key (each atomically), beside its events."""
+    _write_atomic(path / HEADS_FILE, b"".join(canonical_json(h) + b"\n" for h in heads))
+    _write_atomic(path / BOARD_FILE, canonical_json({"public_key": board_key}) + b"\n")
+
+
 def export_zip(path: Path, target: Path) -> None:
     """Write the record ``path`` as a zip at ``target`` (atomically), file by file, streamed: never whole in
     memory."""
