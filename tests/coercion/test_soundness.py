@@ -9,10 +9,12 @@ verifier must refuse the record, naming the pass's own check.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import nacl.signing
 import pytest
 
 from plebiscite import elgamal
@@ -23,13 +25,18 @@ from plebiscite.coercion import events as cev
 from plebiscite.coercion import tags
 from plebiscite.coercion.ballot import check_ballot, encrypt_ballot
 from plebiscite.coercion.codec import coefficients
+from plebiscite.coercion.credentials import mac_context
 from plebiscite.coercion.demo import coercer_choice
 from plebiscite.coercion.parallel import msm
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.keyceremony import public as ceremony
+from plebiscite.keyceremony.polynomial import lagrange_at_zero
+from plebiscite.proofs import dleq, schnorr
 from plebiscite.proofs.transcript import challenge
 from plebiscite.record import events as ev
 from plebiscite.record import store
+from plebiscite.record.signing import sign
 from plebiscite.verify.runner import verify_events
 
 from .conftest import CrElection, build
@@ -122,3 +129,46 @@ def test_ballot_with_an_identity_a(
     report = verify_events([ev.make_event(i, x.type, x.payload) for i, x in enumerate(events)], workers=1)
     failing = report.by_name(check)
     assert not failing.ok and any("the identity" in f for f in failing.failures), report.failed()
+
+
+def test_mac_key_that_is_the_identity(cr_election: CrElection) -> None:
+    """The registrar deals s = 0 (an honest proof of knowing 0): every MAC would be trivial, so a fake credential
+    would pass as real; the verifier refuses the key by name."""
+    e = cr_election
+    manifest = next(x for x in e.events if x.type == ev.MANIFEST).payload
+    fp = ceremony.ceremony_fingerprint(ev.canonical_json(manifest), e.ctx.trustees, e.ctx.threshold)
+    events = [ev.Event(x.index, x.type, copy.deepcopy(x.payload), x.raw) for x in e.events]
+    mac = next(x for x in events if x.type == cev.MAC_KEY).payload
+    mac["commitments"][0] = G.IDENTITY.hex()
+    mac["proofs"][0] = schnorr.prove(0, G.IDENTITY, fp, mac_context(0)).to_json()
+    signed = sign(
+        cev.MAC_KEY,
+        {k: v for k, v in mac.items() if k != "signature"},
+        nacl.signing.SigningKey(e.registrar.signing_seed),
+    )
+    mac["signature"] = signed["signature"]
+    report = verify_events([ev.make_event(i, x.type, x.payload) for i, x in enumerate(events)], workers=1)
+    check = report.by_name("cr: registrar MAC key")
+    assert not check.ok and any("must not be the identity" in f for f in check.failures), check.failures
+
+
+@pytest.mark.parametrize("stage", ["dedup", "match"])
+def test_tag_key_that_is_the_identity(cr_election: CrElection, stage: str) -> None:
+    """A tally trustee picks z = 0 with an honest equality proof: its pass would send every tag to the
+    identity, so every credential would match every other; the verifier refuses the key by name."""
+    e = cr_election
+    events = [ev.Event(x.index, x.type, copy.deepcopy(x.payload), x.raw) for x in e.events]
+    keys = next(x for x in events if x.type == cev.TALLY_KEYS).payload
+    j = keys["trustee"]
+    order = [x.payload["trustee"] for x in events if x.type == cev.TALLY_KEYS]
+    base = G.mul(e.ctx.verification_keys[j], lagrange_at_zero(j, order))
+    context = tags.stage_context("tag-key/" + stage, j)
+    proof = dleq.prove(0, base, G.IDENTITY, G.IDENTITY, e.ctx.fingerprint, context)
+    keys[stage] = {"z": G.IDENTITY.hex(), "u": G.IDENTITY.hex(), "proof": proof.to_json()}
+    trustee = next(t for t in e.trustees if t.index == j)
+    keys["signature"] = sign(
+        cev.TALLY_KEYS, {k: v for k, v in keys.items() if k != "signature"}, trustee.signing_key
+    )["signature"]
+    report = verify_events([ev.make_event(i, x.type, x.payload) for i, x in enumerate(events)], workers=1)
+    check = report.by_name("cr: tally trustees and keys")
+    assert not check.ok and any("must not be the identity" in f for f in check.failures), check.failures
