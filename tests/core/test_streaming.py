@@ -129,3 +129,21 @@ def test_memory_does_not_grow_with_the_ballots_contents(tmp_path: Path) -> None:
     assert a["ok"] and b["ok"]
     growth = (b["peak_kb"] - a["peak_kb"]) * 1024 / 6_000
     assert growth < 1_400, f"{growth:.0f} bytes more per ballot"  # 860 measured; holding the lines: +1,100
+
+
+def test_a_record_changed_between_the_two_readings_is_refused(election: Election, tmp_path: Path) -> None:
+    """The ballots are read twice; if the second reading differs from the first (the file was replaced while
+    being verified), the verifier refuses rather than mixing old and new."""
+    from plebiscite.record.stream import EventLines
+    from plebiscite.verify.scan import FileBallots, scan_lines
+
+    store.write_record(tmp_path / "r", election.events)
+    source = EventLines(tmp_path / "r")
+    scan = scan_lines(source, "r", frozenset({ev.BALLOT}))
+    assert sum(len(c) for c in FileBallots(source, scan.ballot_digest).chunks(3)) == scan.ballots
+    lines = (tmp_path / "r" / store.EVENTS_FILE).read_bytes().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.endswith(b',"type":"ballot"}\n'))
+    del lines[at]  # the file changes after the first pass
+    (tmp_path / "r" / store.EVENTS_FILE).write_bytes(b"".join(lines))
+    with pytest.raises(store.RecordError, match="changed while it was being verified"):
+        list(FileBallots(source, scan.ballot_digest).chunks(3))
