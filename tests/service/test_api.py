@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -255,8 +256,10 @@ def test_mirror_streams_and_resumes_after_an_interrupted_run(
     events = copy / store.EVENTS_FILE
     lines = events.read_bytes().splitlines(keepends=True)
     assert len(lines) == first.size
-    with open(events, "ab") as f:  # an interrupted run: entries appended, no head written for them
-        f.write(lines[-1])
+    with open(
+        events, "ab"
+    ) as f:  # an interrupted run: entries appended (the last one in part), no head for them
+        f.write(lines[-1] + lines[-1][:40])
     ok(client.post("/api/ballots", json=yesno_ballots[2].json))
     second = mirror(service.url, copy)
     assert second.size == service.size() == first.size + 1 and second.copied == 1
@@ -266,3 +269,16 @@ def test_mirror_streams_and_resumes_after_an_interrupted_run(
     events.write_bytes(events.read_bytes().replace(b'"q1"', b'"q9"', 1))  # a line changed under the head
     with pytest.raises(BoardClientError, match="modified locally"):
         mirror(service.url, copy)
+
+
+def test_mirror_never_cuts_a_record_it_did_not_write(
+    service: LiveService, yesno_setup: Setup, tmp_path: Path
+) -> None:
+    """Pointed at a record directory with events and no signed head of the board (here: the prepared setup
+    record), mirror refuses and leaves it as it was."""
+    record = tmp_path / "record"
+    shutil.copytree(yesno_setup.path, record)
+    before = (record / store.EVENTS_FILE).read_bytes()
+    with pytest.raises(BoardClientError, match="not a mirror of it"):
+        mirror(service.url, record)
+    assert (record / store.EVENTS_FILE).read_bytes() == before

@@ -29,7 +29,6 @@ from plebiscite.merkle.heads import (
 from plebiscite.merkle.tree import leaf_hash, verify_inclusion
 from plebiscite.record import store
 from plebiscite.record.events import canonical_json
-from plebiscite.record.stream import EventLines
 
 
 class BoardClientError(ValueError):
@@ -129,24 +128,32 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
 
 
 def _local_copy(target: Path, old: SignedTreeHead | None) -> tuple[CompactRange, int]:
-    """The local copy's Merkle range and length, read a line at a time; lines beyond the last head (an
-    interrupted run's) are cut off."""
+    """The local copy's Merkle range over the lines its last head covers, read a line at a time; whatever follows
+    them (what an interrupted run appended, whole lines or part of one) is cut off."""
     frontier = CompactRange()
-    if old is None or not (target / store.EVENTS_FILE).exists():
-        if (target / store.EVENTS_FILE).exists():
-            store.truncate_events(target, 0)
-        else:
-            store.create(target)
+    events = target / store.EVENTS_FILE
+    if not events.exists():
+        store.create(target)
         return frontier, 0
-    offset = 0
-    for index, line in EventLines(target):
-        if index == old.tree_size:
-            store.truncate_events(target, offset)
-            break
-        store.parse_event(index, line, f"{target}/{store.EVENTS_FILE} line {index + 1}")
-        frontier.append(leaf_hash(line))
-        offset += len(line) + 1
-    return frontier, min(old.tree_size, frontier.size)
+    if old is None:
+        if events.stat().st_size:  # never cut a record this mirror did not write
+            raise BoardClientError(
+                f"{target}: holds events but no signed head of this board: not a mirror of it (if a first "
+                "mirror run was interrupted, remove the directory and mirror again)"
+            )
+        return frontier, 0
+    wanted = old.tree_size
+    with open(events, "rb") as f:
+        for index in range(wanted):
+            line = f.readline()
+            if not line.endswith(b"\n"):
+                break  # shorter than its head: the root comparison below reports it
+            store.parse_event(index, line[:-1], f"{events} line {index + 1}")
+            frontier.append(leaf_hash(line[:-1]))
+        end = f.tell()
+    if end < events.stat().st_size:
+        store.truncate_events(target, end)
+    return frontier, frontier.size
 
 
 def _issued_heads(
