@@ -135,6 +135,16 @@ def test_file_flow_and_bad_input(file_flow: Path, election: Election) -> None:
     )
     assert code == 2 and "wrong passphrase" in out and "not the passphrase" not in out
     assert (rec / "events.jsonl").read_bytes() == before
+    # A trustee file of another election (same manifest, same index) is refused before anything is written,
+    # and the right file still decrypts afterwards (the record can be finished).
+    rec2 = d / "rec2"
+    assert run("init", rec2, "--manifest", d / "manifest.json", "--trustees", "2", "--threshold", "2")[0] == 0
+    assert run("ceremony", rec2, "--out-dir", d / "t2", "--passphrase-file", d / "pass.txt")[0] == 0
+    code, out = run(
+        "decrypt", rec, "--trustee", d / "t2" / "trustee-1.json", "--passphrase-file", d / "pass.txt"
+    )
+    assert code == 2 and "not a share of this election's key" in out and "nothing written" in out, out
+    assert (rec / "events.jsonl").read_bytes() == before
     for i in (1, 2):
         code, out = run(
             "decrypt", rec, "--trustee", d / "t" / f"trustee-{i}.json", "--passphrase-file", d / "pass.txt"
