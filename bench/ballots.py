@@ -73,8 +73,8 @@ def build_plebiscite(
     path: Path, voters: int
 ) -> tuple[Conduct, ElectionContext, list[Credential], list[Trustee]]:
     manifest = referendum("bench-referendum", extra_questions=False)
-    conduct = Conduct.create_record(path, manifest, 3, 2)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     conduct.run_ceremony(trustees)
     creds = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in creds])

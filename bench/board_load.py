@@ -78,8 +78,9 @@ TARGET_P99_MS = 100.0
 def prepare(path: Path, voters: int, full: bool) -> tuple[Manifest, ElectionContext, list[Credential]]:
     """Prepared record at ``path``; the context voting will open with (the fingerprint depends on the record only)."""
     manifest = referendum("bench-board-load", extra_questions=full)
-    conduct = Conduct.create_record(path, manifest, 3, 2)
-    conduct.run_ceremony([Trustee.new(i, 3, 2) for i in (1, 2, 3)])
+    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
+    conduct.run_ceremony(trustees)
     credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in credentials])
     scratch = Path(tempfile.mkdtemp(prefix="plebiscite-bench-ctx-"))

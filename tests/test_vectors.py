@@ -22,7 +22,9 @@ def load_generator():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.parametrize("name", ["group.json", "proofs.json", "ballot.json", "ceremony.json"])
+@pytest.mark.parametrize(
+    "name", ["group.json", "proofs.json", "ballot.json", "ceremony.json", "encodings.json"]
+)
 def test_vectors_reproduce(name: str) -> None:
     built = load_generator().build()[name]
     committed = json.loads((HERE / name).read_text())
@@ -44,8 +46,18 @@ def test_vector_announcement_verifies_and_binds_its_keys() -> None:
 
     vec = json.loads((HERE / "ceremony.json").read_text())
     cfp = bytes.fromhex(vec["ceremony_fingerprint"])
-    announcement = decode_announcement(vec["announcement"], 2, cfp)
+    named = vec["manifest_event"]["trustee_keys"]
+    announcement = decode_announcement(vec["announcement"], 2, cfp, named)
     assert announcement.index == 2
-    swapped = {**vec["announcement"], "box_key": "00" * 32}
+    # a swapped box key, even re-signed by the trustee's own key, breaks the proofs (their context holds it)
+    from nacl.signing import SigningKey
+
+    from plebiscite.record.signing import sign
+
+    swapped = {k: v for k, v in vec["announcement"].items() if k != "signature"} | {"box_key": "00" * 32}
+    swapped = sign("trustee", swapped, SigningKey(bytes.fromhex(vec["trustee"]["signing_seed"])))
     with pytest.raises(ValueError, match="proofs"):
-        decode_announcement(swapped, 2, cfp)
+        decode_announcement(swapped, 2, cfp, named)
+    # the same announcement under a manifest naming another key for trustee 2: refused (nobody stands in)
+    with pytest.raises(ValueError, match="not the key the manifest event names"):
+        decode_announcement(vec["announcement"], 2, cfp, [named[0], named[2], named[1]])

@@ -73,15 +73,20 @@ class Conduct:
         return Conduct(ElectionState.from_events(store.read(path)), FileSink(path))
 
     @staticmethod
-    def create_record(path: Path, manifest: Manifest, trustees: int, threshold: int) -> Conduct:
-        if not 1 <= threshold <= trustees:
+    def create_record(path: Path, manifest: Manifest, trustee_keys: list[bytes], threshold: int) -> Conduct:
+        """A new record whose manifest event names the trustees by their Ed25519 keys (trustee ``i`` is
+        ``trustee_keys[i - 1]``), which each generated on its own machine and published itself."""
+        payload = manifest_payload(manifest, trustee_keys, threshold)
+        ceremony.named_keys(payload)  # refuse malformed or repeated keys before anything is written
+        if not 1 <= threshold <= len(trustee_keys):
             raise ValueError("threshold: need 1 <= threshold <= trustees")
         store.create(path)
         conduct = Conduct(ElectionState(), FileSink(path))
-        conduct.post(ev.MANIFEST, manifest_payload(manifest, trustees, threshold))
+        conduct.post(ev.MANIFEST, payload)
         return conduct
 
     def post(self, kind: str, payload: dict[str, Any], tracking_code: str | None = None) -> ev.Event:
+        self.state.admit(kind)
         event = ev.make_event(self.state.size, kind, payload)
         self.sink.append(event)
         self.state.apply(event, tracking_code)
@@ -99,10 +104,15 @@ class Conduct:
         """All three rounds for trustees run in one place (the demo; separate machines post the same events)."""
         self.state.require("setup")
         fp = self.ceremony_fingerprint
+        named = self.state.trustee_keys
+        for t in trustees:
+            t.check_named(
+                named
+            )  # each trustee checks the manifest names its own key, before anything is posted
         for t in trustees:
             self.post(ev.TRUSTEE, t.announce(fp))
         on_step("commitments published")
-        announced = decode_all(self.state.announcements, self.state.threshold, fp)
+        announced = decode_all(self.state.announcements, self.state.threshold, fp, named)
         for t in trustees:
             self.post(ev.SHARES, t.deal(announced))
         on_step("shares dealt")
@@ -123,7 +133,7 @@ class Conduct:
     def ceremony_outcome(self) -> ceremony.Outcome:
         s = self.state
         outcome = ceremony.outcome(
-            s.trustees,
+            s.trustee_keys,
             s.threshold,
             self.ceremony_fingerprint,
             s.announcements,
@@ -135,6 +145,8 @@ class Conduct:
             raise ValueError(
                 f"key ceremony failed: {len(outcome.qualified)} trustees qualified, threshold is {s.threshold}"
             )
+        if outcome.key_problems:
+            raise ValueError(f"key ceremony failed: {outcome.key_problems[0]}")
         return outcome
 
     # --- registration and opening -------------------------------------------------------------------------------
@@ -222,6 +234,9 @@ class Conduct:
 
     def decrypt(self, trustee: Trustee) -> None:
         self.state.require("tallied")
+        trustee.check_named(
+            self.state.trustee_keys
+        )  # another election's trustee file: refused, nothing written
         if trustee.share is None or trustee.index not in self.context.qualified:
             raise ValueError(f"trustee {trustee.index} holds no share of this election's key")
         if trustee.index in self.state.partials:
@@ -276,8 +291,13 @@ class Conduct:
         return self.post(ev.RESULT, payload).payload
 
 
-def manifest_payload(manifest: Manifest, trustees: int, threshold: int) -> dict[str, Any]:
-    return {"manifest": manifest.model_dump(mode="json"), "trustees": trustees, "threshold": threshold}
+def manifest_payload(manifest: Manifest, trustee_keys: list[bytes], threshold: int) -> dict[str, Any]:
+    return {
+        "manifest": manifest.model_dump(mode="json"),
+        "trustees": len(trustee_keys),
+        "threshold": threshold,
+        "trustee_keys": [k.hex() for k in trustee_keys],
+    }
 
 
 def cast_ballots(events: list[ev.Event], ctx: ElectionContext) -> list[CastBallot]:

@@ -86,8 +86,8 @@ def run_demo(
         raise ValueError("voters: at least 1")
     rng = random.Random(seed if seed is not None else secrets.randbits(64))
     manifest = manifest or referendum()
-    conduct = Conduct.create_record(record, manifest, trustees, threshold)
     board = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
+    conduct = Conduct.create_record(record, manifest, [t.identity for t in board], threshold)
     conduct.run_ceremony(board, say)
     credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in credentials])

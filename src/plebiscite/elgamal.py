@@ -41,7 +41,9 @@ class Ciphertext:
 
 
 def encrypt(public_key: bytes, m: int, r: int) -> Ciphertext:
-    """Encrypt the small non-negative integer ``m`` with randomness ``r``."""
+    """Encrypt the small non-negative integer ``m`` with randomness ``r`` (never 0: that publishes ``m·G``)."""
+    if r % G.ORDER == 0:
+        raise G.GroupError("encryption randomness is zero (the ciphertext would show the plaintext)")
     return Ciphertext(G.mul_base(r), G.add(G.mul(public_key, r), G.small_multiple_base(m)))
 
 

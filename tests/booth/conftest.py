@@ -149,8 +149,8 @@ def _start_real(
 
     prep = workdir / "setup-record"
     manifest = referendum("booth-test")
-    conduct = Conduct.create_record(prep, manifest, 1, 1)
     trustee = Trustee.new(1, 1, 1)
+    conduct = Conduct.create_record(prep, manifest, [trustee.identity], 1)
     conduct.run_ceremony([trustee])
     creds = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in creds])

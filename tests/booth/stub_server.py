@@ -60,8 +60,8 @@ class Election:
         self.lock = threading.Lock()
         record = workdir / "record"
         manifest = referendum("booth-test", extra_questions=not simple)
-        conduct = Conduct.create_record(record, manifest, 1, 1)
         self.trustees = [Trustee.new(1, 1, 1)]
+        conduct = Conduct.create_record(record, manifest, [self.trustees[0].identity], 1)
         conduct.run_ceremony(self.trustees)
         creds = [Credential.generate(manifest.election_id) for _ in range(voters)]
         conduct.register([c.public_key for c in creds])

@@ -59,8 +59,8 @@ class Opened:
 
 def open_election(path: Path, election_id: str, voters: int, extra_questions: bool = True) -> Opened:
     manifest = coercion_manifest(election_id, extra_questions=extra_questions)
-    cc = CoercionConduct.create_record(path, manifest, 3, 2)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    cc = CoercionConduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     cc.run_ceremony(trustees)
     registrar = Registrar.new(2)
     mac = cc.deal_mac_key(registrar)

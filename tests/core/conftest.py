@@ -31,8 +31,8 @@ class Election:
 def build_election(path: Path, voters: int = 8, seed: int = 7) -> Election:
     rng = random.Random(seed)
     manifest = referendum("test-election")
-    conduct = Conduct.create_record(path, manifest, 3, 2)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     conduct.run_ceremony(trustees)
     creds = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in creds])

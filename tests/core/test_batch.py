@@ -170,9 +170,9 @@ def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     passes: list[bool] = []
     original = runner.check_all
 
-    def spy(job: Any, ballots: Any, workers: Any) -> Any:
+    def spy(job: Any, ballots: Any, workers: Any, *more: Any) -> Any:
         passes.append(job.batched)
-        return original(job, ballots, workers)
+        return original(job, ballots, workers, *more)
 
     monkeypatch.setattr(runner, "check_all", spy)
     return passes
@@ -219,8 +219,8 @@ def test_a_cheating_device_two_vote_counted_by_an_honest_organiser(
     """A yes/no ballot that encrypts 2, signed by its voter's credential, accepted by a board that skipped proofs
     and counted: only its b equation is false, so the batched pass alone cannot say which ballot it is."""
     manifest = referendum("batch-test", extra_questions=False)
-    conduct = Conduct.create_record(tmp_path / "r", manifest, 3, 2)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    conduct = Conduct.create_record(tmp_path / "r", manifest, [t.identity for t in trustees], 2)
     conduct.run_ceremony(trustees)
     creds = [Credential.generate(manifest.election_id) for _ in range(5)]
     conduct.register([c.public_key for c in creds])

@@ -93,13 +93,13 @@ def file_flow(tmp_path: Path) -> Path:
     (tmp_path / "manifest.json").write_text(json.dumps(referendum().model_dump(mode="json")))
     (tmp_path / "pass.txt").write_text("a good passphrase\n")
     rec = tmp_path / "rec"
-    assert (
-        run("init", rec, "--manifest", tmp_path / "manifest.json", "--trustees", "2", "--threshold", "2")[0]
-        == 0
+    secrets = ("--trustees-dir", tmp_path / "t", "--passphrase-file", tmp_path / "pass.txt")
+    code, out = run(
+        "init", rec, "--manifest", tmp_path / "manifest.json", "--trustees", "2", "--threshold", "2", *secrets
     )
-    assert (
-        run("ceremony", rec, "--out-dir", tmp_path / "t", "--passphrase-file", tmp_path / "pass.txt")[0] == 0
-    )
+    assert code == 0, out
+    assert out.count("fingerprint") == 2  # each trustee's key, to publish apart from the organiser
+    assert run("ceremony", rec, *secrets)[0] == 0
     assert run("register", rec, "--voters", "2", "--out-dir", tmp_path / "c")[0] == 0
     assert run("open", rec)[0] == 0
     return tmp_path
@@ -135,15 +135,32 @@ def test_file_flow_and_bad_input(file_flow: Path, election: Election) -> None:
     )
     assert code == 2 and "wrong passphrase" in out and "not the passphrase" not in out
     assert (rec / "events.jsonl").read_bytes() == before
-    # A trustee file of another election (same manifest, same index) is refused before anything is written,
-    # and the right file still decrypts afterwards (the record can be finished).
-    rec2 = d / "rec2"
-    assert run("init", rec2, "--manifest", d / "manifest.json", "--trustees", "2", "--threshold", "2")[0] == 0
-    assert run("ceremony", rec2, "--out-dir", d / "t2", "--passphrase-file", d / "pass.txt")[0] == 0
+    # another election's trustee file (same index, same passphrase): refused before anything is written, and the
+    # right file still decrypts afterwards (issue 17)
+    other = d / "other"
     code, out = run(
-        "decrypt", rec, "--trustee", d / "t2" / "trustee-1.json", "--passphrase-file", d / "pass.txt"
+        "init",
+        other / "rec",
+        "--manifest",
+        d / "manifest.json",
+        "--trustees",
+        "2",
+        "--threshold",
+        "2",
+        "--trustees-dir",
+        other / "t",
+        "--passphrase-file",
+        d / "pass.txt",
     )
-    assert code == 2 and "not a share of this election's key" in out and "nothing written" in out, out
+    assert code == 0, out
+    assert (
+        run("ceremony", other / "rec", "--trustees-dir", other / "t", "--passphrase-file", d / "pass.txt")[0]
+        == 0
+    )
+    code, out = run(
+        "decrypt", rec, "--trustee", other / "t" / "trustee-1.json", "--passphrase-file", d / "pass.txt"
+    )
+    assert code == 2 and "does not name this trustee's key" in out, out
     assert (rec / "events.jsonl").read_bytes() == before
     for i in (1, 2):
         code, out = run(
@@ -168,7 +185,9 @@ def test_vote_with_a_credential_for_another_election(file_flow: Path, election: 
 )
 def test_hostile_manifest_file(tmp_path: Path, text: str, reason: str) -> None:
     (tmp_path / "m.json").write_text(text)
-    code, out = run("init", tmp_path / "rec", "--manifest", tmp_path / "m.json")
+    code, out = run(
+        "init", tmp_path / "rec", "--manifest", tmp_path / "m.json", "--trustees-dir", tmp_path / "t"
+    )
     assert code == 2 and f"m.json: not valid JSON ({reason})" in out.replace("\n", "")
     assert not (tmp_path / "rec").exists()
 
@@ -177,6 +196,8 @@ def test_bad_manifest(tmp_path: Path) -> None:
     m = referendum().model_dump(mode="json")
     m["questions"][2]["max"] = 9
     (tmp_path / "m.json").write_text(json.dumps(m))
-    code, out = run("init", tmp_path / "rec", "--manifest", tmp_path / "m.json")
+    code, out = run(
+        "init", tmp_path / "rec", "--manifest", tmp_path / "m.json", "--trustees-dir", tmp_path / "t"
+    )
     assert code == 2 and "manifest" in out and "max" in out
     assert not (tmp_path / "rec").exists()

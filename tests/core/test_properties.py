@@ -29,12 +29,13 @@ def test_encryption_is_additively_homomorphic(m1: int, m2: int, r1: int, r2: int
 
 def run_dkg(n: int, k: int) -> tuple[list[Trustee], ceremony.Outcome]:
     trustees = [Trustee.new(i, n, k) for i in range(1, n + 1)]
+    named = [t.identity.hex() for t in trustees]
     announcements = [t.announce(FP) for t in trustees]
-    decoded = decode_all(announcements, k, FP)
+    decoded = decode_all(announcements, k, FP, named)
     shares = [t.deal(decoded) for t in trustees]
     for t in trustees:
         assert t.receive(decoded, shares) == []
-    outcome = ceremony.outcome(n, k, FP, announcements, shares, [], [])
+    outcome = ceremony.outcome(named, k, FP, announcements, shares, [], [])
     for t in trustees:
         t.finish(outcome.qualified)
     return trustees, outcome
@@ -60,8 +61,9 @@ def test_any_k_of_n_decrypt_and_k_minus_1_cannot(data: st.DataObject, n: int, m:
 def test_bad_share_is_complained_about_and_answered() -> None:
     n, k = 3, 2
     trustees = [Trustee.new(i, n, k) for i in range(1, n + 1)]
+    named = [t.identity.hex() for t in trustees]
     announcements = [t.announce(FP) for t in trustees]
-    decoded = decode_all(announcements, k, FP)
+    decoded = decode_all(announcements, k, FP, named)
     shares = [t.deal(decoded) for t in trustees]
     # Trustee 1 sends garbage to trustee 2 (re-signed so only the content is wrong).
     from plebiscite.record.signing import sign
@@ -73,22 +75,25 @@ def test_bad_share_is_complained_about_and_answered() -> None:
     complaints = trustees[1].receive(decoded, shares)
     assert [c["against"] for c in complaints] == [1]
     # Unanswered: trustee 1 is disqualified.
-    out = ceremony.outcome(n, k, FP, announcements, shares, complaints, [])
+    out = ceremony.outcome(named, k, FP, announcements, shares, complaints, [])
     assert out.qualified == [2, 3]
     # Answered with the true share: trustee 1 stays, and trustee 2 uses the revealed share.
     reveal = trustees[0].answer(complaints[0])
-    out = ceremony.outcome(n, k, FP, announcements, shares, complaints, [reveal])
+    out = ceremony.outcome(named, k, FP, announcements, shares, complaints, [reveal])
     assert out.qualified == [1, 2, 3]
     trustees[1].accept_reveal(reveal, decoded)
     trustees[1].finish(out.qualified)
     # A reveal that does not match the commitments does not save the dealer.
     forged = sign("share-reveal", {"from": 1, "to": 2, "share": "01" + "00" * 31}, trustees[0].signing_key)
-    assert ceremony.outcome(n, k, FP, announcements, shares, complaints, [forged]).qualified == [2, 3]
+    assert ceremony.outcome(named, k, FP, announcements, shares, complaints, [forged]).qualified == [2, 3]
 
 
 def test_commitment_without_proof_of_knowledge_is_rejected() -> None:
+    from plebiscite.record.signing import sign
+
     t = Trustee.new(1, 2, 2)
     a = t.announce(FP)
     a["commitments"][1] = G.mul_base(5).hex()  # a commitment whose secret the proof does not cover
-    out = ceremony.outcome(2, 2, FP, [a], [], [], [])
+    a = sign("trustee", {key: v for key, v in a.items() if key != "signature"}, t.signing_key)  # signed by t
+    out = ceremony.outcome([t.identity.hex(), "11" * 32], 2, FP, [a], [], [], [])
     assert out.qualified == [] and any("proofs[1]" in p for p in out.problems)

@@ -149,8 +149,8 @@ class Setup:
 def build_setup(path: Path, election_id: str, voters: int, extra_questions: bool) -> Setup:
     """Manifest, 2-of-3 key ceremony and roll in a record at ``path``; the context voting will open with."""
     manifest = referendum(election_id, extra_questions=extra_questions)
-    conduct = Conduct.create_record(path, manifest, 3, 2)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     conduct.run_ceremony(trustees)
     credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in credentials])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from plebiscite.board.client import check_receipt, mirror
+from plebiscite.board.client import BoardClientError, check_receipt, mirror
 from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.demo import expected_counts
 from plebiscite.merkle import SignedTreeHead, leaf_hash, verify_inclusion
@@ -90,6 +91,11 @@ def test_cast_returns_a_receipt_that_proves_inclusion(
         {"index": receipt["index"], "type": "ballot", "leaf": bytes.fromhex(receipt["leaf"]).decode()}
     ]
     assert check_receipt(receipt, service.url)["ok"] is True
+    # a genuine receipt with another ballot's tracking code put in proves nothing about that ballot (issue 19)
+    other = ok(client.post("/api/ballots", json=yesno_ballots[1].json))
+    swapped = {**receipt, "tracking_code": other["tracking_code"]}
+    with pytest.raises(BoardClientError, match="tracking code is not that of the ballot it proves"):
+        check_receipt(swapped, service.url)
     # latest head covers it and is consistent with the receipt's
     latest = SignedTreeHead.from_dict(ok(client.get("/api/board/head")))
     check_consistent(client, KEY, head, latest)
@@ -108,9 +114,10 @@ def test_casting_the_same_ballot_again_returns_the_same_receipt_index(
     assert again["tracking_code"] == first["tracking_code"]
     assert again["leaf"] == first["leaf"]
     verify_receipt_locally(again, KEY)
-    # hex in upper case is the same ballot (same bytes, same tracking code): still the same entry
+    # hex has one spelling (protocol.md §1): the same ballot in upper case is refused, naming the field
     shouted = {**yesno_ballots[1].json, "signature": yesno_ballots[1].json["signature"].upper()}
-    assert ok(client.post("/api/ballots", json=shouted))["index"] == first["index"]
+    refused = client.post("/api/ballots", json=shouted)
+    assert refused.status_code == 422 and "ballot.signature" in refused.json()["detail"], refused.text
     assert service.size() == size
 
 
@@ -233,3 +240,45 @@ def test_import_is_checked_against_what_the_board_holds(
     election.close()
     with pytest.raises(RecordError, match="does not match"):
         open_election(db_url, BOARD_KEY, full_setup.path)
+
+
+def test_mirror_streams_and_resumes_after_an_interrupted_run(
+    service: LiveService, yesno_ballots: list[Ballot], tmp_path: Path
+) -> None:
+    """A mirror appends to its copy; lines beyond its last head (a run killed after appending, before writing the
+    head) are cut off and fetched again; a line changed under its head is refused."""
+    service.open()
+    client = service.client()
+    for ballot in yesno_ballots[:2]:
+        ok(client.post("/api/ballots", json=ballot.json))
+    copy = tmp_path / "mirror"
+    first = mirror(service.url, copy)
+    events = copy / store.EVENTS_FILE
+    lines = events.read_bytes().splitlines(keepends=True)
+    assert len(lines) == first.size
+    with open(
+        events, "ab"
+    ) as f:  # an interrupted run: entries appended (the last one in part), no head for them
+        f.write(lines[-1] + lines[-1][:40])
+    ok(client.post("/api/ballots", json=yesno_ballots[2].json))
+    second = mirror(service.url, copy)
+    assert second.size == service.size() == first.size + 1 and second.copied == 1
+    assert len(events.read_bytes().splitlines()) == second.size
+    assert not (copy / (store.EVENTS_FILE + ".incoming")).exists()
+    assert verify_record(copy, workers=1).by_name("board heads").failure_count == 0
+    events.write_bytes(events.read_bytes().replace(b'"q1"', b'"q9"', 1))  # a line changed under the head
+    with pytest.raises(BoardClientError, match="modified locally"):
+        mirror(service.url, copy)
+
+
+def test_mirror_never_cuts_a_record_it_did_not_write(
+    service: LiveService, yesno_setup: Setup, tmp_path: Path
+) -> None:
+    """Pointed at a record directory with events and no signed head of the board (here: the prepared setup
+    record), mirror refuses and leaves it as it was."""
+    record = tmp_path / "record"
+    shutil.copytree(yesno_setup.path, record)
+    before = (record / store.EVENTS_FILE).read_bytes()
+    with pytest.raises(BoardClientError, match="not a mirror of it"):
+        mirror(service.url, record)
+    assert (record / store.EVENTS_FILE).read_bytes() == before

@@ -167,12 +167,6 @@ def ceremony_vectors() -> dict[str, Any]:
     from plebiscite.keyceremony.trustee import Trustee
     from plebiscite.record.events import canonical_json
 
-    manifest_payload = {
-        "manifest": referendum("vector-election").model_dump(mode="json"),
-        "trustees": 3,
-        "threshold": 2,
-    }
-    cfp = ceremony_fingerprint(canonical_json(manifest_payload), 3, 2)
     trustee = Trustee(
         index=2,
         trustees=3,
@@ -181,6 +175,16 @@ def ceremony_vectors() -> dict[str, Any]:
         box_secret=G.scalar_to_bytes(scalar("trustee2-box-secret")),
         coefficients=[scalar("trustee2-a0"), scalar("trustee2-a1")],
     )
+    others = [
+        G.mul_base(scalar(f"trustee{i}-key")).hex() for i in (1, 3)
+    ]  # stand-ins: only trustee 2 is given
+    manifest_payload = {
+        "manifest": referendum("vector-election").model_dump(mode="json"),
+        "trustees": 3,
+        "threshold": 2,
+        "trustee_keys": [others[0], trustee.identity.hex(), others[1]],
+    }
+    cfp = ceremony_fingerprint(canonical_json(manifest_payload), 3, 2)
     with fixed_randomness("trustee-announcement") as drawn:
         announcement = trustee.announce(cfp)
     return {
@@ -197,12 +201,112 @@ def ceremony_vectors() -> dict[str, Any]:
     }
 
 
+FIELD_P = 2**255 - 19
+
+RFC9496_BAD_ENCODINGS = {  # RFC 9496, Appendix A.2
+    "non-canonical field encoding": [
+        "00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "f3ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ],
+    "negative field element": [
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "ed57ffd8c914fb201471d1c3d245ce3c746fcbe63a3679d51b6a516ebebe0e20",
+        "c34c4e1826e5d403b78e246e88aa051c36ccf0aafebffe137d148a2bf9104562",
+        "c940e5a4404157cfb1628b108db051a8d439e1a421394ec4ebccb9ec92a8ac78",
+        "47cfc5497c53dc8e61c91d17fd626ffb1c49e2bca94eed052281b510b1117a24",
+        "f1c6165d33367351b0da8f6e4511010c68174a03b6581212c71c0e1d026c3c72",
+        "87260f7a2f12495118360f02c26a470f450dadf34a413d21042b43b9d93e1309",
+    ],
+    "non-square x^2": [
+        "26948d35ca62e643e26a83177332e6b6afeb9d08e4268b650f1f5bbd8d81d371",
+        "4eac077a713c57b4f4397629a4145982c661f48044dd3f96427d40b147d9742f",
+        "de6a7b00deadc788eb6b6c8d20c0ae96c2f2019078fa604fee5b87d6e989ad7b",
+        "bcab477be20861e01e4a0e295284146a510150d9817763caf1a6f4b422d67042",
+        "2a292df7e32cababbd9de088d1d1abec9fc0440f637ed2fba145094dc14bea08",
+        "f4a9e534fc0d216c44b218fa0c42d99635a0127ee2e53c712f70609649fdff22",
+        "8268436f8c4126196cf64b3c7ddbda90746a378625f9813dd9b8457077256731",
+        "2810e5cbc2cc4d4eece54f61c6f69758e289aa7ab440b3cbeaa21995c2f4232b",
+    ],
+    "negative xy value": [
+        "3eb858e78f5a7254d8c9731174a94f76755fd3941c0ac93735c07ba14579630e",
+        "a45fdc55c76448c049a1ab33f17023edfb2be3581e9c7aade8a6125215e04220",
+        "d483fe813c6ba647ebbfd3ec41adca1c6130c2beeee9d9bf065c8d151c5f396e",
+        "8a2e1d30050198c65a54483123960ccc38aef6848e1ec8f5f780e8523769ba32",
+        "32888462f8b486c68ad7dd9610be5192bbeaf3b443951ac1a8118419d9fa097b",
+        "227142501b9d4355ccba290404bde41575b037693cef1f438c47f8fbf35d1165",
+        "5c37cc491da847cfeb9281d407efc41e15144c876e0170b499a96a22ed31e01e",
+        "445425117cb8c90edcbc7c1cc0e74f747f2c1efa5630a967c64f287792a48a4b",
+    ],
+    "s = -1 (y = 0)": ["ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"],
+}
+
+
+def spelling_variants(text: str) -> list[tuple[str, str]]:
+    """Other spellings of canonical hex that must all be refused: case, separators, length."""
+    out = [
+        (text[:2] + " " + text[2:], "space in the hex"),
+        (text[:-2], "one byte short"),
+        (text + "00", "one byte long"),
+    ]
+    out += [("0x" + text, "0x prefix"), (text + "\n", "trailing newline")]
+    if text != text.upper():
+        out.append((text.upper(), "upper-case hex"))
+    return out
+
+
+def little(value: int) -> str:
+    return value.to_bytes(32, "little").hex()
+
+
+def element_variants(encoding: str) -> list[tuple[str, str]]:
+    """Non-canonical encodings of the element ``encoding`` (RFC 9496 §4.3.1): each decodes to nothing."""
+    s = int.from_bytes(bytes.fromhex(encoding), "little")
+    out = [(little(s | 1 << 255), "bit 255 set"), (little(s + FIELD_P), "s + p (not reduced)")]
+    if s:
+        out.append((little(FIELD_P - s), "p - s (negative field element)"))
+    return out + spelling_variants(encoding)
+
+
+def encoding_vectors() -> dict[str, Any]:
+    """Accept/refuse vectors for every decoder, in Python and in the booth (docs/protocol.md §1)."""
+    points = [
+        G.IDENTITY,
+        *(G.mul_base(k) for k in (1, 2, 3)),
+        *(G.mul_base(scalar(f"enc-{i}")) for i in range(3)),
+    ]
+    elements = []
+    for p in points:
+        elements.append({"hex": p.hex(), "valid": True, "why": "canonical"})
+        elements += [{"hex": h, "valid": False, "why": why} for h, why in element_variants(p.hex())]
+    for why, encodings in RFC9496_BAD_ENCODINGS.items():
+        elements += [{"hex": h, "valid": False, "why": f"RFC 9496 A.2: {why}"} for h in encodings]
+    values = [0, 1, G.ORDER - 1, scalar("enc-scalar")]
+    scalars = []
+    for v in values:
+        scalars.append({"hex": little(v), "valid": True, "why": "canonical"})
+        scalars += [{"hex": h, "valid": False, "why": why} for h, why in spelling_variants(little(v))]
+        scalars.append({"hex": little(v + G.ORDER), "valid": False, "why": "s + l (not reduced)"})
+    scalars += [
+        {"hex": little(G.ORDER), "valid": False, "why": "l"},
+        {"hex": "ff" * 32, "valid": False, "why": "2^256 - 1"},
+    ]
+    return {
+        "rule": "lowercase hex of exactly 32 bytes; elements canonical per RFC 9496 (bit 255 clear); scalars < l",
+        "elements": elements,
+        "scalars": scalars,
+    }
+
+
 def build() -> dict[str, dict[str, Any]]:
     return {
         "group.json": group_vectors(),
         "proofs.json": proof_vectors(),
         "ballot.json": ballot_vectors(),
         "ceremony.json": ceremony_vectors(),
+        "encodings.json": encoding_vectors(),
     }
 
 

@@ -55,7 +55,9 @@ def verify_proofs(
     """Check every range proof; also the curve check of every element when the ballot was decoded unvalidated.
 
     Each ciphertext and commitment goes through a libsodium operation here, which refuses invalid encodings
-    (:class:`~plebiscite.hazmat.group.GroupError`); that is reported against the proof it belongs to.
+    (:class:`~plebiscite.hazmat.group.GroupError`); that is reported against the proof it belongs to. A ciphertext
+    whose ``a`` is the identity is refused first: its ``b`` is ``m·G``, readable by anyone, and an honest proof
+    for it exists (``r = 0``).
 
     With ``batches`` (one per question and option: the verifier's fast path, ``verify/ballots.py``), the ``b``
     equations of the 0/1 proofs are added to those batches instead of being checked here, and only once the whole
@@ -65,6 +67,10 @@ def verify_proofs(
     deferred: list[tuple[range_proof.BBatch, range_proof.BTerms]] = []
     for q, (ans, lay) in enumerate(zip(ballot.answers, layouts, strict=True)):
         for i, (ct, proof) in enumerate(zip(ans.choices, ans.proofs, strict=True)):
+            if ct.a == G.IDENTITY:  # a = r·G with r = 0: b = m·G, the vote in clear (proofs can still hold)
+                raise BallotError(
+                    f"ballot.answers[{q}].choices[{i}][0]: the identity (the vote would be in clear)"
+                )
             try:
                 if batches is None:
                     range_proof.verify(proof, public_key, ct, 0, 1, fp, option_context(cred, q, i))

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from plebiscite.canonical import EncodingError, hex_bytes
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.hazmat.group import frame
@@ -79,15 +80,10 @@ class Ballot:
 
 
 def _hex(value: object, size: int, what: str) -> bytes:
-    if not isinstance(value, str):
-        raise BallotError(f"{what}: expected a hex string")
     try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raise BallotError(f"{what}: not hexadecimal") from None
-    if len(raw) != size:
-        raise BallotError(f"{what}: expected {size} bytes")
-    return raw
+        return hex_bytes(value, size, what)
+    except EncodingError as exc:
+        raise BallotError(str(exc)) from None
 
 
 _BALLOT_KEYS = frozenset({"election", "credential", "answers", "signature"})
@@ -96,8 +92,17 @@ _PROOF_KEYS = frozenset({"A", "B", "c", "z"})
 
 
 def _h32(text: object) -> bytes:
+    """32 bytes in canonical hex (``docs/protocol.md`` §1): the decoded bytes must spell the text back."""
     raw = bytes.fromhex(text)  # type: ignore[arg-type]  # TypeError for a non-string: caught by the caller
-    if len(raw) != 32:
+    if len(raw) != 32 or raw.hex() != text:
+        raise ValueError
+    return raw
+
+
+def _element(text: object) -> bytes:
+    """An element left for libsodium to check on the curve; the top bit, which libsodium ignores, is refused here."""
+    raw = _h32(text)
+    if raw[31] >= 0x80:
         raise ValueError
     return raw
 
@@ -138,7 +143,7 @@ def _fast_ballot(value: object, branch_counts: list[tuple[int, int | None]], val
     compare them on mutated ballots) and returns ``None`` on anything unusual, so that the full decoder names the
     field and the reason.
     """
-    element = _checked_element if validate else _h32
+    element = _checked_element if validate else _element
     try:
         if type(value) is not dict or value.keys() != _BALLOT_KEYS:
             return None
@@ -175,9 +180,23 @@ def _fast_ballot(value: object, branch_counts: list[tuple[int, int | None]], val
 
 def _h64(text: object) -> bytes:
     raw = bytes.fromhex(text)  # type: ignore[arg-type]
-    if len(raw) != 64:
+    if len(raw) != 64 or raw.hex() != text:
         raise ValueError
     return raw
+
+
+def tracking_code_of(value: object) -> str:
+    """The tracking code of a ballot given as JSON, without its election's layout: the shape (choices per answer,
+    branches of each sum proof) is read from the ballot itself, and every value is decoded strictly. For binding a
+    receipt to its ballot (``board/client.py``), not for deciding whether a ballot is valid."""
+    try:
+        answers = value["answers"]  # type: ignore[index]
+        counts = [
+            (len(a["choices"]), None if a["sum_proof"] is None else len(a["sum_proof"]["c"])) for a in answers
+        ]
+    except (KeyError, TypeError, IndexError):
+        raise BallotError("ballot: not a ballot (answers, choices and sum proofs)") from None
+    return ballot_from_json(value, counts).tracking_code()
 
 
 def ballot_from_json(

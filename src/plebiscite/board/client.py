@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from plebiscite.ballot.model import BallotError, tracking_code_of
+from plebiscite.canonical import hex_bytes
 from plebiscite.merkle.compact import CompactRange
 from plebiscite.merkle.heads import (
     ForkDetected,
@@ -26,7 +28,7 @@ from plebiscite.merkle.heads import (
 )
 from plebiscite.merkle.tree import leaf_hash, verify_inclusion
 from plebiscite.record import store
-from plebiscite.record.events import Event, canonical_json
+from plebiscite.record.events import canonical_json
 
 
 class BoardClientError(ValueError):
@@ -54,7 +56,7 @@ def check_extends(client: httpx.Client, key: bytes, old: SignedTreeHead, new: Si
     if new.tree_size > old.tree_size:
         raw = _get(client, "/api/board/consistency", first=old.tree_size, second=new.tree_size)["proof"]
         try:
-            proof = [bytes.fromhex(h) for h in raw]
+            proof = [hex_bytes(h, 32, "consistency proof") for h in raw]
         except (TypeError, ValueError):
             raise BoardClientError("consistency proof: not a list of hex hashes") from None
     verify_heads_consistent(old, new, proof, key)
@@ -68,13 +70,20 @@ class MirrorResult:
 
 
 def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
-    """Copy new entries of the board at ``url`` into the record directory ``target`` and check the new head."""
+    """Copy new entries of the board at ``url`` into the record directory ``target`` and check the new head.
+
+    Streamed both ways, so a national record mirrors in bounded memory: the local copy is read a line at a time
+    (every line parsed, its leaf hash folded into a compact Merkle range), and the new entries are fetched a page at
+    a time into ``events.jsonl.incoming``, which is appended to ``events.jsonl`` only once they hash to the root
+    the board signed; ``heads.jsonl`` is written last. Lines beyond the last kept head are what an interrupted
+    run appended before writing its head: they are dropped and fetched again.
+    """
     with httpx.Client(base_url=url, timeout=timeout) as client:
         key_hex = _get(client, "/api/board/key")["public_key"]
-        key = bytes.fromhex(key_hex)
-        events = store.read(target) if (target / store.EVENTS_FILE).exists() else []
-        heads = store.read_heads(target) if events else []
-        known_key = store.read_board_key(target) if events else None
+        key = hex_bytes(key_hex, 32, "board key")
+        exists = (target / store.EVENTS_FILE).exists()
+        heads = store.read_heads(target) if exists else []
+        known_key = store.read_board_key(target) if exists else None
         if known_key is not None and known_key != key_hex:
             raise BoardClientError(f"the board's key changed: was {known_key}, now {key_hex}")
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
@@ -85,75 +94,124 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
             check_extends(client, key, old, new)
         else:
             verify_tree_head(new, key)
-        frontier = CompactRange()
-        for e in events:
-            frontier.append(leaf_hash(e.raw))
+        frontier, kept = _local_copy(target, old)
         if old is not None and frontier.root() != old.root:
             raise BoardClientError(
                 "the mirror's own copy does not match its last head; it was modified locally"
             )
-        fresh: list[Event] = []
-        while len(events) + len(fresh) < new.tree_size:
-            start = len(events) + len(fresh)
-            page = _get(client, "/api/board/entries", start=start, limit=1000)
-            if not page:
-                raise BoardClientError(
-                    f"the board signed size {new.tree_size} but serves only {start} entries"
-                )
-            for item in page[: new.tree_size - start]:
-                raw = item["leaf"].encode()
-                fresh.append(store.parse_event(item["index"], raw, f"board entry {item['index']}"))
-                frontier.append(leaf_hash(raw))
-        # Every head the board issued since our last one (receipts refer to them), checked against our copy.
-        issued: list[SignedTreeHead] = []
-        next_size = (old.tree_size + 1) if old else 0
-        while True:
-            page = [
-                SignedTreeHead.from_dict(r)
-                for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
-            ]
-            for sth in page:
-                if sth.tree_size <= new.tree_size:
-                    verify_tree_head(sth, key)
-                    issued.append(sth)
-            if len(page) < 1000 or page[-1].tree_size >= new.tree_size:
-                break
-            next_size = page[-1].tree_size + 1
-        if not issued or issued[-1] != new:
-            issued.append(new)
+        incoming = target / (store.EVENTS_FILE + ".incoming")
+        target.mkdir(parents=True, exist_ok=True)
+        fresh = 0
+        with open(incoming, "wb") as out:
+            while kept + fresh < new.tree_size:
+                start = kept + fresh
+                page = _get(client, "/api/board/entries", start=start, limit=1000)
+                if not page:
+                    raise BoardClientError(
+                        f"the board signed size {new.tree_size} but serves only {start} entries"
+                    )
+                for item in page[: new.tree_size - start]:
+                    raw = item["leaf"].encode()
+                    store.parse_event(item["index"], raw, f"board entry {item['index']}")
+                    frontier.append(leaf_hash(raw))
+                    out.write(raw + b"\n")
+                    fresh += 1
+        issued = _issued_heads(client, key, old, new)
         if frontier.root() != new.root:
+            incoming.unlink()
             raise BoardClientError(
                 f"the entries served do not hash to the root the board signed for size {new.tree_size}"
             )
-        store.write_record(target, [*events, *fresh], [*heads, *(h.model_dump() for h in issued)], key_hex)
-        return MirrorResult(len(fresh), new.tree_size, new)
+        store.append_file(target, incoming)
+        store.write_extras(target, [*heads, *(h.model_dump() for h in issued)], key_hex)
+        return MirrorResult(fresh, new.tree_size, new)
+
+
+def _local_copy(target: Path, old: SignedTreeHead | None) -> tuple[CompactRange, int]:
+    """The local copy's Merkle range over the lines its last head covers, read a line at a time; whatever follows
+    them (what an interrupted run appended, whole lines or part of one) is cut off."""
+    frontier = CompactRange()
+    events = target / store.EVENTS_FILE
+    if not events.exists():
+        store.create(target)
+        return frontier, 0
+    if old is None:
+        if events.stat().st_size:  # never cut a record this mirror did not write
+            raise BoardClientError(
+                f"{target}: holds events but no signed head of this board: not a mirror of it (if a first "
+                "mirror run was interrupted, remove the directory and mirror again)"
+            )
+        return frontier, 0
+    wanted = old.tree_size
+    with open(events, "rb") as f:
+        for index in range(wanted):
+            line = f.readline()
+            if not line.endswith(b"\n"):
+                break  # shorter than its head: the root comparison below reports it
+            store.parse_event(index, line[:-1], f"{events} line {index + 1}")
+            frontier.append(leaf_hash(line[:-1]))
+        end = f.tell()
+    if end < events.stat().st_size:
+        store.truncate_events(target, end)
+    return frontier, frontier.size
+
+
+def _issued_heads(
+    client: httpx.Client, key: bytes, old: SignedTreeHead | None, new: SignedTreeHead
+) -> list[SignedTreeHead]:
+    """Every head the board issued since our last one (receipts refer to them), each verified."""
+    issued: list[SignedTreeHead] = []
+    next_size = (old.tree_size + 1) if old else 0
+    while True:
+        page = [
+            SignedTreeHead.from_dict(r)
+            for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
+        ]
+        for sth in page:
+            if sth.tree_size <= new.tree_size:
+                verify_tree_head(sth, key)
+                issued.append(sth)
+        if len(page) < 1000 or page[-1].tree_size >= new.tree_size:
+            break
+        next_size = page[-1].tree_size + 1
+    if not issued or issued[-1] != new:
+        issued.append(new)
+    return issued
 
 
 def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> dict[str, Any]:
-    """Prove the receipt's ballot is (still) in the board's log; raises on any failure."""
+    """Prove the receipt's ballot is (still) in the board's log; raises on any failure.
+
+    The receipt is bound to its ballot: the tracking code it names must be the one recomputed from the ballot in
+    the leaf it proves (a genuine receipt for one ballot with another ballot's code put in is refused).
+    """
     try:
-        key = bytes.fromhex(receipt["board_key"])
+        key = hex_bytes(receipt["board_key"], 32, "receipt.board_key")
         head = SignedTreeHead.from_dict(receipt["tree_head"])
-        leaf = bytes.fromhex(receipt["leaf"])
+        leaf = hex_bytes(receipt["leaf"], None, "receipt.leaf")
         index = receipt["index"]
-        proof = [bytes.fromhex(h) for h in receipt["inclusion_proof"]]
+        proof = [hex_bytes(h, 32, "receipt.inclusion_proof") for h in receipt["inclusion_proof"]]
+        code = receipt["tracking_code"]
     except (KeyError, TypeError, ValueError) as exc:
         raise BoardClientError(f"receipt: missing or malformed field ({exc})") from None
     verify_tree_head(head, key)
     verify_inclusion(leaf_hash(leaf), index, head.tree_size, proof, head.root)
-    if json.loads(leaf).get("type") != "ballot":
-        raise BoardClientError("receipt: the leaf is not a ballot")
+    if code != ballot_code_of_leaf(leaf):
+        raise BoardClientError("receipt: its tracking code is not that of the ballot it proves")
     with httpx.Client(base_url=url, timeout=timeout) as client:
         if _get(client, "/api/board/key")["public_key"] != receipt["board_key"]:
             raise BoardClientError("receipt: the board's key is not the one that signed the receipt")
         latest = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
         check_extends(client, key, head, latest)
         now = _get(client, "/api/board/inclusion", index=index, size=latest.tree_size)
-        if bytes.fromhex(now["leaf"]) != leaf:
+        try:
+            now_leaf = hex_bytes(now["leaf"], None, "inclusion.leaf")
+            now_proof = [hex_bytes(h, 32, "inclusion.proof") for h in now["proof"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BoardClientError(f"board: malformed inclusion answer ({exc})") from None
+        if now_leaf != leaf:
             raise BoardClientError("receipt: the board now holds something else at this index")
-        verify_inclusion(
-            leaf_hash(leaf), index, latest.tree_size, [bytes.fromhex(h) for h in now["proof"]], latest.root
-        )
+        verify_inclusion(leaf_hash(leaf), index, latest.tree_size, now_proof, latest.root)
     return {
         "tracking_code": receipt.get("tracking_code"),
         "index": index,
@@ -161,6 +219,20 @@ def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> d
         "board_size": latest.tree_size,
         "ok": True,
     }
+
+
+def ballot_code_of_leaf(leaf: bytes) -> str:
+    """The tracking code of the ballot event whose canonical bytes are ``leaf``; refuses any other leaf."""
+    try:
+        event = store.parse_event(0, leaf, "receipt.leaf")
+    except store.RecordError as exc:
+        raise BoardClientError(str(exc)) from None
+    if event.type != "ballot":
+        raise BoardClientError("receipt: the leaf is not a ballot")
+    try:
+        return tracking_code_of(event.payload)
+    except BallotError as exc:
+        raise BoardClientError(f"receipt: the ballot in the leaf cannot be read ({exc})") from None
 
 
 def save_evidence(path: Path, evidence: ForkEvidence) -> None:

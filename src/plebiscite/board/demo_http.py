@@ -102,8 +102,8 @@ def run_http_demo(
     manifest = referendum()
     work = Path(tempfile.mkdtemp(prefix="plebiscite-demo-"))
     prep = work / "setup-record"
-    conduct = Conduct.create_record(prep, manifest, trustees, threshold)
     board_trustees = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
+    conduct = Conduct.create_record(prep, manifest, [t.identity for t in board_trustees], threshold)
     conduct.run_ceremony(board_trustees, say)
     credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in credentials])

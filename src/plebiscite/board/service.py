@@ -9,25 +9,24 @@ docs/api.md.
 
 from __future__ import annotations
 
-import io
 import secrets
-import zipfile
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.background import BackgroundTask
 
 from plebiscite.ballot.challenge import describe
 from plebiscite.board.election import BoardElection
+from plebiscite.board.export import write_record_zip
 from plebiscite.board.fastcast import BallotEndpoint
 from plebiscite.board.refusals import MAX_BODY, Refusal, parse_json, refusal_for
 from plebiscite.booth import SECURITY_HEADERS as BOOTH_HEADERS
 from plebiscite.booth import STATIC_DIR as BOOTH_DIR
 from plebiscite.record import events as ev
-from plebiscite.record import store
 
 MAX_INT = 2**63 - 1  # what SQL integers hold
 
@@ -221,21 +220,13 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
         return election.state.result
 
     @app.get("/api/record.zip", summary="The whole record (events, signed heads, board key)")
-    def get_record() -> Response:
-        events = election.events()
-        if events:  # make sure the last event is covered by a signed head
-            election.heads.covering(len(events) - 1)
-        heads = [h.model_dump() for h in election.board.heads()]
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            z.writestr(store.HEADER_FILE, ev.canonical_json(store.header()) + b"\n")
-            z.writestr(store.EVENTS_FILE, b"".join(e.raw + b"\n" for e in events))
-            z.writestr(store.HEADS_FILE, b"".join(ev.canonical_json(h) + b"\n" for h in heads))
-            z.writestr(store.BOARD_FILE, ev.canonical_json({"public_key": election.board_key}) + b"\n")
-        return Response(
-            buffer.getvalue(),
+    def get_record() -> FileResponse:
+        path = write_record_zip(election)  # written a page at a time to a temporary file, sent, then deleted
+        return FileResponse(
+            path,
             media_type="application/zip",
-            headers={"Content-Disposition": 'attachment; filename="record.zip"'},
+            filename="record.zip",
+            background=BackgroundTask(path.unlink, missing_ok=True),
         )
 
     # --- voters -----------------------------------------------------------------------------------------------

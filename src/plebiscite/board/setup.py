@@ -14,6 +14,7 @@ import nacl.signing
 
 from plebiscite.board.election import BoardElection
 from plebiscite.board.storage import Board
+from plebiscite.canonical import hex_bytes
 from plebiscite.record import store
 from plebiscite.record.store import RecordError
 
@@ -34,7 +35,7 @@ def board_key(path: Path) -> nacl.signing.SigningKey:
     """The board's Ed25519 key, from a file holding the hex seed (created with a fresh key if absent)."""
     text = _private_file(path, secrets.token_bytes(32).hex())
     try:
-        return nacl.signing.SigningKey(bytes.fromhex(text))
+        return nacl.signing.SigningKey(hex_bytes(text, 32, str(path)))
     except ValueError:
         raise RecordError(f"{path}: not a 32-byte hex seed") from None
 

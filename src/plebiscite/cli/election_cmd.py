@@ -4,7 +4,7 @@ decrypt, combine, export. Each command checks fully before it appends, so a refu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,10 @@ from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.keyceremony.vault import VaultError, seal, unseal, write_private
 from plebiscite.proofs.common import ProofError
-from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
+from plebiscite.record.stream import EventLines, is_ballot_line
 from plebiscite.setup.credentials import Credential, CredentialError
 from plebiscite.setup.manifest import Manifest
 
@@ -74,35 +74,62 @@ def init(
     manifest: Path = typer.Option(..., help="Manifest JSON file."),
     trustees: int = typer.Option(3, min=1, help="Number of trustees n."),
     threshold: int = typer.Option(2, min=1, help="Trustees needed to decrypt k."),
-) -> None:
-    """Start a record with the administrator's manifest."""
-    m = Manifest.model_validate(load_json(manifest, "manifest"))
-    Conduct.create_record(record, m, trustees, threshold)
-    console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
-
-
-def ceremony(
-    record: Path = typer.Argument(...),
-    out_dir: Path = typer.Option(..., help="Where each trustee's encrypted secret file is written."),
+    trustees_dir: Path = typer.Option(
+        ...,
+        help="DEMO AND TESTS ONLY: every trustee's keys are made here, on this machine, and sealed into "
+        "trustee-<i>.json files — whoever runs this holds every trustee's secret.",
+    ),
     passphrase_file: Path = typer.Option(None, help="File whose first line is the trustees' passphrase."),
 ) -> None:
-    """Run the key ceremony (all trustees on this machine) and seal each trustee's secret under a passphrase."""
-    conduct = _open(record)
-    conduct.state.require("setup")
-    passphrase = read_secret(passphrase_file, "trustee passphrase")
-    n, k = conduct.state.trustees, conduct.state.threshold
-    out_dir.mkdir(parents=True, exist_ok=True)
-    targets = [out_dir / f"trustee-{i}.json" for i in range(1, n + 1)]
+    """Start a record: the manifest, and the trustees named by their keys (made here: a one-machine demo)."""
+    m = Manifest.model_validate(load_json(manifest, "manifest"))
+    if not 1 <= threshold <= trustees:
+        fail("threshold: need 1 <= threshold <= trustees")
+    targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, trustees + 1)]
     if any(t.exists() for t in targets):
-        fail(f"{out_dir}: trustee files already exist; refusing to overwrite secrets")
-    board = [Trustee.new(i, n, k) for i in range(1, n + 1)]
-    conduct.run_ceremony(board, lambda m: console.print(f"• {m}"))
+        fail(f"{trustees_dir}: trustee files already exist; refusing to overwrite secrets")
+    passphrase = read_secret(passphrase_file, "trustee passphrase")
+    board = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
+    Conduct.create_record(record, m, [t.identity for t in board], threshold)
+    _seal_trustees(board, targets, passphrase)
+    console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
+    for t in board:
+        console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
+
+
+def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str) -> None:
+    targets[0].parent.mkdir(parents=True, exist_ok=True)
     for t, target in zip(board, targets, strict=True):
         write_private(
             target,
             {"format": "plebiscite-trustee/1", "index": t.index, "vault": seal(t.to_secret(), passphrase)},
         )
-    console.print(f"{n} trustee secret files written to {out_dir}")
+
+
+def _load_trustee(path: Path, passphrase: str) -> Trustee:
+    data = load_json(path, "trustee file")
+    if not isinstance(data, dict) or data.get("format") != "plebiscite-trustee/1" or "vault" not in data:
+        raise VaultError(f"{path}: not a trustee secret file")
+    return Trustee.from_secret(unseal(data["vault"], passphrase, str(path)))
+
+
+def ceremony(
+    record: Path = typer.Argument(...),
+    trustees_dir: Path = typer.Option(
+        ..., help="The trustee-<i>.json files `init` made (demo: one machine)."
+    ),
+    passphrase_file: Path = typer.Option(None, help="File whose first line is the trustees' passphrase."),
+) -> None:
+    """DEMO AND TESTS ONLY: run the key ceremony for all trustees on this machine; their files gain their shares."""
+    conduct = _open(record)
+    conduct.state.require("setup")
+    passphrase = read_secret(passphrase_file, "trustee passphrase")
+    n = conduct.state.trustees
+    targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, n + 1)]
+    board = [_load_trustee(t, passphrase) for t in targets]
+    conduct.run_ceremony(board, lambda m: console.print(f"• {m}"))  # each checks the manifest names its key
+    _seal_trustees(board, targets, passphrase)
+    console.print(f"{n} trustee secret files in {trustees_dir} now hold their shares")
 
 
 def register_voters(
@@ -220,12 +247,9 @@ def decrypt(
     passphrase_file: Path = typer.Option(None, help="File whose first line is the passphrase."),
 ) -> None:
     """A trustee's partial decryption of the tally, with proofs."""
-    data = load_json(trustee, "trustee")
-    if not isinstance(data, dict) or data.get("format") != "plebiscite-trustee/1" or "vault" not in data:
-        raise VaultError(f"{trustee}: not a trustee secret file")
-    secret = unseal(data["vault"], read_secret(passphrase_file, "trustee passphrase"), str(trustee))
-    _open(record).decrypt(Trustee.from_secret(secret))
-    console.print(f"trustee {data['index']} decrypted")
+    t = _load_trustee(trustee, read_secret(passphrase_file, "trustee passphrase"))
+    _open(record).decrypt(t)  # refuses, writing nothing, a trustee this election's manifest does not name
+    console.print(f"trustee {t.index} decrypted")
 
 
 def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(False, "--json")) -> None:
@@ -251,17 +275,35 @@ def export(
     rows: int = typer.Option(50_000, min=1, help="With --parquet: ballots per partition."),
 ) -> None:
     """Write the record as a zip, or its ballots as Parquet partitions."""
-    events = store.read(record)  # refuse to export a damaged record
-    if parquet:
+    checked = _checked_lines(EventLines(record))
+    if (
+        parquet
+    ):  # every line is parsed on the way (refuse a damaged record), one partition in memory at a time
         from plebiscite.record.parquet import write_partitions
 
-        parts = write_partitions(events, out, rows)
-        console.print(
-            f"{sum(e.type == ev.BALLOT for e in events)} ballots in {len(parts)} partitions in {out}"
-        )
+        count = 0
+
+        def ballots() -> Iterator[tuple[int, bytes]]:
+            nonlocal count
+            for index, line in checked:
+                if is_ballot_line(line):
+                    count += 1
+                    yield index, line
+
+        parts = write_partitions(ballots(), out, rows)
+        console.print(f"{count} ballots in {len(parts)} partitions in {out}")
         return
+    for _ in checked:  # refuse to export a damaged record, reading it a line at a time
+        pass
     store.export_zip(record, out)
     console.print(f"record exported to {out}")
+
+
+def _checked_lines(source: EventLines) -> Iterator[tuple[int, bytes]]:
+    """The record's lines, each parsed (and refused with a named error if damaged) on the way through."""
+    for index, line in source:
+        store.parse_event(index, line, f"{source.where} line {index + 1}")
+        yield index, line
 
 
 def register_commands(app: typer.Typer) -> None:

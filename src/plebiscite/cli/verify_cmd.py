@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from plebiscite.cli.common import console, fail, print_json
 from plebiscite.record.store import RecordError
 from plebiscite.verify.report import Report
-from plebiscite.verify.runner import verify_record
+from plebiscite.verify.runner import Progress, verify_record
 
 
 def show_report(report: Report) -> None:
@@ -46,14 +50,19 @@ def verify(
         "compared byte for byte with the record.",
     ),
 ) -> None:
-    """Re-derive the result from the public record; exit 0 only if every check passes."""
+    """Re-derive the result from the public record; exit 0 only if every check passes.
+
+    The record is streamed, so memory stays bounded however many ballots it holds; progress (lines read, ballots
+    checked, with rates) goes to stderr and never into ``--json``'s output.
+    """
     if parquet is not None and not dask:
         fail("--parquet: only with --dask (the local verifier reads the record itself)")
     try:
-        if dask:
-            report = _verify_on_cluster(record, workers or None, dask, parquet)
-        else:
-            report = verify_record(record, workers or None)
+        with verify_progress() as progress:
+            if dask:
+                report = _verify_on_cluster(record, workers or None, dask, parquet, progress)
+            else:
+                report = verify_record(record, workers or None, progress=progress)
     except RecordError as exc:
         fail(str(exc))
     if json_out:
@@ -63,7 +72,36 @@ def verify(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _verify_on_cluster(record: Path, workers: int | None, address: str, parquet: Path | None) -> Report:
+@contextmanager
+def verify_progress() -> Iterator[Progress]:
+    """One bar per long step of the verifier (reading the record, checking ballots), with its rate."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with RichProgress(*columns, console=console, transient=True, disable=not console.is_terminal) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(_LABELS.get(stage, stage), total=total, rate="")
+            task = tasks[stage]
+            elapsed = bars.tasks[task].elapsed or 0.0
+            rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 else ""
+            bars.update(task, completed=done, total=total, rate=rate)
+
+        yield progress
+
+
+_LABELS = {"reading": "reading the record (lines)", "ballots": "checking ballots"}
+
+
+def _verify_on_cluster(
+    record: Path, workers: int | None, address: str, parquet: Path | None, progress: Progress
+) -> Report:
     from plebiscite.verify.distributed import DaskBallots, connect
 
     if parquet is not None:
@@ -71,7 +109,7 @@ def _verify_on_cluster(record: Path, workers: int | None, address: str, parquet:
 
         list_partitions(parquet)  # a clear error before any cluster starts
     with connect(address, workers) as client:
-        return verify_record(record, workers, DaskBallots(client, parquet))
+        return verify_record(record, workers, DaskBallots(client, parquet), progress)
 
 
 def register(app: typer.Typer) -> None:

@@ -111,10 +111,10 @@ copyreg.pickle(TallyView, lambda v: (_rebuild_view, (v.credential, v.mac, v.vote
 
 
 def _ct(pair: list[str]) -> Ciphertext:
-    a, b = bytes.fromhex(pair[0]), bytes.fromhex(pair[1])
-    if len(a) != G.ELEMENT_BYTES or len(b) != G.ELEMENT_BYTES:  # libsodium reads exactly 32 bytes
-        raise G.GroupError("ballot: an element is not 32 bytes")
-    return Ciphertext(a, b)
+    # canonical hex and no top bit; libsodium's operations then refuse any other invalid encoding
+    return Ciphertext(
+        G.element_from_hex(pair[0], "ballot", False), G.element_from_hex(pair[1], "ballot", False)
+    )
 
 
 def tally_view(payload: dict[str, Any]) -> TallyView:
@@ -142,6 +142,10 @@ def _proof_commitments(ballot: CrBallot, public_key: bytes, c: int, z1: int, zs:
 
 
 def verify_credential_proof(ballot: CrBallot, public_key: bytes) -> None:
+    # a = identity would publish the credential (b = V) or its MAC in clear: anyone could link the voter's ballots
+    for name, ct in (("credential", ballot.credential), ("mac", ballot.mac)):
+        if ct.a == G.IDENTITY:
+            raise BallotError(f"ballot.{name}[0]: the identity (the credential would be in clear)")
     c, z1, zs, zt = ballot.proof
     commitments = _proof_commitments(ballot, public_key, c, z1, zs, zt)
     if challenge(PROOF_TAG, ballot.election, b"cr-ballot", _statement(ballot, public_key), commitments) != c:

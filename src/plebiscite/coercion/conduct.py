@@ -41,10 +41,12 @@ class CoercionConduct:
         self.precomputed: pc.Precomputed | None = None
 
     @staticmethod
-    def create_record(path: Path, manifest: Manifest, trustees: int, threshold: int) -> CoercionConduct:
+    def create_record(
+        path: Path, manifest: Manifest, trustee_keys: list[bytes], threshold: int
+    ) -> CoercionConduct:
         if manifest.mode != "coercion-resistant":
             raise ValueError("manifest.mode: must be 'coercion-resistant' for this election")
-        return CoercionConduct(Conduct.create_record(path, manifest, trustees, threshold))
+        return CoercionConduct(Conduct.create_record(path, manifest, trustee_keys, threshold))
 
     @staticmethod
     def open_record(path: Path) -> CoercionConduct:

@@ -24,6 +24,7 @@ import nacl.public
 import nacl.signing
 
 from plebiscite import elgamal
+from plebiscite.canonical import hex_bytes
 from plebiscite.coercion import dvproof
 from plebiscite.coercion.codec import CoercionError, ciphertext, element, elements, scalar
 from plebiscite.elgamal import Ciphertext
@@ -106,9 +107,10 @@ def trustee_mac_share(payload: dict[str, Any], key: MacKey, trustee: int, box_se
     mine = [s for s in payload.get("shares", []) if isinstance(s, dict) and s.get("to") == trustee]
     try:
         box = nacl.public.Box(
-            nacl.public.PrivateKey(box_secret), nacl.public.PublicKey(bytes.fromhex(key.registrar_box_key))
+            nacl.public.PrivateKey(box_secret),
+            nacl.public.PublicKey(hex_bytes(key.registrar_box_key, 32, "registrar box key")),
         )
-        value = G.scalar_from_bytes(box.decrypt(bytes.fromhex(mine[0]["box"])))
+        value = G.scalar_from_bytes(box.decrypt(hex_bytes(mine[0]["box"], None, "box")))
     except (IndexError, KeyError, ValueError, TypeError, nacl.exceptions.CryptoError):
         raise CoercionError(f"cr-mac-key: trustee {trustee} cannot open its share") from None
     if not polynomial.share_matches(value, key.commitments, trustee):
@@ -150,7 +152,9 @@ class Registrar:
         me = nacl.public.PrivateKey(self.box_secret)
         shares = []
         for j in qualified:
-            box = nacl.public.Box(me, nacl.public.PublicKey(bytes.fromhex(announcements[j].box_key)))
+            box = nacl.public.Box(
+                me, nacl.public.PublicKey(hex_bytes(announcements[j].box_key, 32, "box_key"))
+            )
             value = G.scalar_to_bytes(polynomial.evaluate(self.coefficients, j))
             shares.append({"to": j, "box": bytes(box.encrypt(value)).hex()})
         payload = {

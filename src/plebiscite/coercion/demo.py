@@ -62,8 +62,8 @@ def run_coercion_demo(
         raise ValueError("coerced: between 0 and the number of voters")
     rng = random.Random(seed if seed is not None else secrets.randbits(64))
     manifest = manifest or coercion_manifest()
-    cc = CoercionConduct.create_record(record, manifest, trustees, threshold)
     board = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
+    cc = CoercionConduct.create_record(record, manifest, [t.identity for t in board], threshold)
     cc.run_ceremony(board, say)
     registrar = Registrar.new(threshold)
     mac = cc.deal_mac_key(registrar)

@@ -43,4 +43,7 @@ RANKS: dict[str, int] = {
     MATCH_PASS: 6,
 }
 
-ev.EXTRA_EVENT_TYPES.update(RANKS)
+MODE = "coercion-resistant"
+ev.register_mode(
+    MODE, RANKS, removed={ev.BALLOT, ev.CHALLENGE}
+)  # its own ballots; no Benaloh challenge events

@@ -23,7 +23,7 @@ from typing import Any
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import shuffle as sh
 from plebiscite.coercion import tags
-from plebiscite.coercion.codec import CoercionError, Row, row_json
+from plebiscite.coercion.codec import CoercionError, Row, elements, row_json
 from plebiscite.coercion.parallel import Workers, without_cycle_collector
 from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tag_passes, tally_set
 from plebiscite.elgamal import Ciphertext
@@ -87,4 +87,6 @@ def from_events(events: Sequence[ev.Event]) -> Precomputed | None:
     tagged = [e.payload for e in events if e.type == cev.ROLL_TAGS]
     if len(tagged) != len(trustees):
         raise CoercionError("cr-roll-tags: the precomputation is incomplete")
-    return Precomputed(list(trustees), [bytes.fromhex(x) for x in tagged[-1]["b"]])
+    roll_tags = tagged[-1]["b"]  # compared as bytes when matching, so decoded canonically
+    count = len(roll_tags) if isinstance(roll_tags, list) else 0
+    return Precomputed(list(trustees), elements(roll_tags, count, "cr-roll-tags.b"))

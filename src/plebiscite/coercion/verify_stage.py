@@ -44,7 +44,9 @@ STANDARD = ("aggregation", "partial decryptions", "combination", "result")
 class CoercionStage:
     """The :class:`plebiscite.verify.runner.Extension` of the coercion-resistant mode."""
 
+    mode = cev.MODE
     ranks = cev.RANKS
+    replaces = frozenset(ev.EVENT_TYPES) - ev.MODE_EVENT_TYPES[cev.MODE]
     ballot_types = frozenset({cev.BALLOT})
 
     def applies(self, ctx: ElectionContext) -> bool:

@@ -7,7 +7,11 @@ pysodium cost more than the arithmetic on the hot paths (ballot verification doe
 Representation, chosen for speed and for a second implementation to match byte for byte:
 
 * an **element** is its canonical 32-byte ristretto255 encoding (``bytes``); anything that crosses a trust boundary
-  goes through :func:`element_from_bytes`, which rejects non-canonical and invalid encodings;
+  goes through :func:`element_from_bytes` or :func:`element_from_hex`, which reject non-canonical and invalid
+  encodings. RFC 9496 §4.3.1 requires a decoder to refuse an encoding whose top bit (bit 255) is set; libsodium
+  1.0.18 (Debian's) masks that bit and accepts the string as the point without it, so **every decoder here refuses
+  the top bit itself**, whatever the libsodium version. Because each element then has exactly one encoding,
+  comparing decoded elements as bytes is comparing them as elements;
 * a **scalar** is a Python ``int`` in ``[0, ORDER)``; on the wire it is 32 bytes little-endian, and
   :func:`scalar_from_bytes` rejects values ``>= ORDER`` (canonical encodings only).
 
@@ -24,6 +28,8 @@ import secrets
 import threading
 
 import pysodium
+
+from plebiscite.canonical import EncodingError, hex_bytes
 
 ORDER = 2**252 + 27742317777372353535851937790883648493
 """The prime order ℓ of ristretto255."""
@@ -128,8 +134,21 @@ def small_multiple_base(m: int) -> bytes:
 
 
 def is_valid_element(data: bytes) -> bool:
-    """True when ``data`` is a canonical encoding of a ristretto255 element (the identity included)."""
-    return len(data) == ELEMENT_BYTES and _valid_c(bytes(data)) == 1
+    """True when ``data`` is a canonical encoding of a ristretto255 element (the identity included).
+
+    The top-bit test is explicit: libsodium 1.0.18 ignores bit 255 (RFC 9496 says such a string must not decode).
+    """
+    return len(data) == ELEMENT_BYTES and data[31] < 0x80 and _valid_c(bytes(data)) == 1
+
+
+def require_not_identity(element: bytes, what: str) -> bytes:
+    """Refuse the identity where the protocol needs a non-trivial element (an election key, a ciphertext's ``a``).
+
+    Callers pass canonically decoded elements, for which the identity has exactly one encoding (all zero bytes).
+    """
+    if element == IDENTITY:
+        raise GroupError(f"{what}: the identity element is not allowed here")
+    return element
 
 
 def element_from_bytes(data: bytes, what: str = "element") -> bytes:
@@ -137,6 +156,8 @@ def element_from_bytes(data: bytes, what: str = "element") -> bytes:
     if not isinstance(data, bytes | bytearray) or len(data) != ELEMENT_BYTES:
         raise GroupError(f"{what}: expected {ELEMENT_BYTES} bytes")
     data = bytes(data)
+    if data[31] >= 0x80:
+        raise GroupError(f"{what}: not a canonical ristretto255 encoding (bit 255 set)")
     if not is_valid_element(data):
         raise GroupError(f"{what}: not a canonical ristretto255 encoding")
     return data
@@ -145,17 +166,18 @@ def element_from_bytes(data: bytes, what: str = "element") -> bytes:
 def element_from_hex(text: str, what: str = "element", validate: bool = True) -> bytes:
     """Decode a hex-encoded element, validated unless ``validate=False``.
 
-    ``validate=False`` only checks the hex and the length. It is for hot paths whose next step is a libsodium
-    operation on the element (every operation here refuses an invalid encoding with :class:`GroupError`), so the
-    curve check is not paid twice; the caller must not let an unchecked element reach anything else.
+    ``validate=False`` checks the hex, the length and the top bit (which libsodium's operations would silently
+    ignore) but not the curve. It is for hot paths whose next step is a libsodium operation on the element (every
+    operation here refuses an otherwise invalid encoding with :class:`GroupError`), so the curve check is not paid
+    twice; the caller must not let an unchecked element reach anything else.
     """
     try:
-        raw = bytes.fromhex(text)
-    except (ValueError, TypeError):
-        raise GroupError(f"{what}: not hexadecimal") from None
+        raw = hex_bytes(text, ELEMENT_BYTES, what)
+    except EncodingError as exc:
+        raise GroupError(str(exc)) from None
     if not validate:
-        if len(raw) != ELEMENT_BYTES:
-            raise GroupError(f"{what}: expected {ELEMENT_BYTES} bytes")
+        if raw[31] >= 0x80:
+            raise GroupError(f"{what}: not a canonical ristretto255 encoding (bit 255 set)")
         return raw
     return element_from_bytes(raw, what)
 
@@ -176,11 +198,11 @@ def scalar_from_bytes(data: bytes, what: str = "scalar") -> int:
 
 
 def scalar_from_hex(text: str, what: str = "scalar") -> int:
-    """Decode a hex-encoded canonical scalar."""
+    """Decode a hex-encoded canonical scalar (lowercase hex, 32 bytes, value ``< ORDER``)."""
     try:
-        raw = bytes.fromhex(text)
-    except (ValueError, TypeError):
-        raise GroupError(f"{what}: not hexadecimal") from None
+        raw = hex_bytes(text, SCALAR_BYTES, what)
+    except EncodingError as exc:
+        raise GroupError(str(exc)) from None
     return scalar_from_bytes(raw, what)
 
 

@@ -11,12 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.polynomial import commitment_at, share_matches
 from plebiscite.proofs import schnorr
 from plebiscite.proofs.common import ProofError
 from plebiscite.proofs.transcript import int_bytes
 from plebiscite.record.signing import SignatureError, verify
+
+
+def named_keys(manifest_payload: dict[str, Any]) -> list[str]:
+    """The trustees' Ed25519 keys the manifest event names, in index order; ValueError naming the field.
+
+    Trustees generate their keys on their own machines and publish their fingerprints themselves; the organiser
+    copies the keys into the manifest event, and every trustee checks its own there before the ceremony.
+    """
+    n, keys = manifest_payload.get("trustees"), manifest_payload.get("trustee_keys")
+    if not isinstance(keys, list) or type(n) is not int or len(keys) != n:
+        raise ValueError("manifest event.trustee_keys: must list one Ed25519 key per trustee")
+    for i, key in enumerate(keys):
+        hex_bytes(key, 32, f"manifest event.trustee_keys[{i}]")
+    if len(set(keys)) != len(keys):
+        raise ValueError("manifest event.trustee_keys: a key is named twice")
+    return list(keys)
 
 
 def ceremony_fingerprint(manifest_raw: bytes, trustees: int, threshold: int) -> bytes:
@@ -52,31 +69,41 @@ class Outcome:
     verification_keys: dict[int, bytes]
     announcements: dict[int, Announcement]
     problems: list[str] = field(default_factory=list)
+    key_problems: list[str] = field(default_factory=list)
+    """Why the election key or a verification key must not be used (the identity), even with enough trustees."""
 
 
 def decode_announcement(
-    payload: dict[str, Any], threshold: int, fingerprint: bytes, check_proofs: bool = True
+    payload: dict[str, Any], threshold: int, fingerprint: bytes, named: list[str], check_proofs: bool = True
 ) -> Announcement:
-    """Decode and check a round-1 post; raises ValueError naming the field."""
+    """Decode and check a round-1 post; raises ValueError naming the field.
+
+    ``named`` is the manifest event's ``trustee_keys``: trustee ``i``'s announcement must carry the Ed25519 key
+    named ``i``-th there and be signed by it, so that nobody — the board included — can stand in for a trustee.
+    """
     index = payload.get("index")
-    if not isinstance(index, int) or index < 1:
-        raise ValueError("trustee.index: must be a positive integer")
+    if type(index) is not int or not 1 <= index <= len(named):
+        raise ValueError(f"trustee.index: must be an integer from 1 to {len(named)}")
+    if payload.get("signing_key") != named[index - 1]:
+        raise ValueError(
+            f"trustee {index}.signing_key: not the key the manifest event names for trustee {index}"
+        )
+    try:
+        verify("trustee", payload, named[index - 1])
+    except SignatureError as exc:
+        raise ValueError(f"trustee {index}.{exc}") from None
     raw = payload.get("commitments")
     if not isinstance(raw, list) or len(raw) != threshold:
         raise ValueError(f"trustee {index}.commitments: expected {threshold} elements")
     commitments = [G.element_from_hex(c, f"trustee {index}.commitments[{j}]") for j, c in enumerate(raw)]
+    if commitments and commitments[0] == G.IDENTITY:  # a_0 = 0: this trustee's key share would add nothing
+        raise ValueError(f"trustee {index}.commitments[0]: the identity (a zero secret); not a key share")
     proofs = payload.get("proofs")
     if not isinstance(proofs, list) or len(proofs) != threshold:
         raise ValueError(f"trustee {index}.proofs: expected {threshold} proofs")
     keys = {}
     for name in ("signing_key", "box_key"):
-        value = payload.get(name)
-        try:
-            if not isinstance(value, str) or len(value) != 64 or value != value.lower():
-                raise ValueError
-            keys[name] = bytes.fromhex(value)
-        except ValueError:
-            raise ValueError(f"trustee {index}.{name}: expected 32 bytes in lowercase hex") from None
+        keys[name] = hex_bytes(payload.get(name), 32, f"trustee {index}.{name}")
     if check_proofs:
         for j, (c, p) in enumerate(zip(commitments, proofs, strict=True)):
             context = coefficient_context(index, j, keys["signing_key"], keys["box_key"])
@@ -88,7 +115,7 @@ def decode_announcement(
 
 
 def outcome(
-    trustees: int,
+    named: list[str],
     threshold: int,
     fingerprint: bytes,
     announcements: list[dict[str, Any]],
@@ -96,17 +123,18 @@ def outcome(
     complaints: list[dict[str, Any]],
     reveals: list[dict[str, Any]],
 ) -> Outcome:
-    """Apply the qualification rules to the public posts."""
+    """Apply the qualification rules to the public posts (``named``: the manifest event's trustee keys)."""
+    trustees = len(named)
     problems: list[str] = []
     decoded: dict[int, Announcement] = {}
     for payload in announcements:
         try:
-            a = decode_announcement(payload, threshold, fingerprint)
+            a = decode_announcement(payload, threshold, fingerprint, named)
         except (ValueError, G.GroupError) as exc:
             problems.append(str(exc))
             continue
-        if a.index > trustees or a.index in decoded:
-            problems.append(f"trustee {a.index}: index out of range or announced twice")
+        if a.index in decoded:
+            problems.append(f"trustee {a.index}: announced twice")
             continue
         decoded[a.index] = a
     dealt: dict[int, set[int]] = {}
@@ -167,4 +195,13 @@ def outcome(
         for i in qualified:
             acc = G.add(acc, commitment_at(decoded[i].commitments, j))
         verification[j] = acc
-    return Outcome(qualified, key, verification, decoded, problems)
+    key_problems = []
+    if qualified and key == G.IDENTITY:
+        key_problems.append("election key: the identity (every ciphertext would show its vote)")
+    if qualified:
+        key_problems += [
+            f"verification key of trustee {j}: the identity (a zero key share)"
+            for j, v in verification.items()
+            if v == G.IDENTITY
+        ]
+    return Outcome(qualified, key, verification, decoded, problems, key_problems)

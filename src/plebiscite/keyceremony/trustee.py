@@ -16,6 +16,7 @@ import nacl.exceptions
 import nacl.public
 import nacl.signing
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import polynomial
 from plebiscite.keyceremony.public import Announcement, coefficient_context, decode_announcement
@@ -53,8 +54,26 @@ class Trustee:
     def signing_key(self) -> nacl.signing.SigningKey:
         return nacl.signing.SigningKey(self.signing_seed)
 
+    @property
+    def identity(self) -> bytes:
+        """The Ed25519 public key the manifest event names for this trustee (its fingerprint is published)."""
+        return self.signing_key.verify_key.encode()
+
+    def check_named(self, named: list[str]) -> None:
+        """Before the ceremony: refuse to take part unless the manifest event names this trustee's own key at
+        its index (otherwise someone else — the organiser, the board — would be standing in for it)."""
+        if self.index > len(named) or named[self.index - 1] != self.identity.hex():
+            raise ValueError(
+                f"trustee {self.index}: the manifest event does not name this trustee's key "
+                f"(fingerprint {self.identity.hex()[:16]}…); do not take part"
+            )
+
     def announce(self, fingerprint: bytes) -> dict[str, Any]:
-        """Round 1 payload (event ``trustee``)."""
+        """Round 1 payload (event ``trustee``), signed with the key the manifest event names."""
+        if (
+            self.coefficients[0] % G.ORDER == 0
+        ):  # its key share a_0·G would be the identity (decoders refuse it)
+            raise ValueError(f"trustee {self.index}: the secret coefficient is zero")
         commitments = polynomial.commit(self.coefficients)
         signing_key = self.signing_key.verify_key.encode()
         box_key = nacl.public.PrivateKey(self.box_secret).public_key.encode()
@@ -64,17 +83,22 @@ class Trustee:
             ).to_json()
             for j, (a, c) in enumerate(zip(self.coefficients, commitments, strict=True))
         ]
-        return {
-            "index": self.index,
-            "signing_key": signing_key.hex(),
-            "box_key": box_key.hex(),
-            "commitments": [c.hex() for c in commitments],
-            "proofs": proofs,
-        }
+        return sign(
+            "trustee",
+            {
+                "index": self.index,
+                "signing_key": signing_key.hex(),
+                "box_key": box_key.hex(),
+                "commitments": [c.hex() for c in commitments],
+                "proofs": proofs,
+            },
+            self.signing_key,
+        )
 
     def _box(self, other_box_key: str) -> nacl.public.Box:
         return nacl.public.Box(
-            nacl.public.PrivateKey(self.box_secret), nacl.public.PublicKey(bytes.fromhex(other_box_key))
+            nacl.public.PrivateKey(self.box_secret),
+            nacl.public.PublicKey(hex_bytes(other_box_key, 32, "box_key")),
         )
 
     def deal(self, announcements: dict[int, Announcement]) -> dict[str, Any]:
@@ -101,7 +125,9 @@ class Trustee:
             value = None
             if len(mine) == 1:
                 try:
-                    plain = self._box(announcements[dealer].box_key).decrypt(bytes.fromhex(mine[0]["box"]))
+                    plain = self._box(announcements[dealer].box_key).decrypt(
+                        hex_bytes(mine[0]["box"], None, "box")
+                    )
                     value = G.scalar_from_bytes(plain)
                 except (nacl.exceptions.CryptoError, ValueError, KeyError, TypeError):
                     value = None
@@ -166,7 +192,9 @@ class Trustee:
         return f"Trustee(index={self.index}, trustees={self.trustees}, threshold={self.threshold})"
 
 
-def decode_all(payloads: list[dict[str, Any]], threshold: int, fingerprint: bytes) -> dict[int, Announcement]:
-    """Announcements by index (proofs checked)."""
-    decoded = [decode_announcement(p, threshold, fingerprint) for p in payloads]
+def decode_all(
+    payloads: list[dict[str, Any]], threshold: int, fingerprint: bytes, named: list[str]
+) -> dict[int, Announcement]:
+    """Announcements by index (keys, signatures and proofs checked)."""
+    decoded = [decode_announcement(p, threshold, fingerprint, named) for p in payloads]
     return {a.index: a for a in decoded}

@@ -16,6 +16,8 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
+from plebiscite.canonical import hex_bytes
+
 KDF = "argon2id"
 OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
 MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
@@ -49,7 +51,7 @@ def unseal(vault: dict[str, Any], passphrase: str, where: str) -> dict[str, Any]
     try:
         if vault.get("kdf") != KDF:
             raise VaultError(f"{where}: unknown key derivation {vault.get('kdf')!r}")
-        salt = bytes.fromhex(vault["salt"])
+        salt = hex_bytes(vault["salt"], None, f"{where}: salt")
         key = nacl.pwhash.argon2id.kdf(
             nacl.secret.SecretBox.KEY_SIZE,
             passphrase.encode(),
@@ -57,7 +59,7 @@ def unseal(vault: dict[str, Any], passphrase: str, where: str) -> dict[str, Any]
             int(vault["opslimit"]),
             int(vault["memlimit"]),
         )
-        plain = nacl.secret.SecretBox(key).decrypt(bytes.fromhex(vault["box"]))
+        plain = nacl.secret.SecretBox(key).decrypt(hex_bytes(vault["box"], None, f"{where}: box"))
     except nacl.exceptions.CryptoError:
         raise VaultError(f"{where}: wrong passphrase or damaged file") from None
     except (KeyError, ValueError, TypeError) as exc:

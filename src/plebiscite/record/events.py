@@ -49,6 +49,34 @@ EVENT_TYPES = (
 # Types added by optional modes register themselves here (e.g. the coercion-resistant tally).
 EXTRA_EVENT_TYPES: set[str] = set()
 
+STANDARD_MODE = "standard"
+MODE_EVENT_TYPES: dict[str, frozenset[str]] = {STANDARD_MODE: frozenset(EVENT_TYPES)}
+"""Which event types a record of each election mode (the manifest's ``mode``) may hold, and no others.
+
+A record is strict about its mode: a standard election's record with a coercion-resistant tally step in it, or a
+coercion-resistant record with a standard ballot, is refused on writing and fails the verifier's check 1, so that
+no event can sit in a record whose verification would ignore it.
+"""
+
+
+def register_mode(mode: str, added: set[str] | dict[str, int], removed: set[str]) -> None:
+    """An optional mode's types: the standard ones minus ``removed`` plus ``added`` (also made known to
+    :func:`make_event`)."""
+    EXTRA_EVENT_TYPES.update(added)
+    MODE_EVENT_TYPES[mode] = (frozenset(EVENT_TYPES) - removed) | frozenset(added)
+
+
+def declared_mode(events: list[Event]) -> str:
+    """The mode the record's first event (its manifest) declares; ``standard`` when it says none.
+
+    Only for choosing which types to admit: the manifest itself is validated by its own check.
+    """
+    if not events or events[0].type != MANIFEST:
+        return STANDARD_MODE
+    manifest = events[0].payload.get("manifest")
+    mode = manifest.get("mode", STANDARD_MODE) if isinstance(manifest, dict) else STANDARD_MODE
+    return mode if isinstance(mode, str) else repr(mode)
+
 
 class CanonicalJsonError(ValueError):
     """A value has no canonical JSON form (a lone UTF-16 surrogate in a string, NaN, a non-JSON type)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError
 
 try:
@@ -31,24 +30,35 @@ ROWS_PER_PART = 50_000
 SCHEMA = pa.schema([("index", pa.int64()), ("line", pa.binary())])
 
 
-def write_partitions(events: Iterable[ev.Event], out: Path, rows: int = ROWS_PER_PART) -> list[Path]:
-    """Write the ballot events to ``out/ballots-NNNNN.parquet``; refuses a directory that already has some."""
+def write_partitions(
+    ballots: Iterable[tuple[int, bytes]], out: Path, rows: int = ROWS_PER_PART
+) -> list[Path]:
+    """Write ballot lines ``(index, line)`` to ``out/ballots-NNNNN.parquet``, one partition in memory at a time;
+    refuses a directory that already has some."""
     if rows < 1:
         raise ValueError("rows per partition must be positive")
     out.mkdir(parents=True, exist_ok=True)
     if any(out.glob("ballots-*.parquet")):
         raise RecordError(f"{out}: already holds ballot partitions; choose an empty directory")
-    ballots = [e for e in events if e.type == ev.BALLOT]
-    paths = []
-    for number, start in enumerate(range(0, len(ballots), rows)):
-        chunk = ballots[start : start + rows]
-        table = pa.table({"index": [e.index for e in chunk], "line": [e.raw for e in chunk]}, schema=SCHEMA)
-        target = out / PART_PATTERN.format(number)
-        tmp = target.with_name(target.name + ".tmp")
-        pq.write_table(table, tmp)
-        tmp.replace(target)  # a partition is either complete or absent
-        paths.append(target)
+    paths: list[Path] = []
+    chunk: list[tuple[int, bytes]] = []
+    for row in ballots:
+        chunk.append(row)
+        if len(chunk) == rows:
+            paths.append(_write_partition(chunk, out, len(paths)))
+            chunk = []
+    if chunk:
+        paths.append(_write_partition(chunk, out, len(paths)))
     return paths
+
+
+def _write_partition(chunk: list[tuple[int, bytes]], out: Path, number: int) -> Path:
+    table = pa.table({"index": [i for i, _ in chunk], "line": [line for _, line in chunk]}, schema=SCHEMA)
+    target = out / PART_PATTERN.format(number)
+    tmp = target.with_name(target.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(target)  # a partition is either complete or absent
+    return target
 
 
 def list_partitions(directory: Path) -> list[Path]:

@@ -11,6 +11,7 @@ from typing import Any
 import nacl.exceptions
 import nacl.signing
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.hazmat.group import frame
 from plebiscite.record.events import canonical_json
 
@@ -35,8 +36,8 @@ def sign(kind: str, payload: dict[str, Any], key: nacl.signing.SigningKey) -> di
 def verify(kind: str, payload: dict[str, Any], public_key_hex: str) -> None:
     """Raise :class:`SignatureError` unless ``payload`` is signed by ``public_key_hex``."""
     try:
-        key = nacl.signing.VerifyKey(bytes.fromhex(public_key_hex))
-        sig = bytes.fromhex(payload["signature"])
+        key = nacl.signing.VerifyKey(hex_bytes(public_key_hex, 32, "signing key"))
+        sig = hex_bytes(payload["signature"], 64, "signature")
         key.verify(signed_bytes(kind, payload), sig)
     except KeyError:
         raise SignatureError("signature: missing") from None

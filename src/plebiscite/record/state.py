@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from plebiscite.canonical import hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
@@ -27,6 +28,7 @@ class ElectionState:
     manifest: Manifest | None = None
     trustees: int = 0
     threshold: int = 0
+    trustee_keys: list[str] = field(default_factory=list)
     announcements: list[dict[str, Any]] = field(default_factory=list)
     shares: list[dict[str, Any]] = field(default_factory=list)
     complaints: list[dict[str, Any]] = field(default_factory=list)
@@ -59,14 +61,22 @@ class ElectionState:
                 f"not allowed now: the election is in phase {self.phase!r} (needs {' or '.join(phases)})"
             )
 
+    def admit(self, kind: str) -> None:
+        """Refuse an event type that the election's mode has no place for (``ev.MODE_EVENT_TYPES``)."""
+        mode = self.manifest.mode if self.manifest is not None else ev.STANDARD_MODE
+        allowed = ev.MODE_EVENT_TYPES.get(mode, frozenset())
+        if self.manifest is not None and kind not in allowed:
+            raise PhaseError(f"event type {kind!r} does not belong in a {mode} election")
+
     def apply(self, event: ev.Event, tracking_code: str | None = None) -> None:
         """Fold one event in. ``tracking_code`` spares recomputing it for ballots the caller just checked."""
         p = event.payload
         kind = event.type
         if kind == ev.MANIFEST:
-            self.manifest_payload = p  # the whole event payload: manifest, trustees, threshold
+            self.manifest_payload = p  # the whole event payload: manifest, trustees, threshold, trustee keys
             self.manifest = Manifest.model_validate(p["manifest"])
             self.trustees, self.threshold = p["trustees"], p["threshold"]
+            self.trustee_keys = list(p.get("trustee_keys") or [])
         elif kind == ev.TRUSTEE:
             self.announcements.append(p)
         elif kind == ev.SHARES:
@@ -76,14 +86,14 @@ class ElectionState:
         elif kind == ev.SHARE_REVEAL:
             self.reveals.append(p)
         elif kind == ev.ROLL:
-            self.roll = [bytes.fromhex(k) for k in p["credentials"]]
+            self.roll = [hex_bytes(k, 32, "roll.credentials") for k in p["credentials"]]
         elif kind == ev.ELECTION:
             assert self.manifest is not None
             self.context = ElectionContext(
                 manifest=self.manifest,
                 trustees=p["trustees"],
                 threshold=p["threshold"],
-                fingerprint=bytes.fromhex(p["fingerprint"]),
+                fingerprint=hex_bytes(p["fingerprint"], 32, "election.fingerprint"),
                 public_key=G.element_from_hex(p["public_key"]),
                 roll=frozenset(self.roll),
                 verification_keys={int(k): G.element_from_hex(v) for k, v in p["verification_keys"].items()},

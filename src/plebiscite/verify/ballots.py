@@ -17,28 +17,24 @@ and names the ballot that fails.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 
 from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signature
-from plebiscite.ballot.model import BallotError, ballot_from_json
+from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
+from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.proofs.range import BBatch
+from plebiscite.record import events as ev
+from plebiscite.record.store import RecordError, parse_event
 from plebiscite.setup.manifest import Layout
+from plebiscite.tally.aggregate import aggregate_positions
+from plebiscite.verify.outcomes import Outcomes
 
 PositionSums = list[list[tuple[bytes, bytes]]]
 """Per question and option: (Σ a of the ballots that passed, their closed ``b`` batch)."""
-
-
-@dataclass(frozen=True)
-class BallotOutcome:
-    index: int
-    tracking_code: str | None
-    credential: bytes | None
-    positions: tuple[tuple[tuple[bytes, bytes], ...], ...] | None
-    failed_check: str | None
-    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -55,26 +51,44 @@ class BallotJob:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """What a chunk (or all of them, merged) gives back: every ballot's outcome, and the sums in batched mode."""
+    """What a chunk (or all of them, merged) gives back: every ballot's outcome and, per position, sums over the
+    ballots that passed — in batched mode ``(Σ a, closed b batch)``, in strict mode ``(Σ a, Σ b)``. ``unreadable``
+    names lines that are not canonical ballot events (the record cannot be read)."""
 
-    outcomes: list[BallotOutcome]
-    sums: PositionSums | None
+    outcomes: Outcomes
+    sums: PositionSums
+    unreadable: list[str] = field(default_factory=list)
 
 
-def check_chunk(job: BallotJob, chunk: list[tuple[int, dict[str, Any]]]) -> ChunkResult:
+Lines = list[tuple[int, bytes]]
+"""Ballot events as ``(index, line)``: workers parse them themselves, so nothing but bytes crosses processes."""
+
+
+def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
     counts = branch_counts(job.layouts)
-    out = []
+    out = Outcomes()
+    unreadable: list[str] = []
     batches = [[BBatch(job.fold) for _ in range(lay.width)] for lay in job.layouts] if job.batched else None
     sums_a = [[G.IDENTITY] * lay.width for lay in job.layouts]
-    for index, payload in chunk:
+    sums_b = [[G.IDENTITY] * lay.width for lay in job.layouts]
+    for index, line in chunk:
         try:
-            ballot = ballot_from_json(payload, counts, validate=False)  # verify_proofs does the curve checks
+            event = parse_event(index, line, f"event {index}")
+        except RecordError as exc:
+            unreadable.append(str(exc))
+            continue
+        if event.type != ev.BALLOT:
+            unreadable.append(f"event {index}: not a ballot")
+            continue
+        try:
+            ballot = ballot_from_json(
+                event.payload, counts, validate=False
+            )  # verify_proofs does the curve checks
         except BallotError as exc:
-            out.append(BallotOutcome(index, None, None, None, "ballot proofs", f"event {index}: {exc}"))
+            out.add(index, None, None, "ballot proofs", f"event {index}: {exc}")
             continue
         content = ballot.content_bytes()  # signed bytes, also hashed into the tracking code: encode once
         code = ballot.tracking_code(content)
-        positions = tuple(tuple((ct.a, ct.b) for ct in a.choices) for a in ballot.answers)
         failed = reason = None
         if ballot.election != job.fingerprint:
             failed, reason = "ballot eligibility", "ballot.election: made for another election"
@@ -91,29 +105,51 @@ def check_chunk(job: BallotJob, chunk: list[tuple[int, dict[str, Any]]]) -> Chun
                 except BallotError as exc:
                     failed, reason = "ballot proofs", str(exc)
                 else:
-                    if job.fold:
-                        for row, cts in zip(sums_a, positions, strict=True):
-                            for i, (a, _) in enumerate(cts):
-                                row[i] = G.add(row[i], a)
+                    _add(sums_a, sums_b if batches is None else None, ballot, job.fold or batches is None)
         if reason:
             reason = f"event {index} (ballot {code[:16]}): {reason}"
-        out.append(BallotOutcome(index, code, ballot.credential, positions, failed, reason))
+        out.add(index, code, ballot.credential, failed, reason or "")
     if batches is None:
-        return ChunkResult(out, None)
-    closed = [
-        [(a, batch.close(job.public_key)) for a, batch in zip(row_a, row_b, strict=True)]
-        for row_a, row_b in zip(sums_a, batches, strict=True)
-    ]
-    return ChunkResult(out, closed)
+        sums = [list(zip(ra, rb, strict=True)) for ra, rb in zip(sums_a, sums_b, strict=True)]
+    else:
+        sums = [
+            [(a, batch.close(job.public_key)) for a, batch in zip(row_a, row_b, strict=True)]
+            for row_a, row_b in zip(sums_a, batches, strict=True)
+        ]
+    return ChunkResult(out, sums, unreadable)
 
 
-def merge(parts: list[ChunkResult]) -> ChunkResult:
+def _add(sums_a: list[list[bytes]], sums_b: list[list[bytes]] | None, ballot: Ballot, wanted: bool) -> None:
+    """Add a passing ballot's ciphertexts to the sums (its ``b`` only in strict mode: batches hold it otherwise)."""
+    if not wanted:
+        return
+    for q, ans in enumerate(ballot.answers):
+        row_a = sums_a[q]
+        row_b = None if sums_b is None else sums_b[q]
+        for i, ct in enumerate(ans.choices):
+            row_a[i] = G.add(row_a[i], ct.a)
+            if row_b is not None:
+                row_b[i] = G.add(row_b[i], ct.b)
+
+
+def positions_sum(lines: Lines, layouts: list[Layout]) -> list[list[Ciphertext]]:
+    """The sum of the ciphertexts of ballots that were checked already (the few that passed but do not count)."""
+    counts = branch_counts(layouts)
+    ballots = []
+    for index, line in lines:
+        ballot = ballot_from_json(parse_event(index, line, f"event {index}").payload, counts, validate=False)
+        ballots.append(tuple(tuple((ct.a, ct.b) for ct in a.choices) for a in ballot.answers))
+    return aggregate_positions(ballots, [lay.width for lay in layouts])
+
+
+def merge(parts: Iterable[ChunkResult]) -> ChunkResult:
     """All chunks' outcomes in record order, and their sums added position by position."""
-    outcomes = sorted((o for part in parts for o in part.outcomes), key=lambda o: o.index)
-    sums = None
+    outcomes = Outcomes()
+    unreadable: list[str] = []
+    sums: PositionSums | None = None
     for part in parts:
-        if part.sums is None:
-            continue
+        outcomes.extend(part.outcomes)
+        unreadable += part.unreadable
         if sums is None:
             sums = part.sums
             continue
@@ -121,27 +157,77 @@ def merge(parts: list[ChunkResult]) -> ChunkResult:
             [(G.add(a, pa), G.add(b, pb)) for (a, b), (pa, pb) in zip(row, prow, strict=True)]
             for row, prow in zip(sums, part.sums, strict=True)
         ]
-    return ChunkResult(outcomes, sums)
+    return ChunkResult(outcomes.in_record_order(), sums or [], unreadable)
 
 
 PARALLEL_FROM = 200
 """Fewer ballots than this are checked in this process: starting workers would cost more than it saves."""
 CHUNK_MIN = 50
+CHUNK_MAX = 2000
+"""About a second of work: chunks stay small in memory however large the record."""
 
 
-def check_all(job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], workers: int | None) -> ChunkResult:
-    """Check every ballot, in parallel when there are enough to pay for the processes.
+def _nothing(_size: int) -> None:
+    pass
 
-    The job (with the whole roll: 35 MB pickled for a million voters) goes to each worker process once, when it
-    starts; the tasks carry only their ballots. Sent with every chunk, it cost more than checking the chunk.
+
+def check_all(
+    job: BallotJob, chunks: Iterable[Lines], workers: int | None, on_chunk: Callable[[int], None] = _nothing
+) -> ChunkResult:
+    """Check every ballot, chunk by chunk, in parallel when there is more than one chunk and one worker.
+
+    At most a few chunks are in flight at a time, so memory stays bounded whatever the record's size. The job
+    (with the whole roll: 35 MB pickled for a million voters) goes to each worker process once, when it starts;
+    the tasks carry only their ballot lines. ``on_chunk`` hears how many ballots each finished chunk held.
     """
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(ballots) < PARALLEL_FROM:
-        return check_chunk(job, ballots)
-    size = max(CHUNK_MIN, min(2000, len(ballots) // (workers * 4) + 1))
-    chunks = [ballots[i : i + size] for i in range(0, len(ballots), size)]
+    iterator = iter(chunks)
+    head = [c for c in (next(iterator, None), next(iterator, None)) if c is not None]
+    if not head:
+        return check_chunk(job, [])
+    parallel = workers > 1 and len(head) == 2
+
+    def every_chunk() -> Iterator[Lines]:  # lazily, and without holding on to the first two
+        while head:
+            yield head.pop(0)
+        yield from iterator
+
+    if not parallel:
+        parts = []
+        for chunk in every_chunk():
+            parts.append(check_chunk(job, chunk))
+            on_chunk(len(chunk))
+        return merge(parts)
+    results: list[ChunkResult] = []
     with ProcessPoolExecutor(max_workers=workers, initializer=_receive_job, initargs=(job,)) as pool:
-        return merge(list(pool.map(_check_with_received_job, chunks)))
+        pending: deque[tuple[Future[ChunkResult], int]] = deque()
+        for chunk in every_chunk():
+            pending.append((pool.submit(_check_with_received_job, chunk), len(chunk)))
+            while len(pending) >= 2 * workers:
+                _collect(pending, results, on_chunk)
+        while pending:
+            _collect(pending, results, on_chunk)
+    return merge(results)
+
+
+def _collect(
+    pending: deque[tuple[Future[ChunkResult], int]],
+    results: list[ChunkResult],
+    on_chunk: Callable[[int], None],
+) -> None:
+    future, size = pending.popleft()
+    results.append(future.result())
+    on_chunk(size)
+
+
+def chunk_size(ballots: int, workers: int | None) -> int:
+    """Ballots per task: a few tasks per worker, at most :data:`CHUNK_MAX`; small records in one."""
+    workers = workers or os.cpu_count() or 1
+    if ballots < PARALLEL_FROM:
+        return max(1, ballots)
+    if workers <= 1:
+        return CHUNK_MAX
+    return max(CHUNK_MIN, min(CHUNK_MAX, ballots // (workers * 4) + 1))
 
 
 _received_job: BallotJob | None = None
@@ -152,7 +238,7 @@ def _receive_job(job: BallotJob) -> None:
     _received_job = job
 
 
-def _check_with_received_job(chunk: list[tuple[int, dict[str, Any]]]) -> ChunkResult:
+def _check_with_received_job(chunk: Lines) -> ChunkResult:
     if _received_job is None:  # pragma: no cover - the pool's initializer always runs first
         raise RuntimeError("worker started without its job")
     return check_chunk(_received_job, chunk)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from plebiscite.ballot.challenge import check_opening, describe
 from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signature
 from plebiscite.ballot.model import BallotError, ballot_from_json
@@ -15,40 +17,43 @@ from plebiscite.record import events as ev
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.signing import verify as verify_post
 from plebiscite.setup.election import ElectionContext
-from plebiscite.tally.aggregate import aggregate_positions, parse_aggregate
-from plebiscite.verify.ballots import BallotOutcome, PositionSums
+from plebiscite.tally.aggregate import parse_aggregate
+from plebiscite.verify.ballots import PositionSums
+from plebiscite.verify.outcomes import Outcomes
 from plebiscite.verify.report import Check
 
 
-def check_close_count(check: Check, events: list[ev.Event], outcomes: list[BallotOutcome]) -> None:
+def check_close_count(check: Check, events: list[ev.Event], ballots: int) -> None:
     """``close.ballots`` must be the number of ballots cast (the board posts one event per distinct ballot)."""
     for e in events:
-        if e.type == ev.CLOSE and e.payload.get("ballots") != len(outcomes):
+        if e.type == ev.CLOSE and e.payload.get("ballots") != ballots:
             claimed = e.payload.get("ballots")
-            check.fail(
-                f"event {e.index}: close.ballots is {claimed!r}, the record holds {len(outcomes)} ballots"
-            )
+            check.fail(f"event {e.index}: close.ballots is {claimed!r}, the record holds {ballots} ballots")
 
 
-def check_unique(check: Check, outcomes: list[BallotOutcome]) -> None:
-    seen: dict[str, int] = {}
-    for o in outcomes:
-        if o.tracking_code is None:
-            continue
-        check.item()
-        if o.tracking_code in seen:
-            check.fail(
-                f"event {o.index}: ballot {o.tracking_code[:16]} already cast at event {seen[o.tracking_code]}"
-            )
-        else:
-            seen[o.tracking_code] = o.index
+def check_unique(check: Check, outcomes: Outcomes) -> None:
+    """No tracking code twice among the decodable ballots (two identical ballots are one ballot cast twice)."""
+    idx = outcomes.index_array()
+    decodable = ~np.isin(idx, np.fromiter(outcomes.undecoded, dtype=np.int64, count=len(outcomes.undecoded)))
+    codes, where = outcomes.code_array()[decodable], idx[decodable]
+    check.item(len(codes))
+    if not len(codes):
+        return
+    _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    reports = []
+    for f in first[counts > 1]:
+        rows = np.nonzero(codes == codes[f])[0]
+        for r in rows[1:]:
+            reports.append((int(where[r]), int(where[rows[0]]), bytes(codes[r]).hex()))
+    for index, earlier, code in sorted(reports):
+        check.fail(f"event {index}: ballot {code[:16]} already cast at event {earlier}")
 
 
 def check_challenges(
-    check: Check, events: list[ev.Event], ctx: ElectionContext, cast_codes: set[str]
+    check: Check, events: list[ev.Event], ctx: ElectionContext, outcomes: Outcomes
 ) -> tuple[set[str], list[dict[str, Any]]]:
     """Every opening must open its ballot; a challenged ballot is never cast. Returns codes and what each held."""
-    codes: set[str] = set()
+    codes: dict[str, int] = {}
     opened = []
     counts_ = branch_counts(ctx.layouts)
     for e in events:
@@ -58,7 +63,7 @@ def check_challenges(
         try:
             ballot = ballot_from_json(e.payload.get("ballot"), counts_)
             code = ballot.tracking_code()
-            codes.add(code)
+            codes.setdefault(code, e.index)
             verify_signature(ballot)
             verify_proofs(ballot, ctx.public_key, ctx.layouts)
             plain = check_opening(ballot, e.payload.get("opening"), ctx.public_key)
@@ -67,56 +72,58 @@ def check_challenges(
             continue
         if ballot.election != ctx.fingerprint:
             check.fail(f"event {e.index}: challenged ballot made for another election")
-        if code in cast_codes:
-            check.fail(f"event {e.index}: challenged ballot {code[:16]} was also cast")
         opened.append({"tracking_code": code, "choices": describe(ctx, plain)})
-    return codes, opened
+    cast = outcomes.rows_with_codes(set(codes))
+    for row in np.nonzero(cast)[0]:
+        code = outcomes.code(int(row))
+        check.fail(f"event {codes[code]}: challenged ballot {code[:16]} was also cast")
+    return set(codes), opened
 
 
-def expected_counted(outcomes: list[BallotOutcome], challenged: set[str]) -> list[BallotOutcome]:
-    """Valid, unchallenged ballots; the last per credential; in record order."""
-    last: dict[bytes, BallotOutcome] = {}
-    for o in outcomes:
-        if o.failed_check is None and o.tracking_code not in challenged and o.credential is not None:
-            last[o.credential] = o
-    return sorted(last.values(), key=lambda o: o.index)
+def expected_counted(outcomes: Outcomes, challenged: set[str]) -> np.ndarray:
+    """Rows of the valid, unchallenged ballots that are the last of their credential, in record order."""
+    rows = np.nonzero(outcomes.passed() & ~outcomes.rows_with_codes(challenged))[0]
+    if not len(rows):
+        return rows
+    _, first_from_end = np.unique(outcomes.credential_array()[rows][::-1], return_index=True)
+    return np.sort(rows[len(rows) - 1 - first_from_end])
 
 
-def check_last_ballot(check: Check, tally: dict[str, Any], counted: list[BallotOutcome]) -> None:
+def check_last_ballot(check: Check, tally: dict[str, Any], outcomes: Outcomes, counted: np.ndarray) -> None:
     listed = tally.get("counted")
     check.item(len(counted))
     if not isinstance(listed, list) or not all(isinstance(code, str) for code in listed):
         check.fail("tally.counted: expected a list of tracking codes")
         return
-    expected = [o.tracking_code or "" for o in counted]  # counted ballots all have one
-    if listed != expected:
-        missing = set(expected) - set(listed)
-        extra = set(listed) - set(expected)
-        detail = []
-        if missing:
-            detail.append(
-                f"{len(missing)} ballot(s) that should count are missing, e.g. {sorted(missing)[0][:16]}"
-            )
-        if extra:
-            detail.append(f"{len(extra)} ballot(s) counted that should not, e.g. {sorted(extra)[0][:16]}")
-        if not detail:
-            detail.append("order differs from the record")
-        check.fail("tally.counted: " + "; ".join(detail))
+    if len(listed) == len(counted) and all(
+        code == outcomes.code(int(row)) for code, row in zip(listed, counted, strict=True)
+    ):
+        return
+    expected = [outcomes.code(int(row)) for row in counted]
+    missing = set(expected) - set(listed)
+    extra = set(listed) - set(expected)
+    detail = []
+    if missing:
+        detail.append(
+            f"{len(missing)} ballot(s) that should count are missing, e.g. {sorted(missing)[0][:16]}"
+        )
+    if extra:
+        detail.append(f"{len(extra)} ballot(s) counted that should not, e.g. {sorted(extra)[0][:16]}")
+    if not detail:
+        detail.append("order differs from the record")
+    check.fail("tally.counted: " + "; ".join(detail))
 
 
 def confirm_batches(
-    sums: PositionSums,
-    outcomes: list[BallotOutcome],
-    counted: list[BallotOutcome],
-    tally: dict[str, Any] | None,
+    sums: PositionSums, left_out: list[list[Ciphertext]], tally: dict[str, Any] | None
 ) -> list[list[Ciphertext]] | None:
     """Whether the batched first pass (``verify/ballots.py``) proved every ``b`` equation; then the totals.
 
     Without a tally the closed batches must all be the identity. With one, each position's folded sums cover every
-    ballot that passed the other checks; taking away those that do not count must give the published aggregate,
-    which then is the sum of the counted ballots (what :func:`check_aggregation` checks). ``None`` when this does
-    not hold, or the aggregate cannot be read: some equation is false or the aggregate is wrong, and the caller
-    runs the strict pass that names which.
+    ballot that passed the other checks; taking away those that do not count (``left_out``, their sum) must give
+    the published aggregate, which then is the sum of the counted ballots (what :func:`check_aggregation` checks).
+    ``None`` when this does not hold, or the aggregate cannot be read: some equation is false or the aggregate is
+    wrong, and the caller runs the strict pass that names which.
     """
     if tally is None:
         return [] if all(b == G.IDENTITY for row in sums for _, b in row) else None
@@ -125,15 +132,6 @@ def confirm_batches(
         published = parse_aggregate(tally.get("aggregate"), widths)
     except (ValueError, G.GroupError):
         return None
-    counted_index = {o.index for o in counted}
-    left_out = aggregate_positions(
-        (
-            o.positions
-            for o in outcomes
-            if o.failed_check is None and o.positions is not None and o.index not in counted_index
-        ),
-        widths,
-    )
     for q, row in enumerate(sums):
         for i, (a, b) in enumerate(row):
             removed = left_out[q][i]
@@ -142,19 +140,29 @@ def confirm_batches(
     return published
 
 
+def minus(sums: PositionSums, left_out: list[list[Ciphertext]]) -> list[list[Ciphertext]]:
+    """Strict pass: the sums over every passing ballot minus those that do not count = the counted ballots' sum."""
+    return [
+        [Ciphertext(G.sub(a, out.a), G.sub(b, out.b)) for (a, b), out in zip(row, out_row, strict=True)]
+        for row, out_row in zip(sums, left_out, strict=True)
+    ]
+
+
 def check_aggregation(
     check: Check,
     tally: dict[str, Any],
-    counted: list[BallotOutcome],
+    counted: int,
     ctx: ElectionContext,
-    confirmed: list[list[Ciphertext]] | None = None,
+    confirmed: list[list[Ciphertext]] | None,
+    expected: list[list[Ciphertext]] | None,
 ) -> list[list[Ciphertext]] | None:
-    """The published aggregate must be the sum of the counted ballots.
+    """The published aggregate must be the sum of the ``counted`` ballots.
 
-    ``confirmed``: the published totals, already read and proved equal to that sum by :func:`confirm_batches`.
+    ``confirmed``: the published totals, already read and proved equal to that sum by :func:`confirm_batches`;
+    otherwise ``expected`` is that sum, from the strict pass (:func:`minus`).
     """
     if confirmed is not None:
-        check.item(len(counted))
+        check.item(counted)
         return confirmed
     widths = [lay.width for lay in ctx.layouts]
     try:
@@ -162,8 +170,8 @@ def check_aggregation(
     except (ValueError, G.GroupError) as exc:
         check.fail(str(exc))
         return None
-    check.item(len(counted))
-    expected = aggregate_positions((o.positions for o in counted if o.positions is not None), widths)
+    check.item(counted)
+    assert expected is not None
     for q, row in enumerate(published):
         for i, ct in enumerate(row):
             if ct != expected[q][i]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ from typing import Any
 
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError, parse_event
-from plebiscite.verify.ballots import BallotJob, BallotOutcome, ChunkResult, check_chunk, merge
+from plebiscite.verify.ballots import BallotJob, ChunkResult, Lines, check_chunk, merge
+from plebiscite.verify.outcomes import Outcomes
+from plebiscite.verify.scan import BallotLines
 
 try:
     from dask.distributed import Client, LocalCluster
@@ -45,24 +48,23 @@ def check_partition(job: BallotJob, path: str) -> tuple[ChunkResult, list[tuple[
     from plebiscite.record.parquet import read_partition
 
     rows = read_partition(Path(path))
-    ballots: list[tuple[int, dict[str, Any]]] = []
+    ballots: Lines = []
     digests: list[tuple[int, bytes]] = []
-    failed: list[BallotOutcome] = []
+    failed = Outcomes()
     for index, line in rows:
         digests.append((index, digest(line)))
         try:
             event = parse_event(index, line, f"{Path(path).name} event {index}")
         except RecordError as exc:
-            failed.append(BallotOutcome(index, None, None, None, "ballot proofs", str(exc)))
+            failed.add(index, None, None, "ballot proofs", str(exc))
             continue
         if event.type != ev.BALLOT:
-            failed.append(
-                BallotOutcome(index, None, None, None, "ballot proofs", f"event {index}: not a ballot")
-            )
+            failed.add(index, None, None, "ballot proofs", f"event {index}: not a ballot")
             continue
-        ballots.append((index, event.payload))
+        ballots.append((index, line))
     result = check_chunk(job, ballots)
-    return ChunkResult(result.outcomes + failed, result.sums), digests
+    result.outcomes.extend(failed)
+    return ChunkResult(result.outcomes.in_record_order(), result.sums), digests
 
 
 @dataclass
@@ -71,16 +73,14 @@ class DaskBallots:
 
     client: Any
     parquet: Path | None = None
+    in_flight: int = 16
+    """Chunks sent ahead of the results (the record is streamed to the cluster, never held whole)."""
 
-    def check(
-        self, job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], lines: dict[int, bytes]
-    ) -> tuple[ChunkResult, list[str]]:
+    def check(self, job: BallotJob, ballots: BallotLines) -> tuple[ChunkResult, list[str]]:
         """The outcome of every ballot, and the discrepancies between the partitions and the record (if any)."""
         job_future = self.client.scatter(job, broadcast=True)
         if self.parquet is None:
-            chunks = [ballots[i : i + CHUNK] for i in range(0, len(ballots), CHUNK)]
-            futures = self.client.map(check_chunk, [job_future] * len(chunks), chunks, pure=False)
-            return merge(self.client.gather(futures)), []
+            return merge(self._stream(job_future, ballots)), []
         from plebiscite.record.parquet import list_partitions
 
         paths = [str(p.resolve()) for p in list_partitions(self.parquet)]
@@ -94,20 +94,32 @@ class DaskBallots:
                 if index in seen:
                     problems.append(f"Parquet partitions: event {index} appears twice")
                 seen[index] = d
-        problems += compare(seen, lines)
+        problems += compare(seen, ballots)
         return merge(parts), problems
 
+    def _stream(self, job_future: Any, ballots: BallotLines) -> Iterator[ChunkResult]:
+        pending: deque[Any] = deque()
+        for chunk in ballots.chunks(CHUNK):
+            pending.append(self.client.submit(check_chunk, job_future, chunk, pure=False))
+            if len(pending) >= self.in_flight:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
-def compare(partitions: dict[int, bytes], lines: dict[int, bytes]) -> list[str]:
+
+def compare(partitions: dict[int, bytes], ballots: BallotLines) -> list[str]:
     """Every ballot line of the record must be in the partitions, byte for byte, and nothing else."""
     problems = []
-    for index, line in sorted(lines.items()):
-        got = partitions.get(index)
-        if got is None:
-            problems.append(f"Parquet partitions: ballot event {index} of events.jsonl is missing")
-        elif got != digest(line):
-            problems.append(f"Parquet partitions: event {index} differs from events.jsonl")
-    for index in sorted(set(partitions) - set(lines)):
+    indices: set[int] = set()
+    for chunk in ballots.chunks(CHUNK):
+        for index, line in chunk:
+            indices.add(index)
+            got = partitions.get(index)
+            if got is None:
+                problems.append(f"Parquet partitions: ballot event {index} of events.jsonl is missing")
+            elif got != digest(line):
+                problems.append(f"Parquet partitions: event {index} differs from events.jsonl")
+    for index in sorted(set(partitions) - indices):
         problems.append(f"Parquet partitions: event {index} is not a ballot in events.jsonl")
     return problems
 

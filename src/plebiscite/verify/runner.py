@@ -6,27 +6,44 @@ server, the board's storage or a database — so that anyone can read it as a sp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
+from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
 from plebiscite.record import store
+from plebiscite.record.stream import EventLines
 from plebiscite.setup.election import ElectionContext
 from plebiscite.verify import counting, setup_checks
-from plebiscite.verify.ballots import BallotJob, ChunkResult, check_all
+from plebiscite.verify.ballots import (
+    BallotJob,
+    ChunkResult,
+    check_all,
+    chunk_size,
+    positions_sum,
+)
+from plebiscite.verify.heads import HeadsStream
 from plebiscite.verify.report import Report, new_report
+from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
 
 
 class Extension(Protocol):
     """An optional election mode's verification stage (e.g. the coercion-resistant tally).
 
-    ``ranks`` places the mode's extra event types in the phase order; ``ballot_types`` names its ballot events (whose
-    lines must be in normal form, check 1); ``applies`` says whether the election uses the mode; ``run`` replaces
-    the standard ballot-and-tally checks for it (adding its own checks to the report).
+    ``mode`` is the manifest's ``mode`` it serves; ``ranks`` places the mode's extra event types in the phase
+    order and ``replaces`` names the standard types it has no place for (a record holds only its mode's types,
+    check 1); ``ballot_types`` names its ballot events (whose lines must be in normal form, check 1); ``applies``
+    says whether the election uses the mode; ``run`` replaces the standard ballot-and-tally checks for it (adding
+    its own checks to the report).
     """
 
+    mode: str
     ranks: dict[str, int]
+    replaces: frozenset[str]
     ballot_types: frozenset[str]
 
     def applies(self, ctx: ElectionContext) -> bool: ...
@@ -57,18 +74,48 @@ _load_extensions()
 class BallotCluster(Protocol):
     """Somewhere else to run the per-ballot checks (``verify/distributed.py``: a Dask cluster)."""
 
-    def check(
-        self, job: BallotJob, ballots: list[tuple[int, dict[str, Any]]], lines: dict[int, bytes]
-    ) -> tuple[ChunkResult, list[str]]: ...
+    def check(self, job: BallotJob, ballots: BallotLines) -> tuple[ChunkResult, list[str]]: ...
 
 
-def verify_record(path: Path, workers: int | None = None, cluster: BallotCluster | None = None) -> Report:
+Progress = Callable[[str, int, int | None], None]
+"""``(stage, done, total)``: the verifier's long steps report how far they are (the CLI draws progress bars)."""
+
+
+def _quiet(_stage: str, _done: int, _total: int | None) -> None:
+    pass
+
+
+def verify_record(
+    path: Path, workers: int | None = None, cluster: BallotCluster | None = None, progress: Progress = _quiet
+) -> Report:
     """Read the record at ``path`` (directory or zip) and verify it. Raises RecordError if it cannot be read.
 
-    ``cluster`` runs the per-ballot checks elsewhere (standard mode; an optional mode verifies locally).
+    The record is streamed (``verify/scan.py``): memory grows with its events other than standard ballots and a
+    few dozen bytes a ballot, not with the ballots' contents. ``cluster`` runs the per-ballot checks elsewhere
+    (standard mode; an optional mode verifies locally).
     """
-    events, heads, board_key = store.read_all(path)
-    return verify_events(events, heads, workers, board_key if heads else None, cluster)
+    source = EventLines(path)
+    heads = source.heads()
+    board_key = source.board_key() if heads else None
+    mode = _mode_of(source)
+    report, ext, ranks, ballot_types = _start(mode)
+    stream = HeadsStream(report.by_name("board heads"), heads, board_key) if heads else None
+    read = 0
+
+    def on_line(line: bytes) -> None:
+        nonlocal read
+        if stream is not None:
+            stream.leaf(line)
+        read += 1
+        if read % 10_000 == 0:
+            progress("reading", read, None)
+
+    scan = scan_lines(source, source.where, ballot_types, on_line)
+    progress("reading", read, read)
+    if stream is not None:
+        stream.finish()
+    ballots = FileBallots(source, scan.ballot_digest)
+    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
 
 
 def verify_events(
@@ -77,20 +124,49 @@ def verify_events(
     workers: int | None = None,
     board_key: str | None = None,
     cluster: BallotCluster | None = None,
+    progress: Progress = _quiet,
 ) -> Report:
-    report = new_report()
+    """Verify events already in memory (the same checks, in the same order, as :func:`verify_record`)."""
+    mode = ev.declared_mode(events)
+    report, ext, ranks, ballot_types = _start(mode)
+    stream = HeadsStream(report.by_name("board heads"), heads, board_key) if heads else None
+    scan, ballots = scan_events(events, ballot_types, None if stream is None else stream.leaf)
+    if stream is not None:
+        stream.finish()
+    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
+
+
+def _mode_of(source: EventLines) -> str:
+    for index, line in source:
+        return ev.declared_mode([store.parse_event(index, line, f"{source.where} line 1")])
+    return ev.STANDARD_MODE
+
+
+def _start(mode: str) -> tuple[Report, Extension | None, dict[str, int], frozenset[str]]:
+    """A new report, the mode's extension (None for the standard mode), its event ranks and ballot types."""
+    ranks = dict(setup_checks.RANK)
+    ballot_types = frozenset({ev.BALLOT})
+    ext = next((x for x in EXTENSIONS.values() if x.mode == mode), None)
+    if ext is not None:
+        ranks = {t: r for t, r in ranks.items() if t not in ext.replaces} | ext.ranks
+        ballot_types = ext.ballot_types
+    return new_report(), ext, ranks, ballot_types
+
+
+def _verify(
+    report: Report,
+    scan: Scan,
+    ballots: BallotLines,
+    ext: Extension | None,
+    ranks: dict[str, int],
+    mode: str,
+    workers: int | None,
+    cluster: BallotCluster | None,
+    progress: Progress,
+) -> Report:
     c = report.by_name
-    extra_rank: dict[str, int] = {}
-    ballot_types = {ev.BALLOT}
-    for ext in EXTENSIONS.values():
-        extra_rank.update(ext.ranks)
-        ballot_types |= ext.ballot_types
-    setup_checks.check_format(c("record format"), events, extra_rank, frozenset(ballot_types))
-    if heads:
-        from plebiscite.verify.heads import check_heads
-
-        check_heads(c("board heads"), events, heads, board_key)
-
+    setup_checks.check_format(c("record format"), scan.types, ranks, scan.not_normal, mode)
+    events = scan.events
     found = setup_checks.check_manifest(c("manifest"), events)
     if found is None:
         return report
@@ -118,21 +194,22 @@ def verify_events(
         verification_keys=outcome.verification_keys,
         qualified=tuple(outcome.qualified),
     )
-    for ext in EXTENSIONS.values():
-        if ext.applies(ctx):
-            ext.run(report, events, ctx, outcome, workers)
-            return report
-    verify_standard(report, events, ctx, outcome, workers, cluster)
+    if ext is not None and ext.applies(ctx):
+        ext.run(report, events, ctx, outcome, workers)
+        return report
+    verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress)
     return report
 
 
 def verify_standard(
     report: Report,
-    events: list[ev.Event],
+    scan: Scan,
+    ballots: BallotLines,
     ctx: ElectionContext,
     outcome: Any,
     workers: int | None,
     cluster: BallotCluster | None = None,
+    progress: Progress = _quiet,
 ) -> None:
     """Ballots, counting and decryption in the standard (Belenios-style) mode.
 
@@ -140,45 +217,57 @@ def verify_standard(
     every proof and the aggregate are they checked again one by one, which names what is wrong.
     """
     c = report.by_name
+    events = scan.events
     tallies = [e.payload for e in events if e.type == ev.TALLY]
     tally = tallies[0] if tallies else None
-    ballot_events = [e for e in events if e.type == ev.BALLOT]
-    ballots = [(e.index, e.payload) for e in ballot_events]
-    lines = {e.index: e.raw for e in ballot_events}
 
-    def check_ballots(job: BallotJob) -> tuple[ChunkResult, list[str]]:
-        if cluster is None:
-            return check_all(job, ballots, workers), []
-        return cluster.check(job, ballots, lines)
+    def check_ballots(job: BallotJob, stage: str) -> tuple[ChunkResult, list[str]]:
+        if cluster is not None:
+            result, problems = cluster.check(job, ballots)
+        else:
+            done = 0
+
+            def on_chunk(size: int) -> None:
+                nonlocal done
+                done += size
+                progress(stage, done, scan.ballots)
+
+            size = chunk_size(scan.ballots, workers)
+            result, problems = check_all(job, ballots.chunks(size), workers, on_chunk), []
+        if result.unreadable:
+            raise store.RecordError(f"events.jsonl: {result.unreadable[0]}")
+        return result, problems
 
     job = BallotJob(
         ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts, batched=True, fold=tally is not None
     )
-    checked, problems = check_ballots(job)
-    cast_codes = {o.tracking_code for o in checked.outcomes if o.tracking_code}
-    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, cast_codes)
+    checked, problems = check_ballots(job, "ballots")
+    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, checked.outcomes)
     c("challenged ballots").ran = True
-    assert checked.sums is not None
     counted = counting.expected_counted(checked.outcomes, challenged)
-    confirmed = counting.confirm_batches(checked.sums, checked.outcomes, counted, tally)
+    left_out = _left_out(ballots, checked, counted, ctx)
+    confirmed = counting.confirm_batches(checked.sums, left_out, tally)
     if confirmed is None:  # some proof or the aggregate is wrong: check each ballot alone to say which
-        checked, problems = check_ballots(replace(job, batched=False, fold=False))
+        checked, problems = check_ballots(replace(job, batched=False, fold=False), "ballots, one by one")
         counted = counting.expected_counted(checked.outcomes, challenged)
+        left_out = _left_out(ballots, checked, counted, ctx)
     outcomes = checked.outcomes
     for problem in problems:
         c("record format").fail(problem)
+    failures = sorted(outcomes.failures.items())
     for name in ("ballot eligibility", "ballot signatures", "ballot proofs"):
         check = c(name)
         check.item(len(outcomes))
-        for o in outcomes:
-            if o.failed_check == name:
-                check.fail(o.reason or "")
+        for _index, (failed, reason) in failures:
+            if failed == name:
+                check.fail(reason)
     counting.check_unique(c("unique ballots"), outcomes)
-    counting.check_close_count(c("unique ballots"), events, outcomes)
+    counting.check_close_count(c("unique ballots"), events, scan.ballots)
     if tally is None:
         return
-    counting.check_last_ballot(c("last-ballot rule"), tally, counted)
-    totals = counting.check_aggregation(c("aggregation"), tally, counted, ctx, confirmed)
+    counting.check_last_ballot(c("last-ballot rule"), tally, outcomes, counted)
+    expected = None if confirmed is not None else counting.minus(checked.sums, left_out)
+    totals = counting.check_aggregation(c("aggregation"), tally, len(counted), ctx, confirmed, expected)
     if totals is None:
         return
     signing_keys = {a.index: a.signing_key for a in outcome.announcements.values()}
@@ -193,3 +282,16 @@ def verify_standard(
         "ballots": results[0].get("ballots"),
         "challenged": opened,
     }
+
+
+def _left_out(
+    ballots: BallotLines, checked: ChunkResult, counted: np.ndarray, ctx: ElectionContext
+) -> list[list[Ciphertext]]:
+    """The sum of the ballots that passed every check but do not count (revotes, cast-after-challenge): the
+    workers' sums cover every passing ballot, so these are taken away to compare with the published aggregate.
+    Only they are read again, so nobody's ciphertexts are kept in memory."""
+    outcomes = checked.outcomes
+    mask = outcomes.passed()
+    mask[counted] = False
+    wanted = set(outcomes.index_array()[mask].tolist())
+    return positions_sum(ballots.pick(wanted), ctx.layouts)

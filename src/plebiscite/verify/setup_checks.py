@@ -6,10 +6,13 @@ None when they cannot run.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
+from plebiscite.canonical import EncodingError, hex_bytes
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import public as ceremony
 from plebiscite.record import events as ev
@@ -38,47 +41,35 @@ SINGLE = (ev.MANIFEST, ev.ROLL, ev.ELECTION, ev.CLOSE, ev.TALLY, ev.RESULT)
 
 def check_format(
     check: Check,
-    events: list[ev.Event],
-    extra_rank: dict[str, int],
-    ballot_types: frozenset[str] = frozenset({ev.BALLOT}),
+    types: Sequence[str],
+    rank: dict[str, int],
+    not_normal: Iterable[int] = (),
+    mode: str = ev.STANDARD_MODE,
 ) -> None:
-    """Phases come in order, single events appear once, ballots (of every mode's type) are in normal form."""
-    rank = {**RANK, **extra_rank}
+    """Only the mode's event types, phases in order, single events once, ballots in normal form.
+
+    ``types`` is every event's type by index; ``rank`` holds exactly the types of the record's mode (the
+    manifest's ``mode``) and their phases; ``not_normal`` the ballot events whose line is not in the board's normal
+    form (``verify/scan.py``): one ballot spelt two ways would be two records a second implementation disagrees on.
+    """
     last = -1
-    for e in events:
+    for index, kind in enumerate(types):
         check.item()
-        if e.type in ballot_types and not in_normal_form(e.raw):
-            check.fail(
-                f"event {e.index}: ballot not in normal form (its hex must be lowercase, without spaces)"
-            )
-        r = rank.get(e.type)
+        r = rank.get(kind)
         if r is None:
-            check.fail(f"event {e.index}: type {e.type!r} not expected in this election mode")
+            check.fail(f"event {index}: type {kind!r} does not belong in a {mode} election")
             continue
         if r < last:
-            check.fail(f"event {e.index}: {e.type} after a later phase")
+            check.fail(f"event {index}: {kind} after a later phase")
         last = max(last, r)
+    for index in not_normal:
+        check.fail(f"event {index}: ballot not in normal form (its hex must be lowercase, without spaces)")
+    counts = Counter(types)
     for kind in SINGLE:
-        n = sum(1 for e in events if e.type == kind)
-        if n > 1:
-            check.fail(f"{n} {kind} events (at most one)")
-    if not events or events[0].type != ev.MANIFEST:
+        if counts[kind] > 1:
+            check.fail(f"{counts[kind]} {kind} events (at most one)")
+    if not types or types[0] != ev.MANIFEST:
         check.fail("the record must start with the manifest")
-
-
-def in_normal_form(ballot_line: bytes) -> bool:
-    """Whether a ballot event's line spells its hex as the board writes it (``Ballot.to_json``).
-
-    The board accepts upper-case hex in what voters send and records the normal form (lowercase, ``docs/api.md``),
-    and ``docs/protocol.md`` says hex is lowercase. Besides hex, a ballot line holds only its fixed keys, whose sole
-    capitals are the proofs' ``"A"`` and ``"B"``. So, those two keys aside, no capital and no space means the normal
-    form; the decoder's exact lengths do the rest. Without this check one ballot could be spelt two ways, and a
-    second implementation that reads only lowercase hex would disagree with this one about a record.
-    """
-    if b" " in ballot_line:
-        return False
-    keys_aside = ballot_line.replace(b'"A":', b"").replace(b'"B":', b"")
-    return keys_aside == keys_aside.lower()
 
 
 def check_manifest(check: Check, events: list[ev.Event]) -> tuple[Manifest, dict[str, Any]] | None:
@@ -100,6 +91,11 @@ def check_parameters(check: Check, manifest_event: dict[str, Any], election: dic
     n, k = manifest_event.get("trustees"), manifest_event.get("threshold")
     if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n <= 1000):
         check.fail("manifest event: need integers 1 <= threshold <= trustees <= 1000")
+        return False
+    try:
+        ceremony.named_keys(manifest_event)
+    except ValueError as exc:
+        check.fail(str(exc))
         return False
     if election is None:
         return True
@@ -127,8 +123,9 @@ def check_ceremony(
         t: [e.payload for e in events if e.type == t]
         for t in (ev.TRUSTEE, ev.SHARES, ev.COMPLAINT, ev.SHARE_REVEAL)
     }
+    named = ceremony.named_keys(manifest_payload)  # checked by check_parameters
     outcome = ceremony.outcome(
-        n, k, fp, by_type[ev.TRUSTEE], by_type[ev.SHARES], by_type[ev.COMPLAINT], by_type[ev.SHARE_REVEAL]
+        named, k, fp, by_type[ev.TRUSTEE], by_type[ev.SHARES], by_type[ev.COMPLAINT], by_type[ev.SHARE_REVEAL]
     )
     check.item(len(by_type[ev.TRUSTEE]) * k + len(by_type[ev.SHARES]))
     for problem in outcome.problems:
@@ -139,6 +136,8 @@ def check_ceremony(
     if len(outcome.qualified) < k:
         key_check.fail(f"{len(outcome.qualified)} trustees qualified, threshold {k}")
         return None
+    for problem in outcome.key_problems:
+        key_check.fail(problem)
     if election.get("qualified") != outcome.qualified:
         key_check.fail(
             f"election.qualified: {election.get('qualified')} but the ceremony gives {outcome.qualified}"
@@ -165,12 +164,9 @@ def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | 
     for i, value in enumerate(raw):
         check.item()
         try:
-            key = bytes.fromhex(value)
-            if len(key) != 32:
-                raise ValueError
-            keys.append(key)
-        except (ValueError, TypeError):
-            check.fail(f"roll.credentials[{i}]: not a 32-byte public key in hex")
+            keys.append(hex_bytes(value, 32, f"roll.credentials[{i}]"))
+        except EncodingError as exc:
+            check.fail(f"{exc} (a 32-byte public key)")
     if len(set(keys)) != len(keys):
         check.fail("roll.credentials: a credential appears twice")
     if all(isinstance(v, str) for v in raw) and raw != sorted(raw):

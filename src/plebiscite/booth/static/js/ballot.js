@@ -123,6 +123,9 @@ export function checkBallot(value, election, roll = null) {
   if (!good) throw new BallotError('ballot.signature', "does not verify with the ballot's credential");
   decoded.forEach((ans, q) => {
     ans.choices.forEach((ct, i) => {
+      if (ct.a.equals(G.IDENTITY)) {
+        throw new BallotError(`ballot.answers[${q}].choices[${i}][0]`, 'the identity (the vote would be in clear)');
+      }
       try {
         verifyRange(ans.proofs[i], key, ct, 0, 1, fp, optionContext(credential, q, i));
       } catch (e) {

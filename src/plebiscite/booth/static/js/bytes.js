@@ -16,14 +16,20 @@ export class FormatError extends Error {
 /** Lower-case hex of `bytes`. */
 export const hex = (bytes) => bytesToHex(bytes);
 
-/** Decode hex (either case), optionally requiring `size` bytes; throws FormatError naming `what`. */
+/**
+ * Decode canonical hex — lowercase digits only, nothing else (docs/protocol.md §1: one spelling per value) —
+ * optionally requiring `size` bytes; throws FormatError naming `what`. Text a person typed (a tracking code) is
+ * normalised by its page before it gets here.
+ */
 export function fromHex(text, what, size) {
   if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
     throw new FormatError(what, 'not hexadecimal');
   }
-  const raw = hexToBytes(text.toLowerCase());
-  if (size !== undefined && raw.length !== size) throw new FormatError(what, `expected ${size} bytes`);
-  return raw;
+  if (size !== undefined && text.length !== 2 * size) {
+    throw new FormatError(what, `expected ${size} bytes (${2 * size} hex digits)`);
+  }
+  if (/[A-F]/.test(text)) throw new FormatError(what, 'hex must be lowercase digits without spaces or separators');
+  return hexToBytes(text);
 }
 
 /**

@@ -64,9 +64,13 @@ export function scalarFromBytes(bytes, what = 'scalar') {
 
 export const scalarFromHex = (text, what = 'scalar') => scalarFromBytes(fromHex(text, what, 32), what);
 
-/** Decode an untrusted element; noble's fromBytes rejects non-canonical and invalid encodings. */
+/**
+ * Decode an untrusted element; noble's fromBytes rejects non-canonical and invalid encodings, and bit 255 is
+ * refused here explicitly as the Python core does (RFC 9496 §4.3.1), whatever the library's version.
+ */
 export function elementFromBytes(bytes, what = 'element') {
   if (bytes.length !== 32) throw new GroupError(what, 'expected 32 bytes');
+  if (bytes[31] & 0x80) throw new GroupError(what, 'not a canonical ristretto255 encoding (bit 255 set)');
   try {
     return Point.fromBytes(bytes);
   } catch {

@@ -110,7 +110,7 @@ async function checkStillIncluded(get, receipt, latest) {
   const missing = (detail) =>
     new BoardAlarm('alarm.missing', { key: 'history.missing', params: { index, size } }, detail);
   const answer = await ask(get, `board/inclusion?index=${index}&size=${size}`, 'board/inclusion');
-  if (answer?.index !== index || typeof answer.leaf !== 'string' || answer.leaf.toLowerCase() !== receipt.leaf.toLowerCase()) {
+  if (answer?.index !== index || typeof answer.leaf !== 'string' || answer.leaf !== receipt.leaf) {
     throw missing(`the board shows another entry at index ${index}`);
   }
   try {

@@ -142,14 +142,14 @@ export function verifyTreeHead(sth, boardKey) {
 export function hashList(list, what, key = 'receipt.malformed') {
   if (!Array.isArray(list)) throw new MerkleError(key, what);
   return list.map((h) => {
-    if (typeof h !== 'string' || !/^[0-9a-fA-F]{64}$/.test(h)) throw new MerkleError(key, what);
+    if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) throw new MerkleError(key, what);
     return fromHex(h, what, 32);
   });
 }
 
 /** The ballot JSON inside a leaf (the event's canonical bytes), checked to be a ballot event. */
 export function ballotOfLeaf(leafHex) {
-  if (typeof leafHex !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(leafHex)) throw new MerkleError('receipt.malformed', 'leaf');
+  if (typeof leafHex !== 'string' || !/^([0-9a-f]{2})+$/.test(leafHex)) throw new MerkleError('receipt.malformed', 'leaf');
   let event;
   try {
     event = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromHex(leafHex, 'leaf')));
@@ -176,7 +176,7 @@ export function verifyReceipt(receipt) {
   } catch {
     throw new MerkleError('receipt.malformed', 'ballot in leaf');
   }
-  if (code !== receipt.tracking_code.toLowerCase()) throw new MerkleError('receipt.code_mismatch');
+  if (code !== receipt.tracking_code) throw new MerkleError('receipt.code_mismatch'); // one spelling per value
   verifyTreeHead(receipt.tree_head, boardKey);
   const proof = hashList(receipt.inclusion_proof, 'inclusion_proof');
   verifyInclusion(leafHash(fromHex(receipt.leaf, 'leaf')), receipt.index, receipt.tree_head.tree_size, proof,
