@@ -18,6 +18,7 @@ from plebiscite.ballot.model import Ballot, BallotError
 from plebiscite.decrypt.combine import result_payload
 from plebiscite.decrypt.partial import check_partial, partial_decrypt
 from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import public as ceremony
 from plebiscite.keyceremony.trustee import Trustee, decode_all
 from plebiscite.record import events as ev
@@ -240,10 +241,17 @@ class Conduct:
             raise ValueError(f"trustee {trustee.index} holds no share of this election's key")
         if trustee.index in self.state.partials:
             raise PhaseError(f"trustee {trustee.index} has already decrypted")
+        if G.mul_base(trustee.share) != self.context.verification_keys[trustee.index]:
+            raise ValueError(
+                f"trustee {trustee.index}: this secret is not a share of this election's key "
+                "(a trustee file of another election?); nothing written"
+            )
         payload = partial_decrypt(
             trustee.index, trustee.share, self.totals(), self.context.fingerprint, trustee.signing_key
         )
-        self.post(ev.PARTIAL_DECRYPTION, payload)
+        # The same checks as a share posted from elsewhere: signature under the announced key and the proofs,
+        # so a share that would stop combine is refused before it is written.
+        self.post_partial(payload)
 
     def post_partial(self, payload: dict[str, Any]) -> None:
         """Accept a partial decryption made elsewhere, after checking its signature and proofs."""
