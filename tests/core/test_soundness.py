@@ -206,3 +206,22 @@ def test_manifest_event_must_name_every_trustee(election: Election) -> None:
     del events[0].payload["trustee_keys"]
     report = verify_events([ev.make_event(i, e.type, e.payload) for i, e in enumerate(events)], workers=1)
     assert any("trustee_keys" in f for f in report.by_name("parameters").failures), report.failed()
+
+
+def test_decrypt_refuses_a_share_of_another_election_under_the_same_key(
+    election: Election, tmp_path: Path
+) -> None:
+    """A trustee who reuses its identity key across elections and brings the other election's share: the key is
+    named, but the share is not this election's; refused before anything is written (issue 17)."""
+    import dataclasses
+
+    tallied = [e for e in election.events if e.type not in (ev.PARTIAL_DECRYPTION, ev.RESULT)]
+    store.write_record(tmp_path / "r", tallied)
+    conduct = Conduct.open_record(tmp_path / "r")
+    trustee = next(t for t in election.trustees if t.share is not None)
+    assert trustee.share is not None
+    other = dataclasses.replace(trustee, share=(trustee.share + 1) % G.ORDER)
+    before = (tmp_path / "r" / "events.jsonl").read_bytes()
+    with pytest.raises(ValueError, match="not a share of this election's key"):
+        conduct.decrypt(other)
+    assert (tmp_path / "r" / "events.jsonl").read_bytes() == before
