@@ -16,6 +16,7 @@ from plebiscite.ballot.challenge import check_opening, describe
 from plebiscite.ballot.check import branch_counts
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.ballot.model import BallotError, ballot_from_json
+from plebiscite.canonical import hex_bytes
 from plebiscite.cli.common import (
     console,
     describe_validation,
@@ -72,17 +73,35 @@ def _open(record: Path) -> Conduct:
 def init(
     record: Path = typer.Argument(..., help="Record directory to create."),
     manifest: Path = typer.Option(..., help="Manifest JSON file."),
-    trustees: int = typer.Option(3, min=1, help="Number of trustees n."),
+    trustee_key: list[str] = typer.Option(
+        [],
+        "--trustee-key",
+        help="A trustee's signing key (hex), as it gave it to you from `plebiscite trustee init`; once per "
+        "trustee, in index order. The real way: each trustee made its key on its own machine.",
+    ),
+    trustees: int = typer.Option(3, min=1, help="With --trustees-dir: number of trustees n."),
     threshold: int = typer.Option(2, min=1, help="Trustees needed to decrypt k."),
     trustees_dir: Path = typer.Option(
-        ...,
-        help="DEMO AND TESTS ONLY: every trustee's keys are made here, on this machine, and sealed into "
-        "trustee-<i>.json files — whoever runs this holds every trustee's secret.",
+        None,
+        help="DEMO AND TESTS ONLY (instead of --trustee-key): every trustee's keys are made here, on this "
+        "machine, and sealed into trustee-<i>.json files — whoever runs this holds every trustee's secret.",
     ),
     passphrase_file: Path = typer.Option(None, help="File whose first line is the trustees' passphrase."),
 ) -> None:
-    """Start a record: the manifest, and the trustees named by their keys (made here: a one-machine demo)."""
+    """Start a record: the manifest, and the trustees named by their signing keys."""
     m = Manifest.model_validate(load_json(manifest, "manifest"))
+    if (trustees_dir is None) == (not trustee_key):
+        fail("trustees: give each trustee's key with --trustee-key, or (demo only) --trustees-dir")
+    if trustee_key:
+        keys = [hex_bytes(k, 32, f"--trustee-key #{i}") for i, k in enumerate(trustee_key, start=1)]
+        if not 1 <= threshold <= len(keys):
+            fail("threshold: need 1 <= threshold <= the number of --trustee-key")
+        Conduct.create_record(record, m, keys, threshold)
+        console.print(
+            f"record created at {record} for {m.election_id!r} ({threshold} of {len(keys)} trustees)"
+        )
+        return
+    assert trustees_dir is not None
     if not 1 <= threshold <= trustees:
         fail("threshold: need 1 <= threshold <= trustees")
     targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, trustees + 1)]
@@ -133,23 +152,75 @@ def ceremony(
 
 
 def register_voters(
-    record: Path = typer.Argument(...),
+    record: Path = typer.Argument(None, help="Record directory (or use --board)."),
     voters: int = typer.Option(..., min=1, help="Number of credentials to issue."),
     out_dir: Path = typer.Option(
         ..., help="Where the credential files are written (hand them out privately)."
     ),
+    board: str = typer.Option(None, "--board", help="Publish the roll on this board instead of a record."),
+    token_file: Path = typer.Option(None, "--token-file", help="With --board: the administrator token file."),
 ) -> None:
-    """Issue one credential per voter and publish the roll (public keys only)."""
-    conduct = _open(record)
-    conduct.state.require("setup")
-    assert conduct.state.manifest is not None
-    eid = conduct.state.manifest.election_id
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Issue one credential per voter and publish the roll (public keys only), after the key ceremony."""
+    if (record is None) == (board is None):
+        fail("give a record directory or --board URL (one of them)")
+    if board is not None:
+        eid = _board_election_id(board)
+    else:
+        state = _open(record).state
+        state.require("setup")
+        assert state.manifest is not None
+        eid = state.manifest.election_id
     creds = [Credential.generate(eid) for _ in range(voters)]
-    for i, c in enumerate(creds, start=1):
-        write_private(out_dir / f"credential-{i:06d}.json", c.to_json())
-    conduct.register([c.public_key for c in creds])
+    targets = [out_dir / f"credential-{i:06d}.json" for i in range(1, voters + 1)]
+    if any(t.exists() for t in targets):
+        fail(f"{out_dir}: credential files already exist; refusing to overwrite them")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for c, target in zip(creds, targets, strict=True):
+        write_private(target, c.to_json())
+    try:
+        if board is not None:
+            _post_roll(board, token_file, [c.public_key for c in creds])
+        else:
+            _open(record).register([c.public_key for c in creds])
+    except BaseException:
+        for target in targets:  # the roll was not published: these credentials would never be valid
+            target.unlink(missing_ok=True)
+        raise
     console.print(f"{voters} credentials written to {out_dir}; roll published")
+
+
+def _board_election_id(url: str) -> str:
+    """The election id of the board at ``url``, refusing unless it waits for its roll (phase setup, roll not out)."""
+    import httpx
+
+    from plebiscite.board.client import BoardClientError, _get
+
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            election = _get(client, "/api/election")
+            ceremony_round = _get(client, "/api/trustee/state")["ceremony_round"]
+    except BoardClientError as exc:
+        raise RecordError(str(exc)) from None
+    if election["phase"] != "setup" or ceremony_round == "closed":
+        raise PhaseError(f"the board is in phase {election['phase']!r} and its roll is already published")
+    return str(Manifest.model_validate(election["manifest"]["manifest"]).election_id)
+
+
+def _post_roll(url: str, token_file: Path | None, keys: list[bytes]) -> None:
+    import httpx
+
+    token = read_secret(token_file, "administrator token")
+    try:
+        response = httpx.post(
+            f"{url.rstrip('/')}/api/admin/roll",
+            json={"credentials": [k.hex() for k in keys]},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+    except httpx.HTTPError as exc:
+        raise RecordError(f"board unreachable: {exc}") from None
+    if response.status_code != 200:
+        raise RecordError(f"the board refused the roll ({response.status_code}): {response.text[:300]}")
 
 
 def open_(record: Path = typer.Argument(...)) -> None:
