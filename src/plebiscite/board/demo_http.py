@@ -121,7 +121,9 @@ def run_http_demo(
             say(f"board serving on {server.url} (SQLite at {work / 'board.db'}), holding the manifest")
             for step in ("join", "deal", "receive", "answer", "finish"):
                 board_trustees.round(step, server.url)
-            say("key ceremony over the board: every trustee's share made and kept in its own process and vault")
+            say(
+                "key ceremony over the board: every trustee's share made and kept in its own process and vault"
+            )
             roll = {"credentials": [c.public_key.hex() for c in credentials]}
             _ok(client.post("/api/admin/roll", json=roll, headers=admin))
             _ok(client.post("/api/admin/open", headers=admin))

@@ -288,7 +288,7 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
         return run(election.admin, lambda c: c.combine())
 
     # --- trustees: each post signed by the trustee's manifest key (board/trustee_steps.py) ----------------------
-    app.include_router(trustee_router(election, _json_body))
+    app.include_router(trustee_router(election, _json_body, run))
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, Any]:

@@ -14,20 +14,18 @@ from fastapi.concurrency import run_in_threadpool
 
 from plebiscite.board import trustee_steps
 from plebiscite.board.election import BoardElection
-from plebiscite.board.refusals import refusal_for
 
 
-def trustee_router(election: BoardElection, json_body: Callable[[Request], Awaitable[Any]]) -> APIRouter:
+def trustee_router(
+    election: BoardElection,
+    json_body: Callable[[Request], Awaitable[Any]],
+    run: Callable[..., Any],
+) -> APIRouter:
+    """``run(operation, *args)`` turns the operation's expected exceptions into their HTTP refusals."""
     router = APIRouter(prefix="/api/trustee", tags=["trustees"])
 
     def accept(step: str, body: Any) -> int:
-        try:
-            return election.admin(lambda conduct: trustee_steps.accept(conduct, step, body))
-        except Exception as exc:
-            refusal = refusal_for(exc)
-            if refusal is None:
-                raise
-            raise HTTPException(refusal.status, refusal.detail) from None
+        return int(run(election.admin, lambda conduct: trustee_steps.accept(conduct, step, body)))
 
     @router.get("/state", summary="The key ceremony's round and who has done which trustee step")
     def get_state() -> dict[str, Any]:

@@ -118,60 +118,60 @@ def join(
     remote.join(_step(vault, passphrase_file, board, board_key, mirror), trustees, threshold)
 
 
-@trustee_app.command("deal")
-@_clean
-def deal(
-    vault: Path = VAULT,
-    board: str = BOARD,
-    passphrase_file: Path = PASSPHRASE,
-    board_key: str = BOARD_KEY,
-    mirror: Path = MIRROR,
-    wait: float = WAIT,
-    proceed_without_missing: bool = PROCEED,
-) -> None:
-    """Round 2: once every trustee announced, post your shares, each sealed to its recipient."""
-    remote.deal(_step(vault, passphrase_file, board, board_key, mirror), wait, proceed_without_missing)
+def _waiting_step(name: str, run: Callable[..., None], doc: str) -> None:
+    """Register a round that waits for the other trustees' posts (deal, receive)."""
+
+    def command(
+        vault: Path = VAULT,
+        board: str = BOARD,
+        passphrase_file: Path = PASSPHRASE,
+        board_key: str = BOARD_KEY,
+        mirror: Path = MIRROR,
+        wait: float = WAIT,
+        proceed_without_missing: bool = PROCEED,
+    ) -> None:
+        run(_step(vault, passphrase_file, board, board_key, mirror), wait, proceed_without_missing)
+
+    command.__doc__ = doc
+    trustee_app.command(name)(_clean(command))
 
 
-@trustee_app.command("receive")
-@_clean
-def receive(
-    vault: Path = VAULT,
-    board: str = BOARD,
-    passphrase_file: Path = PASSPHRASE,
-    board_key: str = BOARD_KEY,
-    mirror: Path = MIRROR,
-    wait: float = WAIT,
-    proceed_without_missing: bool = PROCEED,
-) -> None:
-    """Round 3: open and check the shares dealt to you; post a complaint against each bad one."""
-    remote.receive(_step(vault, passphrase_file, board, board_key, mirror), wait, proceed_without_missing)
+def _plain_step(name: str, run: Callable[..., object], doc: str) -> None:
+    """Register a round that needs nothing but the board and the vault (answer, finish)."""
+
+    def command(
+        vault: Path = VAULT,
+        board: str = BOARD,
+        passphrase_file: Path = PASSPHRASE,
+        board_key: str = BOARD_KEY,
+        mirror: Path = MIRROR,
+    ) -> None:
+        run(_step(vault, passphrase_file, board, board_key, mirror))
+
+    command.__doc__ = doc
+    trustee_app.command(name)(_clean(command))
 
 
-@trustee_app.command("answer")
-@_clean
-def answer(
-    vault: Path = VAULT,
-    board: str = BOARD,
-    passphrase_file: Path = PASSPHRASE,
-    board_key: str = BOARD_KEY,
-    mirror: Path = MIRROR,
-) -> None:
-    """Answer complaints against you by revealing the disputed shares (unanswered, you are disqualified)."""
-    remote.answer(_step(vault, passphrase_file, board, board_key, mirror))
-
-
-@trustee_app.command("finish")
-@_clean
-def finish(
-    vault: Path = VAULT,
-    board: str = BOARD,
-    passphrase_file: Path = PASSPHRASE,
-    board_key: str = BOARD_KEY,
-    mirror: Path = MIRROR,
-) -> None:
-    """Compute your decryption share from the qualified dealers and check it against the record."""
-    remote.finish(_step(vault, passphrase_file, board, board_key, mirror))
+_waiting_step(
+    "deal",
+    remote.deal,
+    "Round 2: once every trustee announced, post your shares, each sealed to its recipient.",
+)
+_waiting_step(
+    "receive",
+    remote.receive,
+    "Round 3: open and check the shares dealt to you; post a complaint against each bad one.",
+)
+_plain_step(
+    "answer",
+    remote.answer,
+    "Answer complaints against you by revealing the disputed shares (unanswered, you are disqualified).",
+)
+_plain_step(
+    "finish",
+    remote.finish,
+    "Compute your decryption share from the qualified dealers and check it against the record.",
+)
 
 
 @trustee_app.command("decrypt")
