@@ -14,8 +14,10 @@ import pytest
 from plebiscite.board.demo_http import LoopbackServer, free_port
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
+from plebiscite.board.trustee_client import TrusteeBoard, TrusteeBoardError
 from plebiscite.conduct import Conduct
 from plebiscite.hazmat import group as G
+from plebiscite.keyceremony import remote, trustee_vault
 from plebiscite.keyceremony.trustee import Trustee, decode_all
 from plebiscite.record.signing import sign
 from plebiscite.setup.samples import referendum
@@ -165,3 +167,42 @@ def test_the_roll_needs_the_administrator_and_a_finished_ceremony(board: Ceremon
     assert response.status_code == 400 and "key ceremony failed" in response.json()["detail"]
     bad = board.client.post("/api/admin/roll", json={"credentials": ["zz"]}, headers=ADMIN)
     assert bad.status_code == 400 and bad.json()["detail"].startswith("credentials[0]")
+
+
+def test_a_trustee_who_never_deals_is_left_out_when_the_others_proceed(tmp_path: Path) -> None:
+    """The trustee tools' waiting rules: receive stops while a dealer is missing, names it, and goes on only when
+    told to (after the agreed deadline); the silent dealer is disqualified and the others finish."""
+    homes = [tmp_path / f"t{i}" for i in (1, 2, 3)]
+    vaults = [trustee_vault.create(h / "vault.json", "pw") for h in homes]
+    Conduct.create_record(tmp_path / "rec", referendum("silent"), [v.signing_key for v in vaults], 2)
+    election = open_election(f"sqlite:///{tmp_path / 'board.db'}", BOARD_KEY, tmp_path / "rec")
+    said: list[str] = []
+
+    def step(i: int, url: str) -> remote.Step:
+        board = TrusteeBoard(url, homes[i - 1] / "mirror", BOARD_KEY.verify_key.encode().hex())
+        return remote.Step(board, homes[i - 1] / "vault.json", "pw", said.append)
+
+    try:
+        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
+            url = server.url
+            for i in (1, 2, 3):
+                remote.join(step(i, url))
+            with pytest.raises(TrusteeBoardError, match="the manifest says threshold 2"):
+                remote.join(step(1, url), expect_threshold=3)
+            for i in (1, 2):
+                remote.deal(step(i, url))
+            with pytest.raises(TrusteeBoardError, match=r"still waiting for trustee\(s\) \[3\] to deal"):
+                remote.receive(step(1, url), wait=0.5)
+            for i in (1, 2):
+                remote.receive(step(i, url), proceed_without_missing=True)
+            outcomes = [remote.finish(step(i, url)) for i in (1, 2)]
+            assert [o.qualified for o in outcomes] == [[1, 2], [1, 2]]
+            assert any("did not deal" in p for p in outcomes[0].problems)
+            with pytest.raises(TrusteeBoardError, match="trustee 3 is not qualified"):
+                remote.finish(step(3, url))
+            with pytest.raises(TrusteeBoardError, match="signs with key"):
+                remote.Step(
+                    TrusteeBoard(url, homes[0] / "m2", "00" * 32), homes[0] / "vault.json", "pw", said.append
+                )
+    finally:
+        election.close()
