@@ -98,3 +98,23 @@ def test_vault_keeps_identity_and_ceremonies_and_refuses_what_it_should(tmp_path
     with pytest.raises(VaultError, match="not a trustee vault"):
         trustee_vault.load(path, "pass phrase")
     assert "secret" not in repr(again) and again.signing_seed.hex() not in repr(again)
+
+
+def test_a_boolean_index_in_a_complaint_or_reveal_counts_for_nothing() -> None:
+    trustees, named, announcements, shares = _ceremony(3, 2, [1, 2, 3])
+    sneaky = sign("complaint", {"by": 2, "against": True, "ceremony": FP.hex()}, trustees[1].signing_key)
+    out = ceremony.outcome(named, 2, FP, announcements, shares, [sneaky], [])
+    assert out.qualified == [1, 2, 3] and any("against" in p for p in out.problems)
+    complaint = sign("complaint", {"by": 2, "against": 1, "ceremony": FP.hex()}, trustees[1].signing_key)
+    reveal = trustees[0].answer(complaint, FP)
+    body = {k: v for k, v in reveal.items() if k != "signature"} | {"to": True}
+    out = ceremony.outcome(
+        named,
+        2,
+        FP,
+        announcements,
+        shares,
+        [complaint],
+        [sign("share-reveal", body, trustees[0].signing_key)],
+    )
+    assert out.qualified == [2, 3]

@@ -206,3 +206,18 @@ def test_a_trustee_who_never_deals_is_left_out_when_the_others_proceed(tmp_path:
                 )
     finally:
         election.close()
+
+
+def test_indices_must_be_integers_not_booleans(board: Ceremony) -> None:
+    t1, t2, _ = board.trustees
+    board.announce_all()
+    announced = board.announced()
+    for t in board.trustees:
+        board.accept("shares", t.deal(announced, board.fp))
+    sneaky = sign("complaint", {"by": 2, "against": True, "ceremony": board.fp.hex()}, t2.signing_key)
+    board.refuse("complaint", sneaky, 422, "complaint.against")
+    board.accept(
+        "complaint", sign("complaint", {"by": 2, "against": 1, "ceremony": board.fp.hex()}, t2.signing_key)
+    )
+    reveal = t1.answer({"by": 2}, board.fp)
+    board.refuse("share-reveal", resign(reveal, "share-reveal", t1, to=True), 422, "share-reveal.to")

@@ -86,6 +86,8 @@ def _ready_deal(state: ElectionState, payload: dict[str, Any], index: int) -> No
 def _ready_complaint(state: ElectionState, payload: dict[str, Any], index: int) -> None:
     _ceremony_open(state)
     against = payload.get("against")
+    if type(against) is not int:
+        raise ValueError("complaint.against: must be a trustee's index (an integer)")
     if index not in _announced(state):
         raise PhaseError(f"trustee {index} did not announce; it has no shares to complain about")
     if against not in _dealers(state) or against == index:
@@ -97,6 +99,8 @@ def _ready_complaint(state: ElectionState, payload: dict[str, Any], index: int) 
 def _ready_reveal(state: ElectionState, payload: dict[str, Any], index: int) -> None:
     _ceremony_open(state)
     to = payload.get("to")
+    if type(to) is not int:
+        raise ValueError("share-reveal.to: must be a trustee's index (an integer)")
     if not any(c["by"] == to and c.get("against") == index for c in state.complaints):
         raise PhaseError(f"share-reveal.to: trustee {to!r} has not complained about trustee {index}")
     if any(r["from"] == index and r.get("to") == to for r in state.reveals):
@@ -226,6 +230,8 @@ def accept(conduct: Conduct, kind: str, payload: Any) -> int:
         raise Refusal(409, f"phase: out-of-order: {exc}") from None
     except StepDone as exc:
         raise Refusal(409, f"{step.index_field}: step-already-done: {exc}") from None
+    except ValueError as exc:
+        raise Refusal(422, str(exc)) from None
     if set(payload) != step.fields:
         raise Refusal(422, f"{kind}: fields must be exactly {', '.join(sorted(step.fields))}")
     try:

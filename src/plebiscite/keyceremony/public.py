@@ -157,12 +157,12 @@ def outcome(
             problems.append(f"shares from trustee {dealer}: dealt twice")
             continue
         dealt[dealer] = {
-            s["to"] for s in payload.get("shares", []) if isinstance(s, dict) and isinstance(s.get("to"), int)
+            s["to"] for s in payload.get("shares", []) if isinstance(s, dict) and type(s.get("to")) is int
         }
     answered: dict[tuple[int, int], bool] = {}
     for payload in reveals:
         dealer, to = payload.get("from"), payload.get("to")
-        if dealer not in decoded or not isinstance(to, int):
+        if dealer not in decoded or type(to) is not int:
             problems.append(f"share reveal from unknown trustee {dealer!r}")
             continue
         try:
@@ -178,8 +178,10 @@ def outcome(
     for payload in complaints:
         by = payload.get("by")
         try:
-            if by not in decoded:
+            if by not in decoded or type(by) is not int:
                 raise SignatureError("complaint by an unknown trustee")
+            if type(payload.get("against")) is not int:
+                raise SignatureError("against: not a trustee's index")
             verify("complaint", payload, decoded[by].signing_key)
             if payload.get("ceremony") != ceremony:
                 raise SignatureError("ceremony is not this ceremony's fingerprint")
