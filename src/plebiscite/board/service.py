@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.background import BackgroundTask
 
 from plebiscite.ballot.challenge import describe
+from plebiscite.board.cr_setup_api import cr_setup_router
 from plebiscite.board.election import BoardElection
 from plebiscite.board.export import write_record_zip
 from plebiscite.board.fastcast import BallotEndpoint
@@ -261,6 +262,9 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
         keys = body.get("credentials") if isinstance(body, dict) and set(body) == {"credentials"} else None
         if not isinstance(keys, list) or not keys:
             raise _error(400, "credentials: expected a non-empty list of credential public keys")
+        manifest = election.state.manifest
+        if manifest is not None and manifest.mode != "standard":
+            raise _error(409, f"roll: a {manifest.mode} election publishes its roll with /api/admin/cr-roll")
         try:
             roll = [hex_bytes(k, 32, f"credentials[{i}]") for i, k in enumerate(keys)]
         except ValueError as exc:
@@ -286,6 +290,8 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     @app.post("/api/admin/result", dependencies=[Depends(admin)], summary="Combine partial decryptions")
     def admin_result() -> dict[str, Any]:
         return run(election.admin, lambda c: c.combine())
+
+    app.include_router(cr_setup_router(election, _json_body, run, admin))
 
     # --- trustees: each post signed by the trustee's manifest key (board/trustee_steps.py) ----------------------
     app.include_router(trustee_router(election, _json_body, run))

@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "plebiscite.cli.board_cmd",
     "plebiscite.cli.coercion_cmd",
     "plebiscite.cli.trustee_cmd",
+    "plebiscite.cli.registrar_cmd",
 )
 
 for _name in _COMMAND_MODULES:

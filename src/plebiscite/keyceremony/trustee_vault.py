@@ -111,10 +111,6 @@ def save(path: Path, vault: TrusteeVault, passphrase: str) -> None:
 
 
 def _write(path: Path, vault: TrusteeVault, passphrase: str, new: bool) -> None:
-    if new and path.exists():
-        raise VaultError(f"{path}: already exists; refusing to overwrite a secret")
-    if not new and not path.exists():
-        raise VaultError(f"{path}: no such vault")
     sealed = seal(
         {
             "signing_seed": vault.signing_seed.hex(),
@@ -124,6 +120,18 @@ def _write(path: Path, vault: TrusteeVault, passphrase: str, new: bool) -> None:
         passphrase,
     )
     body = json.dumps({"format": FORMAT, "public": vault.public(), "vault": sealed}, indent=2).encode()
+    write_secret_file(path, body, new)
+
+
+def write_secret_file(path: Path, body: bytes, new: bool) -> None:
+    """Write a secret file (mode 0600) atomically: a crash leaves the old file or the new one, never half.
+
+    ``new``: the path must not exist (a secret is never overwritten by a fresh one); otherwise it must exist and is
+    replaced (the same secret, updated)."""
+    if new and path.exists():
+        raise VaultError(f"{path}: already exists; refusing to overwrite a secret")
+    if not new and not path.exists():
+        raise VaultError(f"{path}: no such vault")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
