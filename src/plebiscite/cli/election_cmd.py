@@ -28,12 +28,13 @@ from plebiscite.cli.common import (
 from plebiscite.conduct import Conduct, PhaseError, cast_ballots
 from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
-from plebiscite.keyceremony.vault import VaultError, seal, unseal, write_private
+from plebiscite.keyceremony.vault import VaultError, seal, unseal
 from plebiscite.proofs.common import ProofError
 from plebiscite.record import store
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
 from plebiscite.record.stream import EventLines, is_ballot_line
+from plebiscite.secretfiles import SecretFileError, refuse_existing, write_private
 from plebiscite.setup.credentials import Credential, CredentialError
 from plebiscite.setup.manifest import Manifest
 
@@ -46,6 +47,7 @@ EXPECTED_ERRORS = (
     ProofError,
     GroupError,
     SignatureError,
+    SecretFileError,
     ValueError,
 )
 
@@ -86,23 +88,23 @@ def init(
     if not 1 <= threshold <= trustees:
         fail("threshold: need 1 <= threshold <= trustees")
     targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, trustees + 1)]
-    if any(t.exists() for t in targets):
-        fail(f"{trustees_dir}: trustee files already exist; refusing to overwrite secrets")
+    refuse_existing(targets)
     passphrase = read_secret(passphrase_file, "trustee passphrase")
     board = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
     Conduct.create_record(record, m, [t.identity for t in board], threshold)
-    _seal_trustees(board, targets, passphrase)
+    _seal_trustees(board, targets, passphrase, replace=False)
     console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
     for t in board:
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
 
 
-def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str) -> None:
-    targets[0].parent.mkdir(parents=True, exist_ok=True)
+def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str, replace: bool) -> None:
+    """Seal each trustee's secret into its file (``replace``: the ceremony updating the files ``init`` made)."""
     for t, target in zip(board, targets, strict=True):
         write_private(
             target,
             {"format": "plebiscite-trustee/1", "index": t.index, "vault": seal(t.to_secret(), passphrase)},
+            replace=replace,
         )
 
 
@@ -128,7 +130,7 @@ def ceremony(
     targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, n + 1)]
     board = [_load_trustee(t, passphrase) for t in targets]
     conduct.run_ceremony(board, lambda m: console.print(f"• {m}"))  # each checks the manifest names its key
-    _seal_trustees(board, targets, passphrase)
+    _seal_trustees(board, targets, passphrase, replace=True)
     console.print(f"{n} trustee secret files in {trustees_dir} now hold their shares")
 
 
@@ -144,10 +146,11 @@ def register_voters(
     conduct.state.require("setup")
     assert conduct.state.manifest is not None
     eid = conduct.state.manifest.election_id
-    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [out_dir / f"credential-{i:06d}.json" for i in range(1, voters + 1)]
+    refuse_existing(targets)  # before anything is written: credentials already handed out are never replaced
     creds = [Credential.generate(eid) for _ in range(voters)]
-    for i, c in enumerate(creds, start=1):
-        write_private(out_dir / f"credential-{i:06d}.json", c.to_json())
+    for target, c in zip(targets, creds, strict=True):
+        write_private(target, c.to_json())
     conduct.register([c.public_key for c in creds])
     console.print(f"{voters} credentials written to {out_dir}; roll published")
 
@@ -174,7 +177,8 @@ def vote(
     choice: list[str] = typer.Option(..., help="QUESTION=OPTION[,OPTION…] (repeat per question)."),
     out: Path = typer.Option(Path("ballot.json"), help="Where to write the encrypted ballot."),
     opening_out: Path = typer.Option(
-        Path("opening.json"), help="Where to keep the secret opening (for a challenge)."
+        None,
+        help="Where to keep the secret opening, to challenge this ballot (mode 0600; never overwritten).",
     ),
 ) -> None:
     """Encrypt and sign a ballot on this device (the voter's side)."""
@@ -185,9 +189,12 @@ def vote(
         raise CredentialError(f"{credential}: credential is for election {cred.election_id!r}")
     if cred.public_key not in ctx.roll:
         raise CredentialError(f"{credential}: this credential is not on the roll")
+    if opening_out is not None:
+        refuse_existing([opening_out])
     ballot, opening = encrypt_ballot(ctx, cred, _selections(choice))
     write_json(out, ballot.to_json())
-    write_private(opening_out, opening.to_json())
+    if opening_out is not None:
+        write_private(opening_out, opening.to_json())
     console.print(f"ballot written to {out}; tracking code {ballot.tracking_code()}")
 
 
