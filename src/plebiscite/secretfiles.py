@@ -46,7 +46,7 @@ def refuse_existing(paths: list[Path]) -> None:
     present = [p for p in paths if p.exists() or p.is_symlink()]
     if present:
         more = f" (and {len(present) - 1} more)" if len(present) > 1 else ""
-        raise SecretFileError(f"{present[0]}{more}: already exists; refusing to overwrite a secret")
+        raise SecretFileError(f"{present[0]}{more}: already exists; refusing to overwrite it")
 
 
 def write_private_bytes(path: Path, data: bytes, replace: bool = False) -> None:
@@ -67,7 +67,7 @@ def write_private_bytes(path: Path, data: bytes, replace: bool = False) -> None:
             try:
                 os.link(tmp, path)  # fails if the name exists, even if it appeared since the check above
             except FileExistsError:
-                raise SecretFileError(f"{path}: already exists; refusing to overwrite a secret") from None
+                raise SecretFileError(f"{path}: already exists; refusing to overwrite it") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

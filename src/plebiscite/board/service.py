@@ -272,6 +272,19 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     def admin_result() -> dict[str, Any]:
         return run(election.admin, lambda c: c.combine())
 
+    @app.get("/api/admin/status", dependencies=[Depends(admin)], summary="Phase and counts, for monitoring")
+    def admin_status() -> dict[str, Any]:
+        s = election.state
+        return {
+            "phase": s.phase,
+            "entries": election.board.size(),
+            "ballots": len(s.ballots),
+            "challenged": len(s.challenged),
+            "roll": len(s.roll),
+            "threshold": s.threshold,
+            "partial_decryptions": sorted(s.partials),
+        }
+
     # --- trustees -------------------------------------------------------------------------------------------
     @app.post("/api/trustee/partial-decryption", summary="A trustee's signed partial decryption")
     async def post_partial(request: Request) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from plebiscite.cli.common import (
     read_secret,
     write_json,
 )
+from plebiscite.cli.operator_cmd import check_credential
 from plebiscite.conduct import Conduct, PhaseError, cast_ballots
 from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
@@ -172,23 +173,53 @@ def _selections(choices: list[str]) -> dict[str, list[str]]:
 
 
 def vote(
-    record: Path = typer.Argument(..., help="The public record (only the manifest and key are read)."),
+    record: Path = typer.Argument(
+        None, help="The public record (only the manifest and key are read); or give --board instead."
+    ),
+    board: str = typer.Option(
+        None,
+        help="Vote over HTTP: fetch the election from this board, encrypt here, cast, check the receipt.",
+    ),
     credential: Path = typer.Option(..., help="Your credential file."),
-    choice: list[str] = typer.Option(..., help="QUESTION=OPTION[,OPTION…] (repeat per question)."),
-    out: Path = typer.Option(Path("ballot.json"), help="Where to write the encrypted ballot."),
+    choice: list[str] = typer.Option(
+        None,
+        "--choice",
+        "--answers",
+        help="QUESTION=OPTION[,OPTION…] or QUESTION=blank (repeat per question); with --board, asked if absent.",
+    ),
+    out: Path = typer.Option(
+        Path("ballot.json"), help="Where to write the encrypted ballot (from a record)."
+    ),
     opening_out: Path = typer.Option(
         None,
         help="Where to keep the secret opening, to challenge this ballot (mode 0600; never overwritten).",
     ),
+    receipt: Path = typer.Option(
+        None, help="With --board: where to save the checked receipt (required; never overwritten)."
+    ),
+    board_key: str = typer.Option(None, help="With --board: the board key its operator published (checked)."),
+    fingerprint: str = typer.Option(
+        None, help="With --board: the election fingerprint its operator published (checked)."
+    ),
 ) -> None:
-    """Encrypt and sign a ballot on this device (the voter's side)."""
+    """Encrypt and sign a ballot on this device (the voter's side); with --board, also cast it and keep the receipt."""
+    if (record is None) == (board is None):
+        fail("give either a RECORD directory or --board URL")
+    if board is not None:
+        from plebiscite.cli.operator_cmd import vote_over_http
+
+        if receipt is None:
+            fail("--receipt: name the file to save your receipt in")
+        vote_over_http(
+            board, credential, _selections(choice) if choice else None, receipt, board_key, fingerprint
+        )
+        return
+    if not choice:
+        fail("--choice: give an answer to every question (QUESTION=OPTION)")
     conduct = _open(record)
     cred = Credential.from_json(load_json(credential, "credential"))
     ctx = conduct.context
-    if cred.election_id != ctx.manifest.election_id:
-        raise CredentialError(f"{credential}: credential is for election {cred.election_id!r}")
-    if cred.public_key not in ctx.roll:
-        raise CredentialError(f"{credential}: this credential is not on the roll")
+    check_credential(ctx, cred, credential)
     if opening_out is not None:
         refuse_existing([opening_out])
     ballot, opening = encrypt_ballot(ctx, cred, _selections(choice))
