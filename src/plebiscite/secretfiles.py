@@ -31,11 +31,13 @@ class SecretFileError(ValueError):
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) for secrets, mode 0700; an existing directory is kept as it is."""
+    """Create ``path`` and its missing parents for secrets, each mode 0700; existing directories are kept as they are."""
     if path.exists() and not path.is_dir():
         raise SecretFileError(f"{path}: exists and is not a directory")
+    missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
-        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        for directory in reversed(missing):  # each one 0700 (mkdir's parents=True would use the umask for them)
+            directory.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     except OSError as exc:
         raise SecretFileError(f"{path}: cannot create the directory ({exc.strerror})") from None
     return path

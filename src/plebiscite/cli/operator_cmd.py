@@ -171,7 +171,6 @@ def vote_over_http(
 
     try:
         refuse_existing([receipt_out])  # before casting: a receipt that cannot be saved is a receipt lost
-        cred = Credential.from_json(load_json(credential, "credential"))
         with BoardSession(board) as session:
             view = read_setup(session, board_key)
             ctx = view.context
@@ -185,6 +184,7 @@ def vote_over_http(
                 fail(f"voting is not open on {board} (phase {view.state.phase!r})")
             if fingerprint is not None and ctx.fingerprint.hex() != fingerprint.strip().lower():
                 fail(f"--fingerprint: the board's election is {ctx.fingerprint.hex()}, not the published one")
+            cred = Credential.from_json(load_json(credential, "credential"))
             check_credential(ctx, cred, credential)
             choices = selections if selections is not None else ask_answers(ctx)
             ballot, _opening = encrypt_ballot(ctx, cred, choices)
