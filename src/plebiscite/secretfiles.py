@@ -31,12 +31,14 @@ class SecretFileError(ValueError):
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` and its missing parents for secrets, each mode 0700; existing directories are kept as they are."""
+    """Create ``path`` and its missing parents for secrets, each mode 0700; existing directories are kept."""
     if path.exists() and not path.is_dir():
         raise SecretFileError(f"{path}: exists and is not a directory")
     missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
-        for directory in reversed(missing):  # each one 0700 (mkdir's parents=True would use the umask for them)
+        for directory in reversed(
+            missing
+        ):  # each one 0700 (mkdir's parents=True would use the umask for them)
             directory.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     except OSError as exc:
         raise SecretFileError(f"{path}: cannot create the directory ({exc.strerror})") from None

@@ -50,6 +50,14 @@ def write_json(path: Path, value: Any) -> None:
     tmp.replace(path)
 
 
+def show_result(result: dict[str, Any]) -> None:
+    """A published result, one line per question (``combine`` and ``admin result``)."""
+    for q in result["questions"]:
+        line = ", ".join(f"{k}: {v}" for k, v in q["counts"].items())
+        blank = f", blank: {q['blank']}" if "blank" in q else ""
+        console.print(f"{q['id']}: {line}{blank}", highlight=False)
+
+
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 

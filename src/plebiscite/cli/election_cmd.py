@@ -23,6 +23,7 @@ from plebiscite.cli.common import (
     load_json,
     print_json,
     read_secret,
+    show_result,
     write_json,
 )
 from plebiscite.cli.operator_cmd import check_credential
@@ -296,10 +297,7 @@ def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(Fa
     if json_out:
         print_json(result)
         return
-    for q in result["questions"]:
-        line = ", ".join(f"{k}: {v}" for k, v in q["counts"].items())
-        blank = f", blank: {q['blank']}" if "blank" in q else ""
-        console.print(f"{q['id']}: {line}{blank}")
+    show_result(result)
 
 
 def export(

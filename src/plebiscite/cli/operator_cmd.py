@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from plebiscite.cli.common import console, fail, load_json, print_json
+from plebiscite.cli.common import console, fail, load_json, print_json, show_result
 
 admin_app = typer.Typer(
     help="The administrator's commands against a running board (the token from `serve`'s secrets directory).",
@@ -98,14 +98,7 @@ def admin_result(
     """Combine the trustees' partial decryptions (at least the threshold) and publish the result."""
     answer = _admin("result", board, token_file, wait, json_out)
     if not json_out:
-        _show_result(answer)
-
-
-def _show_result(result: dict[str, Any]) -> None:
-    for q in result.get("questions", []):
-        counts = ", ".join(f"{k}: {v}" for k, v in q.get("counts", {}).items())
-        blank = f", blank: {q['blank']}" if "blank" in q else ""
-        console.print(f"{q.get('id')}: {counts}{blank}", highlight=False)
+        show_result(answer)
 
 
 def admin_status(
