@@ -1,9 +1,9 @@
-"""The reverse-proxy configurations docs/operator.md ships (examples/deploy/) are accepted by the real tools.
+"""The deployment files docs/operator.md ships (examples/deploy/) are accepted by the real tools.
 
 Syntax and semantics as far as each tool checks without serving: ``nginx -t`` (with a throwaway self-signed
 certificate in place of the Let's Encrypt paths, which it opens) and ``caddy validate``; for Caddy also that the
 administrator-network refusal comes before the proxy in the adapted routes. Skipped where the tool is not installed
-(``apt-get install nginx caddy`` on Debian 12).
+(``apt-get install nginx caddy`` on Debian 12); the systemd unit with ``systemd-analyze verify``.
 """
 
 from __future__ import annotations
@@ -59,3 +59,21 @@ def test_caddyfile_validates_and_refuses_admin_before_proxying() -> None:
     text = json.dumps(json.loads(adapted.stdout))
     assert '"handler": "static_response"' in text and '"status_code": 403' in text
     assert text.index('"handler": "static_response"') < text.index('"handler": "reverse_proxy"')
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_systemd_unit_verifies(tmp_path: Path) -> None:
+    venv = Path(__file__).resolve().parent.parent / ".venv"
+    if not (venv / "bin" / "plebiscite").exists():
+        pytest.skip("needs the repository's .venv (systemd-analyze checks that ExecStart's program exists)")
+    unit = (DEPLOY / "plebiscite-board.service").read_text()
+    assert "--secrets-dir" in unit and "--host 127.0.0.1" in unit
+    (tmp_path / "plebiscite-board.service").write_text(unit.replace("/opt/plebiscite/.venv", str(venv)))
+    done = subprocess.run(
+        ["systemd-analyze", "verify", str(tmp_path / "plebiscite-board.service")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and not done.stderr.strip() and not done.stdout.strip(), (
+        done.stderr + done.stdout
+    )
