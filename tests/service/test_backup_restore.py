@@ -4,6 +4,7 @@ issued after the dump proves the loss (so a restore can never silently drop ball
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -18,14 +19,13 @@ from ..pg import create_database, drop_database, find_pg_bin
 from .conftest import ADMIN, Setup, live_service
 from .test_operator import post_partials
 
-pytestmark = pytest.mark.postgres
-
 
 def ok(response: httpx.Response) -> dict:  # type: ignore[type-arg]
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
+@pytest.mark.postgres
 def test_restore_from_pg_dump_verifies_and_receipts_show_what_was_lost(
     pg_server: str, pg_url: str, yesno_setup: Setup, tmp_path: Path
 ) -> None:
@@ -66,3 +66,27 @@ def test_restore_from_pg_dump_verifies_and_receipts_show_what_was_lost(
         assert sum(result["questions"][0]["counts"].values()) == len({b.voter for b in ballots[:5]})
     finally:
         drop_database(pg_server, restored)
+
+
+def test_restore_from_a_mirror_keeps_every_receipt(yesno_setup: Setup, tmp_path: Path) -> None:
+    """The database lost entirely: a new board with the same key imports an up-to-date mirror (`serve --record`)."""
+    ballots = yesno_setup.ballots(6, seed=23)
+    with live_service(f"sqlite:///{tmp_path / 'lost.db'}", yesno_setup) as svc:
+        svc.open()
+        receipts = [ok(httpx.post(f"{svc.url}/api/ballots", json=b.json, timeout=60)) for b in ballots]
+        mirror(svc.url, tmp_path / "mirror")
+    for name in ("lost.db", "lost.db-wal", "lost.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    restored = dataclasses.replace(yesno_setup, path=tmp_path / "mirror")  # serve --record MIRROR, same key
+    with live_service(f"sqlite:///{tmp_path / 'restored.db'}", restored) as svc:
+        assert svc.size() == receipts[-1]["index"] + 1
+        for receipt in receipts:
+            assert check_receipt(receipt, svc.url)["ok"]
+        ok(httpx.post(f"{svc.url}/api/admin/close", headers=ADMIN, timeout=60))
+        ok(httpx.post(f"{svc.url}/api/admin/tally", headers=ADMIN, timeout=60))
+        post_partials(svc, yesno_setup.trustees[:2])
+        ok(httpx.post(f"{svc.url}/api/admin/result", headers=ADMIN, timeout=60))
+        mirror(
+            svc.url, tmp_path / "mirror"
+        )  # the same mirror carries on: the restored board extends its copy
+    assert verify_record(tmp_path / "mirror", 1).ok
