@@ -221,6 +221,19 @@ def test_vote_refusals_cast_nothing(
     )
     code, out = run("vote", "--board", board.url, "--credential", cred, "--answers", "q1=yes")
     assert code == 2 and "--receipt: name the file" in out
+    with not_a_board(tmp_path) as url:
+        code, out = run(
+            "vote",
+            "--board",
+            url,
+            "--credential",
+            cred,
+            "--answers",
+            "q1=yes",
+            "--receipt",
+            tmp_path / "r2.json",
+        )
+    assert code == 2 and "does not answer GET /api/board/key like a plebiscite board" in out
     assert board.size() == size  # nothing cast
 
 
@@ -233,6 +246,24 @@ def test_vote_asks_the_questions_when_no_answers_are_given(
     result = runner.invoke(app, args, input="perhaps\nno\n")
     assert result.exit_code == 0, result.output
     assert "unknown option 'perhaps'" in result.output and "ballot cast" in result.output
+
+
+def test_vote_asks_only_what_answers_leave_out(tmp_path: Path, full_setup: Setup) -> None:
+    with live_service(f"sqlite:///{tmp_path / 'full.db'}", full_setup) as svc:
+        svc.open()
+        cred = credential_file(full_setup, 3, tmp_path)
+        args = ["vote", "--board", svc.url, "--credential", str(cred), "--answers", "q1=no", "--receipt"]
+        result = runner.invoke(
+            app, [*args, str(tmp_path / "r.json")], input="blank\nschools,roads,clinics\nroads\n"
+        )
+        assert result.exit_code == 0, result.output
+        assert "q1:" not in result.output and "q2:" in result.output  # q1 was given, q2 and q3 asked
+        assert "choose between 1 and 2" in result.output  # three approvals refused, asked again
+        code = json.loads((tmp_path / "r.json").read_text())["tracking_code"]
+        ballot = next(e.payload for e in svc.election.events() if e.type == "ballot")
+        assert svc.election.state.ballots == {code: svc.size() - 1} and ballot["credential"] == (
+            full_setup.credentials[3].public_key.hex()
+        )
 
 
 def test_a_board_serving_another_setup_than_it_signed_is_refused(

@@ -117,7 +117,10 @@ def read_setup(session: BoardSession, board_key: str | None = None) -> BoardElec
     hashes give the root of that prefix, and the board's latest signed head (verified under its key, which must be
     ``board_key`` when the caller knows the published one) must extend it by a consistency proof.
     """
-    key_hex = session.request("GET", "/api/board/key").get("public_key")
+    answer = session.request("GET", "/api/board/key")
+    key_hex = answer.get("public_key") if isinstance(answer, dict) else None
+    if not isinstance(key_hex, str):
+        raise BoardClientError("board key: missing from the board's answer to GET /api/board/key")
     try:
         key = hex_bytes(key_hex, 32, "board key")
     except (TypeError, ValueError) as exc:
@@ -127,28 +130,30 @@ def read_setup(session: BoardSession, board_key: str | None = None) -> BoardElec
     try:
         head = SignedTreeHead.from_dict(session.request("GET", "/api/board/head"))
         verify_tree_head(head, key)
-    except (TreeHeadError, ValueError) as exc:
+    except (TreeHeadError, ValueError, TypeError, AttributeError) as exc:
         raise BoardClientError(f"board head: {exc}") from None
-    state = ElectionState()
-    hashes: list[bytes] = []
-    while state.context is None and len(hashes) < head.tree_size:
-        page = session.request("GET", "/api/board/entries", params={"start": len(hashes), "limit": PAGE})
+    setup: list[ev.Event] = []
+    while len(setup) < head.tree_size and not (setup and setup[-1].type == ev.ELECTION):
+        page = session.request("GET", "/api/board/entries", params={"start": len(setup), "limit": PAGE})
         if not isinstance(page, list) or not page:
             break
-        for item in page:
-            if len(hashes) >= head.tree_size:
-                break
+        for item in page[: head.tree_size - len(setup)]:
             try:
-                raw = item["leaf"].encode()
-                event = parse_event(len(hashes), raw, f"board entry {len(hashes)}")
+                setup.append(parse_event(len(setup), item["leaf"].encode(), f"board entry {len(setup)}"))
             except (KeyError, TypeError, AttributeError, RecordError) as exc:
-                raise BoardClientError(f"board entry {len(hashes)}: {exc}") from None
-            state.apply(event)
-            hashes.append(leaf_hash(raw))
-            if event.type == ev.ELECTION:
+                raise BoardClientError(f"board entry {len(setup)}: {exc}") from None
+            if setup[-1].type == ev.ELECTION:
                 break
-    _check_prefix(session, head, key, hashes)
-    return BoardElectionView(state.context, state, key_hex, head, len(hashes))
+    _check_prefix(session, head, key, [leaf_hash(e.raw) for e in setup])
+    state = ElectionState()
+    for event in setup:  # in the signed log, so what every mirror and verifier sees too
+        try:
+            state.apply(event)
+        except (KeyError, TypeError, ValueError, AssertionError) as exc:
+            raise BoardClientError(
+                f"board entry {event.index} ({event.type}): malformed payload ({exc})"
+            ) from None
+    return BoardElectionView(state.context, state, key_hex, head, len(setup))
 
 
 def _check_prefix(session: BoardSession, head: SignedTreeHead, key: bytes, hashes: list[bytes]) -> None:

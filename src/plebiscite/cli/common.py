@@ -45,6 +45,8 @@ def load_json(path: Path, what: str) -> Any:
 
 
 def write_json(path: Path, value: Any) -> None:
+    """A public JSON file (a ballot, a report), replaced atomically. Not for secrets: those go through
+    ``plebiscite.secretfiles.write_private`` (mode 0600, never over an existing file)."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)

@@ -186,7 +186,7 @@ def vote(
         None,
         "--choice",
         "--answers",
-        help="QUESTION=OPTION[,OPTION…] or QUESTION=blank (repeat per question); with --board, asked if absent.",
+        help="QUESTION=OPTION[,OPTION…] or QUESTION=blank (repeat per question); with --board, the rest are asked.",
     ),
     out: Path = typer.Option(
         Path("ballot.json"), help="Where to write the encrypted ballot (from a record)."

@@ -179,7 +179,7 @@ def vote_over_http(
                 fail(f"--fingerprint: the board's election is {ctx.fingerprint.hex()}, not the published one")
             cred = Credential.from_json(load_json(credential, "credential"))
             check_credential(ctx, cred, credential)
-            choices = selections if selections is not None else ask_answers(ctx)
+            choices = ask_answers(ctx, selections or {})
             ballot, _opening = encrypt_ballot(ctx, cred, choices)
             receipt = cast_ballot(session, ballot.to_json())
         if receipt.get("tracking_code") != ballot.tracking_code():
@@ -214,12 +214,15 @@ def check_credential(ctx: Any, cred: Any, where: Path) -> None:
         raise CredentialError(f"{where}: this credential is not on the roll")
 
 
-def ask_answers(ctx: Any) -> dict[str, list[str]]:
-    """Ask each question on the terminal (English text); answers as option ids, comma-separated, or blank."""
+def ask_answers(ctx: Any, given: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``given``, with every question it lacks asked on the terminal (English text); an answer is option ids,
+    comma-separated, or ``blank``, asked again until valid. Unknown questions in ``given`` are refused later."""
     from plebiscite.setup.manifest import selections_valid
 
-    out: dict[str, list[str]] = {}
+    out = dict(given)
     for q in ctx.manifest.questions:
+        if q.id in out:
+            continue
         text = q.text.get("en") if isinstance(q.text, dict) else q.text
         options = ", ".join(o.id for o in q.options) + (", blank" if q.blank else "")
         while True:
