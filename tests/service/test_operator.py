@@ -237,6 +237,25 @@ def test_vote_refusals_cast_nothing(
     assert board.size() == size  # nothing cast
 
 
+def test_a_receipt_that_does_not_check_is_kept_as_evidence(
+    board: LiveService, token_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import plebiscite.board.operator_client as operator_client
+
+    real_cast = operator_client.cast_ballot
+
+    def board_that_lies(session: BoardSession, ballot: dict[str, Any]) -> dict[str, Any]:
+        receipt = real_cast(session, ballot)
+        return {**receipt, "index": receipt["index"] + 1}  # the inclusion proof no longer leads to the root
+
+    monkeypatch.setattr(operator_client, "cast_ballot", board_that_lies)
+    admin("open", board, token_file)
+    receipt = tmp_path / "receipt.json"
+    code, out = vote(board, credential_file(board.setup, 9, tmp_path), receipt, "--answers", "q1=no")
+    assert code == 2 and "receipt NOT confirmed" in out and "kept in" in out
+    assert json.loads(receipt.read_text())["index"] == board.size()  # the board's answer, as it came
+
+
 def test_vote_asks_the_questions_when_no_answers_are_given(
     board: LiveService, token_file: Path, tmp_path: Path
 ) -> None:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from plebiscite.cli.common import console, fail, load_json, print_json, show_result
+
+if TYPE_CHECKING:
+    from plebiscite.setup.credentials import Credential
+    from plebiscite.setup.election import ElectionContext
 
 admin_app = typer.Typer(
     help="The administrator's commands against a running board (the token from `serve`'s secrets directory).",
@@ -182,10 +186,7 @@ def vote_over_http(
             choices = ask_answers(ctx, selections or {})
             ballot, _opening = encrypt_ballot(ctx, cred, choices)
             receipt = cast_ballot(session, ballot.to_json())
-        if receipt.get("tracking_code") != ballot.tracking_code():
-            fail("the board's receipt names another ballot than the one cast")
-        check_receipt(receipt, board)
-        write_private(receipt_out, receipt)
+        write_private(receipt_out, receipt)  # kept whatever the checks say: a receipt that fails is evidence
     except ForkDetected as exc:
         fail(f"FORK: {exc}", code=3)
     except (
@@ -197,6 +198,14 @@ def vote_over_http(
         ValueError,
     ) as exc:
         fail(str(exc))
+    try:
+        if receipt.get("tracking_code") != ballot.tracking_code():
+            raise BoardClientError("the board's receipt names another ballot than the one cast")
+        check_receipt(receipt, board)
+    except ForkDetected as exc:
+        fail(f"FORK: {exc} (the board's receipt is kept in {receipt_out} as evidence)", code=3)
+    except (BoardClientError, TreeHeadError, MerkleError, ValueError) as exc:
+        fail(f"receipt NOT confirmed: {exc} (the board's receipt is kept in {receipt_out} as evidence)")
     console.print(
         f"ballot cast: tracking code {ballot.tracking_code()}, index {receipt.get('index')}; receipt checked "
         f"and saved to {receipt_out} (check it again later: plebiscite check-receipt {receipt_out} --board {board})",
@@ -204,7 +213,7 @@ def vote_over_http(
     )
 
 
-def check_credential(ctx: Any, cred: Any, where: Path) -> None:
+def check_credential(ctx: ElectionContext, cred: Credential, where: Path) -> None:
     """The credential must be for this election and on its roll (else the board would refuse the ballot)."""
     from plebiscite.setup.credentials import CredentialError
 
@@ -214,7 +223,7 @@ def check_credential(ctx: Any, cred: Any, where: Path) -> None:
         raise CredentialError(f"{where}: this credential is not on the roll")
 
 
-def ask_answers(ctx: Any, given: dict[str, list[str]]) -> dict[str, list[str]]:
+def ask_answers(ctx: ElectionContext, given: dict[str, list[str]]) -> dict[str, list[str]]:
     """``given``, with every question it lacks asked on the terminal (English text); an answer is option ids,
     comma-separated, or ``blank``, asked again until valid. Unknown questions in ``given`` are refused later."""
     from plebiscite.setup.manifest import selections_valid
@@ -223,7 +232,7 @@ def ask_answers(ctx: Any, given: dict[str, list[str]]) -> dict[str, list[str]]:
     for q in ctx.manifest.questions:
         if q.id in out:
             continue
-        text = q.text.get("en") if isinstance(q.text, dict) else q.text
+        text = q.text.get("en") or next(iter(q.text.values()), q.id)
         options = ", ".join(o.id for o in q.options) + (", blank" if q.blank else "")
         while True:
             raw = typer.prompt(f"{q.id}: {text} [{options}]")
