@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,6 +12,9 @@ from plebiscite.cli.common import console, fail, load_json, print_json
 from plebiscite.merkle.heads import ForkDetected, TreeHeadError
 from plebiscite.merkle.tree import MerkleError
 from plebiscite.record.store import RecordError
+
+if TYPE_CHECKING:
+    from plebiscite.board.election import BoardElection
 
 
 def serve(
@@ -74,17 +77,17 @@ def _secret_paths(
     secrets_dir: Path | None, key_file: Path | None, token_file: Path | None
 ) -> tuple[Path, Path]:
     """Where the board key and admin token are: named files, else in the named secrets directory."""
-    if secrets_dir is None and (key_file is None or token_file is None):
-        fail(
-            "secrets: give --secrets-dir DIR (where the board key and admin token are kept), or both "
-            "--board-key-file and --admin-token-file; they are never put in the current directory unasked"
-        )
-    key_path = key_file if key_file is not None else secrets_dir / "board-key.hex"  # type: ignore[operator]
-    token_path = token_file if token_file is not None else secrets_dir / "admin-token.txt"  # type: ignore[operator]
-    return key_path, token_path
+    if secrets_dir is None:
+        if key_file is None or token_file is None:
+            fail(
+                "secrets: give --secrets-dir DIR (where the board key and admin token are kept), or both "
+                "--board-key-file and --admin-token-file; they are never put in the current directory unasked"
+            )
+        return key_file, token_file
+    return key_file or secrets_dir / "board-key.hex", token_file or secrets_dir / "admin-token.txt"
 
 
-def _announce(election: Any, url: str, key_path: Path, token_path: Path) -> None:
+def _announce(election: BoardElection, url: str, key_path: Path, token_path: Path) -> None:
     """What the operator must see at start: the address, what to publish, where the secrets are."""
     state = election.state
     manifest = state.manifest
