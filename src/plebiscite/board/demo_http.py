@@ -29,12 +29,12 @@ import uvicorn
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.board.client import check_receipt, mirror
 from plebiscite.board.demo_trustees import TrusteeProcesses
+from plebiscite.board.operator_client import BoardSession, read_setup
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
 from plebiscite.conduct import Conduct
 from plebiscite.demo import DemoOutcome, _silent, expected_counts, random_selection
 from plebiscite.record import events as ev
-from plebiscite.record.state import ElectionState
 from plebiscite.record.store import parse_event
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.samples import referendum
@@ -128,8 +128,8 @@ def run_http_demo(
             _ok(client.post("/api/admin/roll", json=roll, headers=admin))
             _ok(client.post("/api/admin/open", headers=admin))
             info = _ok(client.get("/api/election"))
-            state = ElectionState.from_events(_events(client))
-            ctx = state.context
+            with BoardSession(server.url) as session:  # the voters' client: setup proved in the signed log
+                ctx = read_setup(session).context
             assert ctx is not None and ctx.fingerprint.hex() == info["election"]["fingerprint"]
             challengers = set(rng.sample(range(voters), min(voters, max(1, voters // 50))))
             revoters = set(rng.sample(range(voters), min(voters, max(1, voters // 20))))

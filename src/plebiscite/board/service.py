@@ -291,6 +291,19 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     def admin_result() -> dict[str, Any]:
         return run(election.admin, lambda c: c.combine())
 
+    @app.get("/api/admin/status", dependencies=[Depends(admin)], summary="Phase and counts, for monitoring")
+    def admin_status() -> dict[str, Any]:
+        s = election.state
+        return {
+            "phase": s.phase,
+            "entries": election.board.size(),
+            "ballots": len(s.ballots),
+            "challenged": len(s.challenged),
+            "roll": len(s.roll),
+            "threshold": s.threshold,
+            "partial_decryptions": sorted(s.partials),
+        }
+
     app.include_router(cr_setup_router(election, _json_body, run, admin))
 
     # --- trustees: each post signed by the trustee's manifest key (board/trustee_steps.py) ----------------------

@@ -24,17 +24,20 @@ from plebiscite.cli.common import (
     load_json,
     print_json,
     read_secret,
+    show_result,
     write_json,
 )
+from plebiscite.cli.operator_cmd import check_credential
 from plebiscite.conduct import Conduct, PhaseError, cast_ballots
 from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
-from plebiscite.keyceremony.vault import VaultError, seal, unseal, write_private
+from plebiscite.keyceremony.vault import VaultError, seal, unseal
 from plebiscite.proofs.common import ProofError
 from plebiscite.record import store
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
 from plebiscite.record.stream import EventLines, is_ballot_line
+from plebiscite.secretfiles import SecretFileError, refuse_existing, write_private
 from plebiscite.setup.credentials import Credential, CredentialError
 from plebiscite.setup.manifest import Manifest
 
@@ -47,6 +50,7 @@ EXPECTED_ERRORS = (
     ProofError,
     GroupError,
     SignatureError,
+    SecretFileError,
     ValueError,
 )
 
@@ -105,23 +109,23 @@ def init(
     if not 1 <= threshold <= trustees:
         fail("threshold: need 1 <= threshold <= trustees")
     targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, trustees + 1)]
-    if any(t.exists() for t in targets):
-        fail(f"{trustees_dir}: trustee files already exist; refusing to overwrite secrets")
+    refuse_existing(targets)
     passphrase = read_secret(passphrase_file, "trustee passphrase")
     board = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
     Conduct.create_record(record, m, [t.identity for t in board], threshold)
-    _seal_trustees(board, targets, passphrase)
+    _seal_trustees(board, targets, passphrase, replace=False)
     console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
     for t in board:
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
 
 
-def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str) -> None:
-    targets[0].parent.mkdir(parents=True, exist_ok=True)
+def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str, replace: bool) -> None:
+    """Seal each trustee's secret into its file (``replace``: the ceremony updating the files ``init`` made)."""
     for t, target in zip(board, targets, strict=True):
         write_private(
             target,
             {"format": "plebiscite-trustee/1", "index": t.index, "vault": seal(t.to_secret(), passphrase)},
+            replace=replace,
         )
 
 
@@ -147,7 +151,7 @@ def ceremony(
     targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, n + 1)]
     board = [_load_trustee(t, passphrase) for t in targets]
     conduct.run_ceremony(board, lambda m: console.print(f"• {m}"))  # each checks the manifest names its key
-    _seal_trustees(board, targets, passphrase)
+    _seal_trustees(board, targets, passphrase, replace=True)
     console.print(f"{n} trustee secret files in {trustees_dir} now hold their shares")
 
 
@@ -172,9 +176,7 @@ def register_voters(
         eid = state.manifest.election_id
     creds = [Credential.generate(eid) for _ in range(voters)]
     targets = [out_dir / f"credential-{i:06d}.json" for i in range(1, voters + 1)]
-    if any(t.exists() for t in targets):
-        fail(f"{out_dir}: credential files already exist; refusing to overwrite them")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    refuse_existing(targets)  # before anything is written: credentials already handed out are never replaced
     for c, target in zip(creds, targets, strict=True):
         write_private(target, c.to_json())
     try:
@@ -240,25 +242,59 @@ def _selections(choices: list[str]) -> dict[str, list[str]]:
 
 
 def vote(
-    record: Path = typer.Argument(..., help="The public record (only the manifest and key are read)."),
+    record: Path = typer.Argument(
+        None, help="The public record (only the manifest and key are read); or give --board instead."
+    ),
+    board: str = typer.Option(
+        None,
+        help="Vote over HTTP: fetch the election from this board, encrypt here, cast, check the receipt.",
+    ),
     credential: Path = typer.Option(..., help="Your credential file."),
-    choice: list[str] = typer.Option(..., help="QUESTION=OPTION[,OPTION…] (repeat per question)."),
-    out: Path = typer.Option(Path("ballot.json"), help="Where to write the encrypted ballot."),
+    choice: list[str] = typer.Option(
+        None,
+        "--choice",
+        "--answers",
+        help="QUESTION=OPTION[,OPTION…] or QUESTION=blank (repeat per question); with --board, the rest are asked.",
+    ),
+    out: Path = typer.Option(
+        Path("ballot.json"), help="Where to write the encrypted ballot (from a record)."
+    ),
     opening_out: Path = typer.Option(
-        Path("opening.json"), help="Where to keep the secret opening (for a challenge)."
+        None,
+        help="Where to keep the secret opening, to challenge this ballot (mode 0600; never overwritten).",
+    ),
+    receipt: Path = typer.Option(
+        None, help="With --board: where to save the checked receipt (required; never overwritten)."
+    ),
+    board_key: str = typer.Option(None, help="With --board: the board key its operator published (checked)."),
+    fingerprint: str = typer.Option(
+        None, help="With --board: the election fingerprint its operator published (checked)."
     ),
 ) -> None:
-    """Encrypt and sign a ballot on this device (the voter's side)."""
+    """Encrypt and sign a ballot on this device (the voter's side); with --board, also cast it and keep the receipt."""
+    if (record is None) == (board is None):
+        fail("give either a RECORD directory or --board URL")
+    if board is not None:
+        from plebiscite.cli.operator_cmd import vote_over_http
+
+        if receipt is None:
+            fail("--receipt: name the file to save your receipt in")
+        vote_over_http(
+            board, credential, _selections(choice) if choice else None, receipt, board_key, fingerprint
+        )
+        return
+    if not choice:
+        fail("--choice: give an answer to every question (QUESTION=OPTION)")
     conduct = _open(record)
     cred = Credential.from_json(load_json(credential, "credential"))
     ctx = conduct.context
-    if cred.election_id != ctx.manifest.election_id:
-        raise CredentialError(f"{credential}: credential is for election {cred.election_id!r}")
-    if cred.public_key not in ctx.roll:
-        raise CredentialError(f"{credential}: this credential is not on the roll")
+    check_credential(ctx, cred, credential)
+    if opening_out is not None:
+        refuse_existing([opening_out])
     ballot, opening = encrypt_ballot(ctx, cred, _selections(choice))
     write_json(out, ballot.to_json())
-    write_private(opening_out, opening.to_json())
+    if opening_out is not None:
+        write_private(opening_out, opening.to_json())
     console.print(f"ballot written to {out}; tracking code {ballot.tracking_code()}")
 
 
@@ -329,10 +365,7 @@ def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(Fa
     if json_out:
         print_json(result)
         return
-    for q in result["questions"]:
-        line = ", ".join(f"{k}: {v}" for k, v in q["counts"].items())
-        blank = f", blank: {q['blank']}" if "blank" in q else ""
-        console.print(f"{q['id']}: {line}{blank}")
+    show_result(result)
 
 
 def export(

@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "plebiscite.cli.coercion_cmd",
     "plebiscite.cli.trustee_cmd",
     "plebiscite.cli.registrar_cmd",
+    "plebiscite.cli.operator_cmd",
 )
 
 for _name in _COMMAND_MODULES:

@@ -20,10 +20,10 @@ from plebiscite.cli.common import console, fail, read_secret
 from plebiscite.coercion import registration as reg
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.registrar_service import Enrolment, load_vault, registrar_app
-from plebiscite.keyceremony.trustee_vault import write_secret_file
 from plebiscite.keyceremony.vault import VaultError
 from plebiscite.record.state import PhaseError
 from plebiscite.record.store import RecordError
+from plebiscite.secretfiles import write_private_bytes
 
 registrar_app_cli = typer.Typer(help="The registrar's steps (coercion-resistant mode).", no_args_is_help=True)
 credential_app = typer.Typer(help="A voter's credential (coercion-resistant mode).", no_args_is_help=True)
@@ -98,7 +98,7 @@ def enroll(
         codes = enrolment.add_codes(voters)
     finally:
         enrolment.close()
-    write_secret_file(out, ("code\n" + "".join(f"{c}\n" for c in codes)).encode(), new=True)
+    write_private_bytes(out, ("code\n" + "".join(f"{c}\n" for c in codes)).encode())
     _say(f"{voters} enrolment codes written to {out}")
 
 

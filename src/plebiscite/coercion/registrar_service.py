@@ -25,10 +25,10 @@ from fastapi import FastAPI, HTTPException, Request
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.credentials import Registrar, VoterKeyRequest
 from plebiscite.hazmat import group as G
-from plebiscite.keyceremony.trustee_vault import write_secret_file
 from plebiscite.keyceremony.vault import VaultError, seal, unseal
 from plebiscite.proofs import schnorr
 from plebiscite.proofs.common import ProofError
+from plebiscite.secretfiles import write_private_bytes
 
 VAULT_FORMAT = "plebiscite-registrar-vault/1"
 CODE_BYTES = 10  # 80 bits: not guessable in an election's lifetime
@@ -60,7 +60,7 @@ def create_vault(path: Path, vault: RegistrarVault, passphrase: str) -> None:
         "election_id": vault.election_id,
         "vault": seal(vault.to_secret(), passphrase),
     }
-    write_secret_file(path, json.dumps(body, indent=2).encode(), new=True)
+    write_private_bytes(path, json.dumps(body, indent=2).encode())
 
 
 def load_vault(path: Path, passphrase: str) -> RegistrarVault:

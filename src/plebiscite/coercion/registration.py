@@ -24,8 +24,8 @@ from plebiscite.coercion.registrar_service import ElectionInfo, Enrolment, Regis
 from plebiscite.coercion.setup_posts import mac_key_of
 from plebiscite.conduct import Conduct
 from plebiscite.hazmat import group as G
-from plebiscite.keyceremony.trustee_vault import write_secret_file
 from plebiscite.record import events as ev
+from plebiscite.secretfiles import write_private_bytes
 
 DEVICE_FORMAT = "plebiscite-cr-device-credential/1"
 Say = Callable[[str], None]
@@ -155,7 +155,7 @@ def load_device_credential(path: Path) -> DeviceCredential:
 
 def save_device_credential(path: Path, device: DeviceCredential) -> None:
     try:
-        write_secret_file(path, json.dumps(device.to_json(), indent=2).encode(), new=True)
+        write_private_bytes(path, json.dumps(device.to_json(), indent=2).encode())
     except ValueError as exc:
         raise RegistrationError(str(exc)) from None
 

@@ -17,7 +17,6 @@ its key without typing the passphrase; it is checked against the sealed seed on 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import nacl.signing
 
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.keyceremony.vault import VaultError, seal, unseal
+from plebiscite.secretfiles import SecretFileError, write_private_bytes
 
 FORMAT = "plebiscite-trustee-vault/1"
 
@@ -120,34 +120,9 @@ def _write(path: Path, vault: TrusteeVault, passphrase: str, new: bool) -> None:
         passphrase,
     )
     body = json.dumps({"format": FORMAT, "public": vault.public(), "vault": sealed}, indent=2).encode()
-    write_secret_file(path, body, new)
-
-
-def write_secret_file(path: Path, body: bytes, new: bool) -> None:
-    """Write a secret file (mode 0600) atomically: a crash leaves the old file or the new one, never half.
-
-    ``new``: the path must not exist (a secret is never overwritten by a fresh one); otherwise it must exist and is
-    replaced (the same secret, updated)."""
-    if new and path.exists():
-        raise VaultError(f"{path}: already exists; refusing to overwrite a secret")
     if not new and not path.exists():
         raise VaultError(f"{path}: no such vault")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        if new:
-            try:
-                os.link(tmp, path)  # fails if the path appeared meanwhile: never replaces an existing secret
-            except FileExistsError:
-                raise VaultError(f"{path}: already exists; refusing to overwrite a secret") from None
-            tmp.unlink()
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_private_bytes(path, body, replace=not new)  # an update replaces the vault whole, atomically
+    except SecretFileError as exc:
+        raise VaultError(str(exc)) from None
