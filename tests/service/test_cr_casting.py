@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,19 +26,19 @@ from plebiscite.board.election import BoardElection, Receipt
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
 from plebiscite.coercion.ballot import REPLAY, CrBallot, encrypt_ballot
-from plebiscite.coercion.conduct import CoercionConduct
-from plebiscite.coercion.credentials import Credential, Registrar, VoterKey
-from plebiscite.coercion.demo import coercer_choice, coercion_manifest
+from plebiscite.coercion.credentials import Credential
+from plebiscite.coercion.demo import coercer_choice
 from plebiscite.demo import random_selection
 from plebiscite.hazmat import group as G
-from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.merkle import SignedTreeHead, leaf_hash, verify_inclusion, verify_tree_head
 from plebiscite.record import store
 from plebiscite.record.state import ElectionState
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Manifest
+from tests.coercion.conftest import prepare_election
 
-from .conftest import ADMIN, BOARD_KEY, TOKEN, ServerProcess
+from .conftest import ADMIN, BOARD_KEY, TOKEN, Ballot, ServerProcess, context_on_opening
+from .test_crash import Voters
 
 VOTERS = 6
 # What a coercion-resistant record up to close must pass, by name (numbers shift when checks are added); the
@@ -82,24 +79,10 @@ class CrSetup:
 
 
 def build_cr_setup(path: Path, election_id: str, voters: int) -> CrSetup:
-    manifest = coercion_manifest(election_id, extra_questions=False)
-    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
-    cc = CoercionConduct.create_record(path, manifest, [t.identity for t in trustees], 2)
-    cc.run_ceremony(trustees)
-    registrar = Registrar.new(2)
-    mac = cc.deal_mac_key(registrar)
-    key, cfp = cc.election_key, cc.ceremony_fingerprint
-    voter_keys = [VoterKey.generate(election_id) for _ in range(voters)]
-    credentials = [registrar.issue(vk.request(cfp), key, cfp) for vk in voter_keys]
-    cc.register([(c.voter_key, c.entry) for c in credentials])
-    fakes = [c.fake(vk, key, mac.public, cfp) for c, vk in zip(credentials, voter_keys, strict=True)]
-    scratch = Path(tempfile.mkdtemp(prefix="plebiscite-cr-ctx-"))
-    try:  # the context voting will open with is a function of the prepared record alone
-        shutil.copytree(path, scratch / "record")
-        ctx = CoercionConduct.open_record(scratch / "record").open_voting()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return CrSetup(path, manifest, ctx, credentials, fakes)
+    p = prepare_election(path, election_id, voters, extra_questions=False)
+    key, cfp = p.cc.election_key, p.cc.ceremony_fingerprint
+    fakes = [c.fake(vk, key, p.mac.public, cfp) for c, vk in zip(p.credentials, p.voter_keys, strict=True)]
+    return CrSetup(path, p.manifest, context_on_opening(path), p.credentials, fakes)
 
 
 @pytest.fixture(scope="module")
@@ -295,53 +278,6 @@ def test_replay_within_one_batch_is_refused(cr_setup: CrSetup, cr_service: CrSer
     assert [e.type for e in election.events()[size:]] == ["cr-ballot", "cr-ballot"]
 
 
-class Voters:
-    """Client threads casting from a shared list until it is empty or the server is gone."""
-
-    def __init__(self, url: str, ballots: list[CrBallot], clients: int = 8) -> None:
-        self.url = url
-        self.todo = list(reversed(ballots))
-        self.lock = threading.Lock()
-        self.receipts: dict[str, dict[str, Any]] = {}
-        self.refused: list[str] = []
-        self.threads = [threading.Thread(target=self.vote, daemon=True) for _ in range(clients)]
-
-    def vote(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=30) as client:
-            while True:
-                with self.lock:
-                    if not self.todo:
-                        return
-                    ballot = self.todo.pop()
-                try:
-                    r = client.post("/api/ballots", json=ballot.to_json())
-                except httpx.HTTPError:
-                    return
-                with self.lock:
-                    if r.status_code == 200:
-                        self.receipts[ballot.tracking_code()] = r.json()
-                    else:
-                        self.refused.append(r.text)
-
-    def __enter__(self) -> Voters:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for t in self.threads:
-            t.join(timeout=60)
-
-    def wait_for(self, receipts: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.receipts) >= receipts or not self.todo:
-                    return
-            time.sleep(0.002)
-        raise AssertionError(f"only {len(self.receipts)} receipts after {timeout} s")
-
-
 def test_sigkill_while_casting_loses_no_receipt_and_keeps_refusing_replays(
     cr_setup: CrSetup, tmp_path: Path
 ) -> None:
@@ -354,7 +290,8 @@ def test_sigkill_while_casting_loses_no_receipt_and_keeps_refusing_replays(
     try:
         url = server.start()
         assert httpx.post(f"{url}/api/admin/open", headers=ADMIN, timeout=60).status_code == 200
-        with Voters(url, ballots) as casting:
+        wrapped = [Ballot(b.to_json(), {}, {}, b.tracking_code(), i) for i, b in enumerate(ballots)]
+        with Voters(url, wrapped) as casting:  # 16 client threads (test_crash.py)
             casting.wait_for(25)
             server.kill()  # SIGKILL mid-flight: server and check worker
         assert not casting.refused, casting.refused[:3]
