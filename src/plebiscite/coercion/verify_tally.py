@@ -8,10 +8,9 @@ database.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from plebiscite.coercion import codec, jointexp, tags
+from plebiscite.coercion import codec, tags
 from plebiscite.coercion import events as cev
 from plebiscite.coercion.ballot import TallyView
 from plebiscite.coercion.codec import CoercionError
@@ -87,20 +86,12 @@ class TallyVerifier(StepVerifier):
         # the MAC fold
         check = c["cr: credential check (MAC share)"]
         creds = [b.credential for b in kept_ballots]
-        found = self._take(cev.FOLD_EXP, len(order), check)
         outs = []
-        for j, e in zip(order, found, strict=True):
+        for j, e in zip(order, self._take(cev.FOLD_EXP, len(order), check), strict=True):
             self._signed(e, check, j)
             value = {k: e.payload.get(k) for k in ("a", "b", "proofs")}
-            what = f"event {e.index}.fold-exp"
-            outs.append(self._decode(check, partial(jointexp.decode, value, len(creds), what, self.pool)))
-        check.item(len(creds) * len(order))
-        keys = [(j, G.mul(self.mac.verification_key(j), lam[j])) for j in order]
-        bad = jointexp.check(self.pool, keys, creds, outs, self.fp)
-        for j, e in zip(order, found, strict=True):
-            chunks = [m for who, m in bad if who == j]
-            if chunks:
-                check.fail(f"event {e.index}: trustee {j}'s fold-exp proof fails for chunk(s) {chunks[:5]}")
+            key = (G.mul(self.mac.verification_key(j), lam[j]), G.IDENTITY)  # W_j = λ_j·S_j, u = 0
+            outs.append(self._pass(check, e, value, creds, True, key, "fold-exp", j))
         exps = [out.ciphertexts() for out in outs]
         current = tags.fold_sum(self.pool, exps, [b.mac for b in kept_ballots])
         check = c["cr: credential check (blinding)"]
