@@ -62,16 +62,30 @@ def make_tag_key(stage: str, trustee: int, share: int, lam: int, fp: bytes) -> t
 
 
 def check_tag_key(
-    value: object, stage: str, trustee: int, verification_key: bytes, lam: int, fp: bytes, what: str
+    value: object,
+    stage: str,
+    trustee: int,
+    verification_key: bytes,
+    lam: int,
+    fp: bytes,
+    what: str,
+    verify: bool = True,
 ) -> TagKey:
+    """Decode a trustee's public tag key and check its proof (``verify=False``: checked already, decode only)."""
     if not isinstance(value, dict) or set(value) != {"z", "u", "proof"}:
         raise CoercionError(f"{what}: expected keys z, u, proof")
     z_pub, u_pub = elements([value["z"], value["u"]], 2, what)
     try:
         proof = dleq.DleqProof.from_json(value["proof"], f"{what}.proof")
-        dleq.verify(
-            proof, G.mul(verification_key, lam), z_pub, u_pub, fp, stage_context("tag-key/" + stage, trustee)
-        )
+        if verify:
+            dleq.verify(
+                proof,
+                G.mul(verification_key, lam),
+                z_pub,
+                u_pub,
+                fp,
+                stage_context("tag-key/" + stage, trustee),
+            )
     except ProofError as exc:
         raise CoercionError(f"{what}: {exc}") from None
     if z_pub == G.IDENTITY:
