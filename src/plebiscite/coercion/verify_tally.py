@@ -37,8 +37,10 @@ class TallyVerifier(StepVerifier):
         outcome: Any,
         mac: MacKey,
         pool: Workers,
+        partial: bool = False,
+        check_from: int = 0,
     ) -> None:
-        super().__init__(checks, events, ctx, outcome, pool)
+        super().__init__(checks, events, ctx, outcome, pool, partial, check_from)
         self.mac = mac
 
     def run(self, ballots: list[TallyView], pre: Precomputation, standard: dict[str, Check]) -> None:
