@@ -117,7 +117,7 @@ def _in_turns(steps: list[remote.Step], phase: str) -> None:
     def run(s: remote.Step) -> None:
         try:
             cr_remote.run_steps(s, phase, wait=300, workers=1, poll=0.2)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(s,)) for s in steps]
