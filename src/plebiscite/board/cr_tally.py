@@ -71,18 +71,17 @@ def accept_turn(
     checked = turns.check_candidate(events, kind, payload)
     if checked.failures:
         raise Refusal(422, f"{kind}: {checked.failures[0]}")
-    conduct.post(kind, payload)
-    post_board_steps(conduct, [*events, ev.make_event(len(events), kind, payload)])
+    event = conduct.post(kind, payload)
+    post_board_steps(conduct, [*events, event], checked.turn)
 
 
-def post_board_steps(conduct: Conduct, events: list[ev.Event]) -> None:
-    """Post ``cr-dedup`` and ``tally`` when they are next: they are functions of the record."""
-    while True:
-        turn = turns.walk(events, check_from=len(events)).turn
-        if turn is None or turn.trustee is not None or turn.kind not in BOARD_KINDS:
-            return
+def post_board_steps(conduct: Conduct, events: list[ev.Event], turn: turns.Turn | None) -> None:
+    """Post ``cr-dedup`` and ``tally`` when they are next (``turn``, from the walk that checked the last event):
+    they are functions of the record."""
+    while turn is not None and turn.trustee is None and turn.kind in BOARD_KINDS:
         event = conduct.post(turn.kind, turn.inputs)
         events = [*events, event]
+        turn = turns.walk(events, check_from=len(events)).turn
 
 
 def start_precompute(conduct: Conduct, events: list[ev.Event], trustees: Any) -> dict[str, Any]:

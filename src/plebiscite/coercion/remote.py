@@ -13,6 +13,8 @@ import json
 import time
 from typing import Any
 
+import httpx
+
 from plebiscite.board.trustee_client import TrusteeBoardError
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import steps, turns
@@ -101,6 +103,23 @@ def _mine_done(events: list[ev.Event], me: int, kinds: frozenset[str]) -> bool:
     return mine >= (kinds & turns.TRUSTEE_KINDS)
 
 
+def _wait_for_news(step: Step, size: int, deadline: float, poll: float, turn: turns.Turn) -> None:
+    """Poll the board's signed head (cheap) until the log grows past ``size``; then the caller re-reads it."""
+    while True:
+        if time.monotonic() >= deadline:
+            who = "the administrator" if turn.trustee is None else f"trustee {turn.trustee}"
+            raise TrusteeBoardError(
+                f"waiting for {who} ({turn.kind}); run again later or pass --wait SECONDS"
+            )
+        time.sleep(poll)
+        try:
+            head = httpx.get(f"{step.board.url.rstrip('/')}/api/board/head", timeout=30).json()
+            if int(head["tree_size"]) > size:
+                return
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            continue  # unreachable for a moment: keep waiting until the deadline
+
+
 def run_steps(
     step: Step, phase: str, wait: float = 0.0, workers: int | None = None, poll: float = 2.0
 ) -> int:
@@ -130,11 +149,6 @@ def run_steps(
                 step.board.post(turn.kind, payload)
                 step.say(f"{turn.kind} posted")
                 posted += 1
-            elif time.monotonic() >= deadline:
-                who = "the administrator" if turn.trustee is None else f"trustee {turn.trustee}"
-                raise TrusteeBoardError(
-                    f"waiting for {who} ({turn.kind}); run again later or pass --wait SECONDS"
-                )
             else:
-                time.sleep(poll)
+                _wait_for_news(step, len(events), deadline, poll, turn)
             step.view = step.board.view()

@@ -87,7 +87,8 @@ class _Discard:
 
 def walk(events: list[ev.Event], check_from: int, workers: int | None = 1) -> Walk:
     """Walk the record's coercion-resistant steps; proofs of events from index ``check_from`` on are checked."""
-    state = ElectionState.from_events(events)
+    # the setup is all the walk needs from the state: ballots are read as tally views below, not decoded twice
+    state = ElectionState.from_events([e for e in events if e.type != cev.BALLOT])
     ctx = state.context
     if ctx is None:
         raise ValueError("the election is not open: no tally step yet")

@@ -1,0 +1,216 @@
+"""The coercion-resistant roll precomputation and tally over the live service, against the same work in one process.
+
+    .venv/bin/python bench/coercion_http.py --voters 2000
+
+Both elections have the same size: ``--voters`` credentials on the roll, one real ballot each plus one fake-credential
+ballot per ten voters, 3 trustees of which 2 tally, all cores. *In process*: ``CoercionConduct.precompute`` and
+``.tally`` (nothing is checked while posting; the verifier checks afterwards). *Over HTTP*: the board (in this
+process, on loopback) checks every trustee step on arrival with the verifier's functions, and each trustee (a thread
+here, with its own vault and mirror) verifies every step it has not verified yet before it builds on it — so the
+HTTP figures include two verifications of every step that the in-process figures leave to the verifier. Results:
+``bench/results/coercion_http.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from plebiscite.board.demo_http import LoopbackServer, free_port
+from plebiscite.board.service import create_app
+from plebiscite.board.setup import open_election
+from plebiscite.board.trustee_client import TrusteeBoard
+from plebiscite.coercion import registration as reg
+from plebiscite.coercion import remote as cr_remote
+from plebiscite.coercion.ballot import encrypt_ballot
+from plebiscite.coercion.conduct import CoercionConduct
+from plebiscite.coercion.credentials import Credential, Registrar, VoterKey, trustee_mac_share
+from plebiscite.coercion.demo import coercer_choice, coercion_manifest
+from plebiscite.coercion.registrar_service import load_vault
+from plebiscite.coercion.trustees import TallyTrustee
+from plebiscite.conduct import Conduct
+from plebiscite.keyceremony import remote, trustee_vault
+from plebiscite.keyceremony.trustee import Trustee
+from plebiscite.setup.election import ElectionContext
+
+ROOT = Path(__file__).resolve().parent.parent
+PW = "bench"
+TOKEN = "bench-token"
+ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _encrypt(job: tuple[ElectionContext, Credential, dict[str, list[str]]]) -> dict[str, Any]:
+    ctx, credential, choice = job
+    return encrypt_ballot(ctx, credential, choice)[0].to_json()
+
+
+def ballots_for(
+    ctx: ElectionContext, creds: list[Credential], fakes: list[Credential]
+) -> list[dict[str, Any]]:
+    """Fake-credential ballots first (the coerced voters at the door), then every voter's real one; all cores."""
+    q = ctx.manifest.questions[0]
+    jobs = [(ctx, f, coercer_choice(ctx.manifest)) for f in fakes]
+    jobs += [(ctx, c, {q.id: [q.options[i % 2].id]}) for i, c in enumerate(creds)]
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        return list(pool.map(_encrypt, jobs, chunksize=32))
+
+
+def in_process(work: Path, voters: int) -> dict[str, float]:
+    manifest = coercion_manifest("bench-cr-one-process", extra_questions=False)
+    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    cc = CoercionConduct.create_record(work / "one-process", manifest, [t.identity for t in trustees], 2)
+    cc.run_ceremony(trustees)
+    registrar = Registrar.new(2)
+    mac = cc.deal_mac_key(registrar)
+    key, cfp = cc.election_key, cc.ceremony_fingerprint
+    keys = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
+    creds = [registrar.issue(k.request(cfp), key, cfp) for k in keys]
+    cc.register([(c.voter_key, c.entry) for c in creds])
+    ctx = cc.open_voting()
+    assert cc.mac_payload is not None
+    present = [
+        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in trustees[1:]
+    ]
+    t0 = time.monotonic()
+    cc.precompute(present)
+    precompute = time.monotonic() - t0
+    fakes = [creds[i].fake(keys[i], key, mac.public, cfp) for i in range(0, voters, 10)]
+    for ballot in ballots_for(ctx, creds, fakes):
+        cc.cast(ballot)
+    cc.close()
+    t0 = time.monotonic()
+    cc.tally(present)
+    return {"precompute": precompute, "tally": time.monotonic() - t0}
+
+
+def over_http(work: Path, voters: int) -> dict[str, float]:
+    homes = [work / f"trustee-{i}" for i in (1, 2, 3)]
+    vaults = [trustee_vault.create(h / "vault.json", PW) for h in homes]
+    manifest = coercion_manifest("bench-cr-http", extra_questions=False)
+    Conduct.create_record(work / "manifest", manifest, [v.signing_key for v in vaults], 2)
+    import nacl.signing
+
+    board_key = nacl.signing.SigningKey.generate()
+    election = open_election(f"sqlite:///{work / 'board.db'}", board_key, work / "manifest", check_workers=2)
+    try:
+        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
+            url = server.url
+
+            def step(i: int) -> remote.Step:
+                return remote.Step(
+                    TrusteeBoard(url, homes[i - 1] / "mirror"),
+                    homes[i - 1] / "vault.json",
+                    PW,
+                    lambda _m: None,
+                )
+
+            for name in ("join", "deal", "receive", "answer", "finish"):
+                for i in (1, 2, 3):
+                    getattr(remote, name)(step(i))
+            reg_home = work / "registrar"
+            reg.deal(
+                TrusteeBoard(url, reg_home / "mirror"), reg_home / "vault.json", PW, TOKEN, lambda _m: None
+            )
+            registrar = load_vault(reg_home / "vault.json", PW).registrar
+            info = reg.election_info(TrusteeBoard(url, reg_home / "mirror").view())
+            keys = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
+            creds = [
+                registrar.issue(k.request(info.ceremony), info.election_key, info.ceremony) for k in keys
+            ]
+            entries = [{"voter_key": c.voter_key.hex(), "credential": c.entry.to_json()} for c in creds]
+            httpx.post(
+                f"{url}/api/admin/cr-roll", json={"entries": entries}, headers=ADMIN, timeout=600
+            ).raise_for_status()
+            httpx.post(f"{url}/api/admin/open", headers=ADMIN, timeout=600).raise_for_status()
+            httpx.post(
+                f"{url}/api/admin/precompute", json={"trustees": [2, 3]}, headers=ADMIN
+            ).raise_for_status()
+            t0 = time.monotonic()
+            _in_turns([step(2), step(3)], "precompute")
+            precompute = time.monotonic() - t0
+            ctx = election.conduct.context
+            fakes = [
+                creds[i].fake(keys[i], info.election_key, info.mac_key, info.ceremony)
+                for i in range(0, voters, 10)
+            ]
+            with httpx.Client(base_url=url, timeout=600) as client:
+                for ballot in ballots_for(ctx, creds, fakes):
+                    client.post("/api/ballots", json=ballot).raise_for_status()
+                client.post("/api/admin/close", headers=ADMIN).raise_for_status()
+                client.post("/api/admin/tally", headers=ADMIN).raise_for_status()
+            t0 = time.monotonic()
+            _in_turns([step(2), step(3)], "tally")
+            tally = time.monotonic() - t0
+            assert election.state.phase == "tallied"
+    finally:
+        election.close()
+    return {"precompute": precompute, "tally": tally}
+
+
+def _in_turns(steps: list[remote.Step], phase: str) -> None:
+    errors: list[BaseException] = []
+
+    def run(s: remote.Step) -> None:
+        try:
+            cr_remote.run_steps(s, phase, wait=3600, workers=None, poll=0.1)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in steps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--voters", type=int, default=2000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "coercion_http.json")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="plebiscite-bench-cr-http-"))
+    try:
+        load_before = os.getloadavg()
+        one = in_process(work, args.voters)
+        print(f"one process: precompute {one['precompute']:.1f} s, tally {one['tally']:.1f} s", flush=True)
+        http = over_http(work, args.voters)
+        print(f"over HTTP:   precompute {http['precompute']:.1f} s, tally {http['tally']:.1f} s", flush=True)
+        ratio = {k: round(http[k] / one[k], 2) for k in one}
+        print(f"ratio HTTP / one process: {ratio} (goal for the tally: ≤ 1.3)")
+        report = {
+            "benchmark": "bench/coercion_http.py",
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": " ".join([".venv/bin/python", "bench/coercion_http.py", *sys.argv[1:]]),
+            "voters": args.voters,
+            "ballots": args.voters + len(range(0, args.voters, 10)),
+            "cpus": os.cpu_count(),
+            "load_average": {"before": load_before, "after": os.getloadavg()},
+            "seconds": {"one_process": one, "over_http": http},
+            "ratio_http_over_one_process": ratio,
+            "note": "over HTTP, every step is checked by the board on arrival and by the next trustee before use",
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
+        print(f"wrote {args.out}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
