@@ -35,15 +35,16 @@ from plebiscite.board.trustee_client import TrusteeBoard
 from plebiscite.coercion import registration as reg
 from plebiscite.coercion import remote as cr_remote
 from plebiscite.coercion.ballot import encrypt_ballot
-from plebiscite.coercion.conduct import CoercionConduct
-from plebiscite.coercion.credentials import Credential, Registrar, VoterKey, trustee_mac_share
+from plebiscite.coercion.credentials import Credential, VoterKey, trustee_mac_share
 from plebiscite.coercion.demo import coercer_choice, coercion_manifest
 from plebiscite.coercion.registrar_service import load_vault
 from plebiscite.coercion.trustees import TallyTrustee
 from plebiscite.conduct import Conduct
 from plebiscite.keyceremony import remote, trustee_vault
-from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.setup.election import ElectionContext
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cr_ballots import one_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 PW = "bench"
@@ -68,20 +69,14 @@ def ballots_for(
 
 
 def in_process(work: Path, voters: int) -> dict[str, float]:
-    manifest = coercion_manifest("bench-cr-one-process", extra_questions=False)
-    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
-    cc = CoercionConduct.create_record(work / "one-process", manifest, [t.identity for t in trustees], 2)
-    cc.run_ceremony(trustees)
-    registrar = Registrar.new(2)
-    mac = cc.deal_mac_key(registrar)
+    setup = one_machine(work / "one-process", "bench-cr-one-process", voters, False)
+    cc, mac, keys, creds = setup.cc, setup.mac, setup.keys, setup.creds
     key, cfp = cc.election_key, cc.ceremony_fingerprint
-    keys = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
-    creds = [registrar.issue(k.request(cfp), key, cfp) for k in keys]
-    cc.register([(c.voter_key, c.entry) for c in creds])
     ctx = cc.open_voting()
     assert cc.mac_payload is not None
     present = [
-        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret)) for t in trustees[1:]
+        TallyTrustee(t, trustee_mac_share(cc.mac_payload, mac, t.index, t.box_secret))
+        for t in setup.trustees[1:]
     ]
     t0 = time.monotonic()
     cc.precompute(present)

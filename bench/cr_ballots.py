@@ -13,11 +13,12 @@ import random
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from plebiscite.coercion.ballot import encrypt_ballot
 from plebiscite.coercion.conduct import CoercionConduct
-from plebiscite.coercion.credentials import Credential, Registrar, VoterKey
+from plebiscite.coercion.credentials import Credential, MacKey, Registrar, VoterKey
 from plebiscite.coercion.demo import coercion_manifest
 from plebiscite.demo import random_selection
 from plebiscite.keyceremony.trustee import Trustee
@@ -25,9 +26,21 @@ from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Manifest
 
 
-def prepare(path: Path, voters: int, full: bool) -> tuple[Manifest, ElectionContext, list[Credential]]:
-    """The prepared record at ``path`` and the context voting opens with; half the credentials are fakes."""
-    manifest = coercion_manifest("bench-board-load-cr", extra_questions=full)
+@dataclass
+class OneMachine:
+    """A coercion-resistant election set up on one machine (benches only): every secret at hand."""
+
+    cc: CoercionConduct
+    trustees: list[Trustee]
+    registrar: Registrar
+    mac: MacKey
+    keys: list[VoterKey]
+    creds: list[Credential]
+
+
+def one_machine(path: Path, election_id: str, voters: int, full: bool) -> OneMachine:
+    """Manifest, 2-of-3 ceremony, the registrar's MAC key, ``voters`` registered credentials, the encrypted roll."""
+    manifest = coercion_manifest(election_id, extra_questions=full)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     cc = CoercionConduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     cc.run_ceremony(trustees)
@@ -37,17 +50,23 @@ def prepare(path: Path, voters: int, full: bool) -> tuple[Manifest, ElectionCont
     keys = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
     creds = [registrar.issue(k.request(cfp), key, cfp) for k in keys]
     cc.register([(c.voter_key, c.entry) for c in creds])
-    creds = [
-        c.fake(k, key, mac.public, cfp) if i % 2 else c
-        for i, (c, k) in enumerate(zip(creds, keys, strict=True))
-    ]
+    return OneMachine(cc, trustees, registrar, mac, keys, creds)
+
+
+def prepare(path: Path, voters: int, full: bool) -> tuple[Manifest, ElectionContext, list[Credential]]:
+    """The prepared record at ``path`` and the context voting opens with; half the credentials are fakes."""
+    setup = one_machine(path, "bench-board-load-cr", voters, full)
+    cc, key, cfp = setup.cc, setup.cc.election_key, setup.cc.ceremony_fingerprint
+    pairs = zip(setup.creds, setup.keys, strict=True)
+    creds = [c.fake(k, key, setup.mac.public, cfp) if i % 2 else c for i, (c, k) in enumerate(pairs)]
     scratch = Path(tempfile.mkdtemp(prefix="plebiscite-bench-cr-ctx-"))
     try:
         shutil.copytree(path, scratch / "record")
         ctx = CoercionConduct.open_record(scratch / "record").open_voting()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return manifest, ctx, creds
+    assert cc.state.manifest is not None
+    return cc.state.manifest, ctx, creds
 
 
 _CTX: tuple[ElectionContext, Manifest] | None = None

@@ -60,19 +60,13 @@ class TrusteeBoard:
 
     def post(self, step: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Post a signed step; a refusal becomes :class:`TrusteeBoardError` with the board's named reason."""
+        from plebiscite.board.operator_client import BoardSession
+
         try:
-            response = httpx.post(
-                f"{self.url.rstrip('/')}/api/trustee/{step}", json=payload, timeout=self.timeout
-            )
-        except httpx.HTTPError as exc:
-            raise TrusteeBoardError(f"board unreachable: {exc}") from None
-        if response.status_code != 200:
-            try:
-                detail = response.json().get("detail", response.text)
-            except ValueError:
-                detail = response.text[:300]
-            raise TrusteeBoardError(f"the board refused {step} ({response.status_code}): {detail}")
-        answer: dict[str, Any] = response.json()
+            with BoardSession(self.url, timeout=self.timeout) as session:
+                answer: dict[str, Any] = session.request("POST", f"/api/trustee/{step}", json=payload)
+        except BoardClientError as exc:
+            raise TrusteeBoardError(str(exc)) from None
         return answer
 
     def wait(

@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,6 +22,27 @@ console = Console(stderr=True, soft_wrap=True)
 def fail(message: str, code: int = 2) -> NoReturn:
     console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def clean_errors(*expected: type[BaseException]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A command decorator: the ``expected`` failures become one clear line and exit status 2, never a traceback."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except expected as exc:
+                fail(str(exc))
+
+        return wrapper
+
+    return decorate
+
+
+def say(message: str) -> None:
+    """A line of progress for the user (stderr, no highlighting of numbers or paths)."""
+    console.print(message, highlight=False)
 
 
 def describe_validation(exc: ValidationError, where: str) -> str:

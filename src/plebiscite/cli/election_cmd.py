@@ -193,14 +193,13 @@ def register_voters(
 
 def _board_election_id(url: str) -> str:
     """The election id of the board at ``url``, refusing unless it waits for its roll (phase setup, roll not out)."""
-    import httpx
-
-    from plebiscite.board.client import BoardClientError, _get
+    from plebiscite.board.client import BoardClientError
+    from plebiscite.board.operator_client import BoardSession
 
     try:
-        with httpx.Client(base_url=url, timeout=30) as client:
-            election = _get(client, "/api/election")
-            ceremony_round = _get(client, "/api/trustee/state")["ceremony_round"]
+        with BoardSession(url) as session:
+            election = session.request("GET", "/api/election")
+            ceremony_round = session.request("GET", "/api/trustee/state")["ceremony_round"]
     except BoardClientError as exc:
         raise RecordError(str(exc)) from None
     if election["phase"] != "setup" or ceremony_round == "closed":
@@ -209,20 +208,17 @@ def _board_election_id(url: str) -> str:
 
 
 def _post_roll(url: str, token_file: Path | None, keys: list[bytes]) -> None:
-    import httpx
+    from plebiscite.board.client import BoardClientError
+    from plebiscite.board.operator_client import BoardSession
 
     token = read_secret(token_file, "administrator token")
     try:
-        response = httpx.post(
-            f"{url.rstrip('/')}/api/admin/roll",
-            json={"credentials": [k.hex() for k in keys]},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=120,
-        )
-    except httpx.HTTPError as exc:
-        raise RecordError(f"board unreachable: {exc}") from None
-    if response.status_code != 200:
-        raise RecordError(f"the board refused the roll ({response.status_code}): {response.text[:300]}")
+        with BoardSession(url, token, timeout=120) as session:
+            session.request(
+                "POST", "/api/admin/roll", admin=True, json={"credentials": [k.hex() for k in keys]}
+            )
+    except BoardClientError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def open_(record: Path = typer.Argument(...)) -> None:

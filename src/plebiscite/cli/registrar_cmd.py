@@ -8,15 +8,12 @@ board). The voter, on their device: ``credential register`` (make ``y``, get and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from plebiscite.board.trustee_client import TrusteeBoard, TrusteeBoardError
-from plebiscite.cli.common import console, fail, read_secret
+from plebiscite.cli.common import clean_errors, fail, read_secret, say
 from plebiscite.coercion import registration as reg
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.registrar_service import Enrolment, load_vault, registrar_app
@@ -47,19 +44,8 @@ STATE = typer.Option(
 TOKEN = typer.Option(..., "--token-file", help="The board administrator's token file.")
 
 
-def _clean(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EXPECTED as exc:
-            fail(str(exc))
-
-    return wrapper
-
-
-def _say(message: str) -> None:
-    console.print(message, highlight=False)
+_clean = clean_errors(*EXPECTED)
+_say = say
 
 
 def _board(url: str, mirror: Path, key: str | None) -> TrusteeBoard:

@@ -9,14 +9,12 @@ verifier's functions (``board/trustee_steps.py``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from plebiscite.board.trustee_client import TrusteeBoard, TrusteeBoardError
-from plebiscite.cli.common import console, fail, read_secret
+from plebiscite.cli.common import clean_errors, read_secret, say
 from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony import remote
 from plebiscite.keyceremony import trustee_vault as vaults
@@ -65,19 +63,8 @@ PROCEED = typer.Option(
 )
 
 
-def _clean(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EXPECTED as exc:
-            fail(str(exc))
-
-    return wrapper
-
-
-def _say(message: str) -> None:
-    console.print(message, highlight=False)
+_clean = clean_errors(*EXPECTED)
+_say = say
 
 
 def _step(

@@ -56,15 +56,14 @@ def election_info(view: BoardView) -> ElectionInfo:
 
 
 def _admin_post(url: str, path: str, token: str, body: Any) -> dict[str, Any]:
+    from plebiscite.board.client import BoardClientError
+    from plebiscite.board.operator_client import BoardSession
+
     try:
-        response = httpx.post(
-            f"{url.rstrip('/')}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=120
-        )
-    except httpx.HTTPError as exc:
-        raise RegistrationError(f"board unreachable: {exc}") from None
-    if response.status_code != 200:
-        raise RegistrationError(f"the board refused {path} ({response.status_code}): {response.text[:300]}")
-    answer: dict[str, Any] = response.json()
+        with BoardSession(url, token, timeout=600) as session:
+            answer: dict[str, Any] = session.request("POST", path, admin=True, json=body)
+    except BoardClientError as exc:
+        raise RegistrationError(str(exc)) from None
     return answer
 
 
