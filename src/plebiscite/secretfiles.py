@@ -86,6 +86,20 @@ def write_private(path: Path, data: dict[str, Any], replace: bool = False) -> No
     write_private_bytes(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), replace)
 
 
+def read_document(path: Path, fmt: str, what: str, error: type[ValueError], hint: str = "") -> dict[str, Any]:
+    """A JSON object whose ``format`` is ``fmt``; ``error(…)`` naming the file and the reason otherwise (never the
+    content: these files hold secrets)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}{f' ({hint})' if hint else ''}") from None
+    except (OSError, ValueError):
+        raise error(f"{path}: not a {what} (not readable JSON)") from None
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise error(f"{path}: not a {what} (format must be {fmt!r})")
+    return data
+
+
 def loose_permissions(path: Path) -> str | None:
     """Why an existing secret file is too open (group or others may read or write it), or None."""
     mode = path.stat().st_mode & 0o777

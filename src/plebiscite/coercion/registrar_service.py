@@ -28,7 +28,7 @@ from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.vault import VaultError, seal, unseal
 from plebiscite.proofs import schnorr
 from plebiscite.proofs.common import ProofError
-from plebiscite.secretfiles import write_private_bytes
+from plebiscite.secretfiles import read_document, write_private_bytes
 
 VAULT_FORMAT = "plebiscite-registrar-vault/1"
 CODE_BYTES = 10  # 80 bits: not guessable in an election's lifetime
@@ -64,18 +64,11 @@ def create_vault(path: Path, vault: RegistrarVault, passphrase: str) -> None:
 
 
 def load_vault(path: Path, passphrase: str) -> RegistrarVault:
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise VaultError(f"{path}: no such registrar vault (made by `plebiscite registrar deal`)") from None
-    except (OSError, ValueError):
-        raise VaultError(f"{path}: not a registrar vault (not readable JSON)") from None
-    if (
-        not isinstance(data, dict)
-        or data.get("format") != VAULT_FORMAT
-        or not isinstance(data.get("vault"), dict)
-    ):
-        raise VaultError(f"{path}: not a registrar vault (format must be {VAULT_FORMAT!r})")
+    data = read_document(
+        path, VAULT_FORMAT, "registrar vault", VaultError, "made by `plebiscite registrar deal`"
+    )
+    if not isinstance(data.get("vault"), dict):
+        raise VaultError(f"{path}: not a registrar vault (no sealed part)")
     s = unseal(data["vault"], passphrase, str(path))
     try:
         registrar = Registrar(

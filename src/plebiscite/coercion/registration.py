@@ -25,7 +25,7 @@ from plebiscite.coercion.setup_posts import mac_key_of
 from plebiscite.conduct import Conduct
 from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
-from plebiscite.secretfiles import write_private_bytes
+from plebiscite.secretfiles import read_document, write_private_bytes
 
 DEVICE_FORMAT = "plebiscite-cr-device-credential/1"
 Say = Callable[[str], None]
@@ -125,14 +125,7 @@ class DeviceCredential:
 
 
 def load_device_credential(path: Path) -> DeviceCredential:
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise RegistrationError(f"{path}: no such credential file") from None
-    except (OSError, ValueError):
-        raise RegistrationError(f"{path}: not a credential file (not readable JSON)") from None
-    if not isinstance(data, dict) or data.get("format") != DEVICE_FORMAT:
-        raise RegistrationError(f"{path}: not a credential file (format must be {DEVICE_FORMAT!r})")
+    data = read_document(path, DEVICE_FORMAT, "credential file", RegistrationError)
     try:
         credential = Credential.from_json(data.get("credential"))
         e = data.get("election")

@@ -26,7 +26,7 @@ import nacl.signing
 
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.keyceremony.vault import VaultError, seal, unseal
-from plebiscite.secretfiles import SecretFileError, write_private_bytes
+from plebiscite.secretfiles import SecretFileError, read_document, write_private_bytes
 
 FORMAT = "plebiscite-trustee-vault/1"
 
@@ -85,14 +85,9 @@ def create(path: Path, passphrase: str) -> TrusteeVault:
 
 def load(path: Path, passphrase: str) -> TrusteeVault:
     """Open a vault; :class:`VaultError` naming the file when it is not one or the passphrase is wrong."""
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise VaultError(f"{path}: no such vault (make one with `plebiscite trustee init`)") from None
-    except (OSError, ValueError):
-        raise VaultError(f"{path}: not a trustee vault (not readable JSON)") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("vault"), dict):
-        raise VaultError(f"{path}: not a trustee vault (format must be {FORMAT!r})")
+    data = read_document(path, FORMAT, "trustee vault", VaultError, "make one with `plebiscite trustee init`")
+    if not isinstance(data.get("vault"), dict):
+        raise VaultError(f"{path}: not a trustee vault (no sealed part)")
     secret = unseal(data["vault"], passphrase, str(path))
     try:
         vault = TrusteeVault(
