@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from plebiscite.board.trustee_client import TrusteeBoard, TrusteeBoardError
-from plebiscite.cli.common import clean_errors, read_secret, say
+from plebiscite.cli.common import clean_errors, fail, read_secret, say
 from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony import remote
 from plebiscite.keyceremony import trustee_vault as vaults
@@ -23,6 +23,7 @@ from plebiscite.proofs.common import ProofError
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.state import PhaseError
 from plebiscite.record.store import RecordError
+from plebiscite.secretfiles import read_document
 
 trustee_app = typer.Typer(
     help="A trustee's steps, on the trustee's own machine: keys, the key ceremony over the board, decryption.",
@@ -84,6 +85,17 @@ def init(vault: Path = VAULT, passphrase_file: Path = PASSPHRASE) -> None:
     _say(f"signing key (give it to the organiser for the manifest): {made.signing_key.hex()}")
     groups = vaults.fingerprint_groups(made.signing_key)
     _say(f"fingerprint (publish it yourself, and check it in the manifest): {groups}")
+
+
+@trustee_app.command("key")
+@_clean
+def key(vault: Path = VAULT) -> None:
+    """Print the vault's public signing key (for the manifest; no passphrase needed, checked on every use)."""
+    data = read_document(vault, vaults.FORMAT, "trustee vault", VaultError)
+    public = data.get("public")
+    if not isinstance(public, dict) or not isinstance(public.get("signing_key"), str):
+        fail(f"{vault}: not a trustee vault (no public key)")
+    print(public["signing_key"])
 
 
 @trustee_app.command("join")
