@@ -103,12 +103,23 @@ def test_missing_file(app: typer.Typer, tmp_path: Path) -> None:
     )
 
 
-def test_preset_and_columns_both_or_neither(app: typer.Typer, simulated_csv: tuple[Path, Path]) -> None:
+def test_preset_and_columns_together_is_an_error(app: typer.Typer, simulated_csv: tuple[Path, Path]) -> None:
     csv, mapping = simulated_csv
-    _assert_one_line_error(_run(app, [str(csv)]), "exactly one of --preset")
-    _assert_one_line_error(
-        _run(app, [str(csv), "--preset", "ru-cec", "--columns", str(mapping)]), "exactly one"
-    )
+    _assert_one_line_error(_run(app, [str(csv), "--preset", "ru-cec", "--columns", str(mapping)]), "not both")
+
+
+def test_auto_preset_is_the_default_and_says_what_it_chose(
+    app: typer.Typer, simulated_csv: tuple[Path, Path]
+) -> None:
+    csv, _ = simulated_csv
+    result = _run(app, [str(csv), "--json", *FAST])
+    assert result.exit_code == 0, result.output
+    assert "layout (auto preset)" in result.stderr
+    assert "registered: 'registered'" in result.stderr
+    assert "options: 'a', 'b', 'c', 'd'" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["input"]["layout"]["preset"] == "auto"
+    assert data["summary"]["stations"] == 2000
 
 
 def test_missing_column_names_column_and_file(

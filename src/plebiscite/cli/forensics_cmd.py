@@ -81,13 +81,37 @@ def _summary_table(data: dict[str, Any]) -> Table:
     return table
 
 
+def _print_layout(err: Console, roles: dict[str, list[str]], layout: dict[str, Any]) -> None:
+    """Say which columns the preset chose (on stderr), so a wrong guess is visible before the figures."""
+
+    def show(cols: list[str]) -> str:
+        return ", ".join(repr(c) for c in cols[:6]) + (f" (+{len(cols) - 6} more)" if len(cols) > 6 else "")
+
+    lines = [f"layout ({layout['preset']} preset):"]
+    lines += [f"  {role}: {show(cols)}" for role, cols in roles.items()]
+    lines += [f"  note: {note}" for note in layout["notes"]]
+    if layout["ignored_text_columns"]:
+        lines.append(f"  ignored text columns: {show(layout['ignored_text_columns'])}")
+    if layout["unused_protocol_columns"]:
+        lines.append(f"  protocol lines not used: {len(layout['unused_protocol_columns'])}")
+    if layout["numeric_columns_without_role"]:
+        lines.append(
+            f"  warning: numeric columns with no role (not used): {show(layout['numeric_columns_without_role'])}"
+        )
+    err.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the `forensics` command to the application."""
 
     @app.command("forensics")
     def forensics(
         file: Path = typer.Argument(..., help="Precinct CSV file (or a .zip holding one CSV)."),
-        preset: str | None = typer.Option(None, "--preset", help="Built-in column layout: ru-cec."),
+        preset: str | None = typer.Option(
+            None,
+            "--preset",
+            help="Column layout found by meaning: auto (default without --columns) or ru-cec.",
+        ),
         columns: Path | None = typer.Option(
             None, "--columns", help="JSON or TOML file mapping roles to columns."
         ),
@@ -105,8 +129,8 @@ def register(app: typer.Typer) -> None:
         """Measure fingerprints of fabricated results: integer percentages, turnout x share fingerprint,
         excess votes, coarse-fraction spikes, per region."""
         err = Console(stderr=True)
-        if (preset is None) == (columns is None):
-            raise _fail(err, f"{file}: give exactly one of --preset NAME or --columns FILE", EXIT_BAD_INPUT)
+        if preset is not None and columns is not None:
+            raise _fail(err, f"{file}: give either --preset NAME or --columns FILE, not both", EXIT_BAD_INPUT)
         if runs < 10:
             raise _fail(err, f"--runs must be at least 10 (got {runs})", EXIT_BAD_INPUT)
         if bootstrap < 0:
@@ -134,6 +158,8 @@ def register(app: typer.Typer) -> None:
                 reading = progress.add_task(f"reading {file.name}", total=1)
                 election = read_election(file, preset=preset, columns=columns, leader=leader)
                 progress.update(reading, completed=1)
+                if columns is None:
+                    _print_layout(err, election.log.column_roles, election.log.layout)
                 tasks = {name: progress.add_task(name, total=1.0) for name in STAGES}
 
                 def on_progress(stage: str, fraction: float) -> None:
