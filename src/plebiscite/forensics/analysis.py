@@ -20,10 +20,11 @@ from plebiscite.forensics.association import (
     turnout_share_association,
     upper_tail_test,
 )
+from plebiscite.forensics.digits import DigitResult, last_digit_test, second_digit_test
 from plebiscite.forensics.election import Election
 from plebiscite.forensics.integer import IntegerResult, integer_test
 from plebiscite.forensics.klimek import KlimekFit, fit_klimek
-from plebiscite.forensics.regions import region_table
+from plebiscite.forensics.regions import concentration, region_table
 from plebiscite.forensics.rozenas import SpikeResult, spike_test
 from plebiscite.forensics.shpilkin import ShpilkinResult, shpilkin
 
@@ -35,6 +36,7 @@ STAGES = (
     "spike test (turnout)",
     "fingerprint fit",
     "excess votes",
+    "digit tests",
     "associations and regions",
 )
 
@@ -67,6 +69,8 @@ class Analysis:
     shpilkin: ShpilkinResult
     association: AssociationResult
     tail: TailResult
+    last_digit: DigitResult
+    second_digit: DigitResult
     regions: list[dict[str, object]]
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -95,7 +99,12 @@ class Analysis:
             "shpilkin": self.shpilkin.as_dict(),
             "turnout_share_association": self.association.as_dict(),
             "stuffing_upper_tail": self.tail.as_dict(),
+            "digits": {"last_digit": self.last_digit.as_dict(), "second_digit": self.second_digit.as_dict()},
             "regions": self.regions,
+            "concentration": {
+                "integer_excess": concentration(self.regions, "integer_excess"),
+                "excess_votes": concentration(self.regions, "excess_votes"),
+            },
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
         }
         return _jsonable(out)
@@ -187,12 +196,17 @@ def analyse(
     done(name)
     name = STAGES[5]
     stage(name)
+    last_digit = last_digit_test(election)
+    second = second_digit_test(election, seed=seed)
+    done(name)
+    name = STAGES[6]
+    stage(name)
     n_regions = len(election.region_names)
     association = turnout_share_association(
         election.turnout, election.leader_share, election.region_codes, n_regions
     )
     tail = upper_tail_test(election.turnout, election.leader_share, election.region_codes)
-    regions = region_table(election, integer, association)
+    regions = region_table(election, integer, association, excess, (last_digit, second))
     done(name)
     return Analysis(
         election=election,
@@ -205,6 +219,8 @@ def analyse(
         shpilkin=excess,
         association=association,
         tail=tail,
+        last_digit=last_digit,
+        second_digit=second,
         regions=regions,
         timings=timings,
     )
