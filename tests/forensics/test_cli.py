@@ -68,6 +68,7 @@ def test_json_output(app: typer.Typer, simulated_csv: tuple[Path, Path]) -> None
         "runs": 20,
         "spike_runs": 50,
         "klimek_bootstrap": 2,
+        "mixture_bootstrap": 0,
         "shpilkin_bootstrap": 50,
     }
 

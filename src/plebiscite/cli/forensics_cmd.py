@@ -61,6 +61,20 @@ def _summary_table(data: dict[str, Any]) -> Table:
         if fi and fe
         else "no bootstrap",
     )
+    mx = data["mixture"]
+    par, ci = mx["parameters"], mx["intervals95"]
+    table.add_row(
+        "fraud mixture (Mebane) f_i / f_e",
+        f"{_f(par['f_i'], '.3f')} / {_f(par['f_e'], '.4f')}",
+        (f"{_f(ci['f_i'][0], '.3f')}-{_f(ci['f_i'][1], '.3f')}" if ci.get("f_i") else "n/a")
+        + f"; no-fraud LR p = {_f(mx['p_value_no_fraud'], '.2g')}",
+    )
+    dg = data["digits"]
+    table.add_row(
+        "last digit / second digit (2BL)",
+        f"X2 {_f(dg['last_digit']['chi2'], '.1f')} / {_f(dg['second_digit']['chi2'], '.1f')}",
+        f"p = {_f(dg['last_digit']['p_value'], '.2g')} / {_f(dg['second_digit']['p_value'], '.2g')}",
+    )
     low, high = sh["excess_range_over_reference_choices"]
     table.add_row(
         "excess votes for the leader",
@@ -125,6 +139,12 @@ def register(app: typer.Typer) -> None:
         ),
         bootstrap: int = typer.Option(30, "--bootstrap", help="Bootstrap fits for the Klimek intervals."),
         leader: str | None = typer.Option(None, "--leader", help="Option column to treat as the leader."),
+        mixture_bootstrap: int = typer.Option(
+            0,
+            "--mixture-bootstrap",
+            help="Bootstrap refits for the fraud-mixture intervals (0: Wald intervals).",
+        ),
+        lang: str = typer.Option("en", "--lang", help="Language of the HTML report: en, uk or ru."),
     ) -> None:
         """Measure fingerprints of fabricated results: integer percentages, turnout x share fingerprint,
         excess votes, coarse-fraction spikes, per region."""
@@ -133,8 +153,10 @@ def register(app: typer.Typer) -> None:
             raise _fail(err, f"{file}: give either --preset NAME or --columns FILE, not both", EXIT_BAD_INPUT)
         if runs < 10:
             raise _fail(err, f"--runs must be at least 10 (got {runs})", EXIT_BAD_INPUT)
-        if bootstrap < 0:
-            raise _fail(err, f"--bootstrap must not be negative (got {bootstrap})", EXIT_BAD_INPUT)
+        if bootstrap < 0 or mixture_bootstrap < 0:
+            raise _fail(err, "--bootstrap and --mixture-bootstrap must not be negative", EXIT_BAD_INPUT)
+        if lang not in ("en", "uk", "ru"):
+            raise _fail(err, f"--lang must be one of en, uk, ru (got {lang!r})", EXIT_BAD_INPUT)
         if report is not None and not report.parent.is_dir():  # fail before minutes of work, not after
             raise _fail(
                 err, f"{report}: cannot write: directory {report.parent} does not exist", EXIT_BAD_INPUT
@@ -165,15 +187,16 @@ def register(app: typer.Typer) -> None:
                 def on_progress(stage: str, fraction: float) -> None:
                     progress.update(tasks[stage], completed=fraction)
 
-                analysis = analyse(
-                    election, AnalysisOptions(seed=seed, runs=runs, klimek_bootstrap=bootstrap), on_progress
+                options = AnalysisOptions(
+                    seed=seed, runs=runs, klimek_bootstrap=bootstrap, mixture_bootstrap=mixture_bootstrap
                 )
+                analysis = analyse(election, options, on_progress)
                 data = analysis.as_dict()
                 if report is not None:
                     task = progress.add_task("writing report", total=1)
                     from plebiscite.forensics.report import write_report
 
-                    write_report(analysis, report, data)
+                    write_report(analysis, report, data, lang=lang)
                     progress.update(task, completed=1)
         except ForensicsInputError as exc:
             raise _fail(err, exc.one_line(), EXIT_BAD_INPUT) from None

@@ -24,6 +24,7 @@ from plebiscite.forensics.digits import DigitResult, last_digit_test, second_dig
 from plebiscite.forensics.election import Election
 from plebiscite.forensics.integer import IntegerResult, integer_test
 from plebiscite.forensics.klimek import KlimekFit, fit_klimek
+from plebiscite.forensics.mixture import MixtureFit, fit_mixture
 from plebiscite.forensics.regions import concentration, region_table
 from plebiscite.forensics.rozenas import SpikeResult, spike_test
 from plebiscite.forensics.shpilkin import ShpilkinResult, shpilkin
@@ -35,6 +36,7 @@ STAGES = (
     "spike test (leader share)",
     "spike test (turnout)",
     "fingerprint fit",
+    "fraud mixture (Mebane)",
     "excess votes",
     "digit tests",
     "associations and regions",
@@ -49,6 +51,7 @@ class AnalysisOptions:
     runs: int = 100
     spike_runs: int | None = None  # default: max(50, runs // 2)
     klimek_bootstrap: int = 30
+    mixture_bootstrap: int = 0  # 0: Wald intervals from the outer product of scores
     shpilkin_bootstrap: int = 50
     workers: int | None = None
 
@@ -66,6 +69,7 @@ class Analysis:
     spikes_turnout: SpikeResult
     klimek: KlimekFit
     klimek_share_only: KlimekFit
+    mixture: MixtureFit
     shpilkin: ShpilkinResult
     association: AssociationResult
     tail: TailResult
@@ -88,6 +92,7 @@ class Analysis:
                 "runs": self.options.runs,
                 "spike_runs": self.options.effective_spike_runs,
                 "klimek_bootstrap": self.options.klimek_bootstrap,
+                "mixture_bootstrap": self.options.mixture_bootstrap,
                 "shpilkin_bootstrap": self.options.shpilkin_bootstrap,
             },
             "integer_percentages": self.integer.as_dict(),
@@ -96,6 +101,7 @@ class Analysis:
                 "turnout": self.spikes_turnout.as_dict(),
             },
             "klimek": klimek,
+            "mixture": self.mixture.as_dict(),
             "shpilkin": self.shpilkin.as_dict(),
             "turnout_share_association": self.association.as_dict(),
             "stuffing_upper_tail": self.tail.as_dict(),
@@ -189,17 +195,28 @@ def analyse(
     klimek_share = klimek.variants["share"]
     done(name)
     name = STAGES[4]
+    mixture = fit_mixture(
+        election.turnout,
+        election.leader_share,
+        election.registered,
+        election.region_codes if len(election.region_names) > 1 else None,
+        bootstrap=options.mixture_bootstrap,
+        seed=seed,
+        progress=stage(name),
+    )
+    done(name)
+    name = STAGES[5]
     stage(name)
     excess = shpilkin(
         election.turnout, election.leader, election.others, bootstrap=options.shpilkin_bootstrap, seed=seed
     )
     done(name)
-    name = STAGES[5]
+    name = STAGES[6]
     stage(name)
     last_digit = last_digit_test(election)
     second = second_digit_test(election, seed=seed)
     done(name)
-    name = STAGES[6]
+    name = STAGES[7]
     stage(name)
     n_regions = len(election.region_names)
     association = turnout_share_association(
@@ -216,6 +233,7 @@ def analyse(
         spikes_turnout=spikes_turnout,
         klimek=klimek,
         klimek_share_only=klimek_share,
+        mixture=mixture,
         shpilkin=excess,
         association=association,
         tail=tail,
