@@ -6,6 +6,9 @@ median turnout for the distributions, by contribution for the anomalies.
 
 from __future__ import annotations
 
+from typing import Any
+
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -31,7 +34,11 @@ def turnout_by_region(analysis: Analysis, labels: Labels) -> str:
     names = [labels["lbl_all"]] + [_short(e.region_names[largest[k]]) for k in order]
     fig, ax = plt.subplots(figsize=(11, 0.28 * len(data) + 1.2))
     fig.subplots_adjust(left=0.3, right=0.98, bottom=0.6 / (0.28 * len(data) + 1.2) + 0.04, top=0.98)
-    ax.boxplot(data, vert=False, whis=(5, 95), showfliers=False, widths=0.6)
+    # matplotlib >= 3.10 spells it orientation=, older versions vert= (deprecated since 3.11)
+    sideways: dict[str, Any] = (
+        {"orientation": "horizontal"} if matplotlib.__version_info__ >= (3, 10) else {"vert": False}
+    )
+    ax.boxplot(data, whis=(5, 95), showfliers=False, widths=0.6, **sideways)
     ax.set_yticks(np.arange(1, len(data) + 1), names, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel(labels["lbl_turnout"])
