@@ -1,6 +1,6 @@
 """Benchmark: the full forensics report on the two Russian files, plus the calibration table.
 
-Times `plebiscite forensics FILE --preset ru-cec --report ... --json` end to end (a fresh process each time, so
+Times `plebiscite forensics FILE --report ... --json` (the default `--preset auto`) end to end (a fresh process each time, so
 interpreter start-up and imports count), records the stage timings the analysis reports, the figures next to
 the published ones, and power / false-alarm rates on simulated elections. Writes bench/results/forensics.json.
 
@@ -41,7 +41,7 @@ def run_report(data: Path, workdir: Path) -> tuple[float, float, dict[str, Any],
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [str(exe), "forensics", str(data), "--preset", "ru-cec", "--report", str(report), "--json"],
+        [str(exe), "forensics", str(data), "--report", str(report), "--json"],
         capture_output=True,
         text=True,
         check=True,
@@ -75,6 +75,23 @@ def figures(data: dict[str, Any], year: str) -> dict[str, Any]:
         },
         "coarse_fraction_spikes": {q: {k: spikes[q][k] for k in ("excess_stations", "z")} for q in spikes},
         "stuffing_upper_tail": {k: data["stuffing_upper_tail"][k] for k in ("excess_stations", "z")},
+        "mixture": {
+            k: data["mixture"][k]
+            for k in (
+                "parameters",
+                "intervals95",
+                "lr_statistic",
+                "p_value_no_fraud",
+                "fraudulent_votes_for_leader",
+                "fraudulent_share_of_leader_votes",
+                "em_rounds",
+                "converged",
+            )
+        },
+        "digits": {
+            k: {f: data["digits"][k][f] for f in ("chi2", "p_value", "counts_used")} for k in data["digits"]
+        },
+        "concentration": data["concentration"],
         "published": PUBLISHED[year],
     }
 
@@ -88,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
 
     out: dict[str, Any] = {
-        "command": "plebiscite forensics FILE --preset ru-cec --report FILE.html --json (defaults otherwise)",
+        "command": "plebiscite forensics FILE --report FILE.html --json (defaults otherwise: --preset auto)",
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
