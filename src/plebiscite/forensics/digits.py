@@ -228,7 +228,7 @@ def last_digit_test(election: Election, *, min_sd: float = 5.0) -> DigitResult:
     )
 
 
-def second_digit_test(election: Election, *, runs: int = 5, seed: int = 1) -> DigitResult:
+def second_digit_test(election: Election, *, runs: int = 4, seed: int = 1) -> DigitResult:
     """Mebane's 2BL test on every option's count >= 10, against a regional beta-binomial resampled null.
 
     Expected counts are the Monte Carlo mean scaled to the number of counts >= 10 actually observed (per

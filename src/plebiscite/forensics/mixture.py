@@ -152,7 +152,8 @@ def _bvn_logpdf(a: FloatArray, b: FloatArray, p: MixtureParams) -> FloatArray:
 def _log_prior(p: MixtureParams) -> FloatArray:
     inc = _half_normal_weights(_INC_NODES, p.theta)
     f0 = max(1 - p.f_i - p.f_e, 1e-300)
-    return np.log(np.concatenate([[f0], max(p.f_i, 1e-300) * inc, max(p.f_e, 1e-300) * _EXT_WEIGHTS]))
+    with np.errstate(divide="ignore"):  # nodes a narrow theta gives no weight: log 0 = -inf, probability 0
+        return np.log(np.concatenate([[f0], max(p.f_i, 1e-300) * inc, max(p.f_e, 1e-300) * _EXT_WEIGHTS]))
 
 
 def _cell_loglik(geo: _Geometry, p: MixtureParams) -> tuple[FloatArray, FloatArray]:
@@ -394,6 +395,7 @@ class MixtureFit:
             else "Wald, outer product of scores",
             "bootstrap_replicates": len(self.bootstrap),
             "region_centred": self.region_centred,
+            "parameters_at_search_bounds": at_bounds(self.params),
             "stations": self.stations,
             "expected_fraudulent_stations": round((self.params.f_i + self.params.f_e) * self.stations, 1),
             "stations_posterior_fraud_over_half": int(np.sum(self.station_posterior > 0.5)),
@@ -464,6 +466,16 @@ _STEPS = {"f_i": 1e-4, "f_e": 1e-5, "tau": 1e-4, "sigma_tau": 1e-4, "nu": 1e-4, 
           "theta": 1e-4, "alpha": 1e-3}  # fmt: skip
 
 
+def at_bounds(p: MixtureParams) -> list[str]:
+    """Shape parameters that ended on the edge of their search range (their estimate is only a limit)."""
+    out = []
+    if not THETA_BOUNDS[0] * 1.001 < p.theta < THETA_BOUNDS[1] * 0.999:
+        out.append("theta")
+    if not ALPHA_BOUNDS[0] * 1.001 < p.alpha < ALPHA_BOUNDS[1] * 0.999:
+        out.append("alpha")
+    return out
+
+
 def _opg_intervals(cells: _Cells, p: MixtureParams, free: tuple[str, ...]) -> dict[str, list[float] | None]:
     """Wald intervals from the outer product of per-station scores (finite differences of per-cell
     log-densities). f_i, f_e, theta and the widths use the log scale, so their intervals stay positive."""
@@ -476,6 +488,7 @@ def _opg_intervals(cells: _Cells, p: MixtureParams, free: tuple[str, ...]) -> di
         names = [n for n in names if n != "f_e"]
     if p.f_i + p.f_e < 1e-6:
         names = [n for n in names if n != "alpha"]
+    names = [n for n in names if n not in at_bounds(p)]  # a Wald interval means nothing at a search bound
     log_scale = {"f_i", "f_e", "theta", "sigma_tau", "sigma_nu", "alpha"}
     scores = []
     for name in names:
