@@ -81,9 +81,9 @@ def test_html_report_is_self_contained(
     result = _run(app, [str(csv), "--columns", str(mapping), "--report", str(out), *FAST])
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 5
+    assert html.count("data:image/png;base64,") == 7
     assert "<script" not in html and "src='http" not in html and 'src="http' not in html
-    for needle in ("Integer percentages", "f_i", "excess votes", "do not prove fraud", "Regions"):
+    for needle in ("Integer percentages", "f_i", "excess votes", "does not prove", "Regions", "Mebane"):
         assert needle.lower() in html.lower()
     assert "integer percentages" in result.stdout  # summary table when --json is not given
 

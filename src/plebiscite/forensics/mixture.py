@@ -246,6 +246,7 @@ def _update_alpha(cells: _Cells, p: MixtureParams, resp: FloatArray, geo: _Geome
 
 FREE = ("f_i", "f_e", "rho", "theta", "alpha")
 ALPHA_EVERY = 3
+MIN_STATIONS = 50
 MAX_ITER = 25  # SQUAREM rounds in the report: a time budget; `converged` says whether it sufficed
 
 
@@ -368,6 +369,8 @@ class MixtureFit:
 
     @property
     def lr(self) -> float:
+        if not np.isfinite(self.loglik - self.loglik_clean):
+            return float("nan")
         return max(0.0, 2 * (self.loglik - self.loglik_clean))
 
     @property
@@ -395,11 +398,11 @@ class MixtureFit:
             else "Wald, outer product of scores",
             "bootstrap_replicates": len(self.bootstrap),
             "region_centred": self.region_centred,
-            "parameters_at_search_bounds": at_bounds(self.params),
+            "parameters_at_search_bounds": at_bounds(self.params) if self.stations >= MIN_STATIONS else [],
             "stations": self.stations,
             "expected_fraudulent_stations": round((self.params.f_i + self.params.f_e) * self.stations, 1),
             "stations_posterior_fraud_over_half": int(np.sum(self.station_posterior > 0.5)),
-            "fraudulent_votes_for_leader": round(self.fraud_votes),
+            "fraudulent_votes_for_leader": round(self.fraud_votes) if np.isfinite(self.fraud_votes) else None,
             "fraudulent_share_of_leader_votes": round(self.fraud_votes / self.leader_votes, 4)
             if self.leader_votes
             else None,
@@ -545,6 +548,12 @@ def fit_mixture(
     turnout = np.clip(np.asarray(turnout, dtype=np.float64), 0, 1)
     share = np.clip(np.asarray(share, dtype=np.float64), 0, 1)
     registered = np.asarray(registered, dtype=np.float64)
+    if len(turnout) < MIN_STATIONS:  # a mixture of three kinds needs more stations than this to say anything
+        nan = float("nan")
+        empty = MixtureParams(nan, nan, nan, nan, nan, nan, nan, nan, nan)
+        out = MixtureFit(empty, nan, nan, 0, len(turnout), nan, nan, np.full(len(turnout), np.nan))
+        out.converged = False
+        return out
     if regions is not None:
         turnout, share = region_centred(turnout, share, regions)
     cells = _Cells.from_stations(turnout, share)
