@@ -1,8 +1,9 @@
 """Benchmark: the full forensics report on the two Russian files, plus the calibration table.
 
-Times `plebiscite forensics FILE --report ... --json` (the default `--preset auto`) end to end (a fresh process each time, so
-interpreter start-up and imports count), records the stage timings the analysis reports, the figures next to
-the published ones, and power / false-alarm rates on simulated elections. Writes bench/results/forensics.json.
+Times `plebiscite forensics FILE --report ... --json` (the default `--preset auto`) end to end (a fresh process
+each time, so interpreter start-up and imports count), records the stage timings the analysis reports, the figures
+next to the published ones, and power / false-alarm rates on simulated elections. Writes
+bench/results/forensics.json.
 
     .venv/bin/python bench/forensics.py [--repeat 2] [--calibration-sims 100]
 
