@@ -6,6 +6,7 @@ median turnout for the distributions, by contribution for the anomalies.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import matplotlib
@@ -50,7 +51,7 @@ def region_anomalies(analysis: Analysis, labels: Labels, top: int = 15) -> str:
     """Top regions by integer-percentage excess (stations) and by share of the national excess votes."""
     rows = analysis.regions
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.3 * top + 1.2))
-    fig.subplots_adjust(left=0.2, right=0.98, wspace=0.9, bottom=0.12, top=0.97)
+    fig.subplots_adjust(left=0.2, right=0.98, wspace=0.9, bottom=0.16, top=0.97)
     for ax, key, scale, label in (
         (axes[0], "integer_excess", 1.0, labels["lbl_integer_excess"]),
         (axes[1], "excess_votes_share_of_national", 100.0, labels["lbl_votes_share"]),
@@ -65,6 +66,6 @@ def region_anomalies(analysis: Analysis, labels: Labels, top: int = 15) -> str:
                 color=["crimson" if v > 0 else "0.6" for _, v in shown],
             )
             ax.set_yticks(np.arange(len(shown)), [_short(n, 28) for n, _ in shown], fontsize=8)
-        ax.set_xlabel(label)
+        ax.set_xlabel(textwrap.fill(label, 34))
         ax.axvline(0, color="k", lw=0.5)
     return to_base64_png(fig)
