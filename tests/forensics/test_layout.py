@@ -154,3 +154,13 @@ def test_normalise() -> None:
     assert (
         normalise("Число  избирателей,\u00a0внесённых «в» список") == "число избирателей, внесенных в список"
     )
+
+
+def test_auto_reads_the_2012_sample_as_ru_cec_does(data_dir: Path) -> None:
+    """The published-figure files read the same with the default preset as with the named one."""
+    a = read_election(data_dir / "ru_2012_sample.csv")
+    b = read_election(data_dir / "ru_2012_sample.csv", preset="ru-cec")
+    for name in ("registered", "issued", "cast", "valid", "votes", "region_codes"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.leader_name == b.leader_name == "Путин Владимир Владимирович"
+    assert len(a.log.layout["unused_protocol_columns"]) == 12  # type: ignore[arg-type]
