@@ -102,7 +102,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=2, help="timed runs per file (the minimum is reported)")
-    parser.add_argument("--calibration-sims", type=int, default=100, help="simulations per cell; 0 skips")
+    parser.add_argument(
+        "--calibration-sims", type=int, default=100, help="simulations per cell; 0 keeps the last table"
+    )
     args = parser.parse_args()
 
     out: dict[str, Any] = {
@@ -153,6 +155,10 @@ def main() -> None:
             "seconds": None,
         }
         out["calibration"]["seconds"] = round(time.perf_counter() - start, 1)
+    elif RESULTS.exists():  # timing-only run: keep the last calibration table
+        previous = json.loads(RESULTS.read_text(encoding="utf-8"))
+        if "calibration" in previous:
+            out["calibration"] = previous["calibration"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
