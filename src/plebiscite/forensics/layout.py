@@ -178,7 +178,7 @@ def detect_layout(table: pd.DataFrame, source: str, preset: str = "auto") -> Col
         raise ForensicsInputError(
             source,
             f"{preset} preset: no option columns (expected numeric columns after the protocol lines, "
-            "or answers such as ДА/НЕТ, Yes/No)",
+            "or answers such as ДА/НЕТ, Yes/No); name the columns with a --columns mapping file",
         )
     valid, invalid, cast, issued = cols("valid"), cols("invalid"), cols("cast"), cols("issued")
     if preset == "ru-cec" and not issued:
