@@ -93,3 +93,30 @@ def test_per_region_p_values_point_at_the_region() -> None:
     others = np.delete(p, 5)
     assert np.all(others[np.isfinite(others)] > 1e-3)
     assert n.sum() == result.counts_used
+
+
+def test_small_counts_do_not_raise_false_alarms() -> None:
+    """A minor option with 1-3 votes per station: honest counts whose plug-in null would be biased toward 0 are
+    left out by the expected-sd rule, so a clean election stays clean (it fails without that rule)."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    cast = rng.integers(300, 900, n)
+    minor = rng.binomial(cast, 0.004)
+    leader = rng.binomial(cast - minor, 0.55)
+    votes = np.column_stack([leader, cast - minor - leader, minor]).astype(np.int64)
+    election, _ = simulate_election(SimulationSpec(stations=n, regions=4), seed=1)
+    clean = Election(
+        registered=cast * 2,
+        issued=cast,
+        cast=cast,
+        valid=cast,
+        votes=votes,
+        option_names=["leader", "other", "minor"],
+        leader_index=0,
+        region_codes=election.region_codes,
+        region_names=election.region_names,
+        units=election.units,
+        lines=election.lines,
+        log=election.log,
+    )
+    assert last_digit_test(clean).p_value > 0.01
