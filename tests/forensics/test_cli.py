@@ -237,3 +237,33 @@ def test_tiny_elections_do_not_crash(app: typer.Typer, data_dir: Path, tmp_path:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["summary"]["stations"] == rows
     assert out.exists()
+
+
+def test_referendum_file_end_to_end(app: typer.Typer, tmp_path: Path) -> None:
+    """A 2020-style referendum file (no valid line, ДА/НЕТ) through the default preset to a Russian report."""
+    e, _ = simulate_election(SimulationSpec(stations=1500, regions=4, options=2), seed=5)
+    header = (
+        'name,region,tik,uik,"Число участников голосования, включенных в список участников голосования на '
+        'момент окончания голосования","Число бюллетеней, выданных участникам голосования","Число бюллетеней, '
+        'содержащихся в ящиках для голосования",Число недействительных бюллетеней,ДА,НЕТ,url'
+    )
+    lines = [header]
+    for i in range(e.stations):
+        invalid = e.cast[i] - e.valid[i]
+        lines.append(
+            f"УИК №{i},{e.region_names[e.region_codes[i]]},ТИК,{i},{e.registered[i]},{e.issued[i]},{e.cast[i]},"
+            f"{invalid},{e.votes[i, 0]},{e.votes[i, 1]},http://x/{i}"
+        )
+    csv = tmp_path / "referendum2020.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = _run(app, [str(csv), "--report", str(out), "--lang", "ru", "--json", *FAST])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"]["leader"] == "ДА"
+    assert data["summary"]["stations"] == 1500
+    assert any("ДА + НЕТ" in note for note in data["input"]["layout"]["notes"])
+    page = out.read_text(encoding="utf-8")
+    assert "<html lang='ru'>" in page and "Что обнаружено" in page and "ДА получил(а)" in page
+    bad = _run(app, [str(csv), "--lang", "de"])
+    _assert_one_line_error(bad, "--lang must be one of en, uk, ru")
