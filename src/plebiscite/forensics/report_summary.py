@@ -22,8 +22,10 @@ def level(p: float | None, words: dict[str, str]) -> str:
     return words["level_strong"] if p < STRONG else words["level_some"]
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.{digits}f} %"
+def _pct(value: float | None, digits: int = 1, decimal: str = ".") -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value:.{digits}f} %".replace(".", decimal)
 
 
 def _count(value: float | None) -> str:
@@ -36,6 +38,11 @@ def findings(data: dict[str, Any], words: dict[str, str]) -> list[str]:
     ip, dg, conc = data["integer_percentages"], data["digits"], data["concentration"]
     par, ci = mx["parameters"], mx["intervals95"]
     fi_ci = ci.get("f_i")
+    dec = words["decimal"]
+
+    def pct(value: float | None, digits: int = 1) -> str:
+        return _pct(value, digits, dec)
+
     out = [
         words["finding_stuffing"].format(
             tail_obs=_count(tail["observed_stations_in_both_tails"]),
@@ -43,11 +50,11 @@ def findings(data: dict[str, Any], words: dict[str, str]) -> list[str]:
             level=level(tail["p_value"], words),
         ),
         words["finding_mixture"].format(
-            fi=_pct(par["f_i"]),
-            fe=_pct(par["f_e"], 2),
-            fi_ci=f"{_pct(fi_ci[0])}–{_pct(fi_ci[1])}" if fi_ci else "n/a",
+            fi=pct(par["f_i"]),
+            fe=pct(par["f_e"], 2),
+            fi_ci=f"{pct(fi_ci[0])}–{pct(fi_ci[1])}" if fi_ci else "n/a",
             votes=_count(mx["fraudulent_votes_for_leader"]),
-            votes_share=_pct(mx["fraudulent_share_of_leader_votes"]),
+            votes_share=pct(mx["fraudulent_share_of_leader_votes"]),
             level=level(mx["p_value_no_fraud"], words),
         ),
     ]
@@ -55,7 +62,7 @@ def findings(data: dict[str, Any], words: dict[str, str]) -> list[str]:
     out.append(
         words["finding_excess"].format(
             votes=_count(sh["excess_votes"]),
-            share=_pct(sh["excess_share_of_leader_votes"]),
+            share=pct(sh["excess_share_of_leader_votes"]),
             low=_count(low),
             high=_count(high),
         )
@@ -79,8 +86,8 @@ def findings(data: dict[str, Any], words: dict[str, str]) -> list[str]:
         out.append(
             words["finding_where"].format(
                 regions=", ".join(integer_conc["regions"]),
-                share=_pct(integer_conc["share_of_national_excess"], 0),
-                share_votes=_pct(votes_conc["share_of_national_excess"], 0) if votes_conc else "n/a",
+                share=pct(integer_conc["share_of_national_excess"], 0),
+                share_votes=pct(votes_conc["share_of_national_excess"], 0) if votes_conc else "n/a",
             )
         )
     return out
@@ -93,8 +100,8 @@ def summary_html(data: dict[str, Any], words: dict[str, str]) -> str:
         stations=_count(summ["stations"]),
         regions=summ["regions"],
         leader=summ["leader"],
-        share=_pct(summ["leader_share"]),
-        turnout=_pct(summ["turnout"]),
+        share=_pct(summ["leader_share"], 1, words["decimal"]),
+        turnout=_pct(summ["turnout"], 1, words["decimal"]),
     )
     items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in findings(data, words))
     return (

@@ -15,6 +15,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "ru": "Электоральная криминалистика: {name}",
     },
     "summary": {"en": "Summary", "uk": "Коротко", "ru": "Коротко"},
+    "decimal": {"en": ".", "uk": ",", "ru": ","},
     "summary_intro": {
         "en": "{stations} polling stations in {regions} regions; {leader} received {share} of the ballots cast, "
         "turnout {turnout}.",
