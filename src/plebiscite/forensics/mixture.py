@@ -19,16 +19,20 @@ f_e 0.0032). This module estimates that mixture with EM and scipy, no MCMC:
 Likelihood. For a given x the map (t, v) -> (t', v') is invertible with Jacobian t' / ((1 - x)(1 - x**alpha) t),
 so the density of an observed station is the clean density at the inverted point times the Jacobian, integrated
 over x by quadrature (40 equally spaced nodes for incremental fraud, 30 log-spaced values of 1 - x down to
-0.0005 for extreme fraud). Stations are grouped into cells 0.1 wide on the logit scales of turnout and share
-(about 2 points near 50 %, 0.01 points near 100 %, where extreme fraud piles up), each evaluated at the mean of
+0.0005 for extreme fraud). Stations are grouped into cells 0.2 wide on the logit scales of turnout and share
+(about 5 points near 50 %, 0.2 points near 99 %, where extreme fraud piles up), each evaluated at the mean of
 its stations; this makes each EM step independent of the number of stations. EM treats the component and the
 quadrature node as missing data: weights, the clean bivariate normal and theta have closed-form or 1-D updates,
 accelerated by SQUAREM; alpha maximises the expected complete-data log-likelihood (1-D search) every third round.
 
-Intervals: percentile bootstrap (stations resampled, i.e. multinomial cell counts; each replicate warm-started
-from the estimate). Test of "no fraud": likelihood ratio of f_i = f_e = 0 against the full model, referred to
-chi-square with 2 degrees of freedom -- an approximation (the fraud magnitudes are not identified under the
-null), whose false-alarm rate is measured in the calibration.
+Regions: when the file has regions, each region's logits are first shifted so its lower quartiles match the
+national ones (region_centred), so regional differences are not read as fraud.
+
+Intervals: Wald, from the outer product of per-station scores (by default), or percentile bootstrap (stations
+resampled, i.e. multinomial cell counts; each replicate warm-started from the estimate). Test of "no fraud":
+likelihood ratio of f_i = f_e = 0 against the full model, referred to chi-square with 2 degrees of freedom --
+an approximation (the fraud magnitudes are not identified under the null), whose false-alarm rate is measured
+in the calibration.
 """
 
 from __future__ import annotations
