@@ -68,6 +68,7 @@ def test_json_output(app: typer.Typer, simulated_csv: tuple[Path, Path]) -> None
         "runs": 20,
         "spike_runs": 50,
         "klimek_bootstrap": 2,
+        "mixture_bootstrap": 0,
         "shpilkin_bootstrap": 50,
     }
 
@@ -80,9 +81,9 @@ def test_html_report_is_self_contained(
     result = _run(app, [str(csv), "--columns", str(mapping), "--report", str(out), *FAST])
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 5
+    assert html.count("data:image/png;base64,") == 7
     assert "<script" not in html and "src='http" not in html and 'src="http' not in html
-    for needle in ("Integer percentages", "f_i", "excess votes", "do not prove fraud", "Regions"):
+    for needle in ("Integer percentages", "f_i", "excess votes", "does not prove", "Regions", "Mebane"):
         assert needle.lower() in html.lower()
     assert "integer percentages" in result.stdout  # summary table when --json is not given
 
@@ -103,12 +104,23 @@ def test_missing_file(app: typer.Typer, tmp_path: Path) -> None:
     )
 
 
-def test_preset_and_columns_both_or_neither(app: typer.Typer, simulated_csv: tuple[Path, Path]) -> None:
+def test_preset_and_columns_together_is_an_error(app: typer.Typer, simulated_csv: tuple[Path, Path]) -> None:
     csv, mapping = simulated_csv
-    _assert_one_line_error(_run(app, [str(csv)]), "exactly one of --preset")
-    _assert_one_line_error(
-        _run(app, [str(csv), "--preset", "ru-cec", "--columns", str(mapping)]), "exactly one"
-    )
+    _assert_one_line_error(_run(app, [str(csv), "--preset", "ru-cec", "--columns", str(mapping)]), "not both")
+
+
+def test_auto_preset_is_the_default_and_says_what_it_chose(
+    app: typer.Typer, simulated_csv: tuple[Path, Path]
+) -> None:
+    csv, _ = simulated_csv
+    result = _run(app, [str(csv), "--json", *FAST])
+    assert result.exit_code == 0, result.output
+    assert "layout (auto preset)" in result.stderr
+    assert "registered: 'registered'" in result.stderr
+    assert "options: 'a', 'b', 'c', 'd'" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["input"]["layout"]["preset"] == "auto"
+    assert data["summary"]["stations"] == 2000
 
 
 def test_missing_column_names_column_and_file(
@@ -225,3 +237,33 @@ def test_tiny_elections_do_not_crash(app: typer.Typer, data_dir: Path, tmp_path:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["summary"]["stations"] == rows
     assert out.exists()
+
+
+def test_referendum_file_end_to_end(app: typer.Typer, tmp_path: Path) -> None:
+    """A 2020-style referendum file (no valid line, ДА/НЕТ) through the default preset to a Russian report."""
+    e, _ = simulate_election(SimulationSpec(stations=1500, regions=4, options=2), seed=5)
+    header = (
+        'name,region,tik,uik,"Число участников голосования, включенных в список участников голосования на '
+        'момент окончания голосования","Число бюллетеней, выданных участникам голосования","Число бюллетеней, '
+        'содержащихся в ящиках для голосования",Число недействительных бюллетеней,ДА,НЕТ,url'
+    )
+    lines = [header]
+    for i in range(e.stations):
+        invalid = e.cast[i] - e.valid[i]
+        lines.append(
+            f"УИК №{i},{e.region_names[e.region_codes[i]]},ТИК,{i},{e.registered[i]},{e.issued[i]},{e.cast[i]},"
+            f"{invalid},{e.votes[i, 0]},{e.votes[i, 1]},http://x/{i}"
+        )
+    csv = tmp_path / "referendum2020.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = _run(app, [str(csv), "--report", str(out), "--lang", "ru", "--json", *FAST])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"]["leader"] == "ДА"
+    assert data["summary"]["stations"] == 1500
+    assert any("ДА + НЕТ" in note for note in data["input"]["layout"]["notes"])
+    page = out.read_text(encoding="utf-8")
+    assert "<html lang='ru'>" in page and "Что обнаружено" in page and "ДА получил(а)" in page
+    bad = _run(app, [str(csv), "--lang", "de"])
+    _assert_one_line_error(bad, "--lang must be one of en, uk, ru")

@@ -20,10 +20,12 @@ from plebiscite.forensics.association import (
     turnout_share_association,
     upper_tail_test,
 )
+from plebiscite.forensics.digits import DigitResult, last_digit_test, second_digit_test
 from plebiscite.forensics.election import Election
 from plebiscite.forensics.integer import IntegerResult, integer_test
 from plebiscite.forensics.klimek import KlimekFit, fit_klimek
-from plebiscite.forensics.regions import region_table
+from plebiscite.forensics.mixture import MixtureFit, fit_mixture
+from plebiscite.forensics.regions import concentration, region_table
 from plebiscite.forensics.rozenas import SpikeResult, spike_test
 from plebiscite.forensics.shpilkin import ShpilkinResult, shpilkin
 
@@ -34,7 +36,9 @@ STAGES = (
     "spike test (leader share)",
     "spike test (turnout)",
     "fingerprint fit",
+    "fraud mixture (Mebane)",
     "excess votes",
+    "digit tests",
     "associations and regions",
 )
 
@@ -47,6 +51,7 @@ class AnalysisOptions:
     runs: int = 100
     spike_runs: int | None = None  # default: max(50, runs // 2)
     klimek_bootstrap: int = 30
+    mixture_bootstrap: int = 0  # 0: Wald intervals from the outer product of scores
     shpilkin_bootstrap: int = 50
     workers: int | None = None
 
@@ -64,9 +69,12 @@ class Analysis:
     spikes_turnout: SpikeResult
     klimek: KlimekFit
     klimek_share_only: KlimekFit
+    mixture: MixtureFit
     shpilkin: ShpilkinResult
     association: AssociationResult
     tail: TailResult
+    last_digit: DigitResult
+    second_digit: DigitResult
     regions: list[dict[str, object]]
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -84,6 +92,7 @@ class Analysis:
                 "runs": self.options.runs,
                 "spike_runs": self.options.effective_spike_runs,
                 "klimek_bootstrap": self.options.klimek_bootstrap,
+                "mixture_bootstrap": self.options.mixture_bootstrap,
                 "shpilkin_bootstrap": self.options.shpilkin_bootstrap,
             },
             "integer_percentages": self.integer.as_dict(),
@@ -92,10 +101,16 @@ class Analysis:
                 "turnout": self.spikes_turnout.as_dict(),
             },
             "klimek": klimek,
+            "mixture": self.mixture.as_dict(),
             "shpilkin": self.shpilkin.as_dict(),
             "turnout_share_association": self.association.as_dict(),
             "stuffing_upper_tail": self.tail.as_dict(),
+            "digits": {"last_digit": self.last_digit.as_dict(), "second_digit": self.second_digit.as_dict()},
             "regions": self.regions,
+            "concentration": {
+                "integer_excess": concentration(self.regions, "integer_excess"),
+                "excess_votes": concentration(self.regions, "excess_votes"),
+            },
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
         }
         return _jsonable(out)
@@ -180,19 +195,35 @@ def analyse(
     klimek_share = klimek.variants["share"]
     done(name)
     name = STAGES[4]
+    mixture = fit_mixture(
+        election.turnout,
+        election.leader_share,
+        election.registered,
+        election.region_codes if len(election.region_names) > 1 else None,
+        bootstrap=options.mixture_bootstrap,
+        seed=seed,
+        progress=stage(name),
+    )
+    done(name)
+    name = STAGES[5]
     stage(name)
     excess = shpilkin(
         election.turnout, election.leader, election.others, bootstrap=options.shpilkin_bootstrap, seed=seed
     )
     done(name)
-    name = STAGES[5]
+    name = STAGES[6]
+    stage(name)
+    last_digit = last_digit_test(election)
+    second = second_digit_test(election, seed=seed)
+    done(name)
+    name = STAGES[7]
     stage(name)
     n_regions = len(election.region_names)
     association = turnout_share_association(
         election.turnout, election.leader_share, election.region_codes, n_regions
     )
     tail = upper_tail_test(election.turnout, election.leader_share, election.region_codes)
-    regions = region_table(election, integer, association)
+    regions = region_table(election, integer, association, excess, (last_digit, second))
     done(name)
     return Analysis(
         election=election,
@@ -202,9 +233,12 @@ def analyse(
         spikes_turnout=spikes_turnout,
         klimek=klimek,
         klimek_share_only=klimek_share,
+        mixture=mixture,
         shpilkin=excess,
         association=association,
         tail=tail,
+        last_digit=last_digit,
+        second_digit=second,
         regions=regions,
         timings=timings,
     )

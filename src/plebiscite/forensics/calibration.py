@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from plebiscite.forensics.association import turnout_share_association, upper_tail_test
+from plebiscite.forensics.digits import last_digit_test, second_digit_test
 from plebiscite.forensics.election import Election
 from plebiscite.forensics.integer import integer_test
+from plebiscite.forensics.mixture import fit_mixture
 from plebiscite.forensics.rozenas import spike_test
 from plebiscite.forensics.simulate import FraudSpec, SimulationSpec, simulate_election
 
@@ -29,8 +31,9 @@ SCENARIOS: dict[str, FraudSpec] = {
     "transfer 5%": FraudSpec(transfer_fraction=0.05),
     "rounding 3%": FraudSpec(rounding_fraction=0.03),
     "rounding to 5% steps 3%": FraudSpec(rounding_fraction=0.03, rounding_step=5, rounding_bump=5),
+    "invented last digits 10%": FraudSpec(invented_fraction=0.10),
 }
-STATISTICS = ("stuffing", "association", "integer", "rozenas")
+STATISTICS = ("stuffing", "association", "integer", "rozenas", "mixture", "last_digit", "second_digit")
 
 
 def p_value(election: Election, statistic: str, *, runs: int = 100, seed: int = 1) -> float:
@@ -42,6 +45,13 @@ def p_value(election: Election, statistic: str, *, runs: int = 100, seed: int = 
         return turnout_share_association(election.turnout, election.leader_share, groups).p_value
     if statistic == "integer":
         return integer_test(election, runs=runs, seed=seed, workers=1).p_value
+    if statistic == "mixture":
+        fit = fit_mixture(election.turnout, election.leader_share, election.registered, groups)
+        return fit.p_value
+    if statistic == "last_digit":
+        return last_digit_test(election).p_value
+    if statistic == "second_digit":
+        return second_digit_test(election, seed=seed).p_value
     if statistic == "rozenas":
         return spike_test(
             election.leader, election.cast, groups, quantity="leader_share", runs=runs, seed=seed, workers=1

@@ -1,7 +1,8 @@
-"""Which CSV columns play which role: the `ru-cec` preset and user mapping files (JSON or TOML).
+"""Which CSV columns play which role: the ColumnMap and user mapping files (JSON or TOML).
 
 A mapping says where registered voters, ballots and votes are; reading.py then applies the same validation to
-every layout. Keeping layouts declarative means a new country's data needs a ten-line file, not new code.
+every layout. Keeping layouts declarative means a new country's data needs a ten-line file, not new code; presets
+(guessing the map from the header by meaning) live in layout.py.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from plebiscite.forensics.errors import ForensicsInputError
-
-PRESETS = ("ru-cec",)
 
 _LIST_KEYS = ("registered", "issued", "cast", "valid", "invalid", "options", "unit")
 _STR_KEYS = ("region", "leader", "delimiter", "encoding")
@@ -36,6 +35,12 @@ class ColumnMap:
     encoding: str = "utf-8"
     leader_patterns: tuple[str, ...] = ()
     leader_exact: tuple[str, ...] = ()
+    # Filled by layout detection (presets), so the report can say what was guessed and what was left out.
+    preset: str | None = None
+    notes: list[str] = field(default_factory=list)
+    ignored_text: list[str] = field(default_factory=list)
+    unused_protocol: list[str] = field(default_factory=list)
+    unassigned_numeric: list[str] = field(default_factory=list)
 
     def used_numeric(self) -> list[tuple[str, str]]:
         """(role, column) for every count column, in a stable order used for validation messages."""
@@ -49,6 +54,16 @@ class ColumnMap:
         if self.region:
             out["region"] = [self.region]
         return out
+
+    def layout(self) -> dict[str, object]:
+        """What the reader chose and ignored: printed by the CLI and kept in the JSON and the report."""
+        return {
+            "preset": self.preset or "mapping file",
+            "notes": list(self.notes),
+            "ignored_text_columns": list(self.ignored_text),
+            "unused_protocol_columns": list(self.unused_protocol),
+            "numeric_columns_without_role": list(self.unassigned_numeric),
+        }
 
 
 def _as_list(value: object, key: str, source: str) -> list[str]:
@@ -110,76 +125,3 @@ def load_mapping(path: Path) -> ColumnMap:
         delimiter=strings.get("delimiter"),
         encoding=strings.get("encoding", "utf-8"),
     )
-
-
-# --- ru-cec: the Russian Central Election Commission protocol, as scraped by S. Shpilkin (dkobak/elections) ---
-
-_RU_ID_COLUMNS = ("region", "oik", "tik", "uik", "url")
-_RU_REGISTERED = (
-    "Число избирателей, внесенных",
-    "Число избирателей, включенных",
-    "Число участников голосования, включенных",
-)
-_RU_LEADER_PATTERNS = ("ЕДИНАЯ РОССИЯ", "Единая Россия", "Путин", "ПУТИН", "Медведев")
-_RU_LEADER_EXACT = ("ДА", "Да")
-
-
-def ru_cec(header: list[str], source: str) -> ColumnMap:
-    """Resolve the CEC protocol lines by name, because column order and wording change between elections.
-
-    Turnout uses all ballots issued (early + in the station + outside it); the share denominator is valid +
-    invalid ballots, exactly as in Kobak et al.; options are the non-protocol columns (protocol lines all start
-    with 'Число').
-    """
-
-    def need(found: list[str], what: str, hint: str) -> list[str]:
-        if not found:
-            raise ForensicsInputError(
-                source, f"ru-cec preset: no {what} column (expected {hint})", column=hint
-            )
-        return found
-
-    registered = need(
-        [c for c in header if c.startswith(_RU_REGISTERED)][:1],
-        "registered-voters",
-        "'Число избирателей, внесенных/включенных в список избирателей'",
-    )
-    issued = need(
-        [c for c in header if "бюллетеней, выданных" in c],
-        "ballots-issued",
-        "columns containing 'бюллетеней, выданных'",
-    )
-    valid = need(
-        [c for c in header if c.startswith("Число действительных")],
-        "valid-ballots",
-        "'Число действительных избирательных бюллетеней'",
-    )
-    invalid = need(
-        [c for c in header if c.startswith("Число недействительных")],
-        "invalid-ballots",
-        "'Число недействительных избирательных бюллетеней'",
-    )
-    options = need(
-        [c for c in header if not c.startswith("Число") and c.strip().lower() not in _RU_ID_COLUMNS],
-        "party/candidate",
-        "columns not starting with 'Число'",
-    )
-    return ColumnMap(
-        registered=registered,
-        options=options,
-        issued=issued,
-        valid=valid[:1],
-        invalid=invalid[:1],
-        region="region" if "region" in header else None,
-        unit=[c for c in ("tik", "uik") if c in header],
-        delimiter=",",
-        leader_patterns=_RU_LEADER_PATTERNS,
-        leader_exact=_RU_LEADER_EXACT,
-    )
-
-
-def resolve_preset(name: str, header: list[str], source: str) -> ColumnMap:
-    """Column map for a named preset, given the CSV header."""
-    if name == "ru-cec":
-        return ru_cec(header, source)
-    raise ForensicsInputError(source, f"unknown preset {name!r} (known: {', '.join(PRESETS)})")

@@ -38,6 +38,7 @@ class ReadLog:
     warnings: dict[str, int] = field(default_factory=dict)
     leader_detected_by: str = ""
     column_roles: dict[str, list[str]] = field(default_factory=dict)
+    layout: dict[str, object] = field(default_factory=dict)
 
     @property
     def rows_excluded(self) -> int:
@@ -56,6 +57,7 @@ class ReadLog:
             "warnings": dict(sorted(self.warnings.items())),
             "leader_detected_by": self.leader_detected_by,
             "column_roles": self.column_roles,
+            "layout": self.layout,
         }
 
 

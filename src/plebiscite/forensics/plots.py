@@ -32,7 +32,10 @@ def to_base64_png(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _hist2d(ax: plt.Axes, turnout: np.ndarray, share: np.ndarray, title: str) -> None:
+Labels = dict[str, str]
+
+
+def _hist2d(ax: plt.Axes, turnout: np.ndarray, share: np.ndarray, title: str, labels: Labels) -> None:
     counts, _, _ = np.histogram2d(turnout * 100, share * 100, bins=100, range=[[0, 100], [0, 100]])
     image = ax.imshow(
         np.ma.masked_equal(counts.T, 0),
@@ -43,25 +46,25 @@ def _hist2d(ax: plt.Axes, turnout: np.ndarray, share: np.ndarray, title: str) ->
         interpolation="nearest",
         aspect="auto",
     )
-    ax.set_xlabel("turnout, %")
-    ax.set_ylabel("leader's share, %")
+    ax.set_xlabel(labels["lbl_turnout"])
+    ax.set_ylabel(labels["lbl_share"])
     ax.set_title(title)
-    ax.figure.colorbar(image, ax=ax, label="stations per 1 x 1 point cell")
+    ax.figure.colorbar(image, ax=ax, label=labels["lbl_stations_cell"])
 
 
-def fingerprint(analysis: Analysis) -> str:
+def fingerprint(analysis: Analysis, labels: Labels) -> str:
     """Observed 2-D fingerprint next to one realisation of the fitted Klimek model."""
     e, fit = analysis.election, analysis.klimek
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     fig.subplots_adjust(left=0.06, right=0.97, bottom=0.11, top=0.93, wspace=0.25)
-    _hist2d(axes[0], e.turnout, e.leader_share, "observed")
+    _hist2d(axes[0], e.turnout, e.leader_share, labels["lbl_observed"], labels)
     if fit.model_turnout is not None and fit.model_share is not None:
         title = f"Klimek model: f_i={fit.f_i:.2f}, f_e={fit.f_e:.3f}"
-        _hist2d(axes[1], fit.model_turnout, fit.model_share, title)
+        _hist2d(axes[1], fit.model_turnout, fit.model_share, title, labels)
     return to_base64_png(fig)
 
 
-def integer_histograms(analysis: Analysis) -> str:
+def integer_histograms(analysis: Analysis, labels: Labels) -> str:
     """Turnout and share in 0.1-point bins (eligible stations); bins centred on whole percents in red."""
     e = analysis.election
     mask = eligible_stations(e)
@@ -71,15 +74,15 @@ def integer_histograms(analysis: Analysis) -> str:
     centres = (edges[:-1] + edges[1:]) / 2
     whole = np.isclose(centres, np.rint(centres), atol=1e-6)
     for ax, values, label in (
-        (axes[0], 100 * e.turnout[mask], "turnout, %"),
-        (axes[1], 100 * e.leader_share[mask], "leader's share, %"),
+        (axes[0], 100 * e.turnout[mask], labels["lbl_turnout"]),
+        (axes[1], 100 * e.leader_share[mask], labels["lbl_share"]),
     ):
         counts, _ = np.histogram(values, bins=edges)
         ax.stairs(np.where(whole, 0, counts), edges, color="0.45", linewidth=0.6)
-        ax.vlines(centres[whole], 0, counts[whole], color="crimson", linewidth=1.2, label="whole percent")
+        ax.vlines(centres[whole], 0, counts[whole], color="crimson", linewidth=1.2, label=labels["lbl_whole"])
         ax.set_xlim(20, 100)
         ax.set_xlabel(label)
-        ax.set_ylabel("stations per 0.1 point")
+        ax.set_ylabel(labels["lbl_stations_bin"])
         ax.legend(loc="upper left", frameon=False)
     ir = analysis.integer
     axes[0].set_title(
@@ -89,7 +92,7 @@ def integer_histograms(analysis: Analysis) -> str:
     return to_base64_png(fig)
 
 
-def comet(analysis: Analysis, max_points: int = 30_000) -> str:
+def comet(analysis: Analysis, labels: Labels, max_points: int = 30_000) -> str:
     """Vote share against turnout: stations coloured by size, and regions as bubbles sized by electorate."""
     e = analysis.election
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
@@ -119,8 +122,8 @@ def comet(analysis: Analysis, max_points: int = 30_000) -> str:
     for ax in axes:
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 100)
-        ax.set_xlabel("turnout, %")
-        ax.set_ylabel("leader's share, %")
+        ax.set_xlabel(labels["lbl_turnout"])
+        ax.set_ylabel(labels["lbl_share"])
     return to_base64_png(fig)
 
 
@@ -177,12 +180,16 @@ def coarse_spikes(analysis: Analysis) -> str:
     return to_base64_png(fig)
 
 
-def all_figures(analysis: Analysis) -> dict[str, str]:
-    """Every figure of the report, keyed by name."""
+def all_figures(analysis: Analysis, labels: Labels) -> dict[str, str]:
+    """Every figure of the report, keyed by name, in reading order (the classic plots first)."""
+    from plebiscite.forensics.plots_regions import region_anomalies, turnout_by_region
+
     return {
-        "fingerprint": fingerprint(analysis),
-        "integer_histograms": integer_histograms(analysis),
-        "comet": comet(analysis),
+        "fingerprint": fingerprint(analysis, labels),
+        "integer_histograms": integer_histograms(analysis, labels),
+        "turnout_regions": turnout_by_region(analysis, labels),
+        "region_anomalies": region_anomalies(analysis, labels),
+        "comet": comet(analysis, labels),
         "excess_votes": excess_votes(analysis),
         "coarse_spikes": coarse_spikes(analysis),
     }

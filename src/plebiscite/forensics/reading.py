@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from plebiscite.forensics.columns import ColumnMap, load_mapping, resolve_preset
+from plebiscite.forensics.columns import ColumnMap, load_mapping
 from plebiscite.forensics.election import Election, ExcludedRow, ReadLog
 from plebiscite.forensics.errors import ForensicsInputError
+from plebiscite.forensics.layout import detect_layout
 
 BoolArray = NDArray[np.bool_]
 
@@ -61,7 +62,9 @@ def _raw_bytes(path: Path) -> bytes:
 
 
 def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    """The most frequent of `,` `;` tab outside quotes (CEC headers quote names that contain commas)."""
+    unquoted = re.sub(r'"[^"]*"', "", first_line)
+    counts = {d: unquoted.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
 
 
@@ -168,17 +171,17 @@ def read_election(
     columns: str | Path | None = None,
     leader: str | None = None,
 ) -> Election:
-    """Read one election file with a preset (`ru-cec`) or a JSON/TOML column mapping file."""
+    """Read one election file with a preset (`auto`, the default, or `ru-cec`) or a JSON/TOML mapping file."""
     path = Path(path)
     source = str(path)
-    if (preset is None) == (columns is None):
-        raise ForensicsInputError(source, "give exactly one of a preset or a column mapping file")
+    if preset is not None and columns is not None:
+        raise ForensicsInputError(source, "give either a preset or a column mapping file, not both")
     mapping_from_file = load_mapping(Path(columns)) if columns is not None else None
     encoding = mapping_from_file.encoding if mapping_from_file else "utf-8"
-    delimiter = mapping_from_file.delimiter if mapping_from_file else ","
+    delimiter = mapping_from_file.delimiter if mapping_from_file else None
     table = _read_table(path, encoding, delimiter)
     header = list(table.columns)
-    mapping = mapping_from_file or resolve_preset(str(preset), header, source)
+    mapping = mapping_from_file or detect_layout(table, source, preset or "auto")
     present = set(header)
     for role, col in mapping.used_numeric():
         if col not in present:
@@ -188,7 +191,7 @@ def read_election(
             raise ForensicsInputError(source, "required column missing (identifier)", column=col)
 
     n = len(table)
-    log = ReadLog(source=source, rows_read=n, column_roles=mapping.roles())
+    log = ReadLog(source=source, rows_read=n, column_roles=mapping.roles(), layout=mapping.layout())
     reasons: dict[int, list[str]] = defaultdict(list)
 
     def flag(mask: BoolArray, reason: str) -> None:

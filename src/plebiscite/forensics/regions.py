@@ -1,7 +1,10 @@
 """The same figures per region, because fraud in Russia (and elsewhere) is organised regionally.
 
 A national excess of integer percentages can come from a handful of regions; a per-region table shows where.
-The integer test's Monte Carlo already tracks every region, so these numbers cost nothing extra.
+The integer test's Monte Carlo already tracks every region, so these numbers cost nothing extra. The excess-vote
+estimate is split the same way: with the national leader/others ratio k, region r contributes
+leader_r - k * others_r, and the contributions add up exactly to the national estimate -- so the table says which
+regions drive it. Digit tests get a per-region p-value (not corrected for testing many regions).
 """
 
 from __future__ import annotations
@@ -9,14 +12,24 @@ from __future__ import annotations
 import numpy as np
 
 from plebiscite.forensics.association import AssociationResult
+from plebiscite.forensics.digits import DigitResult
 from plebiscite.forensics.election import Election
 from plebiscite.forensics.integer import IntegerResult
+from plebiscite.forensics.shpilkin import ShpilkinResult
+
+
+def _rounded_p(value: float) -> float | None:
+    return float(f"{value:.3g}") if np.isfinite(value) else None
 
 
 def region_table(
-    election: Election, integer: IntegerResult, association: AssociationResult
+    election: Election,
+    integer: IntegerResult,
+    association: AssociationResult,
+    excess_votes: ShpilkinResult | None = None,
+    digits: tuple[DigitResult, ...] = (),
 ) -> list[dict[str, object]]:
-    """One row per region: size, aggregate turnout and share, turnout spread, integer test, association z."""
+    """One row per region: size, turnout and share, integer test, excess-vote share, digits, association z."""
     codes = election.region_codes
     nr = len(election.region_names)
 
@@ -30,6 +43,12 @@ def region_table(
     leader = total(election.leader)
     turnout = election.turnout
     high = np.bincount(codes, weights=(turnout > 0.9).astype(np.float64), minlength=nr)
+    if excess_votes is not None and np.isfinite(excess_votes.ratio):
+        contribution = leader - excess_votes.ratio * total(election.others)
+        national = float(contribution.sum())
+    else:
+        contribution, national = np.full(nr, np.nan), float("nan")
+    digit_p = {d.test: d.region_stats()[1] for d in digits}
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(nr + 1))
     rows = []
@@ -59,6 +78,32 @@ def region_table(
                 "association_z": (
                     round(float(association.group_z[r]), 3) if np.isfinite(association.group_z[r]) else None
                 ),
+                "excess_votes": round(float(contribution[r])) if np.isfinite(contribution[r]) else None,
+                "excess_votes_share_of_national": (
+                    round(float(contribution[r]) / national, 4)
+                    if national and np.isfinite(national)
+                    else None
+                ),
             }
+            | {f"p_{_key(test)}": _rounded_p(float(p[r])) for test, p in digit_p.items()}
         )
     return rows
+
+
+def _key(test: str) -> str:
+    return "last_digit" if test.startswith("last") else "second_digit"
+
+
+def concentration(rows: list[dict[str, object]], key: str, top: int = 5) -> dict[str, object] | None:
+    """How much of a national excess the `top` regions with the largest contributions account for."""
+    values = [(str(r["region"]), float(v)) for r in rows if isinstance(v := r.get(key), int | float)]
+    total = sum(v for _, v in values)
+    if not values or total <= 0:
+        return None
+    values.sort(key=lambda item: -item[1])
+    head = values[:top]
+    return {
+        "regions": [name for name, _ in head],
+        "share_of_national_excess": round(sum(v for _, v in head) / total, 4),
+        "of_regions": len(values),
+    }

@@ -1,7 +1,9 @@
 """One self-contained HTML report: figures embedded as base64 PNG, no scripts, no external files.
 
-The wording is deliberately cautious: each method measures a departure from a stated model of honest counting,
-and the report says next to the numbers what such a departure can and cannot establish.
+It opens with a one-screen summary in plain words (report_summary.py), then the classic figures each with one
+sentence on how to read it, then the technical tables. The summary, headings, captions and figure labels come in
+English, Ukrainian or Russian (report_text.py); method names and the technical tables stay in English. The
+wording is deliberately cautious: each method measures a departure from a stated model of honest counting.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 from plebiscite.forensics.analysis import Analysis
 from plebiscite.forensics.plots import all_figures
+from plebiscite.forensics.report_summary import summary_html
+from plebiscite.forensics.report_text import text
 
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
@@ -20,6 +24,8 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-to
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #ddd;padding:.25em .5em}
 th{background:#f3f3f3;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .caveat{background:#fff8e1;border-left:4px solid #f0b400;padding:.6em 1em}
+.summary{background:#f4f8ff;border:1px solid #b8cdef;border-radius:6px;padding:.4em 1.2em 1em;font-size:1.05em}
+.summary h2{border:0;margin-top:.4em}.summary h3{margin:.8em 0 .2em;font-size:1.05em}.summary li{margin:.3em 0}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}img{max-width:100%}
 """
 
@@ -63,24 +69,45 @@ def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> s
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _input_section(data: dict[str, Any]) -> str:
+def _input_section(data: dict[str, Any], words: dict[str, str]) -> str:
     inp, summ = data["input"], data["summary"]
     reasons = [[_e(k), _num(v)] for k, v in inp["excluded_by_reason"].items()] or [["(none)", "0"]]
     first = [[_num(r["line"]), _e(r["unit"]), _e("; ".join(r["reasons"]))] for r in inp["excluded_rows"][:20]]
     warn = "".join(f"<li>{_e(k)}: {_num(v)}</li>" for k, v in inp["warnings"].items())
+    layout = inp.get("layout") or {}
+    how = words.get(f"ref_{inp['leader_detected_by']}", inp["leader_detected_by"])
+    notes = "".join(f"<li>{_e(n)}</li>" for n in layout.get("notes", []))
+    if layout.get("ignored_text_columns"):
+        cols = ", ".join(layout["ignored_text_columns"])
+        notes += f"<li>{_e(words['ignored_columns'].format(cols=cols))}</li>"
+    if layout.get("numeric_columns_without_role"):
+        cols = ", ".join(layout["numeric_columns_without_role"])
+        notes += f"<li><b>{_e(words['unassigned_columns'].format(cols=cols))}</b></li>"
+    roles = "".join(
+        f"<li>{_e(role)}: {_e(', '.join(cols))}</li>" for role, cols in inp.get("column_roles", {}).items()
+    )
     return (
-        "<h2>Data</h2>"
-        f"<p>{_num(inp['rows_read'])} rows read, {_num(inp['rows_used'])} used, {_num(inp['rows_excluded'])} "
-        f"excluded. Leader: <b>{_e(summ['leader'])}</b> (recognised by {_e(inp['leader_detected_by'])}). "
-        f"Registered voters {_num(summ['registered'])}; turnout {_f(summ['turnout'], '.2%')}; leader's share of "
-        f"ballots cast {_f(summ['leader_share'], '.2%')}; {summ['regions']} regions.</p>"
-        + _table(["exclusion reason", "rows"], reasons)
+        f"<h2>{_e(words['data'])}</h2><p>"
+        + _e(
+            words["data_text"].format(
+                read=_num(inp["rows_read"]),
+                used=_num(inp["rows_used"]),
+                excluded=_num(inp["rows_excluded"]),
+                leader=summ["leader"],
+                how=how,
+            )
+        )
+        + f" Registered voters {_num(summ['registered'])}; turnout {_f(summ['turnout'], '.2%')}; leader's share "
+        f"of ballots cast {_f(summ['leader_share'], '.2%')}; {summ['regions']} regions.</p>"
+        + f"<h3>{_e(words['layout_notes'])} ({_e(layout.get('preset', 'mapping file'))})</h3>"
+        + f"<ul>{roles}{notes}</ul>"
+        + _table([words["exclusion_reason"], words["rows"]], reasons)
         + (_table(["line", "station", "reasons"], first, numeric_from=3) if first else "")
         + (f"<ul>{warn}</ul>" if warn else "")
     )
 
 
-def _figures_table(data: dict[str, Any]) -> str:
+def _figures_table(data: dict[str, Any], words: dict[str, str]) -> str:
     ip, kl, sh = data["integer_percentages"], data["klimek"], data["shpilkin"]
     cs, assoc, tail = (
         data["coarse_fraction_spikes"],
@@ -141,24 +168,39 @@ def _figures_table(data: dict[str, Any]) -> str:
             f"z = {_f(tail['z'], '.1f')}, {_p(tail['p_value'], 'exact p')}",
         ],
     ]
-    return "<h2>Key figures</h2>" + _table(["method", "estimate", "95 % interval / range", "test"], rows, 9)
+    mx, dg = data["mixture"], data["digits"]
+    par, ci = mx["parameters"], mx["intervals95"]
+    rows[5:5] = [
+        [
+            "Finite-mixture fraud model (Mebane): incremental f_i / extreme f_e",
+            f"{_f(par['f_i'], '.4f')} / {_f(par['f_e'], '.4f')}",
+            f"{_interval(ci.get('f_i'), 4)} / {_interval(ci.get('f_e'), 4)} ({_e(mx['interval_method'])})",
+            f"LR = {_f(mx['lr_statistic'], ',.1f')}, {_p(mx['p_value_no_fraud'])}; theta = {_f(par['theta'], '.3f')}, "
+            f"alpha = {_f(par['alpha'], '.2f')}; fraudulent votes {_num(mx['fraudulent_votes_for_leader'])}"
+            + ("" if mx["converged"] else " (EM stopped at its round limit)"),
+        ],
+        [
+            "Last digits of counts (Beber-Scacco)",
+            f"X2 = {_f(dg['last_digit']['chi2'], '.1f')} over {_num(dg['last_digit']['counts_used'])} counts",
+            "",
+            f"df 9, {_p(dg['last_digit']['p_value'])}",
+        ],
+        [
+            "Second digits of counts (Mebane 2BL)",
+            f"X2 = {_f(dg['second_digit']['chi2'], '.1f')}; mean {dg['second_digit']['mean_digit_observed']} vs "
+            f"{dg['second_digit']['mean_digit_expected']} expected",
+            f"Benford X2 {dg['second_digit'].get('benford_chi2', 'n/a')} (reference only)",
+            f"df 9, {_p(dg['second_digit']['p_value'])}",
+        ],
+    ]
+    head = [words["method"], words["estimate"], words["interval"], words["test"]]
+    return f"<h2>{_e(words['key_figures'])}</h2>" + _table(head, rows, 9)
 
 
-_CAVEAT = """<div class="caveat"><p><b>What these numbers can and cannot show.</b> Each figure compares the
-published counts with a model of honest counting. A large departure means the published numbers are very unlikely
-under that model: too many round percentages, too many stations that gain turnout and leader votes together,
-leader votes that grow with turnout while nobody else's do. Such patterns are what stuffing, rewriting protocols
-and inventing results produce, and they are rare in elections observed to be clean.</p>
-<p>They do not prove fraud at any particular station, do not identify who did it, and do not measure the size of
-fraud without assumptions (the excess-vote and Klimek figures depend on which turnout range or which model is
-taken to be clean). Honest explanations exist for some patterns: special stations (hospitals, military units,
-remote villages) with very high turnout, genuine mobilisation that differs between voters of different parties,
-regional differences. A clean result is not proof of a clean election either: careful fabrication can avoid
-these fingerprints. Treat findings as reasons to look at protocols, observers' reports and recounts.</p></div>"""
-
-
-def _regions_section(data: dict[str, Any], top: int = 25) -> str:
-    regions = sorted(data["regions"], key=lambda r: -(r["integer_z"] if r["integer_z"] is not None else -1e9))
+def _regions_section(data: dict[str, Any], words: dict[str, str], top: int = 25) -> str:
+    regions = sorted(
+        data["regions"], key=lambda r: -(r["integer_excess"] if r["integer_excess"] is not None else -1e9)
+    )
     header = [
         "region",
         "stations",
@@ -170,6 +212,10 @@ def _regions_section(data: dict[str, Any], top: int = 25) -> str:
         "integer exp.",
         "excess",
         "integer z",
+        "excess votes",
+        "share of national excess votes",
+        "last-digit p",
+        "2BL p",
         "association z",
     ]
 
@@ -185,69 +231,67 @@ def _regions_section(data: dict[str, Any], top: int = 25) -> str:
             _num(r["integer_expected"], 1),
             _num(r["integer_excess"], 1),
             _num(r["integer_z"], 2),
+            _num(r.get("excess_votes")),
+            _f(r.get("excess_votes_share_of_national"), ".1%"),
+            _f(r.get("p_last_digit"), ".2g"),
+            _f(r.get("p_second_digit"), ".2g"),
             _num(r["association_z"], 1),
         ]
 
     return (
-        f"<h2>Regions</h2><p>The {min(top, len(regions))} regions with the largest integer-percentage z "
-        "(per-region z values are not corrected for testing many regions).</p>"
+        f"<h2 id='regions'>{_e(words['regions'])}</h2><p>"
+        + _e(words["regions_text"].format(top=min(top, len(regions))))
+        + "</p>"
         + _table(header, [row(r) for r in regions[:top]])
-        + f"<details><summary>All {len(regions)} regions</summary>"
+        + f"<details><summary>{_e(words['all_regions'].format(n=len(regions)))}</summary>"
         + _table(header, [row(r) for r in regions])
         + "</details>"
     )
 
 
-_CAPTIONS = {
-    "fingerprint": "2-D fingerprint: stations by turnout and leader's share (log colour). Honest elections give "
-    "one compact cloud; stuffing smears it to the upper right and extreme fabrication piles stations at "
-    "100 %/100 %. Right: one simulation of the fitted Klimek model.",
-    "integer_histograms": "Turnout and leader's share of eligible stations in 0.1-point bins; red bins are "
-    "centred on whole percentages. Regular red spikes above their neighbours are the integer fingerprint.",
-    "comet": "Comet plot: leader's share against turnout. A comet tail rising toward 100 %/100 % means the "
-    "leader gains where turnout is high.",
-    "excess_votes": "Votes per turnout bin. In the shaded reference range the leader's votes are assumed to be "
-    "proportional to the others'; above it the red area is the excess.",
-    "coarse_spikes": "Observed minus resampled-null number of stations at each coarse fraction (bars beyond "
-    "the whiskers, in red, are unusual).",
-}
-
-
-def render_html(analysis: Analysis, data: dict[str, Any] | None = None) -> str:
-    """The complete HTML document."""
+def render_html(analysis: Analysis, data: dict[str, Any] | None = None, lang: str = "en") -> str:
+    """The complete HTML document in language `lang` (en, uk, ru)."""
+    words = text(lang)
     data = data or analysis.as_dict()
-    figures = all_figures(analysis)
+    figures = all_figures(analysis, words)
     fig_html = "".join(
-        f"<figure><img alt='{_e(name)}' src='data:image/png;base64,{png}'>"
-        f"<figcaption>{_e(_CAPTIONS[name])}</figcaption></figure>"
+        f"<figure id='fig-{_e(name)}'><img alt='{_e(name)}' src='data:image/png;base64,{png}'>"
+        f"<figcaption>{_e(words['cap_' + name])}</figcaption></figure>"
         for name, png in figures.items()
     )
     opts = data["options"]
     source = data["input"]["source"]
+    mixture_ci = (
+        f"{opts['mixture_bootstrap']} bootstrap refits"
+        if opts.get("mixture_bootstrap")
+        else "Wald (outer product)"
+    )
+    title = words["title"].format(name=Path(source).name)
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Election forensics: {_e(source)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>Election forensics: {_e(Path(source).name)}</h1>"
-        + _CAVEAT
-        + _input_section(data)
-        + _figures_table(data)
-        + "<h2>Figures</h2>"
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{_e(title)}</h1>"
+        + summary_html(data, words)
+        + f"<h2>{_e(words['figures'])}</h2>"
         + fig_html
-        + _regions_section(data)
-        + "<h2>Method notes</h2><p>Integer test: stations with at least 100 registered voters and turnout and "
-        "leader share of at most 99 %; 'integer' means within 0.05 points of a whole percent; the null draws "
-        "binomial counts with each station's own size and rates. Klimek: fair turnout and share normal around "
-        "their peaks; f_i, f_e fitted to the 50 x 50 fingerprint. Excess votes: leader votes beyond the "
-        "leader/others ratio measured at turnout up to the others' peak. Coarse fractions: posterior-predictive "
-        "resampling from regional beta-binomial models. Full assumptions: docs/forensics.md.</p>"
-        f"<p>Seed {opts['seed']}, {opts['runs']} Monte Carlo runs (integer test), {opts['spike_runs']} "
-        f"(coarse fractions), {opts['klimek_bootstrap']} bootstrap fits (Klimek), "
-        f"{opts['shpilkin_bootstrap']} (excess votes).</p></body></html>"
+        + _figures_table(data, words)
+        + _input_section(data, words)
+        + _regions_section(data, words)
+        + f"<h2>{_e(words['method_notes'])}</h2><p>"
+        + _e(
+            words["method_notes_text"].format(
+                seed=opts["seed"], runs=opts["runs"], klimek=opts["klimek_bootstrap"], mixture=mixture_ci
+            )
+        )
+        + "</p></body></html>"
     )
 
 
-def write_report(analysis: Analysis, path: str | Path, data: dict[str, Any] | None = None) -> Path:
+def write_report(
+    analysis: Analysis, path: str | Path, data: dict[str, Any] | None = None, lang: str = "en"
+) -> Path:
     """Render and write the report; returns the path written."""
     out = Path(path)
-    out.write_text(render_html(analysis, data), encoding="utf-8")
+    out.write_text(render_html(analysis, data, lang), encoding="utf-8")
     return out

@@ -11,7 +11,9 @@ Fraud, each applied to its own random share of stations:
 * stuffing: ballots for the leader equal to a fraction (drawn from `stuffing_intensity`) of the non-voters;
 * transfer: a fraction of every other option's votes is moved to the leader (turnout unchanged);
 * rounding: the protocol is rewritten so that turnout and the leader's share become whole percentages, or
-  multiples of `rounding_step` percent (a few points above the true values, as a fabricator would write them).
+  multiples of `rounding_step` percent (a few points above the true values, as a fabricator would write them);
+* invented digits: the leader's count is rewritten to the nearest multiple of 5 (the difference goes to or
+  comes from the second option), as a person inventing numbers would write them.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class FraudSpec:
     rounding_fraction: float = 0.0
     rounding_bump: int = 3
     rounding_step: int = 1
+    invented_fraction: float = (
+        0.0  # the leader's count rewritten to end in 0 or 5 (a human's favourite digits)
+    )
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Truth:
     stuffed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     transferred: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     rounded: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    invented: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     stuffed_ballots: int = 0
     transferred_votes: int = 0
 
@@ -188,6 +194,18 @@ def simulate_election(
             fraud.rounding_step,
         )
 
+    truth.invented = _pick(rng, n, fraud.invented_fraction)
+    if truth.invented.any():  # rounded to a multiple of 5 within the valid ballots (others shrink if needed)
+        i = truth.invented
+        valid_i = cast[i] - invalid[i]
+        leader[i] = np.minimum(5 * np.rint(leader[i] / 5).astype(np.int64), valid_i)
+        spare = valid_i - leader[i] - others[i].sum(axis=1)
+        others[i, 0] += spare
+        negative = others[i, 0] < 0
+        if negative.any():
+            idx = np.flatnonzero(i)[negative]
+            leader[idx] += others[idx, 0]
+            others[idx, 0] = 0
     votes = np.column_stack([leader, others])
     log = ReadLog(source=f"simulation(seed={seed})", rows_read=n, leader_detected_by="given")
     election = Election(
