@@ -47,7 +47,18 @@ def test_demo_coercion_over_http_json(tmp_path: Path) -> None:
     import sys
 
     record = tmp_path / "rec"
-    args = ["demo", "--coercion", "--http", "--voters", "6", "--coerced", "2", "--record", str(record), "--json"]
+    args = [
+        "demo",
+        "--coercion",
+        "--http",
+        "--voters",
+        "6",
+        "--coerced",
+        "2",
+        "--record",
+        str(record),
+        "--json",
+    ]
     done = subprocess.run(
         [sys.executable, "-m", "plebiscite.cli.main", *args, "--seed", "3"],
         capture_output=True,
