@@ -169,7 +169,9 @@ def test_the_roll_needs_the_administrator_and_a_finished_ceremony(board: Ceremon
     assert bad.status_code == 400 and bad.json()["detail"].startswith("credentials[0]")
 
 
-def test_a_trustee_who_never_deals_is_left_out_when_the_others_proceed(tmp_path: Path) -> None:
+def test_a_trustee_who_never_deals_is_left_out_when_the_others_proceed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The trustee tools' waiting rules: receive stops while a dealer is missing, names it, and goes on only when
     told to (after the agreed deadline); the silent dealer is disqualified and the others finish."""
     homes = [tmp_path / f"t{i}" for i in (1, 2, 3)]
@@ -182,6 +184,14 @@ def test_a_trustee_who_never_deals_is_left_out_when_the_others_proceed(tmp_path:
         board = TrusteeBoard(url, homes[i - 1] / "mirror", BOARD_KEY.verify_key.encode().hex())
         return remote.Step(board, homes[i - 1] / "vault.json", "pw", said.append)
 
+    bodies: list[bytes] = []  # every request body the trustees' tools send
+    real_send = httpx.Client.send
+
+    def recording_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        bodies.append(request.read())
+        return real_send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", recording_send)
     try:
         with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
             url = server.url
@@ -200,6 +210,15 @@ def test_a_trustee_who_never_deals_is_left_out_when_the_others_proceed(tmp_path:
             assert any("did not deal" in p for p in outcomes[0].problems)
             with pytest.raises(TrusteeBoardError, match="trustee 3 is not qualified"):
                 remote.finish(step(3, url))
+            posted = b"".join(bodies)
+            assert b"shares" in posted and b"complaint" not in posted  # the steps above went through here
+            for home in homes:  # no secret of any trustee in any request body
+                vault = trustee_vault.load(home / "vault.json", "pw")
+                secrets = [vault.signing_seed.hex(), vault.box_secret.hex()]
+                for data in vault.ceremonies.values():
+                    secrets += [*data["coefficients"], *data["received"].values()]
+                    secrets += [data["share"]] if data["share"] else []
+                assert not [x for x in secrets if x.encode() in posted]
             with pytest.raises(TrusteeBoardError, match="signs with key"):
                 remote.Step(
                     TrusteeBoard(url, homes[0] / "m2", "00" * 32), homes[0] / "vault.json", "pw", said.append
