@@ -67,6 +67,7 @@ ENDPOINTS = {
     ("post", "/api/admin/roll"),
     ("post", "/api/admin/cr-mac-key"),
     ("post", "/api/admin/cr-roll"),
+    ("post", "/api/admin/precompute"),
     ("post", "/api/trustee/{step}"),
     ("get", "/api/trustee/state"),
     ("get", "/api/admin/status"),

@@ -25,11 +25,14 @@ from plebiscite.board.demo_http import LoopbackServer, free_port
 from plebiscite.board.election import BoardElection, Receipt
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
+from plebiscite.board.trustee_client import TrusteeBoard
 from plebiscite.coercion.ballot import REPLAY, CrBallot, encrypt_ballot
 from plebiscite.coercion.credentials import Credential
 from plebiscite.coercion.demo import coercer_choice
 from plebiscite.demo import random_selection
 from plebiscite.hazmat import group as G
+from plebiscite.keyceremony import remote, trustee_vault
+from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.merkle import SignedTreeHead, leaf_hash, verify_inclusion, verify_tree_head
 from plebiscite.record import store
 from plebiscite.record.state import ElectionState
@@ -39,6 +42,7 @@ from plebiscite.verify.runner import verify_record
 from tests.coercion.conftest import prepare_election
 
 from .conftest import ADMIN, BOARD_KEY, TOKEN, Ballot, ServerProcess, context_on_opening
+from .test_cr_tally_http import in_turns
 from .test_crash import Voters
 
 VOTERS = 6
@@ -60,6 +64,8 @@ class CrSetup:
     ctx: ElectionContext
     credentials: list[Credential]
     fakes: list[Credential]  # one fake credential per voter, as handed to a coercer
+    trustees: list[Trustee]
+    ceremony: bytes
 
     def ballot(self, credential: Credential, rng: random.Random, t1: int | None = None) -> CrBallot:
         """A ballot with a random choice; ``t1`` fixes the credential ciphertext's randomness (for replays)."""
@@ -83,7 +89,25 @@ def build_cr_setup(path: Path, election_id: str, voters: int) -> CrSetup:
     p = prepare_election(path, election_id, voters, extra_questions=False)
     key, cfp = p.cc.election_key, p.cc.ceremony_fingerprint
     fakes = [c.fake(vk, key, p.mac.public, cfp) for c, vk in zip(p.credentials, p.voter_keys, strict=True)]
-    return CrSetup(path, p.manifest, context_on_opening(path), p.credentials, fakes)
+    ctx = context_on_opening(path)
+    return CrSetup(path, p.manifest, ctx, p.credentials, fakes, p.trustees, p.cc.ceremony_fingerprint)
+
+
+def precompute(url: str, setup: CrSetup, work: Path) -> None:
+    """The roll precomputation, which must be complete before close: trustees 2 and 3, each with a vault holding
+    its prepared secrets, post their steps in turn (test_cr_tally_http.py tests this part itself)."""
+    assert (
+        httpx.post(f"{url}/api/admin/precompute", json={"trustees": [2, 3]}, headers=ADMIN).status_code == 200
+    )
+    steps = []
+    for t in setup.trustees[1:]:
+        path = work / f"trustee-{t.index}" / "vault.json"
+        vault = trustee_vault.TrusteeVault(
+            t.signing_seed, t.box_secret, {setup.ceremony.hex(): t.to_secret()}
+        )
+        trustee_vault.create(path, "pw", vault)
+        steps.append(remote.Step(TrusteeBoard(url, path.parent / "mirror"), path, "pw", lambda _m: None))
+    in_turns(steps, "precompute")
 
 
 @pytest.fixture(scope="module")
@@ -238,15 +262,15 @@ def test_cast_cr_ballots_receipts_replays_and_the_record(
         assert sorted(r.status_code for r in answers) == [200, 422, 422, 422, 422, 422]
         assert cr_service.size() == size + 1
 
-        # close posts the number of cr-ballots; the standard tally is refused, not posted
+        # close posts the number of cr-ballots (once the roll precomputation is complete)
+        early = client.post("/api/admin/close", headers=ADMIN)
+        assert early.status_code == 409 and "precomputation must be complete" in early.json()["detail"]
+        precompute(url, s, tmp_path / "trustees")
         assert client.post("/api/admin/close", headers=ADMIN).status_code == 200
         closes = [e for e in cr_service.election.events() if e.type == "close"]
         cast = [e for e in cr_service.election.events() if e.type == "cr-ballot"]
         assert closes[0].payload == {"ballots": len(cast)} and len(cast) == len(receipts) + 1
         before = cr_service.size()
-        refused(
-            client.post("/api/admin/tally", headers=ADMIN), 409, "tally: the coercion-resistant tally is run"
-        )
         refused(client.post("/api/ballots", json=twins[0].to_json()), 409, "not allowed now")
         assert cr_service.size() == before
 
@@ -328,6 +352,7 @@ def test_sigkill_while_casting_loses_no_receipt_and_keeps_refusing_replays(
             for ballot in ballots:
                 if ballot.tracking_code() not in casting.receipts:
                     assert client.post("/api/ballots", json=ballot.to_json()).status_code == 200
+            precompute(url, s, tmp_path / "trustees")
             assert client.post("/api/admin/close", headers=ADMIN).status_code == 200
         verify_up_to_close(url, tmp_path / "mirror", command_line=False)  # the other test runs the commands
     finally:

@@ -90,14 +90,14 @@ def test_trustees_precompute_and_tally_over_the_board(tmp_path: Path) -> None:
             early = step(2)
             with pytest.raises(TrusteeBoardError, match="not in the tally set"):
                 cr_remote.run_steps(step(1), "precompute")
-            _in_turns([step(2), step(3)], "precompute")
+            in_turns([step(2), step(3)], "precompute")
             del early
             for n, c in enumerate(creds):
                 cast(c, {q: ["no" if n < 3 else "yes"]})  # the real votes: 3 × no, 1 × yes
             assert admin("close").status_code == 200
             assert admin("tally").status_code == 200
             _refusals(url, election, homes)
-            _in_turns([step(2), step(3)], "tally")
+            in_turns([step(2), step(3)], "tally")
             assert election.state.phase == "tallied"
             for i in (2, 3):
                 decrypt(step(i), workers=1)
@@ -110,7 +110,7 @@ def test_trustees_precompute_and_tally_over_the_board(tmp_path: Path) -> None:
         election.close()
 
 
-def _in_turns(steps: list[remote.Step], phase: str) -> None:
+def in_turns(steps: list[remote.Step], phase: str) -> None:
     """The tally set's trustees, each in its own thread, each waiting for its turns."""
     errors: list[BaseException] = []
 

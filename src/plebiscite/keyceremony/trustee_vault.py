@@ -76,9 +76,10 @@ def fingerprint_groups(key: bytes) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def create(path: Path, passphrase: str) -> TrusteeVault:
-    """Make identity keys and write a new vault; refuses a path that exists (never overwrite a secret)."""
-    vault = TrusteeVault.generate()
+def create(path: Path, passphrase: str, vault: TrusteeVault | None = None) -> TrusteeVault:
+    """Write a new vault (fresh identity keys unless ``vault`` is given); refuses a path that exists (never
+    overwrite a secret)."""
+    vault = vault or TrusteeVault.generate()
     _write(path, vault, passphrase, new=True)
     return vault
 
