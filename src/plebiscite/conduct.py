@@ -23,6 +23,7 @@ from plebiscite.keyceremony import public as ceremony
 from plebiscite.keyceremony.trustee import Trustee, decode_all
 from plebiscite.record import events as ev
 from plebiscite.record import store
+from plebiscite.record.signer import RecordSigner, key_path, read_or_create_key
 from plebiscite.record.state import ElectionState, PhaseError
 from plebiscite.setup.credentials import roll_hash
 from plebiscite.setup.election import ElectionContext, fingerprint
@@ -45,13 +46,16 @@ class Sink(Protocol):
 
 
 class FileSink:
-    """Appends events to a record directory."""
+    """Appends events to a record directory, each followed by a signed head over the record so far
+    (:mod:`plebiscite.record.signer`: the record proves its own completeness, as a board's export does)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, signer: RecordSigner) -> None:
         self.path = path
+        self.signer = signer
 
     def append(self, event: ev.Event) -> None:
         store.append(self.path, [event])
+        self.signer.leaf(event.raw)
 
 
 @dataclass
@@ -70,7 +74,9 @@ class Conduct:
 
     @staticmethod
     def open_record(path: Path) -> Conduct:
-        return Conduct(ElectionState.from_events(store.read(path)), FileSink(path))
+        events = store.read(path)
+        signer = RecordSigner.open(path, (e.raw for e in events))
+        return Conduct(ElectionState.from_events(events), FileSink(path, signer))
 
     @staticmethod
     def create_record(path: Path, manifest: Manifest, trustee_keys: list[bytes], threshold: int) -> Conduct:
@@ -80,8 +86,11 @@ class Conduct:
         ceremony.named_keys(payload)  # refuse malformed or repeated keys before anything is written
         if not 1 <= threshold <= len(trustee_keys):
             raise ValueError("threshold: need 1 <= threshold <= trustees")
+        if (path / store.EVENTS_FILE).exists():
+            raise store.RecordError(f"{path}: a record already exists here")
+        key = read_or_create_key(key_path(path))  # a bad key file stops here, before anything is written
         store.create(path)
-        conduct = Conduct(ElectionState(), FileSink(path))
+        conduct = Conduct(ElectionState(), FileSink(path, RecordSigner.create(path, key)))
         conduct.post(ev.MANIFEST, payload)
         return conduct
 

@@ -30,6 +30,8 @@ def show_report(report: Report) -> None:
             console.print(f"[red]{c.id} {c.name}:[/] {f}", highlight=False)
         if c.failure_count > len(c.failures):
             console.print(f"[red]{c.id} {c.name}:[/] … and {c.failure_count - len(c.failures)} more")
+    for warning in report.warnings:
+        console.print(f"[bold yellow]WARNING: {warning}[/]", highlight=False)
     console.print("[bold green]VERIFIED[/]" if report.ok else "[bold red]NOT VERIFIED[/]")
 
 
@@ -42,6 +44,12 @@ def verify(
         "--dask",
         help="Check the ballots on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a local "
         "cluster of --workers processes. Needs the 'scale' extra.",
+    ),
+    allow_unsigned_legacy: bool = typer.Option(
+        False,
+        "--allow-unsigned-legacy",
+        help="Accept a record without signed heads (made before records carried them): check 19 (record complete) "
+        "is then not run and a warning says nothing proves no event was removed, reordered or repeated.",
     ),
     parquet: Path | None = typer.Option(
         None,
@@ -60,11 +68,17 @@ def verify(
     try:
         with verify_progress() as progress:
             if dask:
-                report = _verify_on_cluster(record, workers or None, dask, parquet, progress)
+                report = _verify_on_cluster(
+                    record, workers or None, dask, parquet, progress, allow_unsigned_legacy
+                )
             else:
-                report = verify_record(record, workers or None, progress=progress)
+                report = verify_record(
+                    record, workers or None, progress=progress, allow_unsigned=allow_unsigned_legacy
+                )
     except RecordError as exc:
         fail(str(exc))
+    for warning in report.warnings:  # on stderr too, so --json output cannot hide it
+        typer.echo(f"WARNING: {warning}", err=True)
     if json_out:
         print_json(report.to_json())
     else:
@@ -100,7 +114,12 @@ _LABELS = {"reading": "reading the record (lines)", "ballots": "checking ballots
 
 
 def _verify_on_cluster(
-    record: Path, workers: int | None, address: str, parquet: Path | None, progress: Progress
+    record: Path,
+    workers: int | None,
+    address: str,
+    parquet: Path | None,
+    progress: Progress,
+    allow_unsigned: bool,
 ) -> Report:
     from plebiscite.verify.distributed import DaskBallots, connect
 
@@ -109,7 +128,7 @@ def _verify_on_cluster(
 
         list_partitions(parquet)  # a clear error before any cluster starts
     with connect(address, workers) as client:
-        return verify_record(record, workers, DaskBallots(client, parquet), progress)
+        return verify_record(record, workers, DaskBallots(client, parquet), progress, allow_unsigned)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,114 @@
+"""Every record proves it is complete: remove, swap or repeat any event of any type — verify fails, naming the check.
+
+Records written offline (``Conduct`` with its ``FileSink``: ``plebiscite demo``, the step-by-step CLI, the
+coercion-resistant tally) sign a head after every event (``record/signer.py``); the verifier ties every head to the
+record (check 18, board heads) and demands one over all of it (check 19, record complete). One small finished
+record of each mode is built once; each mutation is verified in memory with the record's own heads.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from plebiscite.record import events as ev
+from plebiscite.record import store
+from plebiscite.record.signer import key_path
+from plebiscite.verify.runner import verify_events, verify_record
+from tests.coercion.conftest import build as build_coercion
+from tests.core.conftest import build_election
+
+HEAD_CHECKS = {"board heads", "record complete"}
+
+Mutation = Callable[[list[ev.Event], int], list[ev.Event]]
+
+
+def remove(events: list[ev.Event], i: int) -> list[ev.Event]:
+    return events[:i] + events[i + 1 :]
+
+
+def swap(events: list[ev.Event], i: int) -> list[ev.Event]:
+    j = i + 1 if i + 1 < len(events) else i - 1  # with the next event (the last: with the one before)
+    out = list(events)
+    out[i], out[j] = out[j], out[i]
+    return out
+
+
+def duplicate(events: list[ev.Event], i: int) -> list[ev.Event]:
+    return events[: i + 1] + events[i:]
+
+
+MUTATIONS: dict[str, Mutation] = {"remove": remove, "swap": swap, "duplicate": duplicate}
+
+
+def renumber(events: list[ev.Event]) -> list[ev.Event]:
+    """The same lines at their new positions (the bytes, hence the Merkle leaves, unchanged)."""
+    return [ev.Event(i, e.type, e.payload, e.raw) for i, e in enumerate(events)]
+
+
+@pytest.fixture(scope="module", params=["standard", "coercion-resistant"])
+def record(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp(str(request.param)) / "record"
+    if request.param == "standard":
+        build_election(path)
+    else:
+        build_coercion(path)
+    return path
+
+
+def test_an_offline_record_signs_a_head_after_every_event(record: Path) -> None:
+    events, heads, board_key = store.read_all(record)
+    assert [h["tree_size"] for h in heads] == list(range(1, len(events) + 1))
+    assert board_key is not None and key_path(record).stat().st_mode & 0o777 == 0o600
+    assert not any(p.name.endswith(".board-key") for p in record.iterdir())  # the secret is not published
+    report = verify_record(record, workers=1)
+    assert report.ok and {c.name for c in report.checks if c.ran} >= HEAD_CHECKS, report.failed()
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_every_event_type_removed_swapped_or_repeated_fails(record: Path, mutation: str) -> None:
+    events, heads, board_key = store.read_all(record)
+    first_of_type: dict[str, int] = {}
+    for e in events:
+        first_of_type.setdefault(e.type, e.index)
+    verified = []
+    for kind, i in first_of_type.items():
+        report = verify_events(renumber(MUTATIONS[mutation](events, i)), heads, 1, board_key)
+        if report.ok or not HEAD_CHECKS & set(report.failed()):
+            verified.append((kind, report.failed()))
+    assert len(first_of_type) >= 10
+    assert not verified, f"{mutation} of these event types was not caught by checks 18/19: {verified}"
+
+
+def test_the_last_event_repeated_is_caught_by_record_complete(record: Path) -> None:
+    """Every head still matches its prefix; only check 19 sees an event no head covers."""
+    events, heads, board_key = store.read_all(record)
+    report = verify_events(renumber(duplicate(events, len(events) - 1)), heads, 1, board_key)
+    assert "record complete" in report.failed() and "board heads" not in report.failed()
+
+
+def test_a_record_without_heads_fails_record_complete_unless_legacy_is_allowed(
+    record: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "legacy"
+    shutil.copytree(record, copy)
+    (copy / store.HEADS_FILE).unlink()
+    report = verify_record(copy, workers=1)
+    assert report.failed() == ["record complete"] and not report.warnings
+    assert "no signed heads" in report.by_name("record complete").failures[0]
+    legacy = verify_record(copy, workers=1, allow_unsigned=True)
+    assert legacy.ok and not legacy.by_name("record complete").ran
+    assert legacy.warnings and "UNSIGNED LEGACY RECORD" in legacy.warnings[0]
+    assert legacy.to_json()["warnings"] == legacy.warnings
+
+
+def test_dropping_an_event_and_its_heads_is_caught(record: Path, tmp_path: Path) -> None:
+    """Whoever drops the ``close`` event cannot re-sign: the later heads still sign the original history."""
+    events, heads, board_key = store.read_all(record)
+    close = next(e.index for e in events if e.type == ev.CLOSE)
+    kept_heads = [h for h in heads if h["tree_size"] != close + 1]
+    report = verify_events(renumber(remove(events, close)), kept_heads, 1, board_key)
+    assert "board heads" in report.failed()
