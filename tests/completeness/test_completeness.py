@@ -112,3 +112,75 @@ def test_dropping_an_event_and_its_heads_is_caught(record: Path, tmp_path: Path)
     kept_heads = [h for h in heads if h["tree_size"] != close + 1]
     report = verify_events(renumber(remove(events, close)), kept_heads, 1, board_key)
     assert "board heads" in report.failed()
+
+
+def test_verify_cli_names_record_complete_and_warns_loudly_for_a_legacy_record(
+    record: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from plebiscite.cli.main import app
+
+    copy = tmp_path / "legacy"
+    shutil.copytree(record, copy)
+    (copy / store.HEADS_FILE).unlink()
+    refused = CliRunner().invoke(app, ["verify", str(copy)])
+    assert (
+        refused.exit_code == 1
+        and "19 record complete:" in refused.output
+        and "no signed heads" in refused.output
+    )
+    accepted = CliRunner().invoke(app, ["verify", str(copy), "--allow-unsigned-legacy"])
+    assert accepted.exit_code == 0 and "WARNING: UNSIGNED LEGACY RECORD" in accepted.output
+
+
+def _copy_with_key(record: Path, target: Path) -> Path:
+    shutil.copytree(record, target)
+    shutil.copy(key_path(record), key_path(target))
+    return target
+
+
+def _lines(path: Path) -> list[bytes]:
+    return (path / store.EVENTS_FILE).read_bytes().splitlines(keepends=True)
+
+
+def test_reopening_checks_the_record_against_its_heads(record: Path, tmp_path: Path) -> None:
+    """The next step of the CLI (``Conduct.open_record``) refuses a record changed after it was signed."""
+    from plebiscite.record.signer import RecordSigner
+
+    copy = _copy_with_key(record, tmp_path / "r")
+    lines = _lines(copy)
+    RecordSigner.open(copy, (line.rstrip(b"\n") for line in lines))  # untouched: accepted
+    lines[3], lines[4] = lines[4], lines[3]
+    (copy / store.EVENTS_FILE).write_bytes(b"".join(lines))
+    with pytest.raises(store.RecordError, match=r"no longer hash to the root signed in heads\.jsonl line 4"):
+        RecordSigner.open(copy, (line.rstrip(b"\n") for line in lines))
+
+
+def test_a_crash_between_an_event_and_its_head_is_repaired_but_a_longer_tail_is_refused(
+    record: Path, tmp_path: Path
+) -> None:
+    from plebiscite.record.signer import RecordSigner
+
+    copy = _copy_with_key(record, tmp_path / "r")
+    heads = (copy / store.HEADS_FILE).read_bytes().splitlines(keepends=True)
+    (copy / store.HEADS_FILE).write_bytes(b"".join(heads[:-1]))  # the last event's head was never written
+    lines = [line.rstrip(b"\n") for line in _lines(copy)]
+    RecordSigner.open(copy, lines)
+    assert verify_record(copy, workers=1).ok
+    (copy / store.HEADS_FILE).write_bytes(b"".join(heads[:-2]))
+    with pytest.raises(store.RecordError, match="are not covered by a signed head"):
+        RecordSigner.open(copy, lines)
+
+
+def test_a_record_whose_key_is_missing_or_another_is_refused(record: Path, tmp_path: Path) -> None:
+    from plebiscite.record.signer import RecordSigner
+
+    copy = tmp_path / "r"
+    shutil.copytree(record, copy)
+    lines = [line.rstrip(b"\n") for line in _lines(copy)]
+    with pytest.raises(store.RecordError, match="board signing key is missing"):
+        RecordSigner.open(copy, lines)
+    key_path(copy).write_text("11" * 32)
+    with pytest.raises(store.RecordError, match="public key is not the one of"):
+        RecordSigner.open(copy, lines)

@@ -85,7 +85,7 @@ def test_tampered_record_exits_1_naming_the_check(record_copy: Path) -> None:
     code, out = run("verify", record_copy, "--json")
     assert code == 1
     failed = [c["name"] for c in json.loads(out)["checks"] if c["failures"]]
-    assert failed == ["result"]
+    assert failed == ["result", "board heads", "record complete"]  # the result, and the heads that signed it
 
 
 @pytest.fixture()

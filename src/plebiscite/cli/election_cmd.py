@@ -31,6 +31,7 @@ from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.keyceremony.vault import VaultError, seal, unseal, write_private
 from plebiscite.proofs.common import ProofError
 from plebiscite.record import store
+from plebiscite.record.signer import key_path
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
 from plebiscite.record.stream import EventLines, is_ballot_line
@@ -93,6 +94,9 @@ def init(
     Conduct.create_record(record, m, [t.identity for t in board], threshold)
     _seal_trustees(board, targets, passphrase)
     console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
+    console.print(
+        f"its heads are signed with the key in {key_path(record)} (secret, mode 0600: keep it, never publish it)"
+    )
     for t in board:
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
 

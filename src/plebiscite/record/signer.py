@@ -50,6 +50,7 @@ def key_path(record: Path) -> Path:
 
 def _create_private(path: Path, text: str) -> None:
     """Create ``path`` (mode 0600) holding ``text``; refuses to replace an existing file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text + "\n")
@@ -61,7 +62,9 @@ def read_or_create_key(path: Path, create: bool = True) -> nacl.signing.SigningK
     """The Ed25519 key whose hex seed is in ``path``; a fresh one is created (0600) there if ``create`` and absent."""
     if not path.exists():
         if not create:
-            raise RecordError(f"{path}: the record's board signing key is missing (it signs the record's heads)")
+            raise RecordError(
+                f"{path}: the record's board signing key is missing (it signs the record's heads)"
+            )
         _create_private(path, secrets.token_bytes(32).hex())
     text = path.read_text(encoding="utf-8").strip()
     if not text:
@@ -79,7 +82,9 @@ def _now_ms() -> int:
 class RecordSigner:
     """Signs a head over a record directory after each appended event (see the module docstring)."""
 
-    def __init__(self, path: Path, key: nacl.signing.SigningKey, frontier: CompactRange, timestamp: int) -> None:
+    def __init__(
+        self, path: Path, key: nacl.signing.SigningKey, frontier: CompactRange, timestamp: int
+    ) -> None:
         self.path = path
         self.key = key
         self.frontier = frontier
