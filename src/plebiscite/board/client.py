@@ -7,7 +7,10 @@ entries it copied. A fork or a rewritten past is reported with both signed heads
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,5 +238,27 @@ def ballot_code_of_leaf(leaf: bytes) -> str:
         raise BoardClientError(f"receipt: the ballot in the leaf cannot be read ({exc})") from None
 
 
-def save_evidence(path: Path, evidence: ForkEvidence) -> None:
-    path.write_bytes(canonical_json(json.loads(evidence.to_json())) + b"\n")
+def save_evidence(directory: Path, evidence: ForkEvidence) -> Path:
+    """Write ``evidence`` into ``directory`` under a new name and return it; earlier evidence is never overwritten.
+
+    The name is ``fork-evidence-<UTC time>-<first 16 hex of the SHA-256 of the content>.json``; the file is created
+    exclusively (``O_EXCL``), so a second fork, or a second run, adds a file (``-2``, ``-3``… if the name is taken)
+    and the same evidence seen twice in one second is kept once.
+    """
+    data = canonical_json(json.loads(evidence.to_json())) + b"\n"
+    stem = f"fork-evidence-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{hashlib.sha256(data).hexdigest()[:16]}"
+    directory.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        path = directory / (stem + ("" if attempt == 1 else f"-{attempt}") + ".json")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            if path.read_bytes() == data:
+                return path
+            continue
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        return path
+    raise OSError(f"{directory}: no free name for fork evidence {stem}")

@@ -55,7 +55,11 @@ def serve(
 def mirror(
     url: str = typer.Argument(..., help="Board base URL, e.g. http://127.0.0.1:8000"),
     target: Path = typer.Argument(..., help="Record directory to keep the copy in (verifiable)."),
-    evidence: Path = typer.Option(Path("fork-evidence.json"), help="Where to write evidence of a fork."),
+    evidence_dir: Path = typer.Option(
+        None,
+        help="Directory for evidence of a fork (default: TARGET); each fork is a new "
+        "fork-evidence-<time>-<hash>.json file, never one written over another.",
+    ),
 ) -> None:
     """Copy the board incrementally; check each new signed head is consistent with the last one."""
     from plebiscite.board.client import BoardClientError, save_evidence
@@ -64,8 +68,8 @@ def mirror(
     try:
         result = run_mirror(url, target)
     except ForkDetected as exc:
-        save_evidence(evidence, exc.evidence)
-        fail(f"FORK: {exc} — both signed heads saved in {evidence}", code=3)
+        saved = save_evidence(target if evidence_dir is None else evidence_dir, exc.evidence)
+        fail(f"FORK: {exc} — both signed heads saved in {saved}", code=3)
     except (BoardClientError, TreeHeadError, MerkleError, RecordError) as exc:
         fail(str(exc))
     console.print(f"copied {result.copied} new entries; {result.size} in total; head consistent and verified")
