@@ -53,6 +53,7 @@ from plebiscite.merkle import (
     verify_inclusion,
     verify_tree_head,
 )
+from plebiscite.record.signer import key_path
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Manifest
@@ -157,6 +158,9 @@ def build_setup(path: Path, election_id: str, voters: int, extra_questions: bool
     scratch = Path(tempfile.mkdtemp(prefix="plebiscite-svc-ctx-"))
     try:  # open a copy: the context (fingerprint) is a function of the prepared record alone
         shutil.copytree(path, scratch / "record")
+        shutil.copy(
+            key_path(path), key_path(scratch / "record")
+        )  # the record's heads' signing key, beside it
         ctx = Conduct.open_record(scratch / "record").open_voting()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -88,7 +88,10 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
         heads = store.read_heads(target) if exists else []
         known_key = store.read_board_key(target) if exists else None
         if known_key is not None and known_key != key_hex:
-            raise BoardClientError(f"the board's key changed: was {known_key}, now {key_hex}")
+            raise BoardClientError(
+                f"{target}: its heads are signed by {known_key}, not by this board's key {key_hex}: not a mirror "
+                "of it (or the board's key changed)"
+            )
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
         new = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
         if new.log_id != log_id_for(key):
