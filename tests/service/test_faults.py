@@ -6,12 +6,19 @@ Each runs the real server (``plebiscite serve`` in its own process, uvloop + htt
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from plebiscite.board.demo_http import LoopbackServer, free_port
+from plebiscite.board.httpserver import bounded_protocol, server_config
 
 from .conftest import ADMIN, Ballot, ServerProcess, Setup
 
@@ -109,3 +116,118 @@ def test_a_killed_check_worker_gives_503_only_and_is_replaced(
         assert len(now) == 2 and not set(killed) & set(now), (killed, now)
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------------------------ request heads and deadlines
+
+
+def read_answer(sock: socket.socket, timeout: float) -> bytes:
+    """Everything the server sends until it closes the connection (or ``timeout``)."""
+    sock.settimeout(timeout)
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+def healthz_ms(url: str) -> float:
+    start = time.perf_counter()
+    assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+    return (time.perf_counter() - start) * 1000
+
+
+def test_oversized_heads_and_too_many_fields_are_refused_at_once(yesno_setup: Setup, tmp_path: Path) -> None:
+    """The real ``serve``: a 64 MiB header is cut off after 32 KiB with 431 while /healthz stays fast; 101 header
+    fields get 431 too; a normal request still works."""
+    server = ServerProcess(f"sqlite:///{tmp_path / 'board.db'}", yesno_setup.path, tmp_path / "server", 0)
+    try:
+        url = server.start()
+        host, port = url.removeprefix("http://").split(":")
+        latencies: list[float] = []
+        stop = threading.Event()
+
+        def probe() -> None:
+            while not stop.is_set():
+                latencies.append(healthz_ms(url))
+                time.sleep(0.02)
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        try:
+            start = time.monotonic()
+            with socket.create_connection((host, int(port))) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: board\r\nX-Big: ")
+                sent = 0
+                with contextlib.suppress(OSError):  # the server closes while we are still sending
+                    while sent < 64 << 20:
+                        sock.sendall(b"a" * (1 << 20))
+                        sent += 1 << 20
+                answer = read_answer(sock, 5)
+            elapsed = time.monotonic() - start
+        finally:
+            stop.set()
+            prober.join()
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+        assert b'"detail": "headers: the request head is larger than 32768 bytes"' in answer
+        assert sent < 64 << 20 and elapsed < 5, (sent, elapsed)
+        assert latencies and max(latencies) < 100, latencies
+
+        fields = b"".join(b"X-F%d: v\r\n" % i for i in range(101))
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: board\r\n" + fields + b"\r\n")
+            answer = read_answer(sock, 5)
+        assert answer.startswith(b"HTTP/1.1 431 ") and b"more than 100 header fields" in answer, answer[:300]
+        assert healthz_ms(url) < 100
+        log = server.log()
+        assert "Traceback" not in log, log[-2000:]
+    finally:
+        server.stop()
+
+
+async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A minimal ASGI app: reads the whole body, answers its length."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": str(len(body)).encode()})
+
+
+def test_half_sent_requests_and_silent_connections_time_out() -> None:
+    """With a 1 s read deadline: a head sent halfway, a body sent halfway and a connection that sends nothing are
+    all answered 408 (or closed) within about a second, while whole requests on other connections go through."""
+    port = free_port()
+    config = server_config(echo_app, "127.0.0.1", port, bounded_protocol(read_timeout=1.0))
+    with LoopbackServer(echo_app, port, config) as server:
+        url = server.url
+
+        def answer_to(payload: bytes) -> tuple[bytes, float]:
+            start = time.monotonic()
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                sock.sendall(payload)
+                answer = read_answer(sock, 10)
+            return answer, time.monotonic() - start
+
+        half_head, t1 = answer_to(b"POST /x HTTP/1.1\r\nHost: board\r\nContent-Le")
+        half_body, t2 = answer_to(b"POST /x HTTP/1.1\r\nHost: board\r\nContent-Length: 100\r\n\r\n0123456789")
+        silent, t3 = answer_to(b"")
+        for answer in (half_head, half_body, silent):
+            assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+            assert b"not received in full within 1 seconds" in answer
+        assert all(0.9 < t < 3 for t in (t1, t2, t3)), (t1, t2, t3)
+        whole = httpx.post(f"{url}/x", content=b"z" * 100_000, timeout=5)
+        assert whole.status_code == 200 and whole.text == "100000"
+        with httpx.Client(
+            base_url=url, timeout=5
+        ) as client:  # a kept-alive connection is not cut by the deadline
+            for _ in range(3):
+                assert client.post("/x", content=b"abc").text == "3"
+                time.sleep(0.6)

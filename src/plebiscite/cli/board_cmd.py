@@ -27,9 +27,8 @@ def serve(
     check_workers: int = typer.Option(-1, help="Processes checking ballots (-1: one per core; 0: inline)."),
 ) -> None:
     """Run the bulletin board and voting service (HTTP API, booth at /booth/)."""
-    import uvicorn
-
     from plebiscite.board.errors import BoardError
+    from plebiscite.board.httpserver import serve_forever
     from plebiscite.board.service import create_app
     from plebiscite.board.setup import admin_token, board_key, open_election
 
@@ -47,7 +46,7 @@ def serve(
     )
     app = create_app(election, token)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        serve_forever(app, host, port)  # uvicorn with bounded request heads and read deadlines
     finally:
         election.close()
 
