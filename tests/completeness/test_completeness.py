@@ -90,12 +90,18 @@ def test_the_last_event_repeated_is_caught_by_record_complete(record: Path) -> N
     assert "record complete" in report.failed() and "board heads" not in report.failed()
 
 
-def test_a_record_without_heads_fails_record_complete_unless_legacy_is_allowed(
-    record: Path, tmp_path: Path
-) -> None:
+def without_heads(record: Path, tmp_path: Path) -> Path:
+    """A copy of ``record`` as a legacy record: no ``heads.jsonl``."""
     copy = tmp_path / "legacy"
     shutil.copytree(record, copy)
     (copy / store.HEADS_FILE).unlink()
+    return copy
+
+
+def test_a_record_without_heads_fails_record_complete_unless_legacy_is_allowed(
+    record: Path, tmp_path: Path
+) -> None:
+    copy = without_heads(record, tmp_path)
     report = verify_record(copy, workers=1)
     assert report.failed() == ["record complete"] and not report.warnings
     assert "no signed heads" in report.by_name("record complete").failures[0]
@@ -121,9 +127,7 @@ def test_verify_cli_names_record_complete_and_warns_loudly_for_a_legacy_record(
 
     from plebiscite.cli.main import app
 
-    copy = tmp_path / "legacy"
-    shutil.copytree(record, copy)
-    (copy / store.HEADS_FILE).unlink()
+    copy = without_heads(record, tmp_path)
     refused = CliRunner().invoke(app, ["verify", str(copy)])
     assert (
         refused.exit_code == 1
