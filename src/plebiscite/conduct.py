@@ -58,6 +58,16 @@ class FileSink:
         self.signer.leaf(event.raw)
 
 
+class ReadOnlySink:
+    """For reading a record without its signing key (a voter's ``vote``, ``check-challenge``): appends nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, event: ev.Event) -> None:
+        raise store.RecordError(f"{self.path}: opened to read only; nothing can be appended")
+
+
 @dataclass
 class CastResult:
     index: int
@@ -77,6 +87,11 @@ class Conduct:
         events = store.read(path)
         signer = RecordSigner.open(path, (e.raw for e in events))
         return Conduct(ElectionState.from_events(events), FileSink(path, signer))
+
+    @staticmethod
+    def read_record(path: Path) -> Conduct:
+        """The record's state, to read only: no signing key is needed (nor checked), nothing can be posted."""
+        return Conduct(ElectionState.from_events(store.read(path)), ReadOnlySink(path))
 
     @staticmethod
     def create_record(path: Path, manifest: Manifest, trustee_keys: list[bytes], threshold: int) -> Conduct:

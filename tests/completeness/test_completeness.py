@@ -188,3 +188,18 @@ def test_a_record_whose_key_is_missing_or_another_is_refused(record: Path, tmp_p
     key_path(copy).write_text("11" * 32)
     with pytest.raises(store.RecordError, match="public key is not the one of"):
         RecordSigner.open(copy, lines)
+
+
+def test_reading_a_record_needs_no_signing_key_and_writes_nothing(record: Path, tmp_path: Path) -> None:
+    """A voter's copy (``vote``, ``check-challenge``) has no key: it is read, never signed or appended to."""
+    from plebiscite.conduct import Conduct
+
+    copy = tmp_path / "r"
+    shutil.copytree(record, copy)
+    before = {p.name: p.read_bytes() for p in copy.iterdir()}
+    conduct = Conduct.read_record(copy)
+    assert conduct.context.fingerprint
+    with pytest.raises(store.RecordError, match="read only"):
+        conduct.post(ev.CLOSE, {"ballots": 0})
+    assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
+    assert not key_path(copy).exists()

@@ -70,6 +70,11 @@ def _open(record: Path) -> Conduct:
     return Conduct.open_record(record)
 
 
+def _read(record: Path) -> Conduct:
+    """The record to read only (anyone's copy: its heads' signing key is the organiser's)."""
+    return Conduct.read_record(record)
+
+
 def init(
     record: Path = typer.Argument(..., help="Record directory to create."),
     manifest: Path = typer.Option(..., help="Manifest JSON file."),
@@ -182,7 +187,7 @@ def vote(
     ),
 ) -> None:
     """Encrypt and sign a ballot on this device (the voter's side)."""
-    conduct = _open(record)
+    conduct = _read(record)
     cred = Credential.from_json(load_json(credential, "credential"))
     ctx = conduct.context
     if cred.election_id != ctx.manifest.election_id:
@@ -211,7 +216,7 @@ def challenge(
 ) -> None:
     """Challenge (Benaloh) instead of casting: publish the opening; the ballot can never count."""
     code, plain = _open(record).challenge(load_json(ballot, "ballot"), load_json(opening, "opening"))
-    ctx = _open(record).context
+    ctx = _read(record).context
     console.print(f"challenged {code}; it encrypted: {describe(ctx, plain)}")
 
 
@@ -222,7 +227,7 @@ def check_challenge(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Independently check an opened ballot (from the booth) and show what it encrypted."""
-    ctx = _open(record).context
+    ctx = _read(record).context
     b = ballot_from_json(load_json(ballot, "ballot"), branch_counts(ctx.layouts))
     plain = check_opening(b, load_json(opening, "opening"), ctx.public_key)
     choices = describe(ctx, plain)
