@@ -100,7 +100,8 @@ def init(
     _seal_trustees(board, targets, passphrase)
     console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
     console.print(
-        f"its heads are signed with the key in {key_path(record)} (secret, mode 0600: keep it, never publish it)"
+        f"its heads are signed by board key {store.read_board_key(record)} (publish it); the secret is in "
+        f"{key_path(record)} (mode 0600: keep it, never publish it)"
     )
     for t in board:
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")

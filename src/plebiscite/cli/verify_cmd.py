@@ -12,6 +12,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from plebiscite.cli.common import console, fail, print_json
+from plebiscite.merkle.heads import TreeHeadError, log_id_for
 from plebiscite.record.store import RecordError
 from plebiscite.verify.report import Report
 from plebiscite.verify.runner import Progress, verify_record
@@ -30,9 +31,22 @@ def show_report(report: Report) -> None:
             console.print(f"[red]{c.id} {c.name}:[/] {f}", highlight=False)
         if c.failure_count > len(c.failures):
             console.print(f"[red]{c.id} {c.name}:[/] … and {c.failure_count - len(c.failures)} more")
+    if report.board_key is not None:
+        console.print(
+            f"heads signed by board key {report.board_key} (log id {_log_id(report.board_key)}): compare it with "
+            "the key the organiser published, or the log id in your receipt",
+            highlight=False,
+        )
     for warning in report.warnings:
         console.print(f"[bold yellow]WARNING: {warning}[/]", highlight=False)
     console.print("[bold green]VERIFIED[/]" if report.ok else "[bold red]NOT VERIFIED[/]")
+
+
+def _log_id(key_hex: str) -> str:
+    try:
+        return log_id_for(bytes.fromhex(key_hex))
+    except (ValueError, TreeHeadError):
+        return "unreadable"
 
 
 def verify(

@@ -48,6 +48,9 @@ class Report:
     result: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     """What the reader must know although the checks passed (a legacy record accepted without signed heads)."""
+    board_key: str | None = None
+    """The public key (hex) whose signed heads checks 18 and 19 accepted: the record is complete *as that key
+    signed it*. Compare it with the key the organiser published (or, for a board, the log id in your receipt)."""
 
     @property
     def ok(self) -> bool:
@@ -71,6 +74,7 @@ class Report:
             "checks": [c.to_json() for c in self.checks],
             "result": self.result,
             "warnings": self.warnings,
+            "board_key": self.board_key,
         }
 
 

@@ -152,6 +152,7 @@ def _heads_stream(
 ) -> HeadsStream | None:
     """Checks 18 and 19 fed line by line; ``None`` for a record without heads, whose check 19 is settled here."""
     if heads:
+        report.board_key = board_key
         return HeadsStream(report.by_name("board heads"), heads, board_key)
     warning = check_complete_without_heads(report.by_name("record complete"), allow_unsigned)
     if warning is not None:
