@@ -66,6 +66,7 @@ def test_an_offline_record_signs_a_head_after_every_event(record: Path) -> None:
     assert not any(p.name.endswith(".board-key") for p in record.iterdir())  # the secret is not published
     report = verify_record(record, workers=1)
     assert report.ok and {c.name for c in report.checks if c.ran} >= HEAD_CHECKS, report.failed()
+    assert report.board_key == board_key and report.to_json()["board_key"] == board_key
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
@@ -103,7 +104,7 @@ def test_a_record_without_heads_fails_record_complete_unless_legacy_is_allowed(
 ) -> None:
     copy = without_heads(record, tmp_path)
     report = verify_record(copy, workers=1)
-    assert report.failed() == ["record complete"] and not report.warnings
+    assert report.failed() == ["record complete"] and not report.warnings and report.board_key is None
     assert "no signed heads" in report.by_name("record complete").failures[0]
     legacy = verify_record(copy, workers=1, allow_unsigned=True)
     assert legacy.ok and not legacy.by_name("record complete").ran
