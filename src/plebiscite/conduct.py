@@ -138,14 +138,14 @@ class Conduct:
         on_step("commitments published")
         announced = decode_all(self.state.announcements, self.state.threshold, fp, named)
         for t in trustees:
-            self.post(ev.SHARES, t.deal(announced))
+            self.post(ev.SHARES, t.deal(announced, fp))
         on_step("shares dealt")
-        complaints = [c for t in trustees for c in t.receive(announced, self.state.shares)]
+        complaints = [c for t in trustees for c in t.receive(announced, self.state.shares, fp)]
         for c in complaints:
             self.post(ev.COMPLAINT, c)
         by_index = {t.index: t for t in trustees}
         for c in complaints:
-            reveal = by_index[c["against"]].answer(c)
+            reveal = by_index[c["against"]].answer(c, fp)
             self.post(ev.SHARE_REVEAL, reveal)
             by_index[c["by"]].accept_reveal(reveal, announced)
         outcome = self.ceremony_outcome()
@@ -180,6 +180,7 @@ class Conduct:
             raise PhaseError("the roll is already published")
         if len(set(public_keys)) != len(public_keys):
             raise ValueError("roll: duplicate credential")
+        self.ceremony_outcome()  # the roll closes the ceremony: refuse to close one that failed
         self.post(ev.ROLL, {"credentials": sorted(k.hex() for k in public_keys)})
 
     def open_voting(self) -> ElectionContext:

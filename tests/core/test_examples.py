@@ -10,7 +10,7 @@ from plebiscite.setup.manifest import Manifest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-@pytest.mark.parametrize("name", ["yesno.json", "multi.json"])
+@pytest.mark.parametrize("name", ["yesno.json", "multi.json", "coercion-yesno.json"])
 def test_example_manifest_is_valid(name: str) -> None:
     manifest = Manifest.model_validate(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
     assert manifest.questions

@@ -32,9 +32,9 @@ def run_dkg(n: int, k: int) -> tuple[list[Trustee], ceremony.Outcome]:
     named = [t.identity.hex() for t in trustees]
     announcements = [t.announce(FP) for t in trustees]
     decoded = decode_all(announcements, k, FP, named)
-    shares = [t.deal(decoded) for t in trustees]
+    shares = [t.deal(decoded, FP) for t in trustees]
     for t in trustees:
-        assert t.receive(decoded, shares) == []
+        assert t.receive(decoded, shares, FP) == []
     outcome = ceremony.outcome(named, k, FP, announcements, shares, [], [])
     for t in trustees:
         t.finish(outcome.qualified)
@@ -64,7 +64,7 @@ def test_bad_share_is_complained_about_and_answered() -> None:
     named = [t.identity.hex() for t in trustees]
     announcements = [t.announce(FP) for t in trustees]
     decoded = decode_all(announcements, k, FP, named)
-    shares = [t.deal(decoded) for t in trustees]
+    shares = [t.deal(decoded, FP) for t in trustees]
     # Trustee 1 sends garbage to trustee 2 (re-signed so only the content is wrong).
     from plebiscite.record.signing import sign
 
@@ -72,19 +72,23 @@ def test_bad_share_is_complained_about_and_answered() -> None:
     bad["shares"] = [dict(s) for s in bad["shares"]]
     bad["shares"][0]["box"] = "00" * 72
     shares[0] = sign("shares", {k_: v for k_, v in bad.items() if k_ != "signature"}, trustees[0].signing_key)
-    complaints = trustees[1].receive(decoded, shares)
+    complaints = trustees[1].receive(decoded, shares, FP)
     assert [c["against"] for c in complaints] == [1]
     # Unanswered: trustee 1 is disqualified.
     out = ceremony.outcome(named, k, FP, announcements, shares, complaints, [])
     assert out.qualified == [2, 3]
     # Answered with the true share: trustee 1 stays, and trustee 2 uses the revealed share.
-    reveal = trustees[0].answer(complaints[0])
+    reveal = trustees[0].answer(complaints[0], FP)
     out = ceremony.outcome(named, k, FP, announcements, shares, complaints, [reveal])
     assert out.qualified == [1, 2, 3]
     trustees[1].accept_reveal(reveal, decoded)
     trustees[1].finish(out.qualified)
     # A reveal that does not match the commitments does not save the dealer.
-    forged = sign("share-reveal", {"from": 1, "to": 2, "share": "01" + "00" * 31}, trustees[0].signing_key)
+    forged = sign(
+        "share-reveal",
+        {"from": 1, "to": 2, "ceremony": FP.hex(), "share": "01" + "00" * 31},
+        trustees[0].signing_key,
+    )
     assert ceremony.outcome(named, k, FP, announcements, shares, complaints, [forged]).qualified == [2, 3]
 
 

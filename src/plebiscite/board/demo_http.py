@@ -1,10 +1,12 @@
-"""`plebiscite demo --http`: the referendum through the voting service on loopback.
+"""`plebiscite demo --http`: the referendum through the voting service on loopback, in the shape of a real one.
 
-The setup (manifest, key ceremony, roll) is prepared offline as a record and imported into a fresh SQLite board;
-the service runs in this process on a free loopback port; simulated voters fetch the election, encrypt on their
+Each trustee is its own process with its own home directory and vault (``board/demo_trustees.py``): it makes its
+identity key, which the organiser puts in the manifest; the board (a fresh SQLite database, served in this process on
+a free loopback port) starts from the manifest alone; the trustees run the key ceremony against it, round by round;
+the registrar publishes the roll, which closes the ceremony; simulated voters fetch the election, encrypt on their
 "devices", challenge or cast over HTTP concurrently and keep their receipts; the administrator opens, closes and
-tallies over HTTP; trustees fetch the tally and post signed partial decryptions; a mirror copies the board and the
-copy is verified — including the board's signed heads — and a sample of receipts is checked against the board.
+tallies over HTTP; all but one trustee verify the record and post their partial decryptions; a mirror copies the
+board and the copy is verified — including the board's signed heads — and a sample of receipts is checked.
 """
 
 from __future__ import annotations
@@ -26,19 +28,17 @@ import uvicorn
 
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.board.client import check_receipt, mirror
+from plebiscite.board.demo_trustees import TrusteeProcesses
 from plebiscite.board.httpserver import server_config
+from plebiscite.board.operator_client import BoardSession, read_setup
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
 from plebiscite.conduct import Conduct
-from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.demo import DemoOutcome, _silent, expected_counts, random_selection
-from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import events as ev
-from plebiscite.record.state import ElectionState
 from plebiscite.record.store import parse_event
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.samples import referendum
-from plebiscite.tally.aggregate import parse_aggregate
 
 
 def free_port() -> int:
@@ -100,12 +100,12 @@ def run_http_demo(
     rng = random.Random(seed if seed is not None else secrets.randbits(64))
     manifest = referendum()
     work = Path(tempfile.mkdtemp(prefix="plebiscite-demo-"))
-    prep = work / "setup-record"
-    board_trustees = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
-    conduct = Conduct.create_record(prep, manifest, [t.identity for t in board_trustees], threshold)
-    conduct.run_ceremony(board_trustees, say)
+    prep = work / "manifest-record"
+    board_trustees = TrusteeProcesses(trustees, work)
+    keys = board_trustees.round("init")
+    say(f"{trustees} trustee processes made their keys, each in its own vault")
+    Conduct.create_record(prep, manifest, [bytes.fromhex(keys[i][0]) for i in sorted(keys)], threshold)
     credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
-    conduct.register([c.public_key for c in credentials])
     token = secrets.token_urlsafe(24)
     election = open_election(
         f"sqlite:///{work / 'board.db'}", nacl.signing.SigningKey.generate(), prep, check_workers=1
@@ -113,14 +113,22 @@ def run_http_demo(
     admin = {"Authorization": f"Bearer {token}"}
     try:
         with (
+            board_trustees,
             LoopbackServer(create_app(election, token), free_port()) as server,
             httpx.Client(base_url=server.url, timeout=60) as client,
         ):
-            say(f"board serving on {server.url} (SQLite at {work / 'board.db'})")
+            say(f"board serving on {server.url} (SQLite at {work / 'board.db'}), holding the manifest")
+            for step in ("join", "deal", "receive", "answer", "finish"):
+                board_trustees.round(step, server.url)
+            say(
+                "key ceremony over the board: every trustee's share made and kept in its own process and vault"
+            )
+            roll = {"credentials": [c.public_key.hex() for c in credentials]}
+            _ok(client.post("/api/admin/roll", json=roll, headers=admin))
             _ok(client.post("/api/admin/open", headers=admin))
             info = _ok(client.get("/api/election"))
-            state = ElectionState.from_events(_events(client))
-            ctx = state.context
+            with BoardSession(server.url) as session:  # the voters' client: setup proved in the signed log
+                ctx = read_setup(session).context
             assert ctx is not None and ctx.fingerprint.hex() == info["election"]["fingerprint"]
             challengers = set(rng.sample(range(voters), min(voters, max(1, voters // 50))))
             revoters = set(rng.sample(range(voters), min(voters, max(1, voters // 20))))
@@ -175,15 +183,11 @@ def run_http_demo(
             say(f"{len(receipts)} receipts issued; a sample re-checked against the board")
             _ok(client.post("/api/admin/close", headers=admin))
             _ok(client.post("/api/admin/tally", headers=admin))
-            tally = next(e.payload for e in _events(client) if e.type == ev.TALLY)
-            totals = parse_aggregate(tally["aggregate"], [lay.width for lay in ctx.layouts])
-            present = [t for t in board_trustees if t.index in ctx.qualified]
+            present = list(ctx.qualified)
             if len(present) > threshold:
                 present = present[1:]  # one trustee does not show up
-            for t in present:
-                assert t.share is not None
-                payload = partial_decrypt(t.index, t.share, totals, ctx.fingerprint, t.signing_key)
-                _ok(client.post("/api/trustee/partial-decryption", json=payload))
+            board_trustees.round("decrypt", server.url, present)
+            say(f"trustees {present} verified the record and posted their partial decryptions")
             result = _ok(client.post("/api/admin/result", headers=admin))
             mirrored = mirror(server.url, record)
             say(f"mirror copied {mirrored.copied} entries into {record}; signed head {mirrored.size}")

@@ -20,12 +20,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.background import BackgroundTask
 
 from plebiscite.ballot.challenge import describe
+from plebiscite.board.cr_setup_api import cr_setup_router
 from plebiscite.board.election import BoardElection
 from plebiscite.board.export import write_record_zip
 from plebiscite.board.fastcast import BallotEndpoint
 from plebiscite.board.refusals import MAX_BODY, Refusal, parse_json, refusal_for
+from plebiscite.board.trustee_api import trustee_router
 from plebiscite.booth import SECURITY_HEADERS as BOOTH_HEADERS
 from plebiscite.booth import STATIC_DIR as BOOTH_DIR
+from plebiscite.canonical import hex_bytes
 from plebiscite.record import events as ev
 
 MAX_INT = 2**63 - 1  # what SQL integers hold
@@ -253,6 +256,22 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
         return {"tracking_code": code, "choices": describe(election.conduct.context, plain)}
 
     # --- administrator --------------------------------------------------------------------------------------
+    @app.post("/api/admin/roll", dependencies=[Depends(admin)], summary="Publish the roll after the ceremony")
+    async def admin_roll(request: Request) -> dict[str, Any]:
+        body = await _json_body(request)
+        keys = body.get("credentials") if isinstance(body, dict) and set(body) == {"credentials"} else None
+        if not isinstance(keys, list) or not keys:
+            raise _error(400, "credentials: expected a non-empty list of credential public keys")
+        manifest = election.state.manifest
+        if manifest is not None and manifest.mode != "standard":
+            raise _error(409, f"roll: a {manifest.mode} election publishes its roll with /api/admin/cr-roll")
+        try:
+            roll = [hex_bytes(k, 32, f"credentials[{i}]") for i, k in enumerate(keys)]
+        except ValueError as exc:
+            raise _error(400, str(exc)) from None
+        await run_in_threadpool(run, election.admin, lambda c: c.register(roll))
+        return {"phase": election.state.phase, "credentials": len(roll)}
+
     @app.post("/api/admin/open", dependencies=[Depends(admin)], summary="Open voting (fixes the fingerprint)")
     def admin_open() -> dict[str, Any]:
         ctx = run(election.admin, lambda c: c.open_voting())
@@ -272,14 +291,23 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     def admin_result() -> dict[str, Any]:
         return run(election.admin, lambda c: c.combine())
 
-    # --- trustees -------------------------------------------------------------------------------------------
-    @app.post("/api/trustee/partial-decryption", summary="A trustee's signed partial decryption")
-    async def post_partial(request: Request) -> dict[str, Any]:
-        body = await _json_body(request)
-        if not isinstance(body, dict):
-            raise _error(400, "body: expected a partial-decryption object")
-        await run_in_threadpool(run, election.admin, lambda c: c.post_partial(body))
-        return {"trustee": body.get("trustee"), "accepted": True}
+    @app.get("/api/admin/status", dependencies=[Depends(admin)], summary="Phase and counts, for monitoring")
+    def admin_status() -> dict[str, Any]:
+        s = election.state
+        return {
+            "phase": s.phase,
+            "entries": election.board.size(),
+            "ballots": len(s.ballots),
+            "challenged": len(s.challenged),
+            "roll": len(s.roll),
+            "threshold": s.threshold,
+            "partial_decryptions": sorted(s.partials),
+        }
+
+    app.include_router(cr_setup_router(election, _json_body, run, admin))
+
+    # --- trustees: each post signed by the trustee's manifest key (board/trustee_steps.py) ----------------------
+    app.include_router(trustee_router(election, _json_body, run))
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, Any]:

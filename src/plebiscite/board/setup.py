@@ -6,7 +6,6 @@ is then imported into an empty board, which serves everything after it.
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -19,17 +18,20 @@ from plebiscite.board.storage import Board
 from plebiscite.canonical import hex_bytes
 from plebiscite.record import store
 from plebiscite.record.store import RecordError
+from plebiscite.secretfiles import SecretFileError, write_private_text
 
 
 def _private_file(path: Path, make: str) -> str:
+    """The secret in ``path``; a missing file is created (0600, never over another) holding ``make``."""
     if path.exists():
         text = path.read_text(encoding="utf-8").strip()
         if not text:
             raise RecordError(f"{path}: empty")
         return text
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(make + "\n")
+    try:
+        write_private_text(path, make + "\n")
+    except SecretFileError as exc:
+        raise RecordError(str(exc)) from None
     return make
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,43 +13,96 @@ from plebiscite.merkle.heads import ForkDetected, TreeHeadError
 from plebiscite.merkle.tree import MerkleError
 from plebiscite.record.store import RecordError
 
+if TYPE_CHECKING:
+    from plebiscite.board.election import BoardElection
+
 
 def serve(
     db: str = typer.Option("sqlite:///board.db", help="Storage URL: sqlite:///FILE or postgresql://…"),
     record: Path = typer.Option(
         None, help="Prepared record (manifest, ceremony, roll) to import into an empty board."
     ),
-    board_key_file: Path = typer.Option(Path("board-key.hex"), help="Board signing key (created if absent)."),
+    secrets_dir: Path = typer.Option(
+        None,
+        help="Directory (made mode 0700) holding the board's secrets: board-key.hex and admin-token.txt, each "
+        "created (0600) on first start and read on every restart.",
+    ),
+    board_key_file: Path = typer.Option(
+        None, help="Board signing key, instead of SECRETS_DIR/board-key.hex (created if absent)."
+    ),
     admin_token_file: Path = typer.Option(
-        Path("admin-token.txt"), help="Administrator token (created if absent)."
+        None, help="Administrator token, instead of SECRETS_DIR/admin-token.txt (created if absent)."
     ),
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
     check_workers: int = typer.Option(-1, help="Processes checking ballots (-1: one per core; 0: inline)."),
 ) -> None:
-    """Run the bulletin board and voting service (HTTP API, booth at /booth/)."""
+    """Run the bulletin board and voting service (HTTP API, booth at /booth/).
+
+    Prints where it listens, the board key to publish (voters' receipts and every mirror check it) and where its
+    secret files are. Secrets are never put in the current directory unasked: give --secrets-dir, or both files.
+    """
     from plebiscite.board.errors import BoardError
     from plebiscite.board.httpserver import serve_forever
     from plebiscite.board.service import create_app
     from plebiscite.board.setup import admin_token, board_key, open_election
+    from plebiscite.secretfiles import SecretFileError, loose_permissions, private_dir
 
+    key_path, token_path = _secret_paths(secrets_dir, board_key_file, admin_token_file)
     # One per core: the checks are most of the CPU, and the server's own work (HTTP, commits) is short and
     # bursty, so on 2 cores 2 workers beat 1 (p99 at 500 ballots/s: 40–94 ms against 115–125 ms, bench/README.md).
     workers = (os.cpu_count() or 1) if check_workers < 0 else check_workers
     try:
-        election = open_election(db, board_key(board_key_file), record, workers)
-        token = admin_token(admin_token_file)
-    except (RecordError, BoardError, OSError) as exc:
+        if secrets_dir is not None:
+            private_dir(secrets_dir)
+        signing_key = board_key(key_path)
+        token = admin_token(token_path)
+        election = open_election(db, signing_key, record, workers)
+    except (RecordError, BoardError, SecretFileError, OSError) as exc:
         fail(str(exc))
-    console.print(
-        f"board {election.board_key[:16]}… on {election.board.backend}, {election.board.size()} entries; "
-        f"admin token in {admin_token_file}"
-    )
+    for path in (key_path, token_path):
+        warning = loose_permissions(path)
+        if warning:
+            console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+    _announce(election, f"http://{host if ':' not in host else f'[{host}]'}:{port}", key_path, token_path)
     app = create_app(election, token)
     try:
         serve_forever(app, host, port)  # uvicorn with bounded request heads and read deadlines
     finally:
         election.close()
+
+
+def _secret_paths(
+    secrets_dir: Path | None, key_file: Path | None, token_file: Path | None
+) -> tuple[Path, Path]:
+    """Where the board key and admin token are: named files, else in the named secrets directory."""
+    if secrets_dir is None:
+        if key_file is None or token_file is None:
+            fail(
+                "secrets: give --secrets-dir DIR (where the board key and admin token are kept), or both "
+                "--board-key-file and --admin-token-file; they are never put in the current directory unasked"
+            )
+        return key_file, token_file
+    return key_file or secrets_dir / "board-key.hex", token_file or secrets_dir / "admin-token.txt"
+
+
+def _announce(election: BoardElection, url: str, key_path: Path, token_path: Path) -> None:
+    """What the operator must see at start: the address, what to publish, where the secrets are."""
+    state = election.state
+    manifest = state.manifest
+    lines = [
+        f"board listening on {url}  (booth: {url}/booth/, API: {url}/api/election)",
+        f"election {manifest.election_id!r}, phase {state.phase}, {election.board.size()} entries "
+        f"on {election.board.backend}"
+        if manifest is not None
+        else f"{election.board.size()} entries",
+        f"board key — publish it: {election.board_key}",
+    ]
+    if state.context is not None:
+        lines.append(f"election fingerprint: {state.context.fingerprint.hex()}")
+    lines += [f"secret: board signing key in {key_path}", f"secret: admin token in {token_path}"]
+    for line in lines:
+        console.print(line, highlight=False)
 
 
 def mirror(

@@ -45,9 +45,19 @@ def load_json(path: Path, what: str) -> Any:
 
 
 def write_json(path: Path, value: Any) -> None:
+    """A public JSON file (a ballot, a report), replaced atomically. Not for secrets: those go through
+    ``plebiscite.secretfiles.write_private`` (mode 0600, never over an existing file)."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def show_result(result: dict[str, Any]) -> None:
+    """A published result, one line per question (``combine`` and ``admin result``)."""
+    for q in result["questions"]:
+        line = ", ".join(f"{k}: {v}" for k, v in q["counts"].items())
+        blank = f", blank: {q['blank']}" if "blank" in q else ""
+        console.print(f"{q['id']}: {line}{blank}", highlight=False)
 
 
 def print_json(value: Any) -> None:

@@ -16,6 +16,7 @@ from plebiscite.ballot.challenge import check_opening, describe
 from plebiscite.ballot.check import branch_counts
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.ballot.model import BallotError, ballot_from_json
+from plebiscite.canonical import hex_bytes
 from plebiscite.cli.common import (
     console,
     describe_validation,
@@ -23,18 +24,21 @@ from plebiscite.cli.common import (
     load_json,
     print_json,
     read_secret,
+    show_result,
     write_json,
 )
+from plebiscite.cli.operator_cmd import check_credential
 from plebiscite.conduct import Conduct, PhaseError, cast_ballots
 from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
-from plebiscite.keyceremony.vault import VaultError, seal, unseal, write_private
+from plebiscite.keyceremony.vault import VaultError, seal, unseal
 from plebiscite.proofs.common import ProofError
 from plebiscite.record import store
 from plebiscite.record.signer import key_path
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
 from plebiscite.record.stream import EventLines, is_ballot_line
+from plebiscite.secretfiles import SecretFileError, refuse_existing, write_private
 from plebiscite.setup.credentials import Credential, CredentialError
 from plebiscite.setup.manifest import Manifest
 
@@ -47,6 +51,7 @@ EXPECTED_ERRORS = (
     ProofError,
     GroupError,
     SignatureError,
+    SecretFileError,
     ValueError,
 )
 
@@ -78,26 +83,43 @@ def _read(record: Path) -> Conduct:
 def init(
     record: Path = typer.Argument(..., help="Record directory to create."),
     manifest: Path = typer.Option(..., help="Manifest JSON file."),
-    trustees: int = typer.Option(3, min=1, help="Number of trustees n."),
+    trustee_key: list[str] = typer.Option(
+        [],
+        "--trustee-key",
+        help="A trustee's signing key (hex), as it gave it to you from `plebiscite trustee init`; once per "
+        "trustee, in index order. The real way: each trustee made its key on its own machine.",
+    ),
+    trustees: int = typer.Option(3, min=1, help="With --trustees-dir: number of trustees n."),
     threshold: int = typer.Option(2, min=1, help="Trustees needed to decrypt k."),
     trustees_dir: Path = typer.Option(
-        ...,
-        help="DEMO AND TESTS ONLY: every trustee's keys are made here, on this machine, and sealed into "
-        "trustee-<i>.json files — whoever runs this holds every trustee's secret.",
+        None,
+        help="DEMO AND TESTS ONLY (instead of --trustee-key): every trustee's keys are made here, on this "
+        "machine, and sealed into trustee-<i>.json files — whoever runs this holds every trustee's secret.",
     ),
     passphrase_file: Path = typer.Option(None, help="File whose first line is the trustees' passphrase."),
 ) -> None:
-    """Start a record: the manifest, and the trustees named by their keys (made here: a one-machine demo)."""
+    """Start a record: the manifest, and the trustees named by their signing keys."""
     m = Manifest.model_validate(load_json(manifest, "manifest"))
+    if (trustees_dir is None) == (not trustee_key):
+        fail("trustees: give each trustee's key with --trustee-key, or (demo only) --trustees-dir")
+    if trustee_key:
+        keys = [hex_bytes(k, 32, f"--trustee-key #{i}") for i, k in enumerate(trustee_key, start=1)]
+        if not 1 <= threshold <= len(keys):
+            fail("threshold: need 1 <= threshold <= the number of --trustee-key")
+        Conduct.create_record(record, m, keys, threshold)
+        console.print(
+            f"record created at {record} for {m.election_id!r} ({threshold} of {len(keys)} trustees)"
+        )
+        return
+    assert trustees_dir is not None
     if not 1 <= threshold <= trustees:
         fail("threshold: need 1 <= threshold <= trustees")
     targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, trustees + 1)]
-    if any(t.exists() for t in targets):
-        fail(f"{trustees_dir}: trustee files already exist; refusing to overwrite secrets")
+    refuse_existing(targets)
     passphrase = read_secret(passphrase_file, "trustee passphrase")
     board = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
     Conduct.create_record(record, m, [t.identity for t in board], threshold)
-    _seal_trustees(board, targets, passphrase)
+    _seal_trustees(board, targets, passphrase, replace=False)
     console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
     console.print(
         f"its heads are signed by board key {store.read_board_key(record)} (publish it); the secret is in "
@@ -107,12 +129,13 @@ def init(
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
 
 
-def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str) -> None:
-    targets[0].parent.mkdir(parents=True, exist_ok=True)
+def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str, replace: bool) -> None:
+    """Seal each trustee's secret into its file (``replace``: the ceremony updating the files ``init`` made)."""
     for t, target in zip(board, targets, strict=True):
         write_private(
             target,
             {"format": "plebiscite-trustee/1", "index": t.index, "vault": seal(t.to_secret(), passphrase)},
+            replace=replace,
         )
 
 
@@ -138,28 +161,78 @@ def ceremony(
     targets = [trustees_dir / f"trustee-{i}.json" for i in range(1, n + 1)]
     board = [_load_trustee(t, passphrase) for t in targets]
     conduct.run_ceremony(board, lambda m: console.print(f"• {m}"))  # each checks the manifest names its key
-    _seal_trustees(board, targets, passphrase)
+    _seal_trustees(board, targets, passphrase, replace=True)
     console.print(f"{n} trustee secret files in {trustees_dir} now hold their shares")
 
 
 def register_voters(
-    record: Path = typer.Argument(...),
+    record: Path = typer.Argument(None, help="Record directory (or use --board)."),
     voters: int = typer.Option(..., min=1, help="Number of credentials to issue."),
     out_dir: Path = typer.Option(
         ..., help="Where the credential files are written (hand them out privately)."
     ),
+    board: str = typer.Option(None, "--board", help="Publish the roll on this board instead of a record."),
+    token_file: Path = typer.Option(None, "--token-file", help="With --board: the administrator token file."),
 ) -> None:
-    """Issue one credential per voter and publish the roll (public keys only)."""
-    conduct = _open(record)
-    conduct.state.require("setup")
-    assert conduct.state.manifest is not None
-    eid = conduct.state.manifest.election_id
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Issue one credential per voter and publish the roll (public keys only), after the key ceremony."""
+    if (record is None) == (board is None):
+        fail("give a record directory or --board URL (one of them)")
+    if board is not None:
+        eid = _board_election_id(board)
+    else:
+        state = _open(record).state
+        state.require("setup")
+        assert state.manifest is not None
+        eid = state.manifest.election_id
     creds = [Credential.generate(eid) for _ in range(voters)]
-    for i, c in enumerate(creds, start=1):
-        write_private(out_dir / f"credential-{i:06d}.json", c.to_json())
-    conduct.register([c.public_key for c in creds])
+    targets = [out_dir / f"credential-{i:06d}.json" for i in range(1, voters + 1)]
+    refuse_existing(targets)  # before anything is written: credentials already handed out are never replaced
+    for c, target in zip(creds, targets, strict=True):
+        write_private(target, c.to_json())
+    try:
+        if board is not None:
+            _post_roll(board, token_file, [c.public_key for c in creds])
+        else:
+            _open(record).register([c.public_key for c in creds])
+    except BaseException:
+        for target in targets:  # the roll was not published: these credentials would never be valid
+            target.unlink(missing_ok=True)
+        raise
     console.print(f"{voters} credentials written to {out_dir}; roll published")
+
+
+def _board_election_id(url: str) -> str:
+    """The election id of the board at ``url``, refusing unless it waits for its roll (phase setup, roll not out)."""
+    import httpx
+
+    from plebiscite.board.client import BoardClientError, _get
+
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            election = _get(client, "/api/election")
+            ceremony_round = _get(client, "/api/trustee/state")["ceremony_round"]
+    except BoardClientError as exc:
+        raise RecordError(str(exc)) from None
+    if election["phase"] != "setup" or ceremony_round == "closed":
+        raise PhaseError(f"the board is in phase {election['phase']!r} and its roll is already published")
+    return str(Manifest.model_validate(election["manifest"]["manifest"]).election_id)
+
+
+def _post_roll(url: str, token_file: Path | None, keys: list[bytes]) -> None:
+    import httpx
+
+    token = read_secret(token_file, "administrator token")
+    try:
+        response = httpx.post(
+            f"{url.rstrip('/')}/api/admin/roll",
+            json={"credentials": [k.hex() for k in keys]},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+    except httpx.HTTPError as exc:
+        raise RecordError(f"board unreachable: {exc}") from None
+    if response.status_code != 200:
+        raise RecordError(f"the board refused the roll ({response.status_code}): {response.text[:300]}")
 
 
 def open_(record: Path = typer.Argument(...)) -> None:
@@ -179,25 +252,59 @@ def _selections(choices: list[str]) -> dict[str, list[str]]:
 
 
 def vote(
-    record: Path = typer.Argument(..., help="The public record (only the manifest and key are read)."),
+    record: Path = typer.Argument(
+        None, help="The public record (only the manifest and key are read); or give --board instead."
+    ),
+    board: str = typer.Option(
+        None,
+        help="Vote over HTTP: fetch the election from this board, encrypt here, cast, check the receipt.",
+    ),
     credential: Path = typer.Option(..., help="Your credential file."),
-    choice: list[str] = typer.Option(..., help="QUESTION=OPTION[,OPTION…] (repeat per question)."),
-    out: Path = typer.Option(Path("ballot.json"), help="Where to write the encrypted ballot."),
+    choice: list[str] = typer.Option(
+        None,
+        "--choice",
+        "--answers",
+        help="QUESTION=OPTION[,OPTION…] or QUESTION=blank (repeat per question); with --board, the rest are asked.",
+    ),
+    out: Path = typer.Option(
+        Path("ballot.json"), help="Where to write the encrypted ballot (from a record)."
+    ),
     opening_out: Path = typer.Option(
-        Path("opening.json"), help="Where to keep the secret opening (for a challenge)."
+        None,
+        help="Where to keep the secret opening, to challenge this ballot (mode 0600; never overwritten).",
+    ),
+    receipt: Path = typer.Option(
+        None, help="With --board: where to save the checked receipt (required; never overwritten)."
+    ),
+    board_key: str = typer.Option(None, help="With --board: the board key its operator published (checked)."),
+    fingerprint: str = typer.Option(
+        None, help="With --board: the election fingerprint its operator published (checked)."
     ),
 ) -> None:
-    """Encrypt and sign a ballot on this device (the voter's side)."""
+    """Encrypt and sign a ballot on this device (the voter's side); with --board, also cast it and keep the receipt."""
+    if (record is None) == (board is None):
+        fail("give either a RECORD directory or --board URL")
+    if board is not None:
+        from plebiscite.cli.operator_cmd import vote_over_http
+
+        if receipt is None:
+            fail("--receipt: name the file to save your receipt in")
+        vote_over_http(
+            board, credential, _selections(choice) if choice else None, receipt, board_key, fingerprint
+        )
+        return
+    if not choice:
+        fail("--choice: give an answer to every question (QUESTION=OPTION)")
     conduct = _read(record)
     cred = Credential.from_json(load_json(credential, "credential"))
     ctx = conduct.context
-    if cred.election_id != ctx.manifest.election_id:
-        raise CredentialError(f"{credential}: credential is for election {cred.election_id!r}")
-    if cred.public_key not in ctx.roll:
-        raise CredentialError(f"{credential}: this credential is not on the roll")
+    check_credential(ctx, cred, credential)
+    if opening_out is not None:
+        refuse_existing([opening_out])
     ballot, opening = encrypt_ballot(ctx, cred, _selections(choice))
     write_json(out, ballot.to_json())
-    write_private(opening_out, opening.to_json())
+    if opening_out is not None:
+        write_private(opening_out, opening.to_json())
     console.print(f"ballot written to {out}; tracking code {ballot.tracking_code()}")
 
 
@@ -268,10 +375,7 @@ def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(Fa
     if json_out:
         print_json(result)
         return
-    for q in result["questions"]:
-        line = ", ".join(f"{k}: {v}" for k, v in q["counts"].items())
-        blank = f", blank: {q['blank']}" if "blank" in q else ""
-        console.print(f"{q['id']}: {line}{blank}")
+    show_result(result)
 
 
 def export(

@@ -27,6 +27,9 @@ _COMMAND_MODULES = (
     "plebiscite.cli.forensics_cmd",
     "plebiscite.cli.board_cmd",
     "plebiscite.cli.coercion_cmd",
+    "plebiscite.cli.trustee_cmd",
+    "plebiscite.cli.registrar_cmd",
+    "plebiscite.cli.operator_cmd",
 )
 
 for _name in _COMMAND_MODULES:

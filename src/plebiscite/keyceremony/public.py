@@ -2,8 +2,10 @@
 
 Shared by the trustees (to finish the ceremony) and the verifier (to re-derive the key), so both apply the same
 rules. A dealer is disqualified when its commitments or proofs are malformed or do not verify, when it did not deal
-a share to every trustee, or when a complaint against it was not answered by a public share that matches its
-commitments.
+a share to every other trustee whose announcement is valid (a trustee silent in round 1 is simply left out), or when
+a complaint against it was not answered by a public share that matches its commitments. Rounds 2 and 3 (shares,
+complaints, reveals) carry the ceremony fingerprint: a post of another ceremony by the same identity key counts as
+not made.
 """
 
 from __future__ import annotations
@@ -124,8 +126,8 @@ def outcome(
     reveals: list[dict[str, Any]],
 ) -> Outcome:
     """Apply the qualification rules to the public posts (``named``: the manifest event's trustee keys)."""
-    trustees = len(named)
     problems: list[str] = []
+    ceremony = fingerprint.hex()
     decoded: dict[int, Announcement] = {}
     for payload in announcements:
         try:
@@ -148,17 +150,25 @@ def outcome(
         except SignatureError as exc:
             problems.append(f"shares from trustee {dealer}: {exc}")
             continue
+        if payload.get("ceremony") != ceremony:
+            problems.append(f"shares from trustee {dealer}: ceremony is not this ceremony's fingerprint")
+            continue
+        if dealer in dealt:
+            problems.append(f"shares from trustee {dealer}: dealt twice")
+            continue
         dealt[dealer] = {
-            s["to"] for s in payload.get("shares", []) if isinstance(s, dict) and isinstance(s.get("to"), int)
+            s["to"] for s in payload.get("shares", []) if isinstance(s, dict) and type(s.get("to")) is int
         }
     answered: dict[tuple[int, int], bool] = {}
     for payload in reveals:
         dealer, to = payload.get("from"), payload.get("to")
-        if dealer not in decoded or not isinstance(to, int):
+        if dealer not in decoded or type(to) is not int:
             problems.append(f"share reveal from unknown trustee {dealer!r}")
             continue
         try:
             verify("share-reveal", payload, decoded[dealer].signing_key)
+            if payload.get("ceremony") != ceremony:
+                raise SignatureError("ceremony is not this ceremony's fingerprint")
             share = G.scalar_from_hex(payload.get("share", ""), "share-reveal.share")
             answered[(dealer, to)] = share_matches(share, decoded[dealer].commitments, to)
         except (SignatureError, G.GroupError) as exc:
@@ -168,16 +178,20 @@ def outcome(
     for payload in complaints:
         by = payload.get("by")
         try:
-            if by not in decoded:
+            if by not in decoded or type(by) is not int:
                 raise SignatureError("complaint by an unknown trustee")
+            if type(payload.get("against")) is not int:
+                raise SignatureError("against: not a trustee's index")
             verify("complaint", payload, decoded[by].signing_key)
+            if payload.get("ceremony") != ceremony:
+                raise SignatureError("ceremony is not this ceremony's fingerprint")
         except SignatureError as exc:
             problems.append(f"complaint by trustee {by!r}: {exc}; ignored")
             continue
         valid_complaints.append(payload)
     qualified = []
     for i in sorted(decoded):
-        others = set(range(1, trustees + 1)) - {i}
+        others = set(decoded) - {i}
         if not others <= dealt.get(i, set()):
             problems.append(f"trustee {i}: did not deal a share to every trustee; disqualified")
             continue
@@ -190,7 +204,7 @@ def outcome(
     for i in qualified:
         key = G.add(key, decoded[i].commitments[0])
     verification = {}
-    for j in range(1, trustees + 1):
+    for j in range(1, len(named) + 1):
         acc = G.IDENTITY
         for i in qualified:
             acc = G.add(acc, commitment_at(decoded[i].commitments, j))

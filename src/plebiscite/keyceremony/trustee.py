@@ -38,15 +38,23 @@ class Trustee:
     share: int | None = None
 
     @staticmethod
-    def new(index: int, trustees: int, threshold: int) -> Trustee:
+    def new(
+        index: int,
+        trustees: int,
+        threshold: int,
+        signing_seed: bytes | None = None,
+        box_secret: bytes | None = None,
+    ) -> Trustee:
+        """A fresh polynomial; the identity keys are drawn here unless the trustee made them earlier (``trustee
+        init``, on its own machine, before the manifest named them)."""
         if not 1 <= threshold <= trustees or not 1 <= index <= trustees:
             raise ValueError("need 1 <= threshold <= trustees and 1 <= index <= trustees")
         return Trustee(
             index=index,
             trustees=trustees,
             threshold=threshold,
-            signing_seed=bytes(nacl.signing.SigningKey.generate()),
-            box_secret=bytes(nacl.public.PrivateKey.generate()),
+            signing_seed=signing_seed or bytes(nacl.signing.SigningKey.generate()),
+            box_secret=box_secret or bytes(nacl.public.PrivateKey.generate()),
             coefficients=polynomial.random_polynomial(threshold - 1),
         )
 
@@ -101,26 +109,32 @@ class Trustee:
             nacl.public.PublicKey(hex_bytes(other_box_key, 32, "box_key")),
         )
 
-    def deal(self, announcements: dict[int, Announcement]) -> dict[str, Any]:
-        """Round 2 payload (event ``shares``): ``f_i(j)`` encrypted to each trustee ``j ≠ i``."""
+    def deal(self, announcements: dict[int, Announcement], fingerprint: bytes) -> dict[str, Any]:
+        """Round 2 payload (event ``shares``): ``f_i(j)`` encrypted to each announced trustee ``j ≠ i``.
+
+        ``fingerprint`` is the ceremony's: rounds 2 and 3 carry it (signed) so that a trustee who keeps its
+        identity keys across elections cannot have a post of one ceremony replayed into another.
+        """
         shares = []
         for j, a in sorted(announcements.items()):
             if j == self.index:
                 continue
             value = G.scalar_to_bytes(polynomial.evaluate(self.coefficients, j))
             shares.append({"to": j, "box": bytes(self._box(a.box_key).encrypt(value)).hex()})
-        return sign("shares", {"from": self.index, "shares": shares}, self.signing_key)
+        payload = {"from": self.index, "ceremony": fingerprint.hex(), "shares": shares}
+        return sign("shares", payload, self.signing_key)
 
     def receive(
-        self, announcements: dict[int, Announcement], shares: list[dict[str, Any]]
+        self, announcements: dict[int, Announcement], shares: list[dict[str, Any]], fingerprint: bytes
     ) -> list[dict[str, Any]]:
         """Round 3: decrypt and check the shares dealt to us; returns complaint payloads for bad ones."""
         complaints = []
+        ceremony = fingerprint.hex()
         self.received = {self.index: polynomial.evaluate(self.coefficients, self.index)}
         for payload in shares:
             dealer = payload.get("from")
-            if dealer == self.index or dealer not in announcements:
-                continue
+            if dealer == self.index or dealer not in announcements or payload.get("ceremony") != ceremony:
+                continue  # another ceremony's post counts as no deal (the dealer is disqualified publicly)
             mine = [s for s in payload.get("shares", []) if isinstance(s, dict) and s.get("to") == self.index]
             value = None
             if len(mine) == 1:
@@ -134,7 +148,8 @@ class Trustee:
             if value is None or not polynomial.share_matches(
                 value, announcements[dealer].commitments, self.index
             ):
-                complaints.append(sign("complaint", {"by": self.index, "against": dealer}, self.signing_key))
+                complaint = {"by": self.index, "against": dealer, "ceremony": ceremony}
+                complaints.append(sign("complaint", complaint, self.signing_key))
                 continue
             self.received[dealer] = value
         return complaints
@@ -148,11 +163,16 @@ class Trustee:
         if polynomial.share_matches(value, announcements[dealer].commitments, self.index):
             self.received[dealer] = value
 
-    def answer(self, complaint: dict[str, Any]) -> dict[str, Any]:
+    def answer(self, complaint: dict[str, Any], fingerprint: bytes) -> dict[str, Any]:
         """Reveal the share a complainer says is bad (event ``share-reveal``)."""
         to = complaint["by"]
         value = polynomial.evaluate(self.coefficients, to)
-        payload = {"from": self.index, "to": to, "share": G.scalar_to_bytes(value).hex()}
+        payload = {
+            "from": self.index,
+            "to": to,
+            "ceremony": fingerprint.hex(),
+            "share": G.scalar_to_bytes(value).hex(),
+        }
         return sign("share-reveal", payload, self.signing_key)
 
     def finish(self, qualified: list[int]) -> None:

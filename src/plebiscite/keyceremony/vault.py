@@ -7,8 +7,6 @@ that names the file, never the secret or the passphrase.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import nacl.exceptions
@@ -17,6 +15,14 @@ import nacl.secret
 import nacl.utils
 
 from plebiscite.canonical import hex_bytes
+from plebiscite.secretfiles import write_private
+
+__all__ = [
+    "VaultError",
+    "seal",
+    "unseal",
+    "write_private",
+]  # write_private: secretfiles.py, kept here for importers
 
 KDF = "argon2id"
 OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
@@ -70,14 +76,3 @@ def unseal(vault: dict[str, Any], passphrase: str, where: str) -> dict[str, Any]
     if not isinstance(value, dict):
         raise VaultError(f"{where}: damaged secret")
     return value
-
-
-def write_private(path: Path, data: dict[str, Any]) -> None:
-    """Write a file readable by its owner only, atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

@@ -1,0 +1,68 @@
+"""The demo's trustees: one process each, with its own home directory and vault, talking only to the board.
+
+Each trustee's process runs the same functions as the ``plebiscite trustee`` commands (``keyceremony/remote.py``,
+``decrypt/remote.py``); it is started once (spawned, so it shares no memory with the board) and kept for every
+round, so the demo pays the interpreter's start-up once per trustee rather than once per step.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import secrets
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from types import TracebackType
+
+from plebiscite.board.trustee_client import TrusteeBoard
+from plebiscite.keyceremony import remote, trustee_vault
+
+VAULT = "vault.json"
+PASSPHRASE = "passphrase.txt"  # noqa: S105 - the file name, not a passphrase
+
+
+def _run(home: str, url: str, step: str) -> list[str]:
+    """One trustee step in the trustee's own process; returns what the command would have printed."""
+    where = Path(home)
+    if step == "init":
+        passphrase = secrets.token_urlsafe(24)
+        (where / PASSPHRASE).touch(mode=0o600)
+        (where / PASSPHRASE).write_text(passphrase + "\n")
+        return [trustee_vault.create(where / VAULT, passphrase).signing_key.hex()]
+    said: list[str] = []
+    passphrase = (where / PASSPHRASE).read_text().strip()
+    session = remote.Step(TrusteeBoard(url, where / "board-mirror"), where / VAULT, passphrase, said.append)
+    if step == "decrypt":
+        from plebiscite.decrypt.remote import decrypt
+
+        decrypt(session, workers=1)
+    else:
+        getattr(remote, step)(session)
+    return said
+
+
+class TrusteeProcesses:
+    """``n`` trustee processes with homes under ``root``; :meth:`round` runs one step in some of them at once."""
+
+    def __init__(self, n: int, root: Path) -> None:
+        self.homes = [root / f"trustee-{i}" for i in range(1, n + 1)]
+        context = multiprocessing.get_context("spawn")
+        self.pools = [ProcessPoolExecutor(1, mp_context=context) for _ in self.homes]
+        for home in self.homes:
+            home.mkdir(parents=True, mode=0o700)
+
+    def __enter__(self) -> TrusteeProcesses:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for pool in self.pools:
+            pool.shutdown(cancel_futures=True)
+
+    def round(self, step: str, url: str = "", indices: list[int] | None = None) -> dict[int, list[str]]:
+        """Run ``step`` for the trustees ``indices`` (default: all) concurrently; their output by index."""
+        chosen = indices or list(range(1, len(self.homes) + 1))
+        futures: dict[int, Future[list[str]]] = {
+            i: self.pools[i - 1].submit(_run, str(self.homes[i - 1]), url, step) for i in chosen
+        }
+        return {i: f.result() for i, f in futures.items()}

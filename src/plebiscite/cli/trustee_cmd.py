@@ -1,0 +1,196 @@
+"""`plebiscite trustee ...`: a trustee's duties, each on the trustee's own machine (docs/trustee.md).
+
+``init`` makes the identity keys before the manifest exists; ``join``, ``deal``, ``receive``, ``answer`` and
+``finish`` are the key ceremony's rounds against the board; ``decrypt`` is the partial decryption after the tally.
+No secret leaves the vault unsealed: the board receives only signed public posts, which it checks with the
+verifier's functions (``board/trustee_steps.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from plebiscite.board.trustee_client import TrusteeBoard, TrusteeBoardError
+from plebiscite.cli.common import console, fail, read_secret
+from plebiscite.hazmat.group import GroupError
+from plebiscite.keyceremony import remote
+from plebiscite.keyceremony import trustee_vault as vaults
+from plebiscite.keyceremony.vault import VaultError
+from plebiscite.proofs.common import ProofError
+from plebiscite.record.signing import SignatureError
+from plebiscite.record.state import PhaseError
+from plebiscite.record.store import RecordError
+
+trustee_app = typer.Typer(
+    help="A trustee's steps, on the trustee's own machine: keys, the key ceremony over the board, decryption.",
+    no_args_is_help=True,
+)
+
+EXPECTED = (
+    TrusteeBoardError,
+    VaultError,
+    RecordError,
+    PhaseError,
+    ProofError,
+    GroupError,
+    SignatureError,
+    ValueError,
+)
+
+VAULT = typer.Option(
+    ..., "--vault", help="Your vault file (made by `plebiscite trustee init`; keep it secret)."
+)
+PASSPHRASE = typer.Option(
+    None, "--passphrase-file", help="File whose first line is the vault's passphrase (else you are asked)."
+)
+BOARD = typer.Option(..., "--board", help="The board's URL, e.g. https://vote.example.org")
+BOARD_KEY = typer.Option(
+    None, "--board-key", help="The board's public key (hex) as the organiser published it; refuse any other."
+)
+MIRROR = typer.Option(
+    None,
+    "--mirror",
+    help="Your verified copy of the board's record (default: board-mirror/ beside the vault).",
+)
+WAIT = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for the other trustees' posts.")
+PROCEED = typer.Option(
+    False,
+    "--proceed-without-missing",
+    help="After the agreed deadline: go on without trustees who did not post (they are left out).",
+)
+
+
+def _clean(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EXPECTED as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+def _say(message: str) -> None:
+    console.print(message, highlight=False)
+
+
+def _step(
+    vault: Path, passphrase_file: Path | None, board: str, board_key: str | None, mirror: Path | None
+) -> remote.Step:
+    passphrase = read_secret(passphrase_file, "vault passphrase")
+    where = mirror if mirror is not None else vault.parent / "board-mirror"
+    return remote.Step(TrusteeBoard(board, where, board_key), vault, passphrase, _say)
+
+
+@trustee_app.command("init")
+@_clean
+def init(vault: Path = VAULT, passphrase_file: Path = PASSPHRASE) -> None:
+    """Make your identity keys (signing and box) in a new vault; prints the key to give the organiser."""
+    made = vaults.create(vault, read_secret(passphrase_file, "vault passphrase"))
+    _say(f"vault written to {vault} (readable by you only)")
+    _say(f"signing key (give it to the organiser for the manifest): {made.signing_key.hex()}")
+    groups = vaults.fingerprint_groups(made.signing_key)
+    _say(f"fingerprint (publish it yourself, and check it in the manifest): {groups}")
+
+
+@trustee_app.command("join")
+@_clean
+def join(
+    vault: Path = VAULT,
+    board: str = BOARD,
+    passphrase_file: Path = PASSPHRASE,
+    board_key: str = BOARD_KEY,
+    mirror: Path = MIRROR,
+    trustees: int = typer.Option(
+        None, "--trustees", help="Refuse unless the manifest says this many trustees."
+    ),
+    threshold: int = typer.Option(
+        None, "--threshold", help="Refuse unless the manifest says this threshold."
+    ),
+) -> None:
+    """Round 1: check the manifest names your key, make your polynomial, post your signed commitments."""
+    remote.join(_step(vault, passphrase_file, board, board_key, mirror), trustees, threshold)
+
+
+def _waiting_step(name: str, run: Callable[..., None], doc: str) -> None:
+    """Register a round that waits for the other trustees' posts (deal, receive)."""
+
+    def command(
+        vault: Path = VAULT,
+        board: str = BOARD,
+        passphrase_file: Path = PASSPHRASE,
+        board_key: str = BOARD_KEY,
+        mirror: Path = MIRROR,
+        wait: float = WAIT,
+        proceed_without_missing: bool = PROCEED,
+    ) -> None:
+        run(_step(vault, passphrase_file, board, board_key, mirror), wait, proceed_without_missing)
+
+    command.__doc__ = doc
+    trustee_app.command(name)(_clean(command))
+
+
+def _plain_step(name: str, run: Callable[..., object], doc: str) -> None:
+    """Register a round that needs nothing but the board and the vault (answer, finish)."""
+
+    def command(
+        vault: Path = VAULT,
+        board: str = BOARD,
+        passphrase_file: Path = PASSPHRASE,
+        board_key: str = BOARD_KEY,
+        mirror: Path = MIRROR,
+    ) -> None:
+        run(_step(vault, passphrase_file, board, board_key, mirror))
+
+    command.__doc__ = doc
+    trustee_app.command(name)(_clean(command))
+
+
+_waiting_step(
+    "deal",
+    remote.deal,
+    "Round 2: once every trustee announced, post your shares, each sealed to its recipient.",
+)
+_waiting_step(
+    "receive",
+    remote.receive,
+    "Round 3: open and check the shares dealt to you; post a complaint against each bad one.",
+)
+_plain_step(
+    "answer",
+    remote.answer,
+    "Answer complaints against you by revealing the disputed shares (unanswered, you are disqualified).",
+)
+_plain_step(
+    "finish",
+    remote.finish,
+    "Compute your decryption share from the qualified dealers and check it against the record.",
+)
+
+
+@trustee_app.command("decrypt")
+@_clean
+def decrypt(
+    vault: Path = VAULT,
+    board: str = BOARD,
+    passphrase_file: Path = PASSPHRASE,
+    board_key: str = BOARD_KEY,
+    mirror: Path = MIRROR,
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Processes for verifying the ballots (0: one per core)."
+    ),
+) -> None:
+    """After the tally: verify the record, then make, check and post your partial decryption."""
+    from plebiscite.decrypt.remote import decrypt as decrypt_remote
+
+    decrypt_remote(_step(vault, passphrase_file, board, board_key, mirror), workers)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(trustee_app, name="trustee")
