@@ -110,6 +110,7 @@ def init(
         console.print(
             f"record created at {record} for {m.election_id!r} ({threshold} of {len(keys)} trustees)"
         )
+        _say_heads_key(record)
         return
     assert trustees_dir is not None
     if not 1 <= threshold <= trustees:
@@ -121,12 +122,16 @@ def init(
     Conduct.create_record(record, m, [t.identity for t in board], threshold)
     _seal_trustees(board, targets, passphrase, replace=False)
     console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
+    _say_heads_key(record)
+    for t in board:
+        console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
+
+
+def _say_heads_key(record: Path) -> None:
     console.print(
         f"its heads are signed by board key {store.read_board_key(record)} (publish it); the secret is in "
         f"{key_path(record)} (mode 0600: keep it, never publish it)"
     )
-    for t in board:
-        console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
 
 
 def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str, replace: bool) -> None:

@@ -20,7 +20,6 @@ longer match its events (it was changed after it was signed).
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Iterable
@@ -34,6 +33,7 @@ from plebiscite.merkle.heads import SignedTreeHead, TreeHeadError, sign_tree_hea
 from plebiscite.merkle.tree import leaf_hash
 from plebiscite.record import store
 from plebiscite.record.store import RecordError
+from plebiscite.secretfiles import SecretFileError, write_private_text
 
 __all__ = ["RecordSigner", "key_path", "read_or_create_key"]
 
@@ -48,16 +48,6 @@ def key_path(record: Path) -> Path:
     return resolved.with_name(resolved.name + KEY_SUFFIX)
 
 
-def _create_private(path: Path, text: str) -> None:
-    """Create ``path`` (mode 0600) holding ``text``; refuses to replace an existing file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def read_or_create_key(path: Path, create: bool = True) -> nacl.signing.SigningKey:
     """The Ed25519 key whose hex seed is in ``path``; a fresh one is created (0600) there if ``create`` and absent."""
     if not path.exists():
@@ -65,7 +55,10 @@ def read_or_create_key(path: Path, create: bool = True) -> nacl.signing.SigningK
             raise RecordError(
                 f"{path}: the record's board signing key is missing (it signs the record's heads)"
             )
-        _create_private(path, secrets.token_bytes(32).hex())
+        try:
+            write_private_text(path, secrets.token_bytes(32).hex() + "\n")  # 0600, never over another file
+        except SecretFileError as exc:
+            raise RecordError(str(exc)) from None
     text = path.read_text(encoding="utf-8").strip()
     if not text:
         raise RecordError(f"{path}: empty")
