@@ -258,6 +258,12 @@ class Conduct:
         return parse_aggregate(self.state.tally["aggregate"], [lay.width for lay in self.context.layouts])
 
     def decrypt(self, trustee: Trustee) -> None:
+        """``trustee``'s partial decryption of the tally, checked and appended (see :meth:`partial_decryption`)."""
+        self.post_partial(self.partial_decryption(trustee))
+
+    def partial_decryption(self, trustee: Trustee) -> dict[str, Any]:
+        """``trustee``'s partial decryption of the published tally, with proofs, after every check on the trustee
+        (named by this election, holding a share of its key, not decrypted yet); nothing is appended."""
         self.state.require("tallied")
         trustee.check_named(
             self.state.trustee_keys
@@ -274,9 +280,9 @@ class Conduct:
         payload = partial_decrypt(
             trustee.index, trustee.share, self.totals(), self.context.fingerprint, trustee.signing_key
         )
-        # The same checks as a share posted from elsewhere: signature under the announced key and the proofs,
-        # so a share that would stop combine is refused before it is written.
-        self.post_partial(payload)
+        # post_partial runs the same checks as on a share posted from elsewhere (signature under the announced key,
+        # the proofs), so a share that would stop combine is refused before it is written.
+        return payload
 
     def post_partial(self, payload: dict[str, Any]) -> None:
         """Accept a partial decryption made elsewhere, after checking its signature and proofs."""

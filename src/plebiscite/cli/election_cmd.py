@@ -367,11 +367,28 @@ def decrypt(
     record: Path = typer.Argument(...),
     trustee: Path = typer.Option(..., help="This trustee's secret file."),
     passphrase_file: Path = typer.Option(None, help="File whose first line is the passphrase."),
+    board: str = typer.Option(
+        None,
+        help="Post the partial decryption to this board (its URL) instead of appending it to RECORD, which is "
+        "then only read: your mirror of the board (a record the board signed cannot be extended offline).",
+    ),
 ) -> None:
-    """A trustee's partial decryption of the tally, with proofs."""
+    """A trustee's partial decryption of the tally, with proofs: appended to RECORD, or posted to --board."""
     t = _load_trustee(trustee, read_secret(passphrase_file, "trustee passphrase"))
-    _open(record).decrypt(t)  # refuses, writing nothing, a trustee this election's manifest does not name
-    console.print(f"trustee {t.index} decrypted")
+    if board is None:
+        _open(record).decrypt(t)  # refuses, writing nothing, a trustee this election's manifest does not name
+        console.print(f"trustee {t.index} decrypted")
+        return
+    from plebiscite.board.client import BoardClientError
+    from plebiscite.board.operator_client import BoardSession
+
+    payload = _read(record).partial_decryption(t)  # the same refusals, before anything is sent
+    try:
+        with BoardSession(board) as session:
+            session.request("POST", "/api/trustee/partial-decryption", json=payload)
+    except BoardClientError as exc:
+        fail(str(exc))
+    console.print(f"trustee {t.index} decrypted; posted to {board}")
 
 
 def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(False, "--json")) -> None:
