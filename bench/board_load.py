@@ -686,6 +686,11 @@ def main() -> None:
         "--full", action="store_true", help="the 3-question demo referendum instead of yes/no"
     )
     parser.add_argument(
+        "--coercion",
+        action="store_true",
+        help="a coercion-resistant election: cr-ballots, half with fake credentials (bench/cr_ballots.py)",
+    )
+    parser.add_argument(
         "--py-spy",
         type=float,
         default=0.0,
@@ -697,9 +702,13 @@ def main() -> None:
         "--gil", action="store_true", help="py-spy: only samples holding the GIL (CPU profile)"
     )
     parser.add_argument("--profile-out", type=Path, help="keep py-spy's raw stacks as PROFILE_OUT-w<N>.txt")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "board_load.json")
+    parser.add_argument("--out", type=Path, help="default: bench/results/board_load[_coercion].json")
     parser.add_argument("--no-write", action="store_true", help="print only, do not write --out")
     args = parser.parse_args()
+    if args.out is None:
+        args.out = (
+            ROOT / "bench" / "results" / ("board_load_coercion.json" if args.coercion else "board_load.json")
+        )
     opts = Options(
         args.clients, args.client_procs, args.client, args.rate, args.py_spy, args.gil, args.profile_out
     )
@@ -710,8 +719,14 @@ def main() -> None:
     try:
         t0 = time.monotonic()
         # one ballot per voter; every run has a fresh board, so the same ballots are cast in every run
-        manifest, ctx, credentials = prepare(work / "prepared", sum(sizes), args.full)
-        bodies = make_ballots(ctx, manifest, credentials)
+        if args.coercion:
+            import cr_ballots  # bench/ is the script's directory
+
+            cr_manifest, cr_ctx, cr_creds = cr_ballots.prepare(work / "prepared", sum(sizes), args.full)
+            bodies = cr_ballots.make_ballots(cr_ctx, cr_manifest, cr_creds)
+        else:
+            manifest, ctx, credentials = prepare(work / "prepared", sum(sizes), args.full)
+            bodies = make_ballots(ctx, manifest, credentials)
         print(f"prepared {len(bodies)} ballots ({'3 questions' if args.full else 'yes/no'}) "
               f"in {time.monotonic() - t0:.1f} s; {uptime()}", flush=True)  # fmt: skip
         runs = []
@@ -753,7 +768,8 @@ def main() -> None:
             "machine": machine(),
             "versions": versions(),
             "config": {
-                "ballot": "3-question demo referendum" if args.full else "yes/no referendum (1 question)",
+                "ballot": ("3-question demo referendum" if args.full else "yes/no referendum (1 question)")
+                + (", coercion-resistant cr-ballots (half with fake credentials)" if args.coercion else ""),
                 "backend": "sqlite (WAL, synchronous=FULL)",
                 "clients": args.clients,
                 "client_processes": args.client_procs,

@@ -57,7 +57,20 @@ class Opened:
         ]
 
 
-def open_election(path: Path, election_id: str, voters: int, extra_questions: bool = True) -> Opened:
+@dataclass
+class Prepared:
+    """A coercion-resistant record up to registration (ceremony, MAC key, encrypted roll); voting not open."""
+
+    cc: CoercionConduct
+    manifest: Manifest
+    trustees: list[Trustee]
+    registrar: Registrar
+    mac: MacKey
+    voter_keys: list[VoterKey]
+    credentials: list[Credential]
+
+
+def prepare_election(path: Path, election_id: str, voters: int, extra_questions: bool = True) -> Prepared:
     manifest = coercion_manifest(election_id, extra_questions=extra_questions)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     cc = CoercionConduct.create_record(path, manifest, [t.identity for t in trustees], 2)
@@ -68,8 +81,13 @@ def open_election(path: Path, election_id: str, voters: int, extra_questions: bo
     vks = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
     creds = [registrar.issue(vk.request(cfp), key, cfp) for vk in vks]
     cc.register([(c.voter_key, c.entry) for c in creds])
-    ctx = cc.open_voting()
-    return Opened(cc, manifest, ctx, trustees, registrar, mac, vks, creds)
+    return Prepared(cc, manifest, trustees, registrar, mac, vks, creds)
+
+
+def open_election(path: Path, election_id: str, voters: int, extra_questions: bool = True) -> Opened:
+    p = prepare_election(path, election_id, voters, extra_questions)
+    ctx = p.cc.open_voting()
+    return Opened(p.cc, p.manifest, ctx, p.trustees, p.registrar, p.mac, p.voter_keys, p.credentials)
 
 
 def build(

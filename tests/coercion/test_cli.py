@@ -39,3 +39,36 @@ def test_demo_coercion_refuses_bad_input(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--coerced" in result.output
+
+
+def test_demo_coercion_over_http_json(tmp_path: Path) -> None:
+    """The door-to-door scenario through the real service: trustee processes, registrar, devices; same JSON."""
+    import subprocess
+    import sys
+
+    record = tmp_path / "rec"
+    args = [
+        "demo",
+        "--coercion",
+        "--http",
+        "--voters",
+        "6",
+        "--coerced",
+        "2",
+        "--record",
+        str(record),
+        "--json",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "plebiscite.cli.main", *args, "--seed", "3"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    assert out["verified"] is True and out["result"] == out["expected"]
+    assert out["coercion"]["http"] is True and out["coercion"]["ballots_counted"] == 6
+    assert out["coercion"]["fake_ballots"] == 3 and out["coercion"]["ballots_cast"] == 9
+    assert out["coercion"]["if_coercion_had_worked"] != out["expected"] or out["coercion"]["coerced"] == 0

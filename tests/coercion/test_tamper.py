@@ -160,7 +160,7 @@ CASES: list[tuple[str, str, int, Callable[[dict[str, Any]], None], tuple[str, ..
         cev.FOLD_EXP,
         0,
         lambda p: p["proofs"][0].append(p["proofs"][0][1]),
-        ("expected a list of 2",),
+        ("expected a list of 3",),
     ),
     (
         "cr: credential check (blinding)",

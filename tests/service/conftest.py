@@ -74,6 +74,7 @@ __all__ = [
     "ServerProcess",
     "Setup",
     "backend",
+    "context_on_opening",
     "db_url",
     "full_setup",
     "other_setup",
@@ -155,16 +156,21 @@ def build_setup(path: Path, election_id: str, voters: int, extra_questions: bool
     conduct.run_ceremony(trustees)
     credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in credentials])
+    return Setup(path, manifest, context_on_opening(path), credentials, trustees)
+
+
+def context_on_opening(path: Path) -> ElectionContext:
+    """The context voting will open with on a board importing the prepared record at ``path`` (either mode's): it
+    is a function of the prepared record alone, so a copy is opened and thrown away."""
     scratch = Path(tempfile.mkdtemp(prefix="plebiscite-svc-ctx-"))
-    try:  # open a copy: the context (fingerprint) is a function of the prepared record alone
+    try:
         shutil.copytree(path, scratch / "record")
         shutil.copy(
             key_path(path), key_path(scratch / "record")
         )  # the record's heads' signing key, beside it
-        ctx = Conduct.open_record(scratch / "record").open_voting()
+        return Conduct.open_record(scratch / "record").open_voting()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return Setup(path, manifest, ctx, credentials, trustees)
 
 
 @pytest.fixture(scope="session")

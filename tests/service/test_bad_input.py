@@ -65,6 +65,8 @@ ENDPOINTS = {
     ("post", "/api/admin/tally"),
     ("post", "/api/admin/result"),
     ("post", "/api/admin/roll"),
+    ("post", "/api/admin/cr-mac-key"),
+    ("post", "/api/admin/cr-roll"),
     ("post", "/api/trustee/{step}"),
     ("get", "/api/trustee/state"),
     ("get", "/api/admin/status"),

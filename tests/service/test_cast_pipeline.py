@@ -62,16 +62,16 @@ def test_commit_queue_batches_and_hands_each_caller_its_own_result() -> None:
     calls: list[list[str]] = []
 
     def commit(items: object) -> list[bytes | Exception]:
-        codes = [code for code, _ in items]  # type: ignore[attr-defined]
+        codes = list(items)  # type: ignore[call-overload]
         calls.append(codes)
         return [ValueError(code) if code.startswith("bad") else code.encode() for code in codes]
 
     async def scenario() -> list[object]:
         queue = CommitQueue(commit, interval=0.05)
         try:
-            first = await queue.submit("first", b"")  # idle: committed at once
+            first = await queue.submit("first")  # idle: committed at once
             rest = await asyncio.gather(
-                *(queue.submit(code, b"") for code in ["a", "bad-b", "c", "d"]), return_exceptions=True
+                *(queue.submit(code) for code in ["a", "bad-b", "c", "d"]), return_exceptions=True
             )
             return [first, *rest]
         finally:

@@ -189,14 +189,19 @@ def tracking_code_of(value: object) -> str:
     """The tracking code of a ballot given as JSON, without its election's layout: the shape (choices per answer,
     branches of each sum proof) is read from the ballot itself, and every value is decoded strictly. For binding a
     receipt to its ballot (``board/client.py``), not for deciding whether a ballot is valid."""
+    return ballot_from_json(value, shape_of(value)).tracking_code()
+
+
+def shape_of(value: object) -> list[tuple[int, int | None]]:
+    """The branch counts a ballot's JSON claims for itself (choices per answer, branches of each sum proof): for
+    decoding a ballot whose election's layout is not at hand. Shared by both modes' ``tracking_code_of``."""
     try:
         answers = value["answers"]  # type: ignore[index]
-        counts = [
+        return [
             (len(a["choices"]), None if a["sum_proof"] is None else len(a["sum_proof"]["c"])) for a in answers
         ]
     except (KeyError, TypeError, IndexError):
         raise BallotError("ballot: not a ballot (answers, choices and sum proofs)") from None
-    return ballot_from_json(value, counts).tracking_code()
 
 
 def ballot_from_json(

@@ -16,31 +16,34 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Generic, TypeVar
 
 __all__ = ["CommitQueue"]
 
-#: One ballot to commit: tracking code and leaf bytes; the result: the receipt's JSON bytes, or the refusal.
-Commit = Callable[[Sequence[tuple[str, bytes]]], list[bytes | Exception]]
+Item = TypeVar("Item")
+#: Commits checked ballots (``Item``: ``checkers.Checked``); one result each: the receipt's JSON bytes, or the
+#: refusal.
+Commit = Callable[[Sequence[Item]], list[bytes | Exception]]
 
 
-class CommitQueue:
+class CommitQueue(Generic[Item]):
     """Batches ``submit`` calls from one event loop into calls of ``commit`` on a dedicated writer thread."""
 
-    def __init__(self, commit: Commit, *, interval: float = 0.02, max_batch: int = 1024) -> None:
+    def __init__(self, commit: Commit[Item], *, interval: float = 0.02, max_batch: int = 1024) -> None:
         self._commit = commit
         self.interval = interval
         self.max_batch = max_batch
-        self._pending: list[tuple[str, bytes, asyncio.Future[bytes]]] = []
+        self._pending: list[tuple[Item, asyncio.Future[bytes]]] = []
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="board-writer")
         self._task: asyncio.Task[None] | None = None
         self._last_start = float("-inf")
         self.batches = 0  # for tests and benchmarks
 
-    async def submit(self, code: str, leaf: bytes) -> bytes:
+    async def submit(self, item: Item) -> bytes:
         """Commit one ballot (with others); returns its receipt bytes once durable, or raises its refusal."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bytes] = loop.create_future()
-        self._pending.append((code, leaf, future))
+        self._pending.append((item, future))
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._drain())
         return await future
@@ -54,13 +57,13 @@ class CommitQueue:
             batch = self._pending[: self.max_batch]
             del self._pending[: self.max_batch]
             self._last_start = loop.time()
-            items = [(code, leaf) for code, leaf, _ in batch]
+            items = [item for item, _ in batch]
             try:
                 results = await loop.run_in_executor(self._writer, self._commit, items)
             except Exception as exc:  # the whole batch failed (nothing was committed)
                 results = [exc] * len(batch)
             self.batches += 1
-            for (_, _, future), result in zip(batch, results, strict=True):
+            for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue
                 if isinstance(result, Exception):

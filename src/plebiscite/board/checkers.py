@@ -9,8 +9,10 @@ event loop itself:
 
 * the server sends the election context once (pickled: the worker is our own child, on a private pipe), then the
   raw request bodies, untouched (nothing is parsed twice);
-* the worker parses the JSON, checks the ballot fully, and answers ``200`` + the 64-hex tracking code + the
-  ballot event's canonical bytes (the Merkle leaf), or the status and ``detail`` of the refusal
+* the worker parses the JSON, checks the ballot fully (with the check of the election's mode: a standard
+  ``ballot`` or a coercion-resistant ``cr-ballot``), and answers ``200`` + the 64-hex tracking code + one length
+  byte and the ballot's replay key (a ``cr-ballot``'s credential ciphertext ``C1``; empty for a standard ballot)
+  + the ballot event's canonical bytes (the Merkle leaf), or the status and ``detail`` of the refusal
   (:mod:`plebiscite.board.refusals`, the same as in the server).
 
 A worker answers in order, so the server matches answers to requests with a FIFO per worker. A worker that dies
@@ -30,26 +32,65 @@ import subprocess
 import sys
 import traceback
 from collections import deque
-from typing import BinaryIO, cast
+from dataclasses import dataclass
+from typing import Any, BinaryIO, cast
 
 from plebiscite.ballot.check import check_ballot
 from plebiscite.board.refusals import Refusal, parse_json, refusal_for
+from plebiscite.coercion import ballot as cr_ballot
+from plebiscite.coercion import events as cev
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
 
-__all__ = ["CheckPool", "check_body"]
+__all__ = ["CheckPool", "Checked", "check_body", "check_value"]
 
 _LEN = 4
 _CODE = 64  # hex tracking code
 
 
-def check_body(body: bytes, ctx: ElectionContext) -> tuple[str, bytes]:
-    """Parse and fully check a cast request body; return the tracking code and the ballot event's leaf bytes.
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A ballot that passed every check, as the commit needs it."""
+
+    tracking_code: str
+    leaf: bytes
+    """The ballot event's canonical bytes: the Merkle leaf."""
+    credential: bytes = b""
+    """A ``cr-ballot``'s credential ciphertext ``C1`` (``a‖b``, 64 bytes): the board refuses a second ballot with
+    the same ``C1`` and other content (a replay). Empty for a standard ballot, whose signature binds it instead."""
+
+
+def check_value(value: Any, ctx: ElectionContext) -> Checked:
+    """Fully check a ballot (parsed JSON) with the check of the election's mode (the manifest's ``mode``).
+
+    Raises the check's error (BallotError, …) for a bad ballot.
+    """
+    if ctx.manifest.mode == cev.MODE:
+        cr = cr_ballot.check_ballot(value, ctx)
+        leaf = ev.make_event(0, cev.BALLOT, cr.to_json()).raw
+        return Checked(cr.tracking_code(), leaf, cr.credential.a + cr.credential.b)
+    ballot = check_ballot(value, ctx)
+    return Checked(ballot.tracking_code(), ev.make_event(0, ev.BALLOT, ballot.to_json()).raw)
+
+
+def check_body(body: bytes, ctx: ElectionContext) -> Checked:
+    """Parse and fully check a cast request body (:func:`check_value`).
 
     Raises :class:`Refusal` for a body that is not JSON, or the check's error (BallotError, …) for a bad ballot.
     """
-    ballot = check_ballot(parse_json(body), ctx)
-    return ballot.tracking_code(), ev.make_event(0, ev.BALLOT, ballot.to_json()).raw
+    return check_value(parse_json(body), ctx)
+
+
+def _encode(checked: Checked) -> bytes:
+    credential = checked.credential
+    return (
+        checked.tracking_code.encode("ascii") + len(credential).to_bytes(1, "big") + credential + checked.leaf
+    )
+
+
+def _decode(data: bytes) -> Checked:
+    end = _CODE + 1 + data[_CODE]
+    return Checked(data[:_CODE].decode("ascii"), data[end:], data[_CODE + 1 : end])
 
 
 def _frame(payload: bytes) -> bytes:
@@ -58,14 +99,14 @@ def _frame(payload: bytes) -> bytes:
 
 def _answer(body: bytes, ctx: ElectionContext) -> bytes:
     try:
-        code, leaf = check_body(body, ctx)
+        checked = check_body(body, ctx)
     except Exception as exc:
         refusal = refusal_for(exc)
         if refusal is None:  # a bug in the check: say so in the server's log, answer 500
             traceback.print_exc(file=sys.stderr)
             refusal = Refusal(500, "ballot: internal error while checking")
         return refusal.status.to_bytes(2, "big") + refusal.detail.encode()
-    return (200).to_bytes(2, "big") + code.encode("ascii") + leaf
+    return (200).to_bytes(2, "big") + _encode(checked)
 
 
 def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
@@ -228,15 +269,15 @@ class CheckPool:
                 self._workers.append(worker)
             return self._workers
 
-    async def check(self, body: bytes) -> tuple[str, bytes]:
-        """Check a request body in the least busy worker; (tracking code, leaf) or raise :class:`Refusal`."""
+    async def check(self, body: bytes) -> Checked:
+        """Check a request body in the least busy worker; the checked ballot, or raise :class:`Refusal`."""
         workers = await self._ready()
         worker = min(workers, key=lambda w: len(w.waiting))
         answer = await worker.submit(asyncio.get_running_loop(), body)
         status = int.from_bytes(answer[:2], "big")
         if status != 200:
             raise Refusal(status, answer[2:].decode())
-        return answer[2 : 2 + _CODE].decode("ascii"), answer[2 + _CODE :]
+        return _decode(answer[2:])
 
     def close(self) -> None:
         """Stop every worker (from any thread; the event loop may already be gone)."""

@@ -19,6 +19,8 @@ import httpx
 
 from plebiscite.ballot.model import BallotError, tracking_code_of
 from plebiscite.canonical import hex_bytes
+from plebiscite.coercion import events as cev  # its event types: the mirror and receipts read them
+from plebiscite.coercion.ballot import cr_tracking_code_of
 from plebiscite.merkle.compact import CompactRange
 from plebiscite.merkle.heads import (
     ForkDetected,
@@ -30,6 +32,7 @@ from plebiscite.merkle.heads import (
     verify_tree_head,
 )
 from plebiscite.merkle.tree import leaf_hash, verify_inclusion
+from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.events import canonical_json
 
@@ -189,7 +192,8 @@ def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> d
     """Prove the receipt's ballot is (still) in the board's log; raises on any failure.
 
     The receipt is bound to its ballot: the tracking code it names must be the one recomputed from the ballot in
-    the leaf it proves (a genuine receipt for one ballot with another ballot's code put in is refused).
+    the leaf it proves (a genuine receipt for one ballot with another ballot's code put in is refused). The leaf
+    is a standard ``ballot`` or a coercion-resistant ``cr-ballot`` event.
     """
     try:
         key = hex_bytes(receipt["board_key"], 32, "receipt.board_key")
@@ -228,15 +232,17 @@ def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> d
 
 
 def ballot_code_of_leaf(leaf: bytes) -> str:
-    """The tracking code of the ballot event whose canonical bytes are ``leaf``; refuses any other leaf."""
+    """The tracking code of the ballot event (either mode's) whose canonical bytes are ``leaf``; refuses any other
+    leaf."""
     try:
         event = store.parse_event(0, leaf, "receipt.leaf")
     except store.RecordError as exc:
         raise BoardClientError(str(exc)) from None
-    if event.type != "ballot":
+    code_of = {ev.BALLOT: tracking_code_of, cev.BALLOT: cr_tracking_code_of}.get(event.type)
+    if code_of is None:
         raise BoardClientError("receipt: the leaf is not a ballot")
     try:
-        return tracking_code_of(event.payload)
+        return code_of(event.payload)
     except BallotError as exc:
         raise BoardClientError(f"receipt: the ballot in the leaf cannot be read ({exc})") from None
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
+from plebiscite.board import cr_tally
 from plebiscite.board.election import BoardElection
 from plebiscite.coercion import setup_posts
 
@@ -44,5 +45,17 @@ def cr_setup_router(
             run, election.admin, lambda c: setup_posts.post_roll(c, election.events(), body["entries"])
         )
         return {"phase": election.state.phase, "entries": count}
+
+    @router.post(
+        "/precompute", summary="Start the roll precomputation: name the tally set (while voting runs)"
+    )
+    async def post_precompute(request: Request) -> dict[str, Any]:
+        body = await json_body(request)
+        if not isinstance(body, dict) or set(body) != {"trustees"}:
+            raise HTTPException(400, 'body: expected {"trustees": [index…]}')
+        start = await run_in_threadpool(
+            run, election.admin, lambda c: cr_tally.start_precompute(c, election.events(), body["trustees"])
+        )
+        return {"phase": election.state.phase, "precompute": start}
 
     return router

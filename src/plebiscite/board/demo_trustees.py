@@ -35,6 +35,10 @@ def _run(home: str, url: str, step: str) -> list[str]:
         from plebiscite.decrypt.remote import decrypt
 
         decrypt(session, workers=1)
+    elif step in ("precompute", "tally"):  # coercion-resistant mode: every step that falls to this trustee
+        from plebiscite.coercion.remote import run_steps
+
+        run_steps(session, step, wait=3600, workers=1, poll=0.2)
     else:
         getattr(remote, step)(session)
     return said
@@ -59,10 +63,13 @@ class TrusteeProcesses:
         for pool in self.pools:
             pool.shutdown(cancel_futures=True)
 
-    def round(self, step: str, url: str = "", indices: list[int] | None = None) -> dict[int, list[str]]:
-        """Run ``step`` for the trustees ``indices`` (default: all) concurrently; their output by index."""
+    def start(
+        self, step: str, url: str = "", indices: list[int] | None = None
+    ) -> dict[int, Future[list[str]]]:
+        """Start ``step`` for the trustees ``indices`` (default: all) concurrently, each in its own process."""
         chosen = indices or list(range(1, len(self.homes) + 1))
-        futures: dict[int, Future[list[str]]] = {
-            i: self.pools[i - 1].submit(_run, str(self.homes[i - 1]), url, step) for i in chosen
-        }
-        return {i: f.result() for i, f in futures.items()}
+        return {i: self.pools[i - 1].submit(_run, str(self.homes[i - 1]), url, step) for i in chosen}
+
+    def round(self, step: str, url: str = "", indices: list[int] | None = None) -> dict[int, list[str]]:
+        """Run ``step`` for the trustees ``indices`` (default: all) and wait; their output by index."""
+        return {i: f.result() for i, f in self.start(step, url, indices).items()}

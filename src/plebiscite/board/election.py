@@ -7,6 +7,12 @@ when configured, :mod:`plebiscite.board.checkers`), then checked ballots are com
 challenges take the *exclusive* lock, so no ballot can land after the close event and a ballot cannot be cast and
 challenged at the same time.
 
+The election's mode (the manifest's ``mode``) decides what a ballot is: a standard ``ballot`` or a
+coercion-resistant ``cr-ballot`` (docs/coercion.md §4), checked by its own function (:func:`.checkers.check_value`)
+and committed the same way, with one more rule for the latter: a ``cr-ballot`` whose credential ciphertext ``C1``
+is already on the board with other content is a replay and is refused, never answered with the other ballot's
+receipt. Neither a standard tally nor a Benaloh challenge has a place in that mode.
+
 Receipts carry a signed tree head that covers the ballot. Signing a head per ballot would cost a signature and a
 database write each; instead each batch of ballots is written in one transaction together with one head covering
 all of them (``Board.append_signed``), so a receipt needs no wait for a separate signer.
@@ -23,13 +29,14 @@ from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 
-from plebiscite.ballot.check import check_ballot
 from plebiscite.ballot.model import BallotError
 from plebiscite.board.casting import CommitQueue
-from plebiscite.board.checkers import CheckPool, check_body
+from plebiscite.board.checkers import Checked, CheckPool, check_body, check_value
 from plebiscite.board.errors import BoardError
 from plebiscite.board.records import NewEntry
 from plebiscite.board.storage import Board
+from plebiscite.coercion import events as cev  # registers the mode's event types wherever a board runs
+from plebiscite.coercion.ballot import REPLAY
 from plebiscite.conduct import Conduct
 from plebiscite.merkle.compact import MerkleTree
 from plebiscite.merkle.heads import SignedTreeHead
@@ -207,7 +214,11 @@ class BoardElection:
         self.heads = HeadSigner(board)
         self.check_workers = check_workers
         self._pool: CheckPool | None = None
-        self.commits = CommitQueue(self._commit_for_http, interval=commit_interval)
+        self._commit_lock = threading.Lock()  # a replay decision and the append it allows are one step
+        self.commits: CommitQueue[Checked] = CommitQueue(self._commit_for_http, interval=commit_interval)
+        manifest = self.state.manifest
+        self.coercion_resistant = manifest is not None and manifest.mode == cev.MODE
+        self.ballot_type = cev.BALLOT if self.coercion_resistant else ev.BALLOT
 
     @staticmethod
     def _load(board: Board) -> list[ev.Event]:
@@ -236,9 +247,7 @@ class BoardElection:
         """Check, append (idempotently) and return the receipt: the in-process path (the HTTP one is
         :meth:`cast_body`); both commit through :meth:`commit_ballots`."""
         self.state.require("voting")
-        ballot = check_ballot(value, self.conduct.context)
-        code, leaf = ballot.tracking_code(), ev.make_event(0, ev.BALLOT, ballot.to_json()).raw
-        result = self.commit_ballots([(code, leaf)])[0]
+        result = self.commit_ballots([check_value(value, self.conduct.context)])[0]
         if isinstance(result, Exception):
             raise result
         return result
@@ -251,50 +260,72 @@ class BoardElection:
         if self.check_workers > 0:
             if self._pool is None:
                 self._pool = CheckPool(ctx, self.check_workers)
-            code, leaf = await self._pool.check(body)
+            checked = await self._pool.check(body)
         else:
-            code, leaf = await run_in_threadpool(check_body, body, ctx)
-        return await self.commits.submit(code, leaf)
+            checked = await run_in_threadpool(check_body, body, ctx)
+        return await self.commits.submit(checked)
 
-    def commit_ballots(self, items: Sequence[tuple[str, bytes]]) -> list[Receipt | Exception]:
-        """Append checked ballots ``(tracking code, leaf)`` in one transaction with a head covering them.
+    def commit_ballots(self, items: Sequence[Checked]) -> list[Receipt | Exception]:
+        """Append checked ballots in one transaction with a head covering them.
 
-        One result per item: its receipt, or why it was refused (election not open, ballot challenged). A ballot
-        already on the board (same tracking code, hence same bytes) gets its existing index back.
+        One result per item: its receipt, or why it was refused (election not open, ballot challenged, credential
+        ciphertext replayed). A ballot already on the board (same tracking code, hence same bytes) gets its
+        existing index back.
         """
-        results: list[Receipt | Exception] = []
-        with self.lock.shared():
+        with self._commit_lock, self.lock.shared():
             if self.state.phase != "voting":
                 try:
                     self.state.require("voting")
                 except PhaseError as exc:
                     return [exc] * len(items)
-            new = [(c, leaf) for c, leaf in items if c not in self.state.challenged]
+            refusals = self._refusals(items)
+            new = [item for item, refusal in zip(items, refusals, strict=True) if refusal is None]
             appended, head = (
-                self.board.append_signed([NewEntry(ev.BALLOT, leaf, f"ballot:{c}") for c, leaf in new])
+                self.board.append_signed(
+                    [NewEntry(self.ballot_type, c.leaf, f"ballot:{c.tracking_code}") for c in new]
+                )
                 if new
                 else ([], None)
             )
             where = {}
             with self._state_lock:
-                for (code, _), result in zip(new, appended, strict=True):
+                for item, result in zip(new, appended, strict=True):
                     self.tree.add(result.index, result.leaf_hash)
-                    self.state.ballots.setdefault(code, result.index)
+                    self.state.ballots.setdefault(item.tracking_code, result.index)
+                    if item.credential:
+                        self.state.cast_credentials.setdefault(item.credential, item.tracking_code)
                     self.state.size = max(self.state.size, result.index + 1)
-                    where[code] = result.index
+                    where[item.tracking_code] = result.index
         if head is not None:
             self.heads.note(head)
-        for code, leaf in items:
-            if code not in where:
-                results.append(
-                    BallotError("ballot: this ballot was challenged (opened) and can never be cast")
-                )
+        results: list[Receipt | Exception] = []
+        for item, refusal in zip(items, refusals, strict=True):
+            if refusal is not None:
+                results.append(refusal)
                 continue
             assert head is not None
-            results.append(self._receipt(code, where[code], leaf, head))
+            results.append(self._receipt(item.tracking_code, where[item.tracking_code], item.leaf, head))
         return results
 
-    def _commit_for_http(self, items: Sequence[tuple[str, bytes]]) -> list[bytes | Exception]:
+    def _refusals(self, items: Sequence[Checked]) -> list[Exception | None]:
+        """Why each checked ballot cannot be cast now, or None: a challenged ballot; a ``cr-ballot`` whose ``C1``
+        is on the board, or earlier in this batch, with other content (a replay; the same ballot again is not one).
+        Called with ``_commit_lock`` held, so no other commit can claim a ``C1`` in between."""
+        claimed: dict[bytes, str] = {}  # C1 → tracking code, within this batch
+        out: list[Exception | None] = []
+        for item in items:
+            if item.tracking_code in self.state.challenged:
+                out.append(BallotError("ballot: this ballot was challenged (opened) and can never be cast"))
+            elif item.credential and item.tracking_code != (
+                self.state.cast_credentials.get(item.credential)
+                or claimed.setdefault(item.credential, item.tracking_code)
+            ):
+                out.append(BallotError(REPLAY))
+            else:
+                out.append(None)
+        return out
+
+    def _commit_for_http(self, items: Sequence[Checked]) -> list[bytes | Exception]:
         heads: dict[int, bytes] = {}  # the batch's receipts share one head: serialise it once
         out: list[bytes | Exception] = []
         for r in self.commit_ballots(items):
@@ -320,6 +351,11 @@ class BoardElection:
         return self._receipt(code, index, leaf, self.heads.covering(index))
 
     def challenge(self, ballot: Any, opening: Any) -> tuple[str, list[list[int]]]:
+        if self.coercion_resistant:
+            raise PhaseError(
+                "challenges: a coercion-resistant election has no Benaloh challenges (its record holds no "
+                "challenge events): cast the ballot, or discard it and encrypt another"
+            )
         with self.lock.exclusive():
             self._sync_size()
             return self.conduct.challenge(ballot, opening)
@@ -335,6 +371,12 @@ class BoardElection:
 
     def tally(self) -> dict[str, Any]:
         from plebiscite.conduct import cast_ballots
+
+        if self.coercion_resistant:  # a standard tally of cr-ballots would count every fake credential
+            raise PhaseError(
+                "tally: the coercion-resistant tally is run by the trustees: POST /api/trustee/{step} "
+                "(docs/coercion.md §5.7); the board posts no standard tally for it"
+            )
 
         def run(conduct: Conduct) -> dict[str, Any]:
             events = self._load(self.board)

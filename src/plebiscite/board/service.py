@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.background import BackgroundTask
 
 from plebiscite.ballot.challenge import describe
+from plebiscite.board import cr_tally
 from plebiscite.board.cr_setup_api import cr_setup_router
 from plebiscite.board.election import BoardElection
 from plebiscite.board.export import write_record_zip
@@ -279,11 +280,19 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
 
     @app.post("/api/admin/close", dependencies=[Depends(admin)], summary="Close voting")
     def admin_close() -> dict[str, Any]:
-        run(election.admin, lambda c: c.close())
+        def close(c: Any) -> None:
+            if cr_tally.is_coercion_resistant(c):  # the roll precomputation belongs to the voting phase
+                cr_tally.close_guard(c, election.events())
+            c.close()
+
+        run(election.admin, close)
         return {"phase": election.state.phase}
 
     @app.post("/api/admin/tally", dependencies=[Depends(admin)], summary="Aggregate the counted ballots")
     def admin_tally() -> dict[str, Any]:
+        if cr_tally.is_coercion_resistant(election.conduct):  # the trustees run it, step by step, after this
+            start = run(election.admin, lambda c: cr_tally.start_tally(c, election.events()))
+            return {"phase": election.state.phase, "tally_started": start}
         payload = run(election.tally)
         return {"phase": election.state.phase, "counted": len(payload["counted"])}
 

@@ -25,7 +25,9 @@ def trustee_router(
     router = APIRouter(prefix="/api/trustee", tags=["trustees"])
 
     def accept(step: str, body: Any) -> int:
-        return int(run(election.admin, lambda conduct: trustee_steps.accept(conduct, step, body)))
+        return int(
+            run(election.admin, lambda conduct: trustee_steps.accept(conduct, step, body, election.events))
+        )
 
     @router.get("/state", summary="The key ceremony's round and who has done which trustee step")
     def get_state() -> dict[str, Any]:
@@ -36,8 +38,8 @@ def trustee_router(
         summary="A trustee's signed post: trustee (announce), shares, complaint, share-reveal, partial-decryption",
     )
     async def post_step(step: str, request: Request) -> dict[str, Any]:
-        if step not in trustee_steps.STEPS:
-            known = ", ".join(sorted(trustee_steps.STEPS))
+        if step not in trustee_steps.KNOWN:
+            known = ", ".join(sorted(trustee_steps.KNOWN))
             raise HTTPException(404, f"step: unknown trustee step {step!r} (known: {known})")
         body = await json_body(request)
         index = await run_in_threadpool(accept, step, body)

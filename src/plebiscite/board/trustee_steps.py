@@ -21,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from plebiscite.board import cr_tally
 from plebiscite.board.refusals import Refusal
 from plebiscite.canonical import hex_bytes
+from plebiscite.coercion import turns
 from plebiscite.conduct import Conduct
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import public as ceremony
@@ -209,11 +211,22 @@ def authenticate(state: ElectionState, kind: str, payload: dict[str, Any], index
     return index
 
 
-def accept(conduct: Conduct, kind: str, payload: Any) -> int:
-    """Check a trustee's post and append it (call under the election's exclusive lock); returns its index."""
+KNOWN = frozenset(STEPS) | turns.TRUSTEE_KINDS
+"""Every step a trustee can post: the ceremony and decryption (:data:`STEPS`) and the coercion-resistant tally's
+passes, whose turn order and checks come from the verifier's walk (``board/cr_tally.py``)."""
+
+
+def accept(
+    conduct: Conduct, kind: str, payload: Any, events: Callable[[], list[ev.Event]] | None = None
+) -> int:
+    """Check a trustee's post and append it (call under the election's exclusive lock); returns its index.
+
+    ``events`` gives the record (the coercion-resistant tally's steps are checked against it)."""
+    if kind in turns.TRUSTEE_KINDS:
+        return _accept_tally_step(conduct, kind, payload, events)
     step = STEPS.get(kind)
     if step is None:
-        raise Refusal(404, f"step: unknown trustee step {kind!r} (known: {', '.join(sorted(STEPS))})")
+        raise Refusal(404, f"step: unknown trustee step {kind!r} (known: {', '.join(sorted(KNOWN))})")
     if not isinstance(payload, dict):
         raise Refusal(400, f"body: expected a signed {kind} object")
     state = conduct.state
@@ -244,6 +257,18 @@ def accept(conduct: Conduct, kind: str, payload: Any) -> int:
         if isinstance(exc, PhaseError):
             raise Refusal(409, f"phase: out-of-order: {exc}") from None
         raise Refusal(422, str(exc)) from None
+    return index
+
+
+def _accept_tally_step(
+    conduct: Conduct, kind: str, payload: Any, events: Callable[[], list[ev.Event]] | None
+) -> int:
+    if not isinstance(payload, dict):
+        raise Refusal(400, f"body: expected a signed {kind} object")
+    if not cr_tally.is_coercion_resistant(conduct) or events is None:
+        raise Refusal(409, f"phase: out-of-order: {kind} belongs to a coercion-resistant election's tally")
+    index = authenticate(conduct.state, kind, payload, "trustee")
+    cr_tally.accept_turn(conduct, events(), kind, payload, index)
     return index
 
 

@@ -53,17 +53,25 @@ def run(
     json_out: bool,
     seed: int | None,
     workers: int | None = None,
+    http: bool = False,
 ) -> None:
-    """Run, verify, print; exits 0 only when the record verifies and the result equals the real votes."""
+    """Run, verify, print; exits 0 only when the record verifies and the result equals the real votes.
+
+    ``http``: through the real service on loopback (trustee processes, registrar, voters' devices)."""
     if threshold > trustees:
         fail("--threshold: must not exceed --trustees")
     if coerced > voters:
         fail("--coerced: must not exceed --voters")
     fresh_record_dir(record)
     say, bar = narration(json_out)
-    outcome = run_coercion_demo(
-        record, voters, coerced, trustees, threshold, seed=seed, progress=bar, say=say, workers=workers
-    )
+    if http:
+        from plebiscite.coercion.demo_http import run_coercion_http_demo
+
+        outcome = run_coercion_http_demo(record, voters, coerced, trustees, threshold, seed, bar, say)
+    else:
+        outcome = run_coercion_demo(
+            record, voters, coerced, trustees, threshold, seed=seed, progress=bar, say=say, workers=workers
+        )
     finish_demo(outcome, record, json_out, show, workers)
 
 

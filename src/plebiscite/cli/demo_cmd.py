@@ -42,11 +42,9 @@ def demo(
     if threshold > trustees:
         fail("--threshold: must not exceed --trustees")
     if coercion:
-        if http:
-            fail("--coercion: runs from files only (the board service serves the standard mode)")
         from plebiscite.cli.coercion_cmd import run as run_coercion
 
-        run_coercion(voters, coerced, trustees, threshold, record, json_out, seed)
+        run_coercion(voters, coerced, trustees, threshold, record, json_out, seed, http=http)
     fresh_record_dir(record)
     say, bar = narration(json_out)
     if http:

@@ -174,6 +174,40 @@ _plain_step(
 )
 
 
+def _tally_step(name: str, doc: str) -> None:
+    """Register a coercion-resistant tally phase (precompute, tally): every step that falls to this trustee."""
+
+    def command(
+        vault: Path = VAULT,
+        board: str = BOARD,
+        passphrase_file: Path = PASSPHRASE,
+        board_key: str = BOARD_KEY,
+        mirror: Path = MIRROR,
+        wait: float = typer.Option(
+            0.0, "--wait", min=0, help="Seconds to wait for the other trustees' turns."
+        ),
+        workers: int = typer.Option(
+            0, "--workers", min=0, help="Processes for the proofs (0: one per core)."
+        ),
+    ) -> None:
+        from plebiscite.coercion.remote import run_steps
+
+        run_steps(_step(vault, passphrase_file, board, board_key, mirror), name, wait, workers or None)
+
+    command.__doc__ = doc
+    trustee_app.command(name)(_clean(command))
+
+
+_tally_step(
+    "precompute",
+    "Coercion-resistant mode, while voting runs: your tag keys, roll shuffle and roll tags, each in your turn.",
+)
+_tally_step(
+    "tally",
+    "Coercion-resistant mode, after close: your duplicate-elimination, MAC-fold, shuffle and matching steps.",
+)
+
+
 @trustee_app.command("decrypt")
 @_clean
 def decrypt(

@@ -19,7 +19,7 @@ from typing import Any
 
 from plebiscite.ballot.check import branch_counts, verify_proofs
 from plebiscite.ballot.encrypt import Opening, encrypt_answers
-from plebiscite.ballot.model import Answer, Ballot, BallotError, ballot_from_json
+from plebiscite.ballot.model import Answer, Ballot, BallotError, ballot_from_json, shape_of
 from plebiscite.coercion.credentials import Credential
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
@@ -30,10 +30,12 @@ from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Layout
 
 __all__ = [
+    "REPLAY",
     "BallotError",
     "CrBallot",
     "TallyView",
     "check_ballot",
+    "cr_tracking_code_of",
     "decode_ballot",
     "encrypt_ballot",
     "tally_view",
@@ -43,6 +45,7 @@ BINDING_TAG = b"plebiscite/v1/cr-ballot-binding"
 BALLOT_TAG = b"plebiscite/v1/cr-ballot"
 TRACKING_TAG = b"plebiscite/v1/cr-tracking-code"
 PROOF_TAG = "cr-ballot-credential"
+REPLAY = "ballot.credential: this credential ciphertext was already cast (replay)"
 _KEYS = {"election", "credential", "mac", "answers", "proof"}
 
 
@@ -176,6 +179,13 @@ def decode_ballot(value: object, counts: list[tuple[int, int | None]]) -> CrBall
     except (G.GroupError, ProofError) as exc:
         raise BallotError(str(exc)) from None
     return CrBallot(votes.election, c1, c2, votes.answers, (c, z1, zs, zt))
+
+
+def cr_tracking_code_of(value: object) -> str:
+    """The tracking code of a ``cr-ballot`` payload without its election's layout (the shape is read from the
+    ballot itself, every value decoded strictly): for binding a receipt to its ballot (``board/client.py``), as
+    :func:`plebiscite.ballot.model.tracking_code_of` does for standard ballots — not for deciding validity."""
+    return decode_ballot(value, shape_of(value)).tracking_code()
 
 
 def check_ballot(value: object, ctx: ElectionContext) -> CrBallot:

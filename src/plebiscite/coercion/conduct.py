@@ -14,7 +14,7 @@ from typing import Any
 
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import precompute as pc
-from plebiscite.coercion.ballot import BallotError, check_ballot, tally_view
+from plebiscite.coercion.ballot import REPLAY, BallotError, check_ballot, tally_view
 from plebiscite.coercion.credentials import MacKey, Registrar, decode_mac_key, decode_roll, roll_payloads
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.tally import run_tally
@@ -124,7 +124,7 @@ class CoercionConduct:
         ballot = check_ballot(ballot_json, self.context)
         key = ballot.credential.a + ballot.credential.b
         if key in self.seen:
-            raise BallotError("ballot.credential: this credential ciphertext was already cast (replay)")
+            raise BallotError(REPLAY)
         event = self.conduct.post(cev.BALLOT, ballot.to_json())
         self.seen.add(key)
         self.ballots.append(event.payload)

@@ -18,19 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from plebiscite.coercion import events as cev
-from plebiscite.coercion import shuffle as sh
-from plebiscite.coercion import tags
-from plebiscite.coercion.codec import CoercionError, Row, elements, row_json
+from plebiscite.coercion import steps
+from plebiscite.coercion.codec import CoercionError, Row, elements
 from plebiscite.coercion.parallel import Workers, without_cycle_collector
-from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tag_passes, tally_set
+from plebiscite.coercion.steps import tag_passes
+from plebiscite.coercion.trustees import Post, TallyTrustee, tally_set
 from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
 
-STAGES = ("dedup", "match")
+STAGES = steps.STAGES
 
 
 @dataclass(frozen=True)
@@ -58,22 +57,15 @@ def run_precompute(
         raise ValueError("tally: a coercion-resistant tally needs at least two roll entries")
     post(cev.PRECOMPUTE, {"trustees": indices, "roll": len(roll)})
     for t in order:
-        assert t.trustee.share is not None
-        payload: dict[str, Any] = {"trustee": t.index}
-        for stage in STAGES:
-            z, u, pub = tags.make_tag_key(stage, t.index, t.trustee.share, lam[t.index], fp)
-            t.tag_keys[stage] = (z, u)
-            payload[stage] = pub.to_json()
-        post(cev.TALLY_KEYS, t.signed(cev.TALLY_KEYS, payload))
+        post(cev.TALLY_KEYS, steps.tag_keys(t, lam[t.index], fp))
 
     rows: list[Row] = [(ct,) for ct in roll]
     for t in order:
-        rows, proof = sh.shuffle(pool, rows, key, fp, shuffle_context("roll", t.index))
-        payload = {"trustee": t.index, "rows": [row_json(r) for r in rows], "proof": proof.to_json()}
-        post(cev.ROLL_SHUFFLE, t.signed(cev.ROLL_SHUFFLE, payload))
+        rows, payload = steps.shuffle(pool, t, cev.ROLL_SHUFFLE, rows, key, fp)
+        post(cev.ROLL_SHUFFLE, payload)
     say(f"roll mixed by trustees {indices}")
 
-    out = tag_passes(pool, order, "match", "match-roll", cev.ROLL_TAGS, [r[0] for r in rows], fp, post)
+    out = tag_passes(pool, order, cev.ROLL_TAGS, [r[0] for r in rows], fp, post)
     say("roll tags computed")
     return Precomputed(indices, out.b)
 

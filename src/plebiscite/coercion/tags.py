@@ -10,7 +10,7 @@ tally set, ``b = (Π z_j)·M`` where ``M`` is the plaintext: the tag. Nobody lea
 the whole tally set can neither decrypt nor compute tags.
 
 *MAC fold.* For ballot credentials ``C1 = Enc(V)``, ``C2 = Enc(σ·V)``: each trustee publishes ``E_j = (λ_j s_j)·C1``
-(batch proofs against ``λ_j·S_j`` under one seed for the tally set, ``jointexp.py``), anyone forms
+(a linear batch pass with ``u = 0`` against ``W_j = λ_j·S_j``, each trustee's own), anyone forms
 ``D = Σ E_j + C2 − (0, G)`` — an encryption of ``(s + σ)·V − G``, zero exactly when the MAC is valid — then every
 trustee multiplies each ``D`` by a fresh secret ``ρ`` (row blinding proofs) and anyone forms ``C1* = C1 + D*``:
 ``Enc(V)`` for a valid credential, the encryption of a uniformly random element otherwise.
@@ -62,16 +62,30 @@ def make_tag_key(stage: str, trustee: int, share: int, lam: int, fp: bytes) -> t
 
 
 def check_tag_key(
-    value: object, stage: str, trustee: int, verification_key: bytes, lam: int, fp: bytes, what: str
+    value: object,
+    stage: str,
+    trustee: int,
+    verification_key: bytes,
+    lam: int,
+    fp: bytes,
+    what: str,
+    verify: bool = True,
 ) -> TagKey:
+    """Decode a trustee's public tag key and check its proof (``verify=False``: checked already, decode only)."""
     if not isinstance(value, dict) or set(value) != {"z", "u", "proof"}:
         raise CoercionError(f"{what}: expected keys z, u, proof")
     z_pub, u_pub = elements([value["z"], value["u"]], 2, what)
     try:
         proof = dleq.DleqProof.from_json(value["proof"], f"{what}.proof")
-        dleq.verify(
-            proof, G.mul(verification_key, lam), z_pub, u_pub, fp, stage_context("tag-key/" + stage, trustee)
-        )
+        if verify:
+            dleq.verify(
+                proof,
+                G.mul(verification_key, lam),
+                z_pub,
+                u_pub,
+                fp,
+                stage_context("tag-key/" + stage, trustee),
+            )
     except ProofError as exc:
         raise CoercionError(f"{what}: {exc}") from None
     if z_pub == G.IDENTITY:

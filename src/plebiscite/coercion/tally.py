@@ -13,18 +13,25 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from plebiscite.coercion import events as cev
-from plebiscite.coercion import jointexp, tags
-from plebiscite.coercion import shuffle as sh
+from plebiscite.coercion import steps, tags
 from plebiscite.coercion.ballot import TallyView
-from plebiscite.coercion.codec import Row, row_json
+from plebiscite.coercion.codec import Row
 from plebiscite.coercion.parallel import Workers, without_cycle_collector
 from plebiscite.coercion.precompute import Precomputed
-from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tag_passes, tally_set
+from plebiscite.coercion.steps import tag_passes
+from plebiscite.coercion.trustees import Post, TallyTrustee, shuffle_context, tally_set
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.setup.election import ElectionContext
 
-__all__ = ["Post", "TallyTrustee", "aggregate_rows", "ballot_rows", "run_tally", "shuffle_context"]
+__all__ = [
+    "Post",
+    "TallyTrustee",
+    "aggregate_rows",
+    "ballot_rows",
+    "run_tally",
+    "shuffle_context",
+]
 
 
 def ballot_rows(credentials: Sequence[Ciphertext], ballots: Sequence[TallyView]) -> list[Row]:
@@ -76,41 +83,33 @@ def run_tally(
     post(cev.TALLY_START, {"trustees": indices, "ballots": len(ballots)})
 
     # (a) duplicate elimination: tags of every ballot's credential, last ballot per tag
-    out = tag_passes(pool, order, "dedup", "dedup", cev.DEDUP_PASS, [b.credential for b in ballots], fp, post)
+    out = tag_passes(pool, order, cev.DEDUP_PASS, [b.credential for b in ballots], fp, post)
     kept = tags.last_per_tag(out.b)
     post(cev.DEDUP, {"kept": kept})
     say(f"duplicate elimination: {len(ballots)} ballots, {len(kept)} distinct credentials")
 
     # fold the MAC check into the credential ciphertext
     creds = [ballots[i].credential for i in kept]
-    shares = [(t.index, lam[t.index] * t.mac_share % G.ORDER) for t in order]
     exps = []
-    for t, (outputs, proofs) in zip(order, jointexp.run(pool, shares, creds, fp), strict=True):
-        post(cev.FOLD_EXP, t.signed(cev.FOLD_EXP, {"trustee": t.index, **jointexp.to_json(outputs, proofs)}))
-        exps.append(outputs)
+    for t in order:  # each trustee's own pass: it can be made on the trustee's machine, in turn
+        out, payload = steps.fold_exp(pool, t, lam[t.index], creds, fp)
+        post(cev.FOLD_EXP, payload)
+        exps.append(out.ciphertexts())
     current = tags.fold_sum(pool, exps, [ballots[i].mac for i in kept])
     for t in order:
-        current, proofs = tags.run_blind(pool, current, fp, tags.stage_context("fold-blind", t.index))
-        post(
-            cev.FOLD_BLIND, t.signed(cev.FOLD_BLIND, {"trustee": t.index, **tags.blind_json(current, proofs)})
-        )
+        current, payload = steps.fold_blind(pool, t, current, fp)
+        post(cev.FOLD_BLIND, payload)
     rows = ballot_rows(tags.fold_apply(pool, creds, current), [ballots[i] for i in kept])
     say("credential check folded into the ciphertexts")
 
     # (b) mix the ballot rows through every tally trustee
     for t in order:
-        rows, proof = sh.shuffle(pool, rows, key, fp, shuffle_context("ballots", t.index))
-        payload = {
-            "trustee": t.index,
-            "list": "ballots",
-            "rows": [row_json(r) for r in rows],
-            "proof": proof.to_json(),
-        }
-        post(cev.SHUFFLE, t.signed(cev.SHUFFLE, payload))
+        rows, payload = steps.shuffle(pool, t, cev.SHUFFLE, rows, key, fp)
+        post(cev.SHUFFLE, payload)
     say(f"ballots mixed by trustees {indices}")
 
     # (c) blinded tags of the mixed ballots, matched in a hash table against the precomputed roll tags
-    out = tag_passes(pool, order, "match", "match-ballots", cev.MATCH_PASS, [r[0] for r in rows], fp, post)
+    out = tag_passes(pool, order, cev.MATCH_PASS, [r[0] for r in rows], fp, post)
     counted = tags.match(out.b, pre.roll_tags)
     say(f"matching: {len(counted)} of {len(rows)} mixed ballots carry a credential on the roll")
 

@@ -11,9 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from plebiscite.coercion import tags
-from plebiscite.coercion.parallel import Workers
-from plebiscite.elgamal import Ciphertext
 from plebiscite.keyceremony.polynomial import lagrange_at_zero
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.proofs.transcript import int_bytes
@@ -49,32 +46,6 @@ def tally_set(
     if len(order) < ctx.threshold or len(set(indices)) != len(indices):
         raise ValueError(f"tally: needs {ctx.threshold} distinct qualified trustees")
     return order, {j: lagrange_at_zero(j, indices) for j in indices}
-
-
-def tag_passes(
-    pool: Workers,
-    order: Sequence[TallyTrustee],
-    stage: str,
-    context: str,
-    kind: str,
-    inputs: Sequence[Ciphertext],
-    fp: bytes,
-    post: Post,
-) -> tags.PassOutput:
-    """The trustees' passes one after the other over ``inputs`` with their ``stage`` tag keys, each posted as a
-    signed ``kind`` event; the last pass's output holds the blinded tags (``.b``)."""
-    out: tags.PassOutput | None = None
-    current = inputs
-    for n, t in enumerate(order):
-        z, u = t.tag_keys[stage]
-        last = n == len(order) - 1
-        out = tags.run_pass(pool, z, u, current, not last, fp, tags.stage_context(context, t.index))
-        post(kind, t.signed(kind, {"trustee": t.index, **out.to_json()}))
-        if not last:
-            current = out.ciphertexts()
-    if out is None:
-        raise ValueError("tag passes need at least one trustee")
-    return out
 
 
 def shuffle_context(name: str, trustee: int) -> bytes:

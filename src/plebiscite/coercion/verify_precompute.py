@@ -11,9 +11,11 @@ from plebiscite.coercion import events as cev
 from plebiscite.coercion import tags
 from plebiscite.coercion.codec import Row
 from plebiscite.coercion.precompute import STAGES
-from plebiscite.coercion.verify_steps import StepVerifier, Stop
+from plebiscite.coercion.verify_steps import NeedTurn, StepVerifier, Stop
 from plebiscite.elgamal import Ciphertext
 from plebiscite.keyceremony.polynomial import lagrange_at_zero
+
+__all__ = ["NeedTurn", "Precomputation", "PrecomputeVerifier"]
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,12 @@ class Precomputation:
 
 class PrecomputeVerifier(StepVerifier):
     def run(self, roll: list[Ciphertext]) -> Precomputation | None:
-        """None when the record has no precomputation (and no tally) or when a step cannot be decoded."""
+        """None when the record has no precomputation (and no tally) or when a step cannot be decoded; in partial
+        mode :class:`NeedTurn` names the next step."""
         if not any(e.type in (cev.PRECOMPUTE, cev.TALLY_START) for e in self.events):
+            self._turn(
+                cev.PRECOMPUTE, None, [], len(roll)
+            )  # the administrator starts it, naming the tally set
             return None  # the record stops before the tally; "result" stays not run
         try:
             return self._run(roll)
@@ -58,7 +64,8 @@ class PrecomputeVerifier(StepVerifier):
             )
         lam = {j: lagrange_at_zero(j, order) for j in order}
         tag_keys: dict[tuple[str, int], tuple[bytes, bytes]] = {}
-        for j, e in zip(order, self._take(cev.TALLY_KEYS, len(order), keys_check), strict=True):
+        found = self._take(cev.TALLY_KEYS, len(order), keys_check)
+        for j, e in zip(order, found, strict=False):
             self._signed(e, keys_check, j)
             for stage in STAGES:
                 keys_check.item()
@@ -72,25 +79,31 @@ class PrecomputeVerifier(StepVerifier):
                         lam[j],
                         self.fp,
                         f"event {e.index}.{stage}",
+                        verify=self._checked(e),
                     ),
                 )
                 tag_keys[(stage, j)] = (key.z, key.u)
+        self._turn(cev.TALLY_KEYS, order, found, lam)
 
         check = self.c["cr: roll shuffle"]
         rows: list[Row] = [(ct,) for ct in roll]
-        for j, e in zip(order, self._take(cev.ROLL_SHUFFLE, len(order), check), strict=True):
+        found = self._take(cev.ROLL_SHUFFLE, len(order), check)
+        for j, e in zip(order, found, strict=False):
             self._signed(e, check, j)
             rows = self._shuffle(check, e, "roll", rows, j)
+        self._turn(cev.ROLL_SHUFFLE, order, found, rows)
 
         check = self.c["cr: roll tags"]
         current = [r[0] for r in rows]
         final: list[bytes] = []
-        for n, (j, e) in enumerate(zip(order, self._take(cev.ROLL_TAGS, len(order), check), strict=True)):
+        found = self._take(cev.ROLL_TAGS, len(order), check)
+        for n, (j, e) in enumerate(zip(order, found, strict=False)):
             self._signed(e, check, j)
             last = n == len(order) - 1
             value = {k: e.payload.get(k) for k in ("a", "b", "proofs")}
             out = self._pass(check, e, value, current, not last, tag_keys[("match", j)], "match-roll", j)
             current, final = (current, out.b) if last else (out.ciphertexts(), final)
+        self._turn(cev.ROLL_TAGS, order, found, current)
         if len(set(final)) != len(roll):
             check.fail("two roll entries have the same tag (a credential is on the roll twice)")
         return Precomputation(order, lam, tag_keys, final)

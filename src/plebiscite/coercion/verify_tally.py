@@ -8,10 +8,9 @@ database.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from plebiscite.coercion import codec, jointexp, tags
+from plebiscite.coercion import codec, tags
 from plebiscite.coercion import events as cev
 from plebiscite.coercion.ballot import TallyView
 from plebiscite.coercion.codec import CoercionError
@@ -38,8 +37,10 @@ class TallyVerifier(StepVerifier):
         outcome: Any,
         mac: MacKey,
         pool: Workers,
+        partial: bool = False,
+        check_from: int = 0,
     ) -> None:
-        super().__init__(checks, events, ctx, outcome, pool)
+        super().__init__(checks, events, ctx, outcome, pool, partial, check_from)
         self.mac = mac
 
     def run(self, ballots: list[TallyView], pre: Precomputation, standard: dict[str, Check]) -> None:
@@ -51,6 +52,7 @@ class TallyVerifier(StepVerifier):
     def _run(self, ballots: list[TallyView], pre: Precomputation, standard: dict[str, Check]) -> None:
         c = self.c
         if not any(e.type == cev.TALLY_START for e in self.events):
+            self._turn(cev.TALLY_START, None, [], len(ballots))  # the administrator starts it after close
             return  # the record stops before the tally; "result" stays not run
         keys_check = c["cr: tally trustees and keys"]
         start = self._take(cev.TALLY_START, 1, keys_check)[0].payload
@@ -70,14 +72,18 @@ class TallyVerifier(StepVerifier):
         check = c["cr: duplicate-elimination tags"]
         current = [b.credential for b in ballots]
         final: list[bytes] = []
-        for n, (j, e) in enumerate(zip(order, self._take(cev.DEDUP_PASS, len(order), check), strict=True)):
+        found = self._take(cev.DEDUP_PASS, len(order), check)
+        for n, (j, e) in enumerate(zip(order, found, strict=False)):
             self._signed(e, check, j)
             last = n == len(order) - 1
             value = {k: e.payload.get(k) for k in ("a", "b", "proofs")}
             out = self._pass(check, e, value, current, not last, pre.tag_keys[("dedup", j)], "dedup", j)
             current, final = (current, out.b) if last else (out.ciphertexts(), final)
+        self._turn(cev.DEDUP_PASS, order, found, current)
         rule = c["cr: last-ballot rule"]
-        kept = self._take(cev.DEDUP, 1, rule)[0].payload.get("kept")
+        found = self._take(cev.DEDUP, 1, rule)
+        self._turn(cev.DEDUP, None, found, {"kept": tags.last_per_tag(final)})
+        kept = found[0].payload.get("kept")
         rule.item(len(ballots))
         if kept != tags.last_per_tag(final):
             rule.fail("cr-dedup.kept: not the last ballot of every distinct tag")
@@ -87,24 +93,19 @@ class TallyVerifier(StepVerifier):
         # the MAC fold
         check = c["cr: credential check (MAC share)"]
         creds = [b.credential for b in kept_ballots]
-        found = self._take(cev.FOLD_EXP, len(order), check)
         outs = []
-        for j, e in zip(order, found, strict=True):
+        found = self._take(cev.FOLD_EXP, len(order), check)
+        for j, e in zip(order, found, strict=False):
             self._signed(e, check, j)
             value = {k: e.payload.get(k) for k in ("a", "b", "proofs")}
-            what = f"event {e.index}.fold-exp"
-            outs.append(self._decode(check, partial(jointexp.decode, value, len(creds), what, self.pool)))
-        check.item(len(creds) * len(order))
-        keys = [(j, G.mul(self.mac.verification_key(j), lam[j])) for j in order]
-        bad = jointexp.check(self.pool, keys, creds, outs, self.fp)
-        for j, e in zip(order, found, strict=True):
-            chunks = [m for who, m in bad if who == j]
-            if chunks:
-                check.fail(f"event {e.index}: trustee {j}'s fold-exp proof fails for chunk(s) {chunks[:5]}")
+            key = (G.mul(self.mac.verification_key(j), lam[j]), G.IDENTITY)  # W_j = λ_j·S_j, u = 0
+            outs.append(self._pass(check, e, value, creds, True, key, "fold-exp", j))
+        self._turn(cev.FOLD_EXP, order, found, creds)
         exps = [out.ciphertexts() for out in outs]
         current = tags.fold_sum(self.pool, exps, [b.mac for b in kept_ballots])
         check = c["cr: credential check (blinding)"]
-        for j, e in zip(order, self._take(cev.FOLD_BLIND, len(order), check), strict=True):
+        found = self._take(cev.FOLD_BLIND, len(order), check)
+        for j, e in zip(order, found, strict=False):
             self._signed(e, check, j)
             outputs = self._decode(
                 check,
@@ -127,35 +128,51 @@ class TallyVerifier(StepVerifier):
                 ],
             )
             check.item(len(current))
-            bad_rows = tags.check_blind(
-                self.pool, current, outputs, proofs, self.fp, tags.stage_context("fold-blind", j)
+            bad_rows = (
+                tags.check_blind(
+                    self.pool, current, outputs, proofs, self.fp, tags.stage_context("fold-blind", j)
+                )
+                if self._checked(e)
+                else []
             )
             if bad_rows:
                 check.fail(f"event {e.index}: trustee {j}'s blinding proof fails for row(s) {bad_rows[:5]}")
             current = outputs
+        self._turn(cev.FOLD_BLIND, order, found, current)
         rows = ballot_rows(tags.fold_apply(self.pool, creds, current), kept_ballots)
 
         # (b) the ballot shuffles
         check = c["cr: ballot shuffle"]
-        for j, e in zip(order, self._take(cev.SHUFFLE, len(order), check), strict=True):
+        found = self._take(cev.SHUFFLE, len(order), check)
+        for j, e in zip(order, found, strict=False):
             self._signed(e, check, j)
             if e.payload.get("list") != "ballots":
                 check.fail(f"event {e.index}: shuffles list {e.payload.get('list')!r}, expected 'ballots'")
                 raise Stop
             rows = self._shuffle(check, e, "ballots", rows, j)
+        self._turn(cev.SHUFFLE, order, found, rows)
 
         # (c) matching
         check = c["cr: matching tags"]
         cur = [r[0] for r in rows]
         ballot_tags: list[bytes] = []
-        for n, (j, e) in enumerate(zip(order, self._take(cev.MATCH_PASS, len(order), check), strict=True)):
+        found = self._take(cev.MATCH_PASS, len(order), check)
+        for n, (j, e) in enumerate(zip(order, found, strict=False)):
             self._signed(e, check, j)
             last = n == len(order) - 1
             value = {k: e.payload.get(k) for k in ("a", "b", "proofs")}
             out = self._pass(check, e, value, cur, not last, pre.tag_keys[("match", j)], "match-ballots", j)
             cur, ballot_tags = (cur, out.b) if last else (out.ciphertexts(), ballot_tags)
+        self._turn(cev.MATCH_PASS, order, found, cur)
         matching = c["cr: roll matching"]
-        tally = self._take(ev.TALLY, 1, matching)[0].payload
+        found = self._take(ev.TALLY, 1, matching)
+        if self.partial and not found:
+            counted_now = tags.match(ballot_tags, pre.roll_tags)
+            widths_now = [lay.width for lay in self.ctx.layouts]
+            totals_now = aggregate_rows(self.pool, rows, counted_now, widths_now)
+            payload = {"counted": counted_now, "aggregate": [[ct.to_json() for ct in r] for r in totals_now]}
+            self._turn(ev.TALLY, None, found, payload)
+        tally = found[0].payload
         matching.item(len(rows) + len(pre.roll_tags))
         counted = tally.get("counted")
         if counted != tags.match(ballot_tags, pre.roll_tags):

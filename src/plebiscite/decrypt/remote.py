@@ -18,7 +18,8 @@ from plebiscite.record import events as ev
 from plebiscite.verify.runner import verify_record
 
 AFTER_THE_TALLY = frozenset({"partial decryptions", "combination", "result"})
-"""Checks that cannot pass before the trustees decrypt; every other check must pass first."""
+"""Checks that cannot pass before the trustees decrypt; no other check may fail, and the aggregation must have run
+(a mode's own checks replace the standard ballot checks, which then do not run)."""
 
 
 class _Discard:
@@ -38,11 +39,8 @@ def decrypt(step: Step, workers: int = 0) -> None:
         step.say("your partial decryption is already on the board")
         return
     report = verify_record(step.view.mirror, workers=workers)
-    bad = [
-        f"{c.name}: {c.failures[0] if c.failures else 'did not run'}"
-        for c in report.checks
-        if c.name not in AFTER_THE_TALLY and (not c.ok or not c.ran)
-    ]
+    bad = [f"{c.name}: {c.failures[0]}" for c in report.checks if c.name not in AFTER_THE_TALLY and not c.ok]
+    bad += [f"{c.name}: did not run" for c in report.checks if c.name == "aggregation" and not c.ran]
     if bad:
         raise TrusteeBoardError(
             "the record does not verify up to the tally; not decrypting: " + "; ".join(bad)

@@ -38,6 +38,8 @@ class TrusteeVault:
     signing_seed: bytes = field(repr=False)
     box_secret: bytes = field(repr=False)
     ceremonies: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    extras: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Mode-specific secrets per ceremony (the coercion-resistant tally's tag keys), beside its ``Trustee``."""
 
     @staticmethod
     def generate() -> TrusteeVault:
@@ -97,6 +99,7 @@ def load(path: Path, passphrase: str) -> TrusteeVault:
             bytes.fromhex(secret["signing_seed"]),
             bytes.fromhex(secret["box_secret"]),
             dict(secret.get("ceremonies", {})),
+            dict(secret.get("extras", {})),
         )
     except (KeyError, TypeError, ValueError):
         raise VaultError(f"{path}: damaged vault (identity keys missing)") from None
@@ -116,6 +119,7 @@ def _write(path: Path, vault: TrusteeVault, passphrase: str, new: bool) -> None:
             "signing_seed": vault.signing_seed.hex(),
             "box_secret": vault.box_secret.hex(),
             "ceremonies": vault.ceremonies,
+            "extras": vault.extras,
         },
         passphrase,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plebiscite.canonical import hex_bytes
+from plebiscite.coercion import events as cev  # the mode's event types: registered wherever a state is folded
 from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
@@ -35,7 +36,12 @@ class ElectionState:
     reveals: list[dict[str, Any]] = field(default_factory=list)
     roll: list[bytes] = field(default_factory=list)
     context: ElectionContext | None = None
-    ballots: dict[str, int] = field(default_factory=dict)  # tracking code → event index
+    ballots: dict[str, int] = field(
+        default_factory=dict
+    )  # tracking code → event index (either mode's ballots)
+    cast_credentials: dict[bytes, str] = field(default_factory=dict)
+    """Coercion-resistant mode: the credential ciphertext ``C1`` (``a‖b``) of every ``cr-ballot`` → its tracking
+    code, so that a replay of ``C1`` with other content is refused (docs/coercion.md §4)."""
     challenged: set[str] = field(default_factory=set)
     tally: dict[str, Any] | None = None
     partials: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -101,6 +107,10 @@ class ElectionState:
             )
         elif kind == ev.BALLOT:
             self.ballots[tracking_code or self._tracking_code(p)] = event.index
+        elif kind == cev.BALLOT:
+            code = tracking_code or self._cr_tracking_code(p)
+            self.ballots[code] = event.index
+            self.cast_credentials[credential_key(p)] = code
         elif kind == ev.CHALLENGE:
             self.challenged.add(tracking_code or self._tracking_code(p["ballot"]))
         elif kind == ev.CLOSE:
@@ -121,9 +131,23 @@ class ElectionState:
         assert self.context is not None
         return ballot_from_json(ballot_json, branch_counts(self.context.layouts)).tracking_code()
 
+    def _cr_tracking_code(self, ballot_json: dict[str, Any]) -> str:
+        from plebiscite.ballot.check import branch_counts
+        from plebiscite.coercion.ballot import decode_ballot
+
+        assert self.context is not None
+        return decode_ballot(ballot_json, branch_counts(self.context.layouts)).tracking_code()
+
     @staticmethod
     def from_events(events: list[ev.Event]) -> ElectionState:
         state = ElectionState()
         for e in events:
             state.apply(e)
         return state
+
+
+def credential_key(cr_ballot_json: dict[str, Any]) -> bytes:
+    """The key a ``cr-ballot`` is refused as a replay by: its credential ciphertext ``C1`` as 64 bytes ``a‖b``
+    (of a ballot already checked, whose hex is canonical)."""
+    a, b = cr_ballot_json["credential"]
+    return bytes.fromhex(a + b)
