@@ -285,8 +285,13 @@ class LiveService:
 
 
 @contextlib.contextmanager
-def live_service(db_url: str, setup: Setup, check_workers: int = 0) -> Iterator[LiveService]:
-    election = open_election(db_url, BOARD_KEY, setup.path, check_workers=check_workers)
+def live_service(
+    db_url: str, setup: Setup, check_workers: int = 0, election: BoardElection | None = None
+) -> Iterator[LiveService]:
+    """The board at ``db_url`` served on loopback: opened as ``serve`` opens it (audit, import of the prepared
+    record), or ``election`` as given (closed on exit too)."""
+    if election is None:
+        election = open_election(db_url, BOARD_KEY, setup.path, check_workers=check_workers)
     try:
         with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
             svc = LiveService(server.url, db_url, election, setup)

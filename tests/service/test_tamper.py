@@ -9,7 +9,6 @@ import contextlib
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +16,19 @@ import pytest
 
 from plebiscite.board import Board, BoardCorruptError
 from plebiscite.board.client import BoardClientError, check_receipt, mirror
-from plebiscite.board.demo_http import LoopbackServer, free_port
 from plebiscite.board.election import BoardElection
-from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
 from plebiscite.merkle import ForkDetected, MerkleError, leaf_hash, root_of
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError
 from plebiscite.verify.runner import verify_record
 
-from .conftest import BOARD_KEY, TOKEN, Ballot, LiveService, RawDb, Setup, live_service
+from .conftest import BOARD_KEY, Ballot, LiveService, RawDb, Setup, live_service
 
 
-@contextlib.contextmanager
-def unaudited_service(db_url: str, setup: Setup) -> Iterator[LiveService]:
+def unaudited_service(db_url: str, setup: Setup) -> contextlib.AbstractContextManager[LiveService]:
     """The board's app served without ``open_election``'s start-up audit (which ``serve`` always runs)."""
-    election = BoardElection(Board.open(db_url, BOARD_KEY))
-    try:
-        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
-            svc = LiveService(server.url, db_url, election, setup)
-            try:
-                yield svc
-            finally:
-                for c in svc.clients:
-                    c.close()
-    finally:
-        election.close()
+    return live_service(db_url, setup, election=BoardElection(Board.open(db_url, BOARD_KEY)))
 
 
 CAST = 24
