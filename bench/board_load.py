@@ -61,6 +61,7 @@ from plebiscite.conduct import Conduct
 from plebiscite.demo import random_selection
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.merkle import SignedTreeHead, leaf_hash, verify_inclusion, verify_tree_head
+from plebiscite.record.signer import key_path
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Manifest
@@ -86,6 +87,9 @@ def prepare(path: Path, voters: int, full: bool) -> tuple[Manifest, ElectionCont
     scratch = Path(tempfile.mkdtemp(prefix="plebiscite-bench-ctx-"))
     try:
         shutil.copytree(path, scratch / "record")
+        shutil.copy(
+            key_path(path), key_path(scratch / "record")
+        )  # the record's heads' signing key, beside it
         ctx = Conduct.open_record(scratch / "record").open_voting()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -22,6 +22,7 @@ from plebiscite.coercion.credentials import Credential, MacKey, Registrar, Voter
 from plebiscite.coercion.demo import coercion_manifest
 from plebiscite.demo import random_selection
 from plebiscite.keyceremony.trustee import Trustee
+from plebiscite.record.signer import key_path
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Manifest
 
@@ -62,6 +63,9 @@ def prepare(path: Path, voters: int, full: bool) -> tuple[Manifest, ElectionCont
     scratch = Path(tempfile.mkdtemp(prefix="plebiscite-bench-cr-ctx-"))
     try:
         shutil.copytree(path, scratch / "record")
+        shutil.copy(
+            key_path(path), key_path(scratch / "record")
+        )  # the record's heads' signing key, beside it
         ctx = CoercionConduct.open_record(scratch / "record").open_voting()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from plebiscite.ballot.encrypt import encrypt_ballot
-from plebiscite.conduct import Conduct
+from plebiscite.conduct import Conduct, FileSink
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.trustee import Trustee
@@ -94,6 +94,8 @@ def build_record(
     conduct.register(keys)
     del keys
     ctx = conduct.open_voting()
+    assert isinstance(conduct.sink, FileSink)
+    signer = conduct.sink.signer
     say(f"roll of {ballots:,} published; casting …")
     codes: list[str] = []
     sums: Sums = [[(G.IDENTITY, G.IDENTITY)] * lay.width for lay in ctx.layouts]
@@ -105,6 +107,7 @@ def build_record(
             pool.map(_ballots, *_columns(seed, ballots)), 1
         ):
             out.write(blob)
+            signer.extend(blob.split(b"\n")[:-1])
             codes += chunk_codes
             sums = [
                 [(G.add(a, x), G.add(b, y)) for (a, b), (x, y) in zip(row, part, strict=True)]
@@ -114,6 +117,7 @@ def build_record(
                 say(f"  {done * CHUNK:,} ballots")
         out.flush()
         os.fsync(out.fileno())
+    signer.sign()  # the record's heads cover the ballots written around the sink (record/signer.py)
     conduct.state.size += ballots
     conduct.post(ev.CLOSE, {"ballots": ballots})
     aggregate: list[list[Any]] = [[Ciphertext(a, b).to_json() for a, b in row] for row in sums]

@@ -23,6 +23,7 @@ from plebiscite.keyceremony import public as ceremony
 from plebiscite.keyceremony.trustee import Trustee, decode_all
 from plebiscite.record import events as ev
 from plebiscite.record import store
+from plebiscite.record.signer import RecordSigner, key_path, read_or_create_key
 from plebiscite.record.state import ElectionState, PhaseError
 from plebiscite.setup.credentials import roll_hash
 from plebiscite.setup.election import ElectionContext, fingerprint
@@ -45,13 +46,26 @@ class Sink(Protocol):
 
 
 class FileSink:
-    """Appends events to a record directory."""
+    """Appends events to a record directory, each followed by a signed head over the record so far
+    (:mod:`plebiscite.record.signer`: the record proves its own completeness, as a board's export does)."""
+
+    def __init__(self, path: Path, signer: RecordSigner) -> None:
+        self.path = path
+        self.signer = signer
+
+    def append(self, event: ev.Event) -> None:
+        store.append(self.path, [event])
+        self.signer.leaf(event.raw)
+
+
+class ReadOnlySink:
+    """For reading a record without its signing key (a voter's ``vote``, ``check-challenge``): appends nothing."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def append(self, event: ev.Event) -> None:
-        store.append(self.path, [event])
+        raise store.RecordError(f"{self.path}: opened to read only; nothing can be appended")
 
 
 @dataclass
@@ -70,7 +84,14 @@ class Conduct:
 
     @staticmethod
     def open_record(path: Path) -> Conduct:
-        return Conduct(ElectionState.from_events(store.read(path)), FileSink(path))
+        events = store.read(path)
+        signer = RecordSigner.open(path, (e.raw for e in events))
+        return Conduct(ElectionState.from_events(events), FileSink(path, signer))
+
+    @staticmethod
+    def read_record(path: Path) -> Conduct:
+        """The record's state, to read only: no signing key is needed (nor checked), nothing can be posted."""
+        return Conduct(ElectionState.from_events(store.read(path)), ReadOnlySink(path))
 
     @staticmethod
     def create_record(path: Path, manifest: Manifest, trustee_keys: list[bytes], threshold: int) -> Conduct:
@@ -80,8 +101,11 @@ class Conduct:
         ceremony.named_keys(payload)  # refuse malformed or repeated keys before anything is written
         if not 1 <= threshold <= len(trustee_keys):
             raise ValueError("threshold: need 1 <= threshold <= trustees")
+        if (path / store.EVENTS_FILE).exists():
+            raise store.RecordError(f"{path}: a record already exists here")
+        key = read_or_create_key(key_path(path))  # a bad key file stops here, before anything is written
         store.create(path)
-        conduct = Conduct(ElectionState(), FileSink(path))
+        conduct = Conduct(ElectionState(), FileSink(path, RecordSigner.create(path, key)))
         conduct.post(ev.MANIFEST, payload)
         return conduct
 
@@ -234,6 +258,12 @@ class Conduct:
         return parse_aggregate(self.state.tally["aggregate"], [lay.width for lay in self.context.layouts])
 
     def decrypt(self, trustee: Trustee) -> None:
+        """``trustee``'s partial decryption of the tally, checked and appended (see :meth:`partial_decryption`)."""
+        self.post_partial(self.partial_decryption(trustee))
+
+    def partial_decryption(self, trustee: Trustee) -> dict[str, Any]:
+        """``trustee``'s partial decryption of the published tally, with proofs, after every check on the trustee
+        (named by this election, holding a share of its key, not decrypted yet); nothing is appended."""
         self.state.require("tallied")
         trustee.check_named(
             self.state.trustee_keys
@@ -250,9 +280,9 @@ class Conduct:
         payload = partial_decrypt(
             trustee.index, trustee.share, self.totals(), self.context.fingerprint, trustee.signing_key
         )
-        # The same checks as a share posted from elsewhere: signature under the announced key and the proofs,
-        # so a share that would stop combine is refused before it is written.
-        self.post_partial(payload)
+        # post_partial runs the same checks as on a share posted from elsewhere (signature under the announced key,
+        # the proofs), so a share that would stop combine is refused before it is written.
+        return payload
 
     def post_partial(self, payload: dict[str, Any]) -> None:
         """Accept a partial decryption made elsewhere, after checking its signature and proofs."""

@@ -21,6 +21,7 @@ from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.conduct import Conduct, cast_ballots
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import store
+from plebiscite.record.signer import key_path
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.manifest import Manifest
 from plebiscite.setup.samples import referendum
@@ -88,6 +89,9 @@ def run_demo(
     manifest = manifest or referendum()
     board = [Trustee.new(i, trustees, threshold) for i in range(1, trustees + 1)]
     conduct = Conduct.create_record(record, manifest, [t.identity for t in board], threshold)
+    say(
+        f"record {record}: a signed head after every event, key in {key_path(record)} (secret, never published)"
+    )
     conduct.run_ceremony(board, say)
     credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
     conduct.register([c.public_key for c in credentials])

@@ -44,8 +44,8 @@ from plebiscite.setup.samples import referendum
 class TreeSink:
     """Appends each event to the record directory and to the board's Merkle tree."""
 
-    def __init__(self, path: Path, tree: MerkleTree, leaves: list[bytes]) -> None:
-        self.file = FileSink(path)
+    def __init__(self, file: FileSink, tree: MerkleTree, leaves: list[bytes]) -> None:
+        self.file = file
         self.tree = tree
         self.leaves = leaves
 
@@ -75,7 +75,8 @@ class Election:
         self.election_payload = next(e.payload for e in events if e.type == ev.ELECTION)
         self.leaves = [e.raw for e in events]
         self.tree = MerkleTree(leaf_hash(raw) for raw in self.leaves)
-        conduct.sink = TreeSink(record, self.tree, self.leaves)
+        assert isinstance(conduct.sink, FileSink)
+        conduct.sink = TreeSink(conduct.sink, self.tree, self.leaves)
         self.conduct = conduct
         self.board_key = nacl.signing.SigningKey.generate()
         self.index_of: dict[str, int] = {}

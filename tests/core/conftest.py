@@ -14,6 +14,7 @@ from plebiscite.conduct import Conduct, cast_ballots
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import store
 from plebiscite.record.events import Event
+from plebiscite.record.signer import key_path
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.samples import referendum
@@ -65,4 +66,5 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Election:
 def record_copy(election: Election, tmp_path: Path) -> Path:
     target = tmp_path / "record"
     shutil.copytree(election.path, target)
+    shutil.copy(key_path(election.path), key_path(target))  # the heads' signing key lives beside the record
     return target

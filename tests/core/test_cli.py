@@ -85,7 +85,7 @@ def test_tampered_record_exits_1_naming_the_check(record_copy: Path) -> None:
     code, out = run("verify", record_copy, "--json")
     assert code == 1
     failed = [c["name"] for c in json.loads(out)["checks"] if c["failures"]]
-    assert failed == ["result"]
+    assert failed == ["result", "board heads", "record complete"]  # the result, and the heads that signed it
 
 
 @pytest.fixture()
@@ -172,6 +172,15 @@ def test_file_flow_and_bad_input(file_flow: Path, election: Election) -> None:
     assert run("verify", rec)[0] == 0
     assert run("export", rec, d / "rec.zip")[0] == 0
     assert run("verify", d / "rec.zip")[0] == 0
+    # every step signed a head after each event it appended: the record proves it is complete
+    lines = (rec / "events.jsonl").read_bytes().splitlines(keepends=True)
+    assert len((rec / "heads.jsonl").read_bytes().splitlines()) == len(lines)
+    close = next(i for i, line in enumerate(lines) if line.endswith(b'"type":"close"}\n'))
+    (rec / "events.jsonl").write_bytes(b"".join(lines[:close] + lines[close + 1 :]))
+    code, out = run("verify", rec, "--json")
+    assert code == 1 and {"board heads", "record complete"} <= {
+        c["name"] for c in json.loads(out)["checks"] if c["failures"]
+    }
 
 
 def test_vote_with_a_credential_for_another_election(file_flow: Path, election: Election) -> None:

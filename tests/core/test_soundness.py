@@ -27,6 +27,7 @@ from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.proofs import schnorr
 from plebiscite.record import events as ev
 from plebiscite.record import store
+from plebiscite.record.signer import key_path
 from plebiscite.record.signing import sign
 from plebiscite.record.state import PhaseError
 from plebiscite.setup.credentials import Credential, roll_hash
@@ -177,6 +178,7 @@ def test_writer_refuses_another_mode_s_event(election: Election, tmp_path: Path)
     import shutil
 
     shutil.copytree(election.path, tmp_path / "r")
+    shutil.copy(key_path(election.path), key_path(tmp_path / "r"))
     conduct = Conduct.open_record(tmp_path / "r")
     before = (tmp_path / "r" / "events.jsonl").read_bytes()
     with pytest.raises(PhaseError, match="does not belong in a standard election"):

@@ -35,7 +35,9 @@ EVENTS = WORK / store.EVENTS_FILE
 def one_input(data: bytes) -> None:
     EVENTS.write_bytes(data)
     try:
-        report = verify_record(WORK, workers=1)
+        # The seeds are events only: the fuzzer aims at the checks of the events; signed heads (checks 18, 19)
+        # would make every changed input fail for one reason and hide the rest.
+        report = verify_record(WORK, workers=1, allow_unsigned=True)
     except store.RecordError:
         return
     if report.ok and data not in SEEDS:

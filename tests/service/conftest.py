@@ -53,6 +53,7 @@ from plebiscite.merkle import (
     verify_inclusion,
     verify_tree_head,
 )
+from plebiscite.record.signer import key_path
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Manifest
@@ -164,6 +165,9 @@ def context_on_opening(path: Path) -> ElectionContext:
     scratch = Path(tempfile.mkdtemp(prefix="plebiscite-svc-ctx-"))
     try:
         shutil.copytree(path, scratch / "record")
+        shutil.copy(
+            key_path(path), key_path(scratch / "record")
+        )  # the record's heads' signing key, beside it
         return Conduct.open_record(scratch / "record").open_voting()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -281,8 +285,13 @@ class LiveService:
 
 
 @contextlib.contextmanager
-def live_service(db_url: str, setup: Setup, check_workers: int = 0) -> Iterator[LiveService]:
-    election = open_election(db_url, BOARD_KEY, setup.path, check_workers=check_workers)
+def live_service(
+    db_url: str, setup: Setup, check_workers: int = 0, election: BoardElection | None = None
+) -> Iterator[LiveService]:
+    """The board at ``db_url`` served on loopback: opened as ``serve`` opens it (audit, import of the prepared
+    record), or ``election`` as given (closed on exit too)."""
+    if election is None:
+        election = open_election(db_url, BOARD_KEY, setup.path, check_workers=check_workers)
     try:
         with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
             svc = LiveService(server.url, db_url, election, setup)

@@ -1,24 +1,35 @@
 """Editing or deleting rows of the ``entries`` table by hand, behind the service's back (the append-only triggers
 dropped first, as an administrator could): caught by a mirror (it recomputes the roots from the entries it is
-served), by ``plebiscite verify`` on the exported record (check 18, board heads), by the voter whose receipt
-covers the entry, and by ``Board.check_integrity()``."""
+served), by ``plebiscite verify`` on the exported record (checks 18 and 19), by the voter whose receipt
+covers the entry, by ``Board.check_integrity()``, and by ``serve``, which refuses to start on such a database."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from plebiscite.board import Board, BoardCorruptError
 from plebiscite.board.client import BoardClientError, check_receipt, mirror
+from plebiscite.board.election import BoardElection
+from plebiscite.board.setup import open_election
 from plebiscite.merkle import ForkDetected, MerkleError, leaf_hash, root_of
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError
 from plebiscite.verify.runner import verify_record
 
-from .conftest import Ballot, RawDb, Setup, live_service
+from .conftest import BOARD_KEY, Ballot, LiveService, RawDb, Setup, live_service
+
+
+def unaudited_service(db_url: str, setup: Setup) -> contextlib.AbstractContextManager[LiveService]:
+    """The board's app served without ``open_election``'s start-up audit (which ``serve`` always runs)."""
+    return live_service(db_url, setup, election=BoardElection(Board.open(db_url, BOARD_KEY)))
+
 
 CAST = 24
 VICTIM = 10  # the receipt whose ballot is tampered with (edits) or deleted (delete-middle)
@@ -87,7 +98,7 @@ def test_tampering_with_entries_is_detected(
             "edit"
         ):  # the forged ballot is itself valid: only the signed heads expose the edit
             failed = {c.name for c in report.checks if c.failure_count}
-            assert failed == {"board heads"}, failed
+            assert failed == {"board heads", "record complete"}, failed
             with zipfile.ZipFile(io.BytesIO(zipped.content)) as z:
                 assert forged in z.read("events.jsonl").splitlines()
 
@@ -128,7 +139,14 @@ def test_a_consistent_rewrite_is_refused_and_detected_after_a_restart(
             raw.execute("UPDATE nodes SET hash = %s WHERE level = %s AND idx = %s", (node, level, i))
         level += 1
 
-    with live_service(db_url, yesno_setup) as svc:
+    # `serve` audits the database at start and refuses it, locating the entry by the heads that still match
+    with pytest.raises(BoardCorruptError, match=r"first bad entry: one of entries (\d+)\.\.(\d+)") as refused:
+        open_election(db_url, BOARD_KEY, yesno_setup.path)
+    low, high = map(int, re.search(r"entries (\d+)\.\.(\d+)", str(refused.value)).groups())  # type: ignore[union-attr]
+    assert low <= index <= high, (low, index, high)
+
+    # an operator who skips the audit: the board still refuses to sign over it, and every check reports it
+    with unaudited_service(db_url, yesno_setup) as svc:
         codes = {p.code for p in svc.election.board.check_integrity()}
         assert "head_root_mismatch" in codes and not codes & {"leaf_hash_mismatch", "node_mismatch"}, codes
         with pytest.raises((BoardClientError, ForkDetected, MerkleError)):

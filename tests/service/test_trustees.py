@@ -20,7 +20,7 @@ import pytest
 
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.board.client import mirror
-from plebiscite.conduct import Conduct, FileSink
+from plebiscite.conduct import Conduct, ReadOnlySink
 from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import public as ceremony
@@ -193,7 +193,7 @@ def test_three_trustee_processes_run_an_election_over_the_board(tmp_path: Path) 
         assert "does not name this vault's key" in trustee(stranger, "decrypt", url, ok=False)
         # Trustee 3's own key with a share that is not of this election: the board refuses it too.
         state = board_state(url)
-        totals = Conduct(state, FileSink(tmp_path / "unused")).totals()
+        totals = Conduct(state, ReadOnlySink(tmp_path / "unused")).totals()
         t3 = own_trustee(homes[2], state)
         wrong = partial_decrypt(3, G.random_scalar(), totals, ctx.fingerprint, t3.signing_key)
         refused = httpx.post(f"{url}/api/trustee/partial-decryption", json=wrong)

@@ -17,6 +17,8 @@ event loop itself:
 
 A worker answers in order, so the server matches answers to requests with a FIFO per worker. A worker that dies
 fails its outstanding checks with 503 (casting is idempotent: the client retries) and is replaced on next use.
+Worker and server talk over one ``socketpair`` (the worker's stdin and stdout), so the event loop owns one
+descriptor per worker and learns of its death once (``tests/service/test_faults.py`` kills one under 200 clients).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import asyncio
 import contextlib
 import os
 import pickle
+import socket
 import subprocess
 import sys
 import traceback
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from plebiscite.ballot.check import check_ballot
 from plebiscite.board.refusals import Refusal, parse_json, refusal_for
@@ -129,31 +132,56 @@ def worker_main() -> None:
 
 
 class _Worker(asyncio.Protocol):
-    """One worker process and its pipes, seen from the event loop."""
+    """One worker process and its socket, seen from the event loop.
+
+    The worker's stdin and stdout are the two ends' child side of one ``socketpair``; the server keeps the other end
+    as a single socket transport. One transport means one ``connection_lost`` whatever breaks first (the worker's
+    death, a write to a closed peer), and the transport owns the descriptor: nothing closes it behind the event
+    loop's back. (With two pipe transports and the pipes closed by hand, a replacement worker's new pipe could get
+    the number of a descriptor the loop still watched — ``FileExistsError`` and a 500 — and uvloop's write-pipe
+    transport crashed on the dead reader's end-of-file.)
+    """
 
     def __init__(self, context: bytes) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "plebiscite.board.checkers"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
+        parent, child = socket.socketpair()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "plebiscite.board.checkers"],
+                stdin=child.fileno(),
+                stdout=child.fileno(),
+            )
+        except BaseException:
+            parent.close()
+            raise
+        finally:
+            child.close()
+        self._socket: socket.socket | None = parent
         self._context = context
         self._buffer = bytearray()
         self.waiting: deque[asyncio.Future[bytes]] = deque()
-        self.writer: asyncio.WriteTransport | None = None
+        self.transport: asyncio.Transport | None = None
         self.alive = True
 
     async def connect(self, loop: asyncio.AbstractEventLoop) -> None:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.writer, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, self.proc.stdin)
-        await loop.connect_read_pipe(lambda: self, self.proc.stdout)
-        self.writer.write(_frame(self._context))
+        assert self._socket is not None
+        sock, self._socket = self._socket, None
+        try:
+            await loop.create_unix_connection(lambda: self, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        assert self.transport is not None
+        self.transport.write(_frame(self._context))
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
 
     def submit(self, loop: asyncio.AbstractEventLoop, body: bytes) -> asyncio.Future[bytes]:
-        assert self.writer is not None
+        if not self.alive or self.transport is None or self.transport.is_closing():
+            raise _stopped()
         future: asyncio.Future[bytes] = loop.create_future()
         self.waiting.append(future)
-        self.writer.write(_frame(body))
+        self.transport.write(_frame(body))
         return future
 
     def data_received(self, data: bytes) -> None:
@@ -165,27 +193,44 @@ class _Worker(asyncio.Protocol):
                 break
             answer = bytes(buffer[_LEN:end])
             del buffer[:end]
+            if not self.waiting:  # an answer nobody asked for: the worker is broken
+                self.stop()
+                return
             future = self.waiting.popleft()
             if not future.done():  # the client may have gone
                 future.set_result(answer)
+
+    def eof_received(self) -> bool:
+        return False  # the worker closed its end: it is gone (connection_lost follows)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.alive = False
         while self.waiting:
             future = self.waiting.popleft()
             if not future.done():
-                future.set_exception(Refusal(503, "board: a ballot checker stopped; cast again"))
+                future.set_exception(_stopped())
         self.kill()
+
+    def stop(self) -> None:
+        """Stop using this worker: its checks fail with 503 (through ``connection_lost``) and it is killed."""
+        self.alive = False
+        if self.transport is not None:
+            self.transport.abort()
+        else:
+            self.kill()
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
             self.proc.kill()
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             self.proc.wait(timeout=2)
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                if pipe is not None:
-                    pipe.close()
+        if self._socket is not None:  # never handed to the event loop
+            self._socket.close()
+            self._socket = None
+
+
+def _stopped() -> Refusal:
+    return Refusal(503, "board: a ballot checker stopped; cast again")
 
 
 class CheckPool:
@@ -209,9 +254,15 @@ class CheckPool:
             self._workers = [w for w in self._workers if w.alive]
             loop = asyncio.get_running_loop()
             while len(self._workers) < self._size:
-                worker = _Worker(self._context)
+                try:
+                    worker = _Worker(self._context)
+                except OSError:  # no processes or descriptors left: the client retries later
+                    raise Refusal(503, "board: cannot start a ballot checker now; cast again") from None
                 try:
                     await worker.connect(loop)
+                except OSError:
+                    worker.kill()
+                    raise Refusal(503, "board: cannot start a ballot checker now; cast again") from None
                 except BaseException:
                     worker.kill()
                     raise
@@ -232,7 +283,7 @@ class CheckPool:
         """Stop every worker (from any thread; the event loop may already be gone)."""
         for worker in self._workers:
             worker.alive = False
-            worker.kill()
+            worker.kill()  # the worker exits; its socket goes with the transport (or the loop) that holds it
         self._workers = []
 
     @property

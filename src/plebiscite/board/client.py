@@ -7,7 +7,10 @@ entries it copied. A fork or a rewritten past is reported with both signed heads
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +91,10 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
         heads = store.read_heads(target) if exists else []
         known_key = store.read_board_key(target) if exists else None
         if known_key is not None and known_key != key_hex:
-            raise BoardClientError(f"the board's key changed: was {known_key}, now {key_hex}")
+            raise BoardClientError(
+                f"{target}: its heads are signed by {known_key}, not by this board's key {key_hex}: not a mirror "
+                "of it (or the board's key changed)"
+            )
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
         new = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
         if new.log_id != log_id_for(key):
@@ -241,5 +247,27 @@ def ballot_code_of_leaf(leaf: bytes) -> str:
         raise BoardClientError(f"receipt: the ballot in the leaf cannot be read ({exc})") from None
 
 
-def save_evidence(path: Path, evidence: ForkEvidence) -> None:
-    path.write_bytes(canonical_json(json.loads(evidence.to_json())) + b"\n")
+def save_evidence(directory: Path, evidence: ForkEvidence) -> Path:
+    """Write ``evidence`` into ``directory`` under a new name and return it; earlier evidence is never overwritten.
+
+    The name is ``fork-evidence-<UTC time>-<first 16 hex of the SHA-256 of the content>.json``; the file is created
+    exclusively (``O_EXCL``), so a second fork, or a second run, adds a file (``-2``, ``-3``… if the name is taken)
+    and the same evidence seen twice in one second is kept once.
+    """
+    data = canonical_json(json.loads(evidence.to_json())) + b"\n"
+    stem = f"fork-evidence-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{hashlib.sha256(data).hexdigest()[:16]}"
+    directory.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        path = directory / (stem + ("" if attempt == 1 else f"-{attempt}") + ".json")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            if path.read_bytes() == data:
+                return path
+            continue
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        return path
+    raise OSError(f"{directory}: no free name for fork evidence {stem}")

@@ -29,6 +29,7 @@ import uvicorn
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.board.client import check_receipt, mirror
 from plebiscite.board.demo_trustees import TrusteeProcesses
+from plebiscite.board.httpserver import server_config
 from plebiscite.board.operator_client import BoardSession, read_setup
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
@@ -49,10 +50,8 @@ def free_port() -> int:
 class LoopbackServer:
     """uvicorn in a background thread, stopped on exit."""
 
-    def __init__(self, app: Any, port: int) -> None:
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-        )
+    def __init__(self, app: Any, port: int, config: uvicorn.Config | None = None) -> None:
+        self.server = uvicorn.Server(config or server_config(app, "127.0.0.1", port))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{port}"
 

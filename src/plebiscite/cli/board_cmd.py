@@ -42,9 +42,8 @@ def serve(
     Prints where it listens, the board key to publish (voters' receipts and every mirror check it) and where its
     secret files are. Secrets are never put in the current directory unasked: give --secrets-dir, or both files.
     """
-    import uvicorn
-
     from plebiscite.board.errors import BoardError
+    from plebiscite.board.httpserver import serve_forever
     from plebiscite.board.service import create_app
     from plebiscite.board.setup import admin_token, board_key, open_election
     from plebiscite.secretfiles import SecretFileError, loose_permissions, private_dir
@@ -68,7 +67,7 @@ def serve(
     _announce(election, f"http://{host if ':' not in host else f'[{host}]'}:{port}", key_path, token_path)
     app = create_app(election, token)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        serve_forever(app, host, port)  # uvicorn with bounded request heads and read deadlines
     finally:
         election.close()
 
@@ -109,7 +108,11 @@ def _announce(election: BoardElection, url: str, key_path: Path, token_path: Pat
 def mirror(
     url: str = typer.Argument(..., help="Board base URL, e.g. http://127.0.0.1:8000"),
     target: Path = typer.Argument(..., help="Record directory to keep the copy in (verifiable)."),
-    evidence: Path = typer.Option(Path("fork-evidence.json"), help="Where to write evidence of a fork."),
+    evidence_dir: Path = typer.Option(
+        None,
+        help="Directory for evidence of a fork (default: TARGET); each fork is a new "
+        "fork-evidence-<time>-<hash>.json file, never one written over another.",
+    ),
 ) -> None:
     """Copy the board incrementally; check each new signed head is consistent with the last one."""
     from plebiscite.board.client import BoardClientError, save_evidence
@@ -118,8 +121,8 @@ def mirror(
     try:
         result = run_mirror(url, target)
     except ForkDetected as exc:
-        save_evidence(evidence, exc.evidence)
-        fail(f"FORK: {exc} — both signed heads saved in {evidence}", code=3)
+        saved = save_evidence(target if evidence_dir is None else evidence_dir, exc.evidence)
+        fail(f"FORK: {exc} — both signed heads saved in {saved}", code=3)
     except (BoardClientError, TreeHeadError, MerkleError, RecordError) as exc:
         fail(str(exc))
     console.print(f"copied {result.copied} new entries; {result.size} in total; head consistent and verified")

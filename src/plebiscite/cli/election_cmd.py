@@ -34,6 +34,7 @@ from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.keyceremony.vault import VaultError, seal, unseal
 from plebiscite.proofs.common import ProofError
 from plebiscite.record import store
+from plebiscite.record.signer import key_path
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.store import RecordError
 from plebiscite.record.stream import EventLines, is_ballot_line
@@ -74,6 +75,11 @@ def _open(record: Path) -> Conduct:
     return Conduct.open_record(record)
 
 
+def _read(record: Path) -> Conduct:
+    """The record to read only (anyone's copy: its heads' signing key is the organiser's)."""
+    return Conduct.read_record(record)
+
+
 def init(
     record: Path = typer.Argument(..., help="Record directory to create."),
     manifest: Path = typer.Option(..., help="Manifest JSON file."),
@@ -104,6 +110,7 @@ def init(
         console.print(
             f"record created at {record} for {m.election_id!r} ({threshold} of {len(keys)} trustees)"
         )
+        _say_heads_key(record)
         return
     assert trustees_dir is not None
     if not 1 <= threshold <= trustees:
@@ -115,8 +122,16 @@ def init(
     Conduct.create_record(record, m, [t.identity for t in board], threshold)
     _seal_trustees(board, targets, passphrase, replace=False)
     console.print(f"record created at {record} for {m.election_id!r} ({threshold} of {trustees} trustees)")
+    _say_heads_key(record)
     for t in board:
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
+
+
+def _say_heads_key(record: Path) -> None:
+    console.print(
+        f"its heads are signed by board key {store.read_board_key(record)} (publish it); the secret is in "
+        f"{key_path(record)} (mode 0600: keep it, never publish it)"
+    )
 
 
 def _seal_trustees(board: list[Trustee], targets: list[Path], passphrase: str, replace: bool) -> None:
@@ -281,7 +296,7 @@ def vote(
         return
     if not choice:
         fail("--choice: give an answer to every question (QUESTION=OPTION)")
-    conduct = _open(record)
+    conduct = _read(record)
     cred = Credential.from_json(load_json(credential, "credential"))
     ctx = conduct.context
     check_credential(ctx, cred, credential)
@@ -310,7 +325,7 @@ def challenge(
 ) -> None:
     """Challenge (Benaloh) instead of casting: publish the opening; the ballot can never count."""
     code, plain = _open(record).challenge(load_json(ballot, "ballot"), load_json(opening, "opening"))
-    ctx = _open(record).context
+    ctx = _read(record).context
     console.print(f"challenged {code}; it encrypted: {describe(ctx, plain)}")
 
 
@@ -321,7 +336,7 @@ def check_challenge(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Independently check an opened ballot (from the booth) and show what it encrypted."""
-    ctx = _open(record).context
+    ctx = _read(record).context
     b = ballot_from_json(load_json(ballot, "ballot"), branch_counts(ctx.layouts))
     plain = check_opening(b, load_json(opening, "opening"), ctx.public_key)
     choices = describe(ctx, plain)
@@ -348,11 +363,28 @@ def decrypt(
     record: Path = typer.Argument(...),
     trustee: Path = typer.Option(..., help="This trustee's secret file."),
     passphrase_file: Path = typer.Option(None, help="File whose first line is the passphrase."),
+    board: str = typer.Option(
+        None,
+        help="Post the partial decryption to this board (its URL) instead of appending it to RECORD, which is "
+        "then only read: your mirror of the board (a record the board signed cannot be extended offline).",
+    ),
 ) -> None:
-    """A trustee's partial decryption of the tally, with proofs."""
+    """A trustee's partial decryption of the tally, with proofs: appended to RECORD, or posted to --board."""
     t = _load_trustee(trustee, read_secret(passphrase_file, "trustee passphrase"))
-    _open(record).decrypt(t)  # refuses, writing nothing, a trustee this election's manifest does not name
-    console.print(f"trustee {t.index} decrypted")
+    if board is None:
+        _open(record).decrypt(t)  # refuses, writing nothing, a trustee this election's manifest does not name
+        console.print(f"trustee {t.index} decrypted")
+        return
+    from plebiscite.board.client import BoardClientError
+    from plebiscite.board.operator_client import BoardSession
+
+    payload = _read(record).partial_decryption(t)  # the same refusals, before anything is sent
+    try:
+        with BoardSession(board) as session:
+            session.request("POST", "/api/trustee/partial-decryption", json=payload)
+    except BoardClientError as exc:
+        fail(str(exc))
+    console.print(f"trustee {t.index} decrypted; posted to {board}")
 
 
 def combine(record: Path = typer.Argument(...), json_out: bool = typer.Option(False, "--json")) -> None:

@@ -12,6 +12,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from plebiscite.cli.common import console, fail, print_json
+from plebiscite.merkle.heads import TreeHeadError, log_id_for
 from plebiscite.record.store import RecordError
 from plebiscite.verify.report import Report
 from plebiscite.verify.runner import Progress, verify_record
@@ -30,7 +31,22 @@ def show_report(report: Report) -> None:
             console.print(f"[red]{c.id} {c.name}:[/] {f}", highlight=False)
         if c.failure_count > len(c.failures):
             console.print(f"[red]{c.id} {c.name}:[/] … and {c.failure_count - len(c.failures)} more")
+    if report.board_key is not None:
+        console.print(
+            f"heads signed by board key {report.board_key} (log id {_log_id(report.board_key)}): compare it with "
+            "the key the organiser published, or the log id in your receipt",
+            highlight=False,
+        )
+    for warning in report.warnings:
+        console.print(f"[bold yellow]WARNING: {warning}[/]", highlight=False)
     console.print("[bold green]VERIFIED[/]" if report.ok else "[bold red]NOT VERIFIED[/]")
+
+
+def _log_id(key_hex: str) -> str:
+    try:
+        return log_id_for(bytes.fromhex(key_hex))
+    except (ValueError, TreeHeadError):
+        return "unreadable"
 
 
 def verify(
@@ -42,6 +58,12 @@ def verify(
         "--dask",
         help="Check the ballots on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a local "
         "cluster of --workers processes. Needs the 'scale' extra.",
+    ),
+    allow_unsigned_legacy: bool = typer.Option(
+        False,
+        "--allow-unsigned-legacy",
+        help="Accept a record without signed heads (made before records carried them): check 19 (record complete) "
+        "is then not run and a warning says nothing proves no event was removed, reordered or repeated.",
     ),
     parquet: Path | None = typer.Option(
         None,
@@ -60,11 +82,17 @@ def verify(
     try:
         with verify_progress() as progress:
             if dask:
-                report = _verify_on_cluster(record, workers or None, dask, parquet, progress)
+                report = _verify_on_cluster(
+                    record, workers or None, dask, parquet, progress, allow_unsigned_legacy
+                )
             else:
-                report = verify_record(record, workers or None, progress=progress)
+                report = verify_record(
+                    record, workers or None, progress=progress, allow_unsigned=allow_unsigned_legacy
+                )
     except RecordError as exc:
         fail(str(exc))
+    for warning in report.warnings:  # on stderr too, so --json output cannot hide it
+        typer.echo(f"WARNING: {warning}", err=True)
     if json_out:
         print_json(report.to_json())
     else:
@@ -100,7 +128,12 @@ _LABELS = {"reading": "reading the record (lines)", "ballots": "checking ballots
 
 
 def _verify_on_cluster(
-    record: Path, workers: int | None, address: str, parquet: Path | None, progress: Progress
+    record: Path,
+    workers: int | None,
+    address: str,
+    parquet: Path | None,
+    progress: Progress,
+    allow_unsigned: bool,
 ) -> Report:
     from plebiscite.verify.distributed import DaskBallots, connect
 
@@ -109,7 +142,7 @@ def _verify_on_cluster(
 
         list_partitions(parquet)  # a clear error before any cluster starts
     with connect(address, workers) as client:
-        return verify_record(record, workers, DaskBallots(client, parquet), progress)
+        return verify_record(record, workers, DaskBallots(client, parquet), progress, allow_unsigned)
 
 
 def register(app: typer.Typer) -> None:

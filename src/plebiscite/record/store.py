@@ -62,6 +62,14 @@ def append(path: Path, events: Iterable[Event]) -> None:
         os.fsync(f.fileno())
 
 
+def append_head(path: Path, head: dict[str, Any]) -> None:
+    """Append one signed head to the record's ``heads.jsonl`` durably (a whole line, fsynced)."""
+    with open(path / HEADS_FILE, "ab") as f:
+        f.write(canonical_json(head) + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def _may_hold_a_float(line: bytes) -> bool:
     """Whether orjson could have written a float in ``line``: its float output always has ``.``, ``e+`` or ``e-``.
 

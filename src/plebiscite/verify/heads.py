@@ -1,10 +1,16 @@
-"""Check 18, board heads: the record is the log the board signed.
+"""Checks 18 and 19, board heads and record complete: the record is the log the board signed, all of it.
 
 When a record comes from the bulletin board (or a mirror), it carries the board's signed tree heads
 (``heads.jsonl``) and the board's public key (``board.json``). Every head must be signed by that key, and its root
 must be the RFC 9162 Merkle root of the record's first ``tree_size`` events — so a record with an event dropped,
 changed or reordered after the board signed it fails here, and voters' receipts (signed heads with inclusion
 proofs) pin the board to it. Compare the key's log id with the one in your receipt.
+
+Check 19 (record complete) asks for more: some head must cover *every* event of the record. Without it, events
+appended (or a repeated event at the end), and a record with no heads at all, prove nothing about what was left
+out. Records written offline (``plebiscite demo``, the step-by-step CLI) sign heads as a board does
+(``record/signer.py``), so only a legacy record lacks them, and the verifier accepts one only when asked to
+(``--allow-unsigned-legacy``), saying so loudly.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ class HeadsStream:
         self.frontier = CompactRange()
         self.wanted: dict[int, list[SignedTreeHead]] = {}
         self.numbers: dict[int, int] = {}
+        self.covered = 0
+        """The largest size at which a validly signed head matched the record."""
         self.usable = self._read(heads, board_key)
 
     def _read(self, heads: list[dict[str, Any]], board_key: str | None) -> bool:
@@ -79,6 +87,8 @@ class HeadsStream:
                 self.check.fail(
                     f"signed head of size {self.size}: root differs from the record's first {self.size} events"
                 )
+            else:
+                self.covered = self.size
 
     def finish(self) -> None:
         """The record ended: heads of this size are compared, heads beyond it fail."""
@@ -91,3 +101,34 @@ class HeadsStream:
                     f"heads.jsonl line {self.numbers[id(sth)]}: signed size {size} but the record has "
                     f"{self.size} events"
                 )
+
+    def check_complete(self, complete: Check) -> None:
+        """Check 19, after :meth:`finish`: a signed head matched the record at its full size."""
+        complete.item()
+        if not self.usable:
+            complete.fail("no usable signed head (see check 18), so nothing shows the record is complete")
+        elif self.covered != self.size:
+            complete.fail(
+                f"events {self.covered}..{self.size - 1} are covered by no signed head that matches the record "
+                f"(the last head that does covers {self.covered} of {self.size} events)"
+            )
+
+
+NO_HEADS = (
+    "heads.jsonl: the record carries no signed heads, so nothing shows it is complete (an event could have been "
+    "removed, reordered or repeated); a record made before records carried heads can be checked with "
+    "--allow-unsigned-legacy"
+)
+LEGACY_WARNING = (
+    "UNSIGNED LEGACY RECORD: accepted without signed heads (--allow-unsigned-legacy); nothing shows that no event "
+    "was removed, reordered or repeated"
+)
+
+
+def check_complete_without_heads(complete: Check, allow_unsigned: bool) -> str | None:
+    """Check 19 for a record that has no signed heads: it fails, unless the reader accepts a legacy record — then
+    the check is not run and the returned warning must be shown with the report."""
+    if allow_unsigned:
+        return LEGACY_WARNING
+    complete.fail(NO_HEADS)
+    return None

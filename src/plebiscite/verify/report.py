@@ -46,6 +46,11 @@ class Check:
 class Report:
     checks: list[Check]
     result: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    """What the reader must know although the checks passed (a legacy record accepted without signed heads)."""
+    board_key: str | None = None
+    """The public key (hex) whose signed heads checks 18 and 19 accepted: the record is complete *as that key
+    signed it*. Compare it with the key the organiser published (or, for a board, the log id in your receipt)."""
 
     @property
     def ok(self) -> bool:
@@ -64,7 +69,13 @@ class Report:
         return [c.name for c in self.checks if not c.ok]
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checks": [c.to_json() for c in self.checks], "result": self.result}
+        return {
+            "ok": self.ok,
+            "checks": [c.to_json() for c in self.checks],
+            "result": self.result,
+            "warnings": self.warnings,
+            "board_key": self.board_key,
+        }
 
 
 # Checks in the order they run; a check that could not run (an earlier one failed, or the record stops before that
@@ -88,6 +99,7 @@ CHECK_NAMES = (
     "combination",
     "result",
     "board heads",
+    "record complete",
 )
 # Without these a record proves nothing; a record that ends before its result cannot verify.
 REQUIRED = ("record format", "parameters", "manifest", "election key", "fingerprint", "result")

@@ -26,7 +26,7 @@ from plebiscite.verify.ballots import (
     chunk_size,
     positions_sum,
 )
-from plebiscite.verify.heads import HeadsStream
+from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
 from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
 
@@ -86,20 +86,25 @@ def _quiet(_stage: str, _done: int, _total: int | None) -> None:
 
 
 def verify_record(
-    path: Path, workers: int | None = None, cluster: BallotCluster | None = None, progress: Progress = _quiet
+    path: Path,
+    workers: int | None = None,
+    cluster: BallotCluster | None = None,
+    progress: Progress = _quiet,
+    allow_unsigned: bool = False,
 ) -> Report:
     """Read the record at ``path`` (directory or zip) and verify it. Raises RecordError if it cannot be read.
 
     The record is streamed (``verify/scan.py``): memory grows with its events other than standard ballots and a
     few dozen bytes a ballot, not with the ballots' contents. ``cluster`` runs the per-ballot checks elsewhere
-    (standard mode; an optional mode verifies locally).
+    (standard mode; an optional mode verifies locally). A record without signed heads fails check 19 (record
+    complete) unless ``allow_unsigned``, which accepts it with a warning in the report.
     """
     source = EventLines(path)
     heads = source.heads()
     board_key = source.board_key() if heads else None
     mode = _mode_of(source)
     report, ext, ranks, ballot_types = _start(mode)
-    stream = HeadsStream(report.by_name("board heads"), heads, board_key) if heads else None
+    stream = _heads_stream(report, heads, board_key, allow_unsigned)
     read = 0
 
     def on_line(line: bytes) -> None:
@@ -114,6 +119,7 @@ def verify_record(
     progress("reading", read, read)
     if stream is not None:
         stream.finish()
+        stream.check_complete(report.by_name("record complete"))
     ballots = FileBallots(source, scan.ballot_digest)
     return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
 
@@ -126,14 +132,32 @@ def verify_events(
     cluster: BallotCluster | None = None,
     progress: Progress = _quiet,
 ) -> Report:
-    """Verify events already in memory (the same checks, in the same order, as :func:`verify_record`)."""
+    """Verify events already in memory (the same checks, in the same order, as :func:`verify_record`).
+
+    With ``heads`` (possibly empty) checks 18 and 19 run as on a record; with ``heads=None`` the caller has only
+    the events, so whether they are the complete record is not in question here and check 19 is not run.
+    """
     mode = ev.declared_mode(events)
     report, ext, ranks, ballot_types = _start(mode)
-    stream = HeadsStream(report.by_name("board heads"), heads, board_key) if heads else None
+    stream = None if heads is None else _heads_stream(report, heads, board_key, False)
     scan, ballots = scan_events(events, ballot_types, None if stream is None else stream.leaf)
     if stream is not None:
         stream.finish()
+        stream.check_complete(report.by_name("record complete"))
     return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
+
+
+def _heads_stream(
+    report: Report, heads: list[dict[str, Any]], board_key: str | None, allow_unsigned: bool
+) -> HeadsStream | None:
+    """Checks 18 and 19 fed line by line; ``None`` for a record without heads, whose check 19 is settled here."""
+    if heads:
+        report.board_key = board_key
+        return HeadsStream(report.by_name("board heads"), heads, board_key)
+    warning = check_complete_without_heads(report.by_name("record complete"), allow_unsigned)
+    if warning is not None:
+        report.warnings.append(warning)
+    return None
 
 
 def _mode_of(source: EventLines) -> str:
