@@ -5,10 +5,10 @@
 Both elections have the same size: ``--voters`` credentials on the roll, one real ballot each plus one fake-credential
 ballot per ten voters, 3 trustees of which 2 tally, all cores. *In process*: ``CoercionConduct.precompute`` and
 ``.tally`` (nothing is checked while posting; the verifier checks afterwards). *Over HTTP*: the board (in this
-process, on loopback) checks every trustee step on arrival with the verifier's functions, and each trustee (a thread
-here, with its own vault and mirror) verifies every step it has not verified yet before it builds on it — so the
-HTTP figures include two verifications of every step that the in-process figures leave to the verifier. Results:
-``bench/results/coercion_http.json``.
+process, on loopback) checks every trustee step on arrival with the verifier's functions, and each trustee (a
+separate process with its own vault and mirror, as in ``demo --http``) verifies every step it has not verified
+yet before it builds on it — so the HTTP figures include two verifications of every step that the in-process
+figures leave to the verifier. Results: ``bench/results/coercion_http.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -29,18 +28,17 @@ from typing import Any
 import httpx
 
 from plebiscite.board.demo_http import LoopbackServer, free_port
+from plebiscite.board.demo_trustees import TrusteeProcesses
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
 from plebiscite.board.trustee_client import TrusteeBoard
 from plebiscite.coercion import registration as reg
-from plebiscite.coercion import remote as cr_remote
 from plebiscite.coercion.ballot import encrypt_ballot
 from plebiscite.coercion.credentials import Credential, VoterKey, trustee_mac_share
 from plebiscite.coercion.demo import coercer_choice, coercion_manifest
 from plebiscite.coercion.registrar_service import load_vault
 from plebiscite.coercion.trustees import TallyTrustee
 from plebiscite.conduct import Conduct
-from plebiscite.keyceremony import remote, trustee_vault
 from plebiscite.setup.election import ElectionContext
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,85 +89,65 @@ def in_process(work: Path, voters: int) -> dict[str, float]:
 
 
 def over_http(work: Path, voters: int) -> dict[str, float]:
-    homes = [work / f"trustee-{i}" for i in (1, 2, 3)]
-    vaults = [trustee_vault.create(h / "vault.json", PW) for h in homes]
-    manifest = coercion_manifest("bench-cr-http", extra_questions=False)
-    Conduct.create_record(work / "manifest", manifest, [v.signing_key for v in vaults], 2)
+    """Trustees as separate processes with their own vaults (``board/demo_trustees.py``), the board here."""
     import nacl.signing
 
-    board_key = nacl.signing.SigningKey.generate()
-    election = open_election(f"sqlite:///{work / 'board.db'}", board_key, work / "manifest", check_workers=2)
-    try:
-        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
-            url = server.url
-
-            def step(i: int) -> remote.Step:
-                return remote.Step(
-                    TrusteeBoard(url, homes[i - 1] / "mirror"),
-                    homes[i - 1] / "vault.json",
+    manifest = coercion_manifest("bench-cr-http", extra_questions=False)
+    trustees = TrusteeProcesses(3, work / "trustees")
+    with trustees:
+        keys = trustees.round("init")
+        Conduct.create_record(work / "manifest", manifest, [bytes.fromhex(keys[i][0]) for i in (1, 2, 3)], 2)
+        board_key = nacl.signing.SigningKey.generate()
+        election = open_election(
+            f"sqlite:///{work / 'board.db'}", board_key, work / "manifest", check_workers=2
+        )
+        try:
+            with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
+                url = server.url
+                for name in ("join", "deal", "receive", "answer", "finish"):
+                    trustees.round(name, url)
+                reg_home = work / "registrar"
+                reg.deal(
+                    TrusteeBoard(url, reg_home / "mirror"),
+                    reg_home / "vault.json",
                     PW,
+                    TOKEN,
                     lambda _m: None,
                 )
-
-            for name in ("join", "deal", "receive", "answer", "finish"):
-                for i in (1, 2, 3):
-                    getattr(remote, name)(step(i))
-            reg_home = work / "registrar"
-            reg.deal(
-                TrusteeBoard(url, reg_home / "mirror"), reg_home / "vault.json", PW, TOKEN, lambda _m: None
-            )
-            registrar = load_vault(reg_home / "vault.json", PW).registrar
-            info = reg.election_info(TrusteeBoard(url, reg_home / "mirror").view())
-            keys = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
-            creds = [
-                registrar.issue(k.request(info.ceremony), info.election_key, info.ceremony) for k in keys
-            ]
-            entries = [{"voter_key": c.voter_key.hex(), "credential": c.entry.to_json()} for c in creds]
-            httpx.post(
-                f"{url}/api/admin/cr-roll", json={"entries": entries}, headers=ADMIN, timeout=600
-            ).raise_for_status()
-            httpx.post(f"{url}/api/admin/open", headers=ADMIN, timeout=600).raise_for_status()
-            httpx.post(
-                f"{url}/api/admin/precompute", json={"trustees": [2, 3]}, headers=ADMIN
-            ).raise_for_status()
-            t0 = time.monotonic()
-            _in_turns([step(2), step(3)], "precompute")
-            precompute = time.monotonic() - t0
-            ctx = election.conduct.context
-            fakes = [
-                creds[i].fake(keys[i], info.election_key, info.mac_key, info.ceremony)
-                for i in range(0, voters, 10)
-            ]
-            with httpx.Client(base_url=url, timeout=600) as client:
-                for ballot in ballots_for(ctx, creds, fakes):
-                    client.post("/api/ballots", json=ballot).raise_for_status()
-                client.post("/api/admin/close", headers=ADMIN).raise_for_status()
-                client.post("/api/admin/tally", headers=ADMIN).raise_for_status()
-            t0 = time.monotonic()
-            _in_turns([step(2), step(3)], "tally")
-            tally = time.monotonic() - t0
-            assert election.state.phase == "tallied"
-    finally:
-        election.close()
+                registrar = load_vault(reg_home / "vault.json", PW).registrar
+                info = reg.election_info(TrusteeBoard(url, reg_home / "mirror").view())
+                vks = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
+                creds = [
+                    registrar.issue(k.request(info.ceremony), info.election_key, info.ceremony) for k in vks
+                ]
+                entries = [{"voter_key": c.voter_key.hex(), "credential": c.entry.to_json()} for c in creds]
+                with httpx.Client(base_url=url, timeout=600) as client:
+                    client.post(
+                        "/api/admin/cr-roll", json={"entries": entries}, headers=ADMIN
+                    ).raise_for_status()
+                    client.post("/api/admin/open", headers=ADMIN).raise_for_status()
+                    client.post(
+                        "/api/admin/precompute", json={"trustees": [2, 3]}, headers=ADMIN
+                    ).raise_for_status()
+                    t0 = time.monotonic()
+                    trustees.round("precompute", url, [2, 3])
+                    precompute = time.monotonic() - t0
+                    ctx = election.conduct.context
+                    fakes = [
+                        creds[i].fake(vks[i], info.election_key, info.mac_key, info.ceremony)
+                        for i in range(0, voters, 10)
+                    ]
+                    for ballot in ballots_for(ctx, creds, fakes):
+                        client.post("/api/ballots", json=ballot).raise_for_status()
+                    client.post("/api/admin/close", headers=ADMIN).raise_for_status()
+                    client.post("/api/admin/tally", headers=ADMIN).raise_for_status()
+                    t0 = time.monotonic()
+                    trustees.round("tally", url, [2, 3])
+                    tally = time.monotonic() - t0
+                assert election.state.phase == "tallied"
+        finally:
+            election.close()
     return {"precompute": precompute, "tally": tally}
-
-
-def _in_turns(steps: list[remote.Step], phase: str) -> None:
-    errors: list[BaseException] = []
-
-    def run(s: remote.Step) -> None:
-        try:
-            cr_remote.run_steps(s, phase, wait=3600, workers=None, poll=0.1)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in steps]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ def _run(home: str, url: str, step: str) -> list[str]:
     elif step in ("precompute", "tally"):  # coercion-resistant mode: every step that falls to this trustee
         from plebiscite.coercion.remote import run_steps
 
-        run_steps(session, step, wait=3600, workers=1, poll=0.2)
+        run_steps(session, step, wait=3600, workers=None, poll=0.1)  # its own process: its own pool
     else:
         getattr(remote, step)(session)
     return said
