@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import secrets
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from types import TracebackType
 
@@ -61,7 +61,10 @@ class TrusteeProcesses:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         for pool in self.pools:
-            pool.shutdown(cancel_futures=True)
+            if exc is not None:  # a trustee failed: do not wait for the others, who may wait for it forever
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=exc is None, cancel_futures=True)
 
     def start(
         self, step: str, url: str = "", indices: list[int] | None = None
@@ -71,5 +74,9 @@ class TrusteeProcesses:
         return {i: self.pools[i - 1].submit(_run, str(self.homes[i - 1]), url, step) for i in chosen}
 
     def round(self, step: str, url: str = "", indices: list[int] | None = None) -> dict[int, list[str]]:
-        """Run ``step`` for the trustees ``indices`` (default: all) and wait; their output by index."""
-        return {i: f.result() for i, f in self.start(step, url, indices).items()}
+        """Run ``step`` for the trustees ``indices`` (default: all) and wait; their output by index. The first
+        failure is raised at once (the others may be waiting for the one that failed)."""
+        futures = self.start(step, url, indices)
+        for future in as_completed(futures.values()):
+            future.result()
+        return {i: f.result() for i, f in futures.items()}

@@ -16,9 +16,12 @@ from plebiscite.proofs.common import ProofError
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.state import PhaseError
 
-__all__ = ["MAX_BODY", "Refusal", "parse_json", "refusal_for"]
+__all__ = ["MAX_BODY", "TRUSTEE_MAX_BODY", "Refusal", "parse_json", "refusal_for"]
 
 MAX_BODY = 1 << 20  # a ballot is a few kB; a megabyte is generous and bounds what a client can make us parse
+TRUSTEE_MAX_BODY = 256 << 20
+"""Trustee steps and the registrar's roll carry whole lists (a coercion-resistant pass: every ballot's row; the roll:
+every voter): 256 MiB is about 600,000 yes/no ballot rows. Larger elections need streamed uploads (not built)."""
 
 
 class Refusal(Exception):

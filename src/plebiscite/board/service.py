@@ -25,7 +25,7 @@ from plebiscite.board.cr_setup_api import cr_setup_router
 from plebiscite.board.election import BoardElection
 from plebiscite.board.export import write_record_zip
 from plebiscite.board.fastcast import BallotEndpoint
-from plebiscite.board.refusals import MAX_BODY, Refusal, parse_json, refusal_for
+from plebiscite.board.refusals import MAX_BODY, TRUSTEE_MAX_BODY, Refusal, parse_json, refusal_for
 from plebiscite.board.trustee_api import trustee_router
 from plebiscite.booth import SECURITY_HEADERS as BOOTH_HEADERS
 from plebiscite.booth import STATIC_DIR as BOOTH_DIR
@@ -70,26 +70,32 @@ def _error(status: int, detail: str) -> HTTPException:
     return HTTPException(status_code=status, detail=detail)
 
 
-async def _body(request: Request) -> bytes:
-    """The raw body, refused with 413 past ``MAX_BODY`` whether or not a Content-Length announced it."""
+async def _body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The raw body, refused with 413 past ``limit`` whether or not a Content-Length announced it."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-        raise _error(413, f"body: larger than {MAX_BODY} bytes")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise _error(413, f"body: larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
-            raise _error(413, f"body: larger than {MAX_BODY} bytes")
+        if size > limit:
+            raise _error(413, f"body: larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request, limit: int = MAX_BODY) -> Any:
     try:
-        return parse_json(await _body(request))
+        return parse_json(await _body(request, limit))
     except Refusal as exc:
         raise _error(exc.status, exc.detail) from None
+
+
+async def _trustee_body(request: Request) -> Any:
+    """A trustee's step: a coercion-resistant tally pass carries every row it transforms (about 0.4 kB a ballot for
+    a yes/no shuffle), so its limit is ``TRUSTEE_MAX_BODY``, not a ballot's."""
+    return await _json_body(request, TRUSTEE_MAX_BODY)
 
 
 class BoardApp(FastAPI):
@@ -313,10 +319,10 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
             "partial_decryptions": sorted(s.partials),
         }
 
-    app.include_router(cr_setup_router(election, _json_body, run, admin))
+    app.include_router(cr_setup_router(election, _trustee_body, run, admin))
 
     # --- trustees: each post signed by the trustee's manifest key (board/trustee_steps.py) ----------------------
-    app.include_router(trustee_router(election, _json_body, run))
+    app.include_router(trustee_router(election, _trustee_body, run))
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, Any]:
