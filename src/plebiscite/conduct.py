@@ -36,13 +36,21 @@ from plebiscite.tally.aggregate import (
     tally_payload,
 )
 
-__all__ = ["Conduct", "FileSink", "PhaseError"]
+__all__ = ["Conduct", "DiscardSink", "FileSink", "PhaseError"]
 
 PARTIAL_FIELDS = frozenset({"trustee", "shares", "proofs", "signature"})
 
 
 class Sink(Protocol):
     def append(self, event: ev.Event) -> None: ...
+
+
+class DiscardSink:
+    """Keeps nothing: for running :class:`Conduct`'s checks on a copy of a record's state (a trustee's dry run of the
+    board's checks, the setup read from a mirror) without writing anywhere."""
+
+    def append(self, event: ev.Event) -> None:
+        pass
 
 
 class FileSink:

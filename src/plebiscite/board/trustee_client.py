@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from plebiscite.board.client import BoardClientError, mirror
-from plebiscite.board.client import _get as get_json
 from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.state import ElectionState
@@ -46,8 +43,10 @@ class TrusteeBoard:
     def view(self) -> BoardView:
         try:
             if self.board_key is not None:
-                with httpx.Client(base_url=self.url, timeout=self.timeout) as client:
-                    key = get_json(client, "/api/board/key").get("public_key")
+                from plebiscite.board.operator_client import BoardSession
+
+                with BoardSession(self.url, timeout=self.timeout) as session:
+                    key = session.request("GET", "/api/board/key").get("public_key")
                 if key != self.board_key:
                     raise TrusteeBoardError(
                         f"the board at {self.url} signs with key {key}, not the published {self.board_key}"

@@ -22,9 +22,8 @@ from plebiscite.coercion.codec import CoercionError, element, scalar
 from plebiscite.coercion.credentials import Credential, Registrar, VoterKey
 from plebiscite.coercion.registrar_service import ElectionInfo, Enrolment, RegistrarVault, create_vault
 from plebiscite.coercion.setup_posts import mac_key_of
-from plebiscite.conduct import Conduct
+from plebiscite.conduct import Conduct, DiscardSink
 from plebiscite.hazmat import group as G
-from plebiscite.record import events as ev
 from plebiscite.secretfiles import read_document, write_private_bytes
 
 DEVICE_FORMAT = "plebiscite-cr-device-credential/1"
@@ -35,17 +34,12 @@ class RegistrationError(ValueError):
     """A registration step cannot go on; the message says why (nothing secret in it)."""
 
 
-class _Discard:
-    def append(self, event: ev.Event) -> None:  # the board is the sink; here we only read
-        pass
-
-
 def election_info(view: BoardView) -> ElectionInfo:
     """The public values registration needs, from a verified copy of the board (after the MAC key is dealt)."""
     state = view.state
     if state.manifest is None or state.manifest.mode != "coercion-resistant":
         raise RegistrationError("the board does not hold a coercion-resistant election")
-    conduct = Conduct(state, _Discard())
+    conduct = Conduct(state, DiscardSink())
     outcome = conduct.ceremony_outcome()
     mac = mac_key_of(conduct, view.events)
     if mac is None:
@@ -73,7 +67,7 @@ def deal(board: TrusteeBoard, vault_path: Path, passphrase: str, token: str, say
     state = view.state
     if state.manifest is None or state.manifest.mode != "coercion-resistant":
         raise RegistrationError("the board does not hold a coercion-resistant election")
-    conduct = Conduct(state, _Discard())
+    conduct = Conduct(state, DiscardSink())
     outcome = conduct.ceremony_outcome()
     registrar = Registrar.new(state.threshold)
     payload = registrar.deal(outcome.announcements, tuple(outcome.qualified), conduct.ceremony_fingerprint)

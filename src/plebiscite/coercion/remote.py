@@ -20,23 +20,15 @@ from plebiscite.coercion import events as cev
 from plebiscite.coercion import steps, turns
 from plebiscite.coercion.credentials import trustee_mac_share
 from plebiscite.coercion.parallel import Workers
-from plebiscite.coercion.setup_posts import mac_key_of
 from plebiscite.coercion.trustees import TallyTrustee
-from plebiscite.conduct import Conduct
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import trustee_vault
 from plebiscite.keyceremony.remote import Step
 from plebiscite.record import events as ev
-from plebiscite.record.state import ElectionState
 
 PHASES = {"precompute": turns.PRECOMPUTE_KINDS, "tally": turns.TALLY_KINDS}
 VERIFIED_FILE = "cr-verified.json"
 TAG_KEYS = "cr_tag_keys"
-
-
-class _Discard:
-    def append(self, event: ev.Event) -> None:
-        pass
 
 
 def _verified(step: Step, size: int) -> int:
@@ -52,16 +44,12 @@ def _remember(step: Step, size: int) -> None:
     (step.view.mirror / VERIFIED_FILE).write_text(json.dumps({"events": size}))
 
 
-def _tally_trustee(step: Step, events: list[ev.Event]) -> TallyTrustee:
+def _tally_trustee(step: Step, events: list[ev.Event], walk: turns.Walk) -> TallyTrustee:
     t = step.trustee()
     if t.share is None:
         raise TrusteeBoardError("this vault holds no share yet: run `plebiscite trustee finish` first")
-    state = ElectionState.from_events(events)
-    mac = mac_key_of(Conduct(state, _Discard()), events)
-    payload = next((e.payload for e in events if e.type == cev.MAC_KEY), None)
-    if mac is None or payload is None:
-        raise TrusteeBoardError("the registrar's MAC key is not on the board")
-    share = trustee_mac_share(payload, mac, t.index, t.box_secret)
+    payload = next(e.payload for e in events if e.type == cev.MAC_KEY)  # the walk decoded it already
+    share = trustee_mac_share(payload, walk.mac, t.index, t.box_secret)
     kept = step.vault.extras.get(step.seat.fingerprint.hex(), {}).get(TAG_KEYS, {})
     keys = {stage: (G.scalar_from_hex(z), G.scalar_from_hex(u)) for stage, (z, u) in kept.items()}
     return TallyTrustee(t, share, keys)
@@ -75,14 +63,10 @@ def _keep_tag_keys(step: Step, tt: TallyTrustee) -> None:
     trustee_vault.save(step.vault_path, step.vault, step.passphrase)
 
 
-def _compute(
-    pool: Workers, step: Step, tt: TallyTrustee, walk: turns.Walk, events: list[ev.Event]
-) -> dict[str, Any]:
+def _compute(pool: Workers, step: Step, tt: TallyTrustee, walk: turns.Walk) -> dict[str, Any]:
     turn = walk.turn
     assert turn is not None
-    ctx = ElectionState.from_events(events).context
-    assert ctx is not None
-    fp, key, kind = ctx.fingerprint, ctx.public_key, turn.kind
+    fp, key, kind = walk.ctx.fingerprint, walk.ctx.public_key, turn.kind
     if kind == cev.TALLY_KEYS:
         payload = steps.tag_keys(tt, walk.lam(tt.index), fp)
         _keep_tag_keys(step, tt)  # the secret halves are needed later: saved before the public halves go out
@@ -145,7 +129,7 @@ def run_steps(
                 step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now)")
                 return posted
             if turn.trustee == me:
-                payload = _compute(pool, step, _tally_trustee(step, events), walk, events)
+                payload = _compute(pool, step, _tally_trustee(step, events, walk), walk)
                 step.board.post(turn.kind, payload)
                 step.say(f"{turn.kind} posted")
                 posted += 1

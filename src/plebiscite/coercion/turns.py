@@ -18,17 +18,18 @@ from typing import Any
 
 from plebiscite.coercion import events as cev
 from plebiscite.coercion.ballot import tally_view
-from plebiscite.coercion.credentials import decode_roll
+from plebiscite.coercion.credentials import MacKey, decode_roll
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.setup_posts import mac_key_of
 from plebiscite.coercion.verify_precompute import PrecomputeVerifier
 from plebiscite.coercion.verify_stage import CHECKS, STANDARD
 from plebiscite.coercion.verify_steps import NeedTurn
 from plebiscite.coercion.verify_tally import TallyVerifier
-from plebiscite.conduct import Conduct
+from plebiscite.conduct import Conduct, DiscardSink
 from plebiscite.keyceremony.polynomial import lagrange_at_zero
 from plebiscite.record import events as ev
 from plebiscite.record.state import ElectionState
+from plebiscite.setup.election import ElectionContext
 from plebiscite.verify.report import Check
 
 PRECOMPUTE_KINDS = frozenset({cev.PRECOMPUTE, cev.TALLY_KEYS, cev.ROLL_SHUFFLE, cev.ROLL_TAGS})
@@ -75,14 +76,11 @@ class Walk:
     failures: list[str]
     order: list[int]
     """The tally set (empty before ``cr-precompute``)."""
+    ctx: ElectionContext
+    mac: MacKey
 
     def lam(self, trustee: int) -> int:
         return lagrange_at_zero(trustee, self.order)
-
-
-class _Discard:
-    def append(self, event: ev.Event) -> None:
-        pass
 
 
 def walk(events: list[ev.Event], check_from: int, workers: int | None = 1) -> Walk:
@@ -92,7 +90,7 @@ def walk(events: list[ev.Event], check_from: int, workers: int | None = 1) -> Wa
     ctx = state.context
     if ctx is None:
         raise ValueError("the election is not open: no tally step yet")
-    conduct = Conduct(state, _Discard())
+    conduct = Conduct(state, DiscardSink())
     outcome = conduct.ceremony_outcome()
     mac = mac_key_of(conduct, events)
     roll_events = [e.payload for e in events if e.type == cev.ROLL]
@@ -117,7 +115,7 @@ def walk(events: list[ev.Event], check_from: int, workers: int | None = 1) -> Wa
         except NeedTurn as need:
             turn = Turn(need.kind, need.trustee, need.inputs, need.last)
     failures = [f for c in (*checks.values(), standard["aggregation"]) for f in c.failures]
-    return Walk(turn, failures, order)
+    return Walk(turn, failures, order, ctx, mac)
 
 
 def check_candidate(

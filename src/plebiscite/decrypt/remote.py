@@ -10,7 +10,7 @@ of another election, a wrong share — is refused here, **before anything is pos
 from __future__ import annotations
 
 from plebiscite.board.trustee_client import TrusteeBoardError
-from plebiscite.conduct import Conduct
+from plebiscite.conduct import Conduct, DiscardSink
 from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.remote import Step
@@ -20,13 +20,6 @@ from plebiscite.verify.runner import verify_record
 AFTER_THE_TALLY = frozenset({"partial decryptions", "combination", "result"})
 """Checks that cannot pass before the trustees decrypt; no other check may fail, and the aggregation must have run
 (a mode's own checks replace the standard ballot checks, which then do not run)."""
-
-
-class _Discard:
-    """A sink that keeps nothing: the local dry run of the board's checks."""
-
-    def append(self, event: ev.Event) -> None:
-        pass
 
 
 def decrypt(step: Step, workers: int = 0) -> None:
@@ -59,7 +52,7 @@ def decrypt(step: Step, workers: int = 0) -> None:
         raise TrusteeBoardError(
             f"trustee {t.index}: this vault's share is not a share of this election's key; nothing posted"
         )
-    dry_run = Conduct(s, _Discard())
+    dry_run = Conduct(s, DiscardSink())
     payload = partial_decrypt(t.index, t.share, dry_run.totals(), ctx.fingerprint, t.signing_key)
     dry_run.post_partial(payload)  # the board's and the verifier's checks, here first
     step.board.post(ev.PARTIAL_DECRYPTION, payload)
