@@ -15,12 +15,11 @@ from __future__ import annotations
 import copyreg
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from plebiscite.ballot.check import branch_counts, verify_proofs
 from plebiscite.ballot.encrypt import Opening, encrypt_answers
 from plebiscite.ballot.model import Answer, Ballot, BallotError, ballot_from_json, shape_of
-from plebiscite.coercion.credentials import Credential
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.hazmat.group import frame
@@ -198,8 +197,18 @@ def check_ballot(value: object, ctx: ElectionContext) -> CrBallot:
     return ballot
 
 
+class CastingCredential(Protocol):
+    """What casting needs of a credential (a device file's ``Credential`` or a sheet's ``SheetCredential``)."""
+
+    @property
+    def element(self) -> bytes: ...
+
+    @property
+    def sigma(self) -> int: ...
+
+
 def encrypt_ballot(
-    ctx: ElectionContext, credential: Credential, selections: dict[str, list[str]]
+    ctx: ElectionContext, credential: CastingCredential, selections: dict[str, list[str]]
 ) -> tuple[CrBallot, Opening]:
     """The voter's device: encrypt the credential and the choices, prove everything (no signature is needed)."""
     key, fp = ctx.public_key, ctx.fingerprint

@@ -168,14 +168,24 @@ class Registrar:
         }
         return sign("cr-mac-key", payload, nacl.signing.SigningKey(self.signing_seed))
 
-    def issue(self, request: VoterKeyRequest, election_key: bytes, fingerprint: bytes) -> Credential:
-        """Check the voter's proof of key, make ``σ``, ``V``, the roll entry and the designated-verifier proof."""
+    def issue(
+        self, request: VoterKeyRequest, election_key: bytes, fingerprint: bytes, sigma: int | None = None
+    ) -> Credential:
+        """Check the voter's proof of key, make ``σ``, ``V``, the roll entry and the designated-verifier proof.
+
+        ``sigma`` is given for a credential sheet (derived from the sheet's seed, ``sheet_code.sheet_sigma_for``);
+        otherwise it is drawn here.
+        """
         request.check(fingerprint)
         s = self.mac_secret
-        while True:
-            sigma = G.random_scalar()
-            if (s + sigma) % G.ORDER:
-                break
+        if sigma is not None:
+            if not (s + sigma) % G.ORDER:
+                raise CoercionError("credential: s + σ = 0; draw another seed")
+        else:
+            while True:
+                sigma = G.random_scalar()
+                if (s + sigma) % G.ORDER:
+                    break
         v = G.mul_base(pow(s + sigma, -1, G.ORDER))
         rho = G.random_scalar()
         entry = elgamal.Ciphertext(G.mul_base(rho), G.add(G.mul(election_key, rho), v))
