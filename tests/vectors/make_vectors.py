@@ -338,10 +338,15 @@ def cr_vectors() -> dict[str, Any]:
     real = CrCredential(eid, voter.public, entry, sigma, v, proof)
     info = ElectionInfo(eid, cfp, key, mac_key)
     fake_bytes = bytes(range(100, 132))
-    with fixed_randomness("cr-fake") as drawn_fake, mock.patch("secrets.token_bytes", return_value=fake_bytes):
+    with (
+        fixed_randomness("cr-fake") as drawn_fake,
+        mock.patch("secrets.token_bytes", return_value=fake_bytes),
+    ):
         fake = real.fake(voter, key, mac_key, cfp)
     real_device, fake_device = DeviceCredential(real, voter, info), DeviceCredential(fake, voter, info)
-    sheet = SheetCredential(eid, bytes(range(16)), G.mul_base(pow(s + sheet_sigma(eid, bytes(range(16))), -1, G.ORDER)))
+    sheet = SheetCredential(
+        eid, bytes(range(16)), G.mul_base(pow(s + sheet_sigma(eid, bytes(range(16))), -1, G.ORDER))
+    )
     sheet_fake_bytes = [bytes(range(200, 232)), bytes(range(40, 56))]
     with mock.patch("secrets.token_bytes", side_effect=sheet_fake_bytes):
         fake_sheet = SheetCredential.fake(eid)
