@@ -128,6 +128,7 @@ test('R resists: makes a fake in the booth, casts the demanded choice with it, l
   const { context, sent } = await profile();
   // alone, before the official comes in: load the real credential and make a fake of it
   let page = await open(context);
+  await page.screenshot({ path: join(OUT, 'step-1-credential.png'), fullPage: true });
   await loadFile(page, FILES.R);
   const statusReal = await page.textContent('#status');
   await page.click('#cr-make-fake');
@@ -177,6 +178,7 @@ test('S: a sheet read from a QR code picture, a fake made and used on the spot, 
   await page.click('#cr-make-fake');
   await page.waitForSelector('#step-cr-fake:not([hidden])');
   assert.equal(await page.isVisible('#cr-fake-sheet'), true, 'a sheet credential gets a sheet fake');
+  await page.screenshot({ path: join(OUT, 'step-fake-sheet.png'), fullPage: true });
   assert.equal(await page.isVisible('#cr-fake-file'), false);
   const fakeCode = (await page.textContent('#cr-fake-code')).trim();
   assert.match(fakeCode, /^([A-Z2-7]{5}-){15}[A-Z2-7]{5}$/);
