@@ -33,8 +33,8 @@ after(async () => {
   for (const close of closers) await close();
 });
 
-async function profile() {
-  const { context, close } = await launch();
+async function profile(args = []) {
+  const { context, close } = await launch(args);
   closers.push(close);
   const sent = [];
   context.on('request', (r) => sent.push(`${r.url()} ${r.postData() ?? ''}`.toLowerCase()));
@@ -213,6 +213,35 @@ test('S: a sheet read from a QR code picture, a fake made and used on the spot, 
   assert.equal(await again.isHidden('#step-ballot'), true);
   views.S = { receipt: real.receipt };
   nothingSecretSent(sent);
+});
+
+/** A Y4M video (the format Chromium's fake camera plays) of `text`'s QR code: luma only, chroma neutral. */
+function qrVideo(text, path) {
+  const modules = encodeQR(text, 'raw', { ecc: 'medium' });
+  const scale = 6;
+  const side = (modules.length + 8) * scale;
+  const w = side + (side % 2);
+  const y = Buffer.alloc(w * w, 235);
+  modules.forEach((row, r) => row.forEach((dark, c) => {
+    if (!dark) return;
+    for (let dy = 0; dy < scale; dy++) y.fill(16, ((r + 4) * scale + dy) * w + (c + 4) * scale, ((r + 4) * scale + dy) * w + (c + 5) * scale);
+  }));
+  const chroma = Buffer.alloc((w / 2) * (w / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma]);
+  writeFileSync(path, Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${w} F5:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));
+}
+
+test('the camera: a sheet held up to it is read and loaded like a typed code', async () => {
+  const video = join(OUT, 'sheet-S.y4m');
+  qrVideo(CODE, video);
+  const { context } = await profile(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`]);
+  const page = await open(context);
+  await page.click('#cr-camera');
+  await page.waitForSelector('#step-ballot:not([hidden])', { timeout: 20000 });
+  assert.equal(await page.isHidden('#error'), true, await page.textContent('#error'));
+  assert.equal(await page.isHidden('#cr-video'), true, 'the camera is stopped once the code is read');
+  clean(page);
 });
 
 test('the check page verifies a cr-ballot receipt and finds it by its tracking code', async () => {

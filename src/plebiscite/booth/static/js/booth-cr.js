@@ -172,6 +172,7 @@ function onMakeFake() {
   const credential = page.current();
   if (!credential) return;
   fake = credential.makeFake();
+  status('');
   $('cr-fake-file').hidden = fake.form !== 'file';
   $('cr-fake-sheet').hidden = fake.form !== 'code';
   if (fake.form === 'code') {
