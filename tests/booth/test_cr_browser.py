@@ -293,3 +293,4 @@ def test_the_officials_view_of_obeying_and_resisting_is_the_same(door: dict[str,
     assert resisted["storage"] == obeyed["storage"], (resisted["storage"], obeyed["storage"])
     assert resisted["storage"]["indexedDB"] == [] and resisted["storage"]["cookies"] == 0
     assert resisted["storage"]["caches"] == [] and resisted["storage"]["session"] == []
+    assert resisted["storage"]["local"] == [] and resisted["storage"]["opfs"] == []
