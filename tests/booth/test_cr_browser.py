@@ -49,7 +49,7 @@ from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import store
 from plebiscite.verify.runner import verify_record
 
-from .conftest import ARTIFACTS, ROOT, _free_port, run_node
+from .conftest import ARTIFACTS, ROOT, LiveServer, _free_port, _wait_up, run_node, stop_process
 
 pytestmark = pytest.mark.timeout(240)
 PW = "pw"
@@ -150,8 +150,6 @@ def cr_server(browser: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         made["demanded"], made["files"], made["code"], made["devices"],
     )  # fmt: skip
     try:
-        from .conftest import LiveServer, _wait_up
-
         _wait_up(LiveServer(server.url, work, [], "real", process, log))
         server.post("/api/admin/open")
         server.post("/api/admin/precompute", {"trustees": [1]})
@@ -161,12 +159,7 @@ def cr_server(browser: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield server
         pre.join(120)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")
