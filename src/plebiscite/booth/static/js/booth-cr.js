@@ -91,8 +91,8 @@ async function onSubmit(event) {
     return;
   }
   const loaded = useSource(source);
-  // the secret is now only inside the CrCredential: clear it from the form either way
-  $('cr-code').value = loaded ? '' : $('cr-code').value;
+  // once loaded, the secret is only inside the CrCredential: clear it from the form (a mistyped code stays, to fix)
+  if (loaded) $('cr-code').value = '';
   $('cr-file').value = '';
   $('cr-qr-image').value = '';
   if (!loaded) (file ? $('cr-file') : picture ? $('cr-qr-image') : $('cr-code')).focus();
