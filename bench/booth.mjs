@@ -11,6 +11,10 @@
 // (8 ciphertexts, 8 0/1 proofs, 2 sum proofs) for scale. The booth's warm-up (voter.js warmUp(), run while the
 // voter enters the credential) is timed separately, and so is the very first ballot of a cold page without it.
 //
+// Coercion-resistant mode (`cr`): the same page times, alternating real and fake so that both see the same machine
+// load, loading a device credential file (decode + designated-verifier proof check) and a sheet code, casting a
+// yes/no cr-ballot with each, and making a fake of each form — the figures behind "same timing" (docs/booth.md §1a).
+//
 // The page is served by a throwaway loopback HTTP server over src/plebiscite/booth/static with the booth's CSP, so
 // the modules run as they do for a voter (same origin, SRI-less dynamic import in a blank page).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -55,6 +59,56 @@ await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const base = `http://127.0.0.1:${server.address().port}`;
 
 const manifestEvent = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/ballot.json'), 'utf8')).manifest_event;
+const crVectors = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/cr.json'), 'utf8'));
+
+/** Real against fake, in one page, interleaved: {name: {real: stats, fake: stats, fake_over_real_median}}. */
+async function measureCr(context, runs) {
+  const page = await context.newPage();
+  await page.goto(`${base}/bench.html`);
+  const figures = await page.evaluate(async ({ v, runs }) => {
+    const { electionFromApi } = await import('/js/election.js');
+    const { loadCrCredential, prepareBallot, warmUp } = await import('/js/voter.js');
+    const { crContextFromEntries } = await import('/js/crcredential.js');
+    const manifest = { ...v.manifest_event, manifest: { ...v.manifest_event.manifest, questions: v.manifest_event.manifest.questions.slice(0, 1) } };
+    const election = electionFromApi({ manifest, election: { fingerprint: v.fingerprint, public_key: v.public_key }, phase: 'voting' });
+    const ctx = crContextFromEntries(election, v.entries);
+    warmUp(election);
+    const q = election.manifest.questions[0];
+    const choice = { [q.id]: [q.options[0].id] };
+    const sources = { file: [{ fileText: v.device_file }, { fileText: v.fake_device_file }],
+      code: [{ code: v.sheet.code }, { code: v.sheet.fake_code }] };
+    const time = (fn) => {
+      const t = performance.now();
+      fn();
+      return performance.now() - t;
+    };
+    const stats = (xs) => {
+      const s = [...xs].sort((p, q) => p - q);
+      return { runs: s.length, median_ms: s[Math.floor(s.length / 2)], p95_ms: s[Math.min(s.length - 1, Math.floor(0.95 * s.length))] };
+    };
+    const out = {};
+    for (const [form, [real, fake]] of Object.entries(sources)) {
+      const creds = [loadCrCredential(real, ctx), loadCrCredential(fake, ctx)];
+      const t = { load: [[], []], cast: [[], []], make_fake: [[], []] };
+      for (let i = 0; i < runs + 5; i++) {
+        for (const k of [0, 1]) {
+          const load = time(() => loadCrCredential(k ? fake : real, ctx));
+          const cast = time(() => prepareBallot(election, creds[k], choice));
+          const make = time(() => creds[k].makeFake());
+          if (i >= 5) [t.load[k].push(load), t.cast[k].push(cast), t.make_fake[k].push(make)];
+        }
+      }
+      for (const [what, [r, f]] of Object.entries(t)) {
+        const real = stats(r);
+        const fake = stats(f);
+        out[`${form}_${what}`] = { real, fake, fake_over_real_median: fake.median_ms / real.median_ms };
+      }
+    }
+    return out;
+  }, { v: crVectors, runs });
+  await page.close();
+  return figures;
+}
 
 const { context, close } = await launch();
 try {
@@ -115,7 +169,7 @@ try {
     return figures;
   };
   const cold = await measure(true);
-  const figures = { ...(await measure(false)), cold_page: cold };
+  const figures = { ...(await measure(false)), cold_page: cold, cr: await measureCr(context, RUNS) };
   const browserVersion = context.browser()?.version() ?? 'unknown';
   const result = {
     benchmark: 'booth: encrypt + prove + sign in headless Chromium (voter.js prepareBallot)',
@@ -135,6 +189,9 @@ try {
     + `${cold.cold_first_yesno_ms.toFixed(1)} ms`);
   const r = figures.referendum;
   console.log(`3-question referendum: median ${r.median_ms.toFixed(1)} ms, p95 ${r.p95_ms.toFixed(1)} ms`);
+  for (const [name, f2] of Object.entries(figures.cr)) {
+    console.log(`cr ${name}: real median ${f2.real.median_ms.toFixed(2)} ms, fake ${f2.fake.median_ms.toFixed(2)} ms`);
+  }
   console.log(`written to ${args.out}`);
 } finally {
   await close();

@@ -300,8 +300,113 @@ def encoding_vectors() -> dict[str, Any]:
     }
 
 
+def cr_vectors() -> dict[str, Any]:
+    """The coercion-resistant mode (docs/coercion.md §3.2, §3.5, §4): the designated-verifier proof as the registrar
+    makes it and as the voter simulates it for a fake, the device files, the sheet codes, and a ``cr-ballot``."""
+    from unittest import mock
+
+    from plebiscite.coercion import dvproof
+    from plebiscite.coercion.ballot import cr_tracking_code_of
+    from plebiscite.coercion.ballot import encrypt_ballot as encrypt_cr_ballot
+    from plebiscite.coercion.credentials import Credential as CrCredential
+    from plebiscite.coercion.credentials import VoterKey
+    from plebiscite.coercion.demo import coercion_manifest
+    from plebiscite.coercion.registrar_service import ElectionInfo
+    from plebiscite.coercion.registration import DeviceCredential
+    from plebiscite.coercion.sheet_code import SheetCredential, sheet_sigma
+    from plebiscite.keyceremony.public import ceremony_fingerprint
+    from plebiscite.record import events as ev
+
+    manifest = coercion_manifest("vector-cr-election")
+    eid = manifest.election_id
+    payload = {"manifest": manifest.model_dump(mode="json"), "trustees": 1, "threshold": 1}
+    key = G.mul_base(scalar("cr-election-secret"))
+    fp = fingerprint(payload, {1: [key]}, key, bytes(32))
+    ctx = ElectionContext(manifest, 1, 1, fp, key, frozenset(), {1: key}, (1,))
+    manifest_leaf = ev.make_event(0, ev.MANIFEST, payload).raw
+    cfp = ceremony_fingerprint(ev.canonical_json(payload), 1, 1)
+    s = scalar("cr-mac-secret")
+    mac_key = G.mul_base(s)
+    mac_leaf = ev.make_event(5, "cr-mac-key", {"commitments": [mac_key.hex()]}).raw
+    voter = VoterKey(eid, scalar("cr-voter-secret"))
+    sigma, rho = scalar("cr-sigma"), scalar("cr-rho")
+    v = G.mul_base(pow(s + sigma, -1, G.ORDER))
+    entry = elgamal.Ciphertext(G.mul_base(rho), G.add(G.mul(key, rho), v))
+    st = dvproof.Statement(key, mac_key, voter.public, entry, v, sigma)
+    with fixed_randomness("cr-dv-prove") as drawn_prove:
+        proof = dvproof.prove(st, rho, s, cfp)
+    real = CrCredential(eid, voter.public, entry, sigma, v, proof)
+    info = ElectionInfo(eid, cfp, key, mac_key)
+    fake_bytes = bytes(range(100, 132))
+    with (
+        fixed_randomness("cr-fake") as drawn_fake,
+        mock.patch("secrets.token_bytes", return_value=fake_bytes),
+    ):
+        fake = real.fake(voter, key, mac_key, cfp)
+    real_device, fake_device = DeviceCredential(real, voter, info), DeviceCredential(fake, voter, info)
+    sheet = SheetCredential(
+        eid, bytes(range(16)), G.mul_base(pow(s + sheet_sigma(eid, bytes(range(16))), -1, G.ORDER))
+    )
+    sheet_fake_bytes = [bytes(range(200, 232)), bytes(range(40, 56))]
+    with mock.patch("secrets.token_bytes", side_effect=sheet_fake_bytes):
+        fake_sheet = SheetCredential.fake(eid)
+    code = sheet.code()
+    other = SheetCredential("another-election", sheet.seed, sheet.element).code()
+    typo = code[:7] + ("A" if code[7] != "A" else "B") + code[8:]
+    homoglyphs = code.lower().replace("a", "А").replace("-", " ")
+    selections = {q.id: [q.options[-1].id] for q in manifest.questions}
+    with fixed_randomness("cr-ballot") as drawn_ballot:
+        ballot, _ = encrypt_cr_ballot(ctx, real, selections)
+    assert cr_tracking_code_of(ballot.to_json()) == ballot.tracking_code()
+    return {
+        "manifest_event": payload,
+        "fingerprint": fp.hex(),
+        "public_key": key.hex(),
+        "entries": [
+            {"index": 0, "type": "manifest", "leaf": manifest_leaf.decode()},
+            {"index": 5, "type": "cr-mac-key", "leaf": mac_leaf.decode()},
+        ],
+        "ceremony_fingerprint": cfp.hex(),
+        "mac_key": mac_key.hex(),
+        "dv": {
+            "statement": [p.hex() for p in st.parts()],
+            "registrar_nonces": drawn_prove,
+            "registrar_proof": proof.to_json(),
+            "fake_nonces": drawn_fake,
+            "fake_bytes": fake_bytes.hex(),
+            "fake_proof": fake.proof.to_json(),
+        },
+        "device_file": json.dumps(real_device.to_json(), indent=2),
+        "fake_device_file": json.dumps(fake_device.to_json(), indent=2),
+        "sheet": {
+            "seed": sheet.seed.hex(),
+            "element": sheet.element.hex(),
+            "sigma": h(sheet.sigma),
+            "code": code,
+            "fake_bytes": [b.hex() for b in sheet_fake_bytes],
+            "fake_code": fake_sheet.code(),
+            "accepted": [code, code.replace("-", ""), homoglyphs],
+            "refused": [
+                {"code": "", "key": "credential.empty"},
+                {"code": code[:-1], "key": "cr.code_length"},
+                {"code": typo, "key": "cr.code_checksum"},
+                {"code": other, "key": "cr.code_checksum"},
+            ],
+        },
+        "ballot": {
+            "selections": selections,
+            "nonces": drawn_ballot,
+            "ballot": ballot.to_json(),
+            "binding": ballot.binding.hex(),
+            "content_bytes": ballot.content_bytes().hex(),
+            "tracking_code": ballot.tracking_code(),
+        },
+    }
+
+
 def build() -> dict[str, dict[str, Any]]:
     return {
+        "cr.json": cr_vectors(),
         "group.json": group_vectors(),
         "proofs.json": proof_vectors(),
         "ballot.json": ballot_vectors(),

@@ -37,7 +37,9 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    # the camera only for this origin's own pages: the booth reads a credential sheet's QR code with it (the frames
+    # never leave the page; coercion-resistant elections only)
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=(), payment=(), usb=()",
     # Revalidate every time: a page cached from an older deployment would pin old SRI hashes and refuse new scripts.
     "Cache-Control": "no-cache",
 }

@@ -15,14 +15,15 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts/booth');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function launch() {
+/** A fresh profile; `args` adds Chromium flags (e.g. a fake camera playing a file). */
+export async function launch(args = []) {
   // launchPersistentContext gives the fresh --user-data-dir the brief asks for.
   const dir = join(ARTIFACTS, `.profile-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...args],
     acceptDownloads: true,
     viewport: { width: 1000, height: 800 },
   });

@@ -3,6 +3,9 @@
 //   layouts       {questions: [...]} → [{layout, problems: {json(chosen): key or null}}] for each question
 //   check-ballot  {manifest_event, election, roll, ballot} → {ok: true} or {ok: false, error}
 //   check-receipts {cases: [{receipt}]} → [{ok: true, summary} or {ok: false, key, error}] (one per case)
+//   cr-make       {manifest_event, election, entries, device_file, code, selections} → the cr-ballots of the device
+//                 credential and of the sheet code, a fake of each (file text, code), and a ballot of each fake
+//   cr-check      {manifest_event, election, ballot} → {ok: true, trackingCode} or {ok: false, field, error}
 import { js } from './helpers.mjs';
 
 const { electionFromApi } = await js('election.js');
@@ -10,6 +13,8 @@ const { checkBallot, encryptBallot } = await js('ballot.js');
 const { Voter, seedFromCode } = await js('credential.js');
 const { layout, selectionProblem } = await js('manifest.js');
 const { verifyReceipt } = await js('merkle.js');
+const { checkCrBallot, crTrackingCode } = await js('crballot.js');
+const { CrCredential, crContextFromEntries } = await js('crcredential.js');
 
 const chunks = [];
 for await (const c of process.stdin) chunks.push(c);
@@ -28,6 +33,30 @@ const commands = {
       return { ok: true };
     } catch (e) {
       return { ok: false, error: e.message };
+    }
+  },
+  'cr-make': () => {
+    const e = election();
+    const ctx = crContextFromEntries(e, req.entries);
+    const file = CrCredential.fromDeviceFile(req.device_file, ctx);
+    const sheet = CrCredential.fromCode(req.code, ctx);
+    const fakeFile = file.makeFake().text;
+    const fakeCode = sheet.makeFake().code;
+    return {
+      file: file.encrypt(e, req.selections),
+      sheet: sheet.encrypt(e, req.selections),
+      fake_file: fakeFile,
+      fake_code: fakeCode,
+      fake_file_ballot: CrCredential.fromDeviceFile(fakeFile, ctx).encrypt(e, req.selections),
+      fake_code_ballot: CrCredential.fromCode(fakeCode, ctx).encrypt(e, req.selections),
+    };
+  },
+  'cr-check': () => {
+    try {
+      checkCrBallot(req.ballot, election());
+      return { ok: true, trackingCode: crTrackingCode(req.ballot) };
+    } catch (e) {
+      return { ok: false, field: e.field ?? null, error: e.message };
     }
   },
   'check-receipts': () => req.cases.map(({ receipt }) => {

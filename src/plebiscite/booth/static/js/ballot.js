@@ -19,7 +19,7 @@ export const sumContext = (credential, q) => Uint8Array.from([...credential, ...
 
 export const encrypt = (publicKey, m, r) => ({ a: G.mulBase(r), b: G.mul(publicKey, r).add(G.smallMultipleBase(m)) });
 
-function weightedSum(cts, weights) {
+export function weightedSum(cts, weights) {
   let a = G.IDENTITY;
   let b = G.IDENTITY;
   cts.forEach((ct, i) => {
@@ -30,21 +30,18 @@ function weightedSum(cts, weights) {
   return { a, b };
 }
 
-const ctToJson = (ct) => [G.elementToBytes(ct.a), G.elementToBytes(ct.b)].map(hex);
+export const ctToJson = (ct) => [G.elementToBytes(ct.a), G.elementToBytes(ct.b)].map(hex);
 
 /**
- * Encrypt `selections` (question id → chosen option ids, or ["blank"]) and sign with `voter`.
- *
- * `voter` is anything with `publicKey` (32 bytes) and `sign(message) → 64 bytes` (credential.js): the seed
- * stays inside it. `random` draws fresh scalars; the draw order is that of encrypt.py (per question: all
- * ciphertext randomness, then each 0/1 proof, then the sum proof), which the test vectors rely on.
- * Returns {ballot, opening, trackingCode}, ballot and opening in their JSON forms.
+ * Encrypt and prove every answer (encrypt.py encrypt_answers): `binding` (the voter's public key, or in the
+ * coercion-resistant mode the digest of the encrypted credential) goes into every proof's context. `random` draws
+ * fresh scalars in encrypt.py's order (per question: all ciphertext randomness, then each 0/1 proof, then the sum
+ * proof), which the test vectors rely on. Returns {answers, opening} in their JSON forms.
  */
-export function encryptBallot(election, voter, selections, random = G.randomScalar) {
+export function encryptAnswers(election, binding, selections, random = G.randomScalar) {
   const { manifest, layouts, fingerprint: fp, publicKey: key } = election;
   const known = new Set(manifest.questions.map((q) => q.id));
   for (const id of Object.keys(selections)) if (!known.has(id)) throw new BallotError('selections', `unknown question ${id}`);
-  const cred = voter.publicKey;
   const answers = [];
   const opening = { plaintexts: [], randomness: [] };
   manifest.questions.forEach((q, qi) => {
@@ -53,13 +50,13 @@ export function encryptBallot(election, voter, selections, random = G.randomScal
     const ms = plaintexts(q, selections[q.id]);
     const rs = ms.map(() => random());
     const cts = ms.map((m, i) => encrypt(key, m, rs[i]));
-    const proofs = cts.map((ct, i) => proveRange(key, ct, ms[i], rs[i], 0, 1, fp, optionContext(cred, qi, i), random));
+    const proofs = cts.map((ct, i) => proveRange(key, ct, ms[i], rs[i], 0, 1, fp, optionContext(binding, qi, i), random));
     let sumProof = null;
     if (lay.sumProof) {
       const total = weightedSum(cts, lay.weights);
       const mSum = ms.reduce((acc, m, i) => acc + lay.weights[i] * m, 0);
       const rSum = rs.reduce((acc, r, i) => acc + BigInt(lay.weights[i]) * r, 0n) % G.ORDER;
-      sumProof = proveRange(key, total, mSum, rSum, lay.lo, lay.hi, fp, sumContext(cred, qi), random);
+      sumProof = proveRange(key, total, mSum, rSum, lay.lo, lay.hi, fp, sumContext(binding, qi), random);
     }
     answers.push({
       choices: cts.map(ctToJson),
@@ -69,7 +66,19 @@ export function encryptBallot(election, voter, selections, random = G.randomScal
     opening.plaintexts.push(ms);
     opening.randomness.push(rs.map(G.scalarToHex));
   });
-  const ballot = { election: hex(fp), credential: hex(cred), answers, signature: '' };
+  return { answers, opening };
+}
+
+/**
+ * Encrypt `selections` (question id → chosen option ids, or ["blank"]) and sign with `voter`.
+ *
+ * `voter` is anything with `publicKey` (32 bytes) and `sign(message) → 64 bytes` (credential.js): the seed
+ * stays inside it. `random` draws fresh scalars (encryptAnswers' order).
+ * Returns {ballot, opening, trackingCode}, ballot and opening in their JSON forms.
+ */
+export function encryptBallot(election, voter, selections, random = G.randomScalar) {
+  const { answers, opening } = encryptAnswers(election, voter.publicKey, selections, random);
+  const ballot = { election: hex(election.fingerprint), credential: hex(voter.publicKey), answers, signature: '' };
   ballot.signature = hex(voter.sign(contentBytes(ballot)));
   return { ballot, opening, trackingCode: trackingCode(ballot) };
 }
@@ -101,7 +110,7 @@ export function trackingCode(ballot) {
  * naming the field. `roll` (a Set of hex public keys) is checked when given. The check order follows check.py.
  */
 export function checkBallot(value, election, roll = null) {
-  const { layouts, fingerprint: fp, publicKey: key } = election;
+  const { layouts, fingerprint: fp } = election;
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BallotError('ballot', 'expected a JSON object');
   const extra = Object.keys(value).filter((k) => !['election', 'credential', 'answers', 'signature'].includes(k));
   if (extra.length) throw new BallotError('ballot', `unexpected field '${extra.sort()[0]}'`);
@@ -121,13 +130,20 @@ export function checkBallot(value, election, roll = null) {
     good = false;
   }
   if (!good) throw new BallotError('ballot.signature', "does not verify with the ballot's credential");
+  verifyAnswers(decoded, election, credential);
+  return decoded;
+}
+
+/** Every 0/1 and sum proof of decoded answers, with `binding` in their contexts; throws BallotError naming the proof. */
+export function verifyAnswers(decoded, election, binding) {
+  const { layouts, fingerprint: fp, publicKey: key } = election;
   decoded.forEach((ans, q) => {
     ans.choices.forEach((ct, i) => {
       if (ct.a.equals(G.IDENTITY)) {
         throw new BallotError(`ballot.answers[${q}].choices[${i}][0]`, 'the identity (the vote would be in clear)');
       }
       try {
-        verifyRange(ans.proofs[i], key, ct, 0, 1, fp, optionContext(credential, q, i));
+        verifyRange(ans.proofs[i], key, ct, 0, 1, fp, optionContext(binding, q, i));
       } catch (e) {
         throw new BallotError(`ballot.answers[${q}].proofs[${i}]`, e.message);
       }
@@ -135,16 +151,15 @@ export function checkBallot(value, election, roll = null) {
     if (ans.sumProof) {
       const lay = layouts[q];
       try {
-        verifyRange(ans.sumProof, key, weightedSum(ans.choices, lay.weights), lay.lo, lay.hi, fp, sumContext(credential, q));
+        verifyRange(ans.sumProof, key, weightedSum(ans.choices, lay.weights), lay.lo, lay.hi, fp, sumContext(binding, q));
       } catch (e) {
         throw new BallotError(`ballot.answers[${q}].sum_proof`, e.message);
       }
     }
   });
-  return decoded;
 }
 
-function decodeAnswer(raw, lay, where) {
+export function decodeAnswer(raw, lay, where) {
   if (!raw || typeof raw !== 'object' || Object.keys(raw).sort().join() !== 'choices,proofs,sum_proof') {
     throw new BallotError(where, 'expected keys choices, proofs, sum_proof');
   }
@@ -171,7 +186,7 @@ function decodeAnswer(raw, lay, where) {
   }
 }
 
-function decodeCiphertext(value, what) {
+export function decodeCiphertext(value, what) {
   if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'string')) {
     throw new BallotError(what, 'expected a list of two hex elements');
   }

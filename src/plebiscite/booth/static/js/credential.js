@@ -27,7 +27,7 @@ const LOOKALIKES = { А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: '
 
 const checksum = (seed) => sha256(concat(CHECK_TAG, seed)).slice(0, 2);
 
-function base32Decode(text) {
+export function base32Decode(text) {
   // RFC 4648 base32 without padding; trailing bits beyond the last whole byte are ignored, as Python's b32decode does.
   const out = [];
   let buffer = 0;
@@ -45,7 +45,7 @@ function base32Decode(text) {
   return Uint8Array.from(out);
 }
 
-function base32Encode(bytes) {
+export function base32Encode(bytes) {
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -61,12 +61,17 @@ function base32Encode(bytes) {
   return out;
 }
 
-/** The 32-byte seed of a typed code; throws CredentialError (empty, length, alphabet, checksum). */
-export function seedFromCode(code) {
-  const text = Array.from(String(code).toUpperCase())
+/** A typed code upper-cased, look-alikes mapped, everything but letters and digits dropped (sheet_code.py too). */
+export function normaliseCode(code) {
+  return Array.from(String(code).toUpperCase())
     .map((ch) => LOOKALIKES[ch] ?? ch)
     .filter((ch) => /[\p{L}\p{N}]/u.test(ch))
     .join('');
+}
+
+/** The 32-byte seed of a typed code; throws CredentialError (empty, length, alphabet, checksum). */
+export function seedFromCode(code) {
+  const text = normaliseCode(code);
   if (!text) throw new CredentialError('credential.empty');
   if (text.length !== CODE_CHARS) throw new CredentialError('credential.length', `${text.length} characters`);
   const raw = base32Decode(text);

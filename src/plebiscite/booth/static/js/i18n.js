@@ -202,6 +202,127 @@ const M = {
     en: 'This ballot is already cast, so it cannot be opened.',
   },
 
+  // coercion-resistant elections (docs/booth.md "Coercion-resistant elections")
+  'cr.explain': {
+    uk: 'Ваш ключ залишається на цьому пристрої й нікуди не надсилається. Кабіна однаково приймає справжній і фальшивий ключ, і ніхто з тих, хто дивиться, не може їх розрізнити; враховуються лише бюлетені, подані зі справжнім ключем.',
+    ru: 'Ваш ключ остаётся на этом устройстве и никуда не отправляется. Кабина одинаково принимает настоящий и фальшивый ключ, и никто из тех, кто смотрит, не может их различить; учитываются только бюллетени, поданные с настоящим ключом.',
+    en: 'Your credential stays on this device: it is never sent anywhere. This booth accepts a real credential and a fake one alike, and nobody who watches can tell them apart; only ballots cast with your real credential are counted.',
+  },
+  'cr.file': { uk: 'Файл ключа', ru: 'Файл ключа', en: 'Credential file' },
+  'cr.code': { uk: 'Код з вашого аркуша ключа', ru: 'Код с вашего листа ключа', en: 'Code from your credential sheet' },
+  'cr.code_hint': {
+    uk: '80 латинських літер і цифр; дефіси та пробіли можна не вводити.',
+    ru: '80 латинских букв и цифр; дефисы и пробелы можно не вводить.',
+    en: '80 letters and digits; dashes and spaces are optional.',
+  },
+  'cr.qr_image': {
+    uk: 'Фото або скан QR-коду з вашого аркуша',
+    ru: 'Фото или скан QR-кода с вашего листа',
+    en: 'Photo or scan of the QR code on your sheet',
+  },
+  'cr.camera': { uk: 'Сканувати QR-код камерою', ru: 'Сканировать QR-код камерой', en: 'Scan the QR code with the camera' },
+  'cr.camera_stop': { uk: 'Зупинити камеру', ru: 'Остановить камеру', en: 'Stop the camera' },
+  'cr.camera_looking': {
+    uk: 'Наведіть камеру на QR-код…',
+    ru: 'Наведите камеру на QR-код…',
+    en: 'Point the camera at the QR code…',
+  },
+  'cr.camera_failed': {
+    uk: 'Камера недоступна. Введіть код або виберіть фото QR-коду.',
+    ru: 'Камера недоступна. Введите код или выберите фото QR-кода.',
+    en: 'The camera is not available. Type the code or choose a photo of the QR code.',
+  },
+  'cr.qr_none': {
+    uk: 'На цьому зображенні не знайдено QR-коду. Спробуйте чіткіше фото або введіть код.',
+    ru: 'На этом изображении не найден QR-код. Попробуйте более чёткое фото или введите код.',
+    en: 'No QR code was found in this picture. Try a sharper photo, or type the code.',
+  },
+  'cr.loading_context': {
+    uk: 'Завантаження відкритих даних виборів…',
+    ru: 'Загрузка открытых данных выборов…',
+    en: 'Loading the election’s public values…',
+  },
+  'cr.no_context': {
+    uk: 'Дошка ще не опублікувала ключ реєстратора, тому ключ не можна перевірити.',
+    ru: 'Доска ещё не опубликовала ключ регистратора, поэтому ключ нельзя проверить.',
+    en: 'The board has not published the registrar’s key yet, so no credential can be checked.',
+  },
+  'cr.loaded': {
+    uk: 'Ключ прийнято. Зробіть свій вибір.',
+    ru: 'Ключ принят. Сделайте свой выбор.',
+    en: 'Credential accepted. Make your choices.',
+  },
+  'cr.standard_file': {
+    uk: 'Це файл ключа для звичайних виборів, а ці вибори стійкі до примусу.',
+    ru: 'Это файл ключа для обычных выборов, а эти выборы устойчивы к принуждению.',
+    en: 'This is a credential file for a standard election; this election is coercion-resistant.',
+  },
+  'cr.other_values': {
+    uk: 'Цей файл ключа зроблено для інших відкритих даних виборів, ніж публікує ця дошка. Не користуйтеся ним.',
+    ru: 'Этот файл ключа сделан для других открытых данных выборов, чем публикует эта доска. Не пользуйтесь им.',
+    en: 'This credential file was made for other election values than this board publishes. Do not use it.',
+  },
+  'cr.file_field': {
+    uk: 'Файл ключа пошкоджено ({detail}).',
+    ru: 'Файл ключа повреждён ({detail}).',
+    en: 'The credential file is damaged ({detail}).',
+  },
+  'cr.proof_bad': {
+    uk: 'Доказ у файлі ключа не проходить перевірку: цей ключ недійсний.',
+    ru: 'Доказательство в файле ключа не проходит проверку: этот ключ недействителен.',
+    en: 'The proof in the credential file does not verify: this credential is not valid.',
+  },
+  'cr.code_length': {
+    uk: 'Код має містити 80 латинських літер і цифр (введено {detail}). Перевірте, чи нічого не пропущено.',
+    ru: 'Код должен содержать 80 латинских букв и цифр (введено {detail}). Проверьте, не пропущено ли что-нибудь.',
+    en: 'The code has 80 letters and digits ({detail} given). Check that nothing is missing.',
+  },
+  'cr.code_checksum': {
+    uk: 'Код введено з помилкою або він для інших виборів (контрольна сума не збігається). Перевірте кожну групу.',
+    ru: 'Код введён с ошибкой или он для других выборов (контрольная сумма не совпадает). Проверьте каждую группу.',
+    en: 'The code has a typing error, or is for another election (its checksum does not match). Check each group.',
+  },
+  'cr.code_element': {
+    uk: 'Цей код не є ключем (можливо, помилка введення).',
+    ru: 'Этот код не является ключом (возможно, ошибка ввода).',
+    en: 'This code is not a credential (a typing error?).',
+  },
+  'cr.fake_title': { uk: 'Фальшивий ключ', ru: 'Фальшивый ключ', en: 'Fake credential' },
+  'cr.fake_explain': {
+    uk: 'Якщо хтось вимагає ваш ключ або дивиться, як ви голосуєте, зробіть фальшивий ключ із завантаженого. Він виглядає й працює точно як справжній, його бюлетені отримують такі самі квитанції, але ніколи не враховуються.',
+    ru: 'Если кто-то требует ваш ключ или смотрит, как вы голосуете, сделайте фальшивый ключ из загруженного. Он выглядит и работает точно как настоящий, его бюллетени получают такие же квитанции, но никогда не учитываются.',
+    en: 'If someone demands your credential or watches you vote, make a fake one from the credential you loaded. It looks and works exactly like a real one and its ballots get the same receipts, but they are never counted.',
+  },
+  'cr.make_fake': { uk: 'Зробити фальшивий ключ', ru: 'Сделать фальшивый ключ', en: 'Make a fake credential' },
+  'cr.fake_made': {
+    uk: 'Новий фальшивий ключ готовий. Його можна віддати, показати або проголосувати з ним: ніщо не відрізняє його від справжнього. Тримайте справжній ключ у таємниці.',
+    ru: 'Новый фальшивый ключ готов. Его можно отдать, показать или проголосовать с ним: ничто не отличает его от настоящего. Держите настоящий ключ в тайне.',
+    en: 'A new fake credential is ready. You may hand it over, show it or vote with it: nothing tells it from your real one. Keep your real credential secret.',
+  },
+  'cr.fake_download': {
+    uk: 'Завантажити файл фальшивого ключа',
+    ru: 'Скачать файл фальшивого ключа',
+    en: 'Download the fake credential file',
+  },
+  'cr.fake_print': { uk: 'Надрукувати', ru: 'Распечатать', en: 'Print' },
+  'cr.qr_label': { uk: 'QR-код ключа', ru: 'QR-код ключа', en: 'QR code of the credential' },
+  'cr.fake_use': {
+    uk: 'Проголосувати з цим фальшивим ключем',
+    ru: 'Проголосовать с этим фальшивым ключом',
+    en: 'Vote with this fake credential',
+  },
+  'cr.fake_back': { uk: 'Повернутися до бюлетеня', ru: 'Вернуться к бюллетеню', en: 'Back to the ballot' },
+  'cr.fake_forget': {
+    uk: 'Кабіна нічого з нього не зберігає: залиште сторінку або поверніться — і на цьому пристрої його не буде (крім завантаженого файлу).',
+    ru: 'Кабина ничего из него не сохраняет: покиньте страницу или вернитесь — и на этом устройстве его не будет (кроме скачанного файла).',
+    en: 'The booth keeps nothing of it: leave this page or go back and it is gone from this device (except a file you downloaded).',
+  },
+  'cr.no_challenge': {
+    uk: 'На цих виборах бюлетень не можна відкрити для перевірки шифрування: дошка це відхиляє, бо відкритий бюлетень показав би будь-кому, як ви проголосували. Подайте його або змініть вибір.',
+    ru: 'На этих выборах бюллетень нельзя открыть для проверки шифрования: доска это отклоняет, потому что открытый бюллетень показал бы кому угодно, как вы проголосовали. Подайте его или измените выбор.',
+    en: 'In this election a ballot cannot be opened to check its encryption: the board refuses it, because an opened ballot would show anyone how you voted. Cast it, or change your choices.',
+  },
+
   'server.down': {
     uk: 'Сервер не відповідає. Нічого не подано. Перевірте з’єднання і спробуйте ще раз.',
     ru: 'Сервер не отвечает. Ничего не подано. Проверьте соединение и попробуйте ещё раз.',

@@ -17,9 +17,8 @@
 // Network failures and 5xx answers propagate as ApiError: an outage is not an accusation.
 import { ApiError, getJson } from './api.js';
 import { fromHex, hex } from './bytes.js';
-import { trackingCode } from './ballot.js';
 import {
-  ballotOfLeaf, hashList, leafHash, logIdFor, MerkleError, verifyConsistency, verifyInclusion, verifyTreeHead,
+  hashList, leafHash, logIdFor, MerkleError, leafTrackingCode, verifyConsistency, verifyInclusion, verifyTreeHead,
 } from './merkle.js';
 
 export class BoardAlarm extends Error {
@@ -153,7 +152,7 @@ export async function lookUp(code, { get = getJson } = {}) {
   const boardKey = keyOf(await get('board/key'));
   if (!boardKey) throw new MerkleError('board.malformed', 'board/key');
   const found = await get(`board/inclusion?tracking_code=${code}`);
-  if (trackingCode(ballotOfLeaf(found?.leaf)) !== code) throw new MerkleError('receipt.code_mismatch');
+  if (leafTrackingCode(found?.leaf) !== code) throw new MerkleError('receipt.code_mismatch');
   verifyTreeHead(found.tree_head, boardKey);
   verifyInclusion(leafHash(fromHex(found.leaf, 'leaf')), found.index, found.tree_head.tree_size,
     hashList(found.proof, 'proof', 'board.malformed'), fromHex(found.tree_head.root_hash, 'root_hash', 32));

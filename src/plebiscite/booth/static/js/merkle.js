@@ -5,6 +5,7 @@ import { ed25519 } from '../vendor/noble-curves/ed25519.js';
 import { sha256 } from '../vendor/noble-hashes/sha2.js';
 import { concat, equal, fromHex, hex, u64be, utf8 } from './bytes.js';
 import { trackingCode } from './ballot.js';
+import { crTrackingCode } from './crballot.js';
 
 const STH_TAG = utf8('plebiscite/sth/v1');
 const EMPTY_ROOT = sha256(new Uint8Array(0));
@@ -147,8 +148,26 @@ export function hashList(list, what, key = 'receipt.malformed') {
   });
 }
 
-/** The ballot JSON inside a leaf (the event's canonical bytes), checked to be a ballot event. */
+/** The ballot JSON inside a leaf (the event's canonical bytes), checked to be a ballot or cr-ballot event. */
 export function ballotOfLeaf(leafHex) {
+  return eventOfLeaf(leafHex).payload;
+}
+
+/**
+ * The tracking code of the ballot in a leaf: tracking_code_of for a `ballot`, cr_tracking_code_of for a `cr-ballot`
+ * (docs/coercion.md §4). Throws MerkleError('receipt.not_ballot') for any other event, 'receipt.malformed' when
+ * the ballot's fields cannot be read.
+ */
+export function leafTrackingCode(leafHex) {
+  const event = eventOfLeaf(leafHex);
+  try {
+    return event.type === 'cr-ballot' ? crTrackingCode(event.payload) : trackingCode(event.payload);
+  } catch {
+    throw new MerkleError('receipt.malformed', 'ballot in leaf');
+  }
+}
+
+function eventOfLeaf(leafHex) {
   if (typeof leafHex !== 'string' || !/^([0-9a-f]{2})+$/.test(leafHex)) throw new MerkleError('receipt.malformed', 'leaf');
   let event;
   try {
@@ -156,8 +175,8 @@ export function ballotOfLeaf(leafHex) {
   } catch {
     throw new MerkleError('receipt.malformed', 'leaf');
   }
-  if (event?.type !== 'ballot' || !event.payload) throw new MerkleError('receipt.not_ballot');
-  return event.payload;
+  if (!['ballot', 'cr-ballot'].includes(event?.type) || !event.payload) throw new MerkleError('receipt.not_ballot');
+  return event;
 }
 
 /**
@@ -170,12 +189,7 @@ export function verifyReceipt(receipt) {
   }
   const boardKey = fromHexOr(receipt.board_key, 'board_key', 32);
   const ballot = ballotOfLeaf(receipt.leaf);
-  let code;
-  try {
-    code = trackingCode(ballot);
-  } catch {
-    throw new MerkleError('receipt.malformed', 'ballot in leaf');
-  }
+  const code = leafTrackingCode(receipt.leaf);
   if (code !== receipt.tracking_code) throw new MerkleError('receipt.code_mismatch'); // one spelling per value
   verifyTreeHead(receipt.tree_head, boardKey);
   const proof = hashList(receipt.inclusion_proof, 'inclusion_proof');

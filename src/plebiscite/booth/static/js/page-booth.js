@@ -1,6 +1,8 @@
 // The voting booth page: credential → choices → encrypt → cast or challenge. All cryptography goes through
-// voter.js; this file only moves between steps, reads the form and talks to the board.
+// voter.js; this file only moves between steps, reads the form and talks to the board. A coercion-resistant
+// election (the manifest's mode) has its own credential step, fakes and no challenge: booth-cr.js.
 import { getJson, postJson } from './api.js';
+import { startCr } from './booth-cr.js';
 import { hex } from './bytes.js';
 import { electionFromApi } from './election.js';
 import { initLanguage, onLanguageChange, pick, t } from './i18n.js';
@@ -9,7 +11,8 @@ import { verifyReceipt } from './merkle.js';
 import { $, describeError, download, el, shortTime, showError, showStep, status } from './ui.js';
 import { describeOpening, loadVoter, prepareBallot, warmUp } from './voter.js';
 
-const STEPS = ['step-credential', 'step-ballot', 'step-review', 'step-cast', 'step-challenged'];
+const STEPS = ['step-credential', 'step-cr-credential', 'step-ballot', 'step-cr-fake', 'step-review', 'step-cast',
+  'step-challenged'];
 
 const state = {
   election: null,
@@ -143,6 +146,14 @@ async function onCredential(event) {
   $('credential-file').value = '';
   status([t('credential.loaded', { key: hex(state.voter.publicKey).slice(0, 16) }),
     roll === null ? t('credential.roll_unknown') : ''].join(' '));
+  showStep('step-ballot', STEPS);
+}
+
+/** A coercion-resistant credential (real or fake: the page cannot tell and does not try) is loaded. */
+function onCrLoaded(credential) {
+  state.voter?.forget();
+  state.voter = credential;
+  status(t('cr.loaded'));
   showStep('step-ballot', STEPS);
 }
 
@@ -309,7 +320,18 @@ async function start() {
     $('credential-form').querySelector('button').disabled = true;
     return;
   }
-  $('step-credential').hidden = false;
+  if (state.election.mode === 'coercion-resistant') {
+    try {
+      await startCr(state.election, { steps: STEPS, onLoaded: onCrLoaded, current: () => state.voter });
+    } catch (err) {
+      const [text, detail] = describeError(err);
+      status('');
+      showError(text, detail);
+      return;
+    }
+  } else {
+    $('step-credential').hidden = false;
+  }
   // off the critical path: the voter is reading or typing now, and the first ballot is then as fast as any
   setTimeout(() => {
     try {

@@ -66,7 +66,12 @@ export function describeError(err) {
 
 /** Offer `value` as a JSON file download (a Blob URL: nothing leaves the browser). */
 export function download(filename, value) {
-  const blob = new Blob([JSON.stringify(value, null, 2) + '\n'], { type: 'application/json' });
+  downloadText(filename, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Offer `text` as a file download, byte for byte (a Blob URL: nothing leaves the browser). */
+export function downloadText(filename, text) {
+  const blob = new Blob([text], { type: 'application/json' });
   const url = URL.createObjectURL(blob);
   const a = el('a', { href: url, download: filename, hidden: true });
   document.body.append(a);

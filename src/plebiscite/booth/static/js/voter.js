@@ -1,17 +1,28 @@
 // The booth's core interface: the only module the booth page calls for credentials and ballots.
 //
-// A page does three things with it: loadVoter() turns what the voter supplied into a Voter, checked against the
-// election; prepareBallot() encrypts, proves and signs; describeOpening() reads a challenged ballot back. The
-// coercion-resistant mode can add "use a fake credential" here (e.g. a loadFakeVoter() returning a Voter whose
-// ballots look the same but are dropped by the tally) without the page changing: the page only ever holds an
-// opaque Voter and calls voter.publicKey / prepareBallot(…, voter, …).
+// A page does three things with it: loadVoter() (or loadCrCredential() in a coercion-resistant election) turns
+// what the voter supplied into an opaque credential object checked against the election; prepareBallot()
+// encrypts, proves and signs; describeOpening() reads a challenged ballot back. A coercion-resistant credential,
+// real or fake, is a CrCredential (crcredential.js): the page casts with it exactly as with a Voter.
 import { randomBytes } from '../vendor/noble-hashes/utils.js';
 import { hex } from './bytes.js';
 import { checkOpening, encryptBallot } from './ballot.js';
+import { encryptCrBallot } from './crballot.js';
+import { CrCredential } from './crcredential.js';
 import { CredentialError, parseCredentialFile, seedFromCode, Voter } from './credential.js';
+import * as G from './group.js';
 import { describe, questionLo } from './manifest.js';
 
-export { CredentialError, Voter };
+export { CredentialError, CrCredential, Voter };
+
+/**
+ * A CrCredential from `{fileText}` (a device credential file) or `{code}` (a sheet's typed code or QR text),
+ * checked against `ctx` (crcredential.js crContextFromEntries). Real and fake credentials take the same steps.
+ */
+export function loadCrCredential(source, ctx) {
+  if (source.fileText !== undefined) return CrCredential.fromDeviceFile(source.fileText, ctx);
+  return CrCredential.fromCode(source.code ?? '', ctx);
+}
 
 /**
  * A Voter from `{fileText}` (a credential file) or `{code}` (a typed code), checked against `election`:
@@ -36,8 +47,12 @@ export function loadVoter(source, election, roll = null) {
   return voter;
 }
 
-/** Encrypt, prove and sign: {ballot, opening, trackingCode}. The opening stays here unless the voter challenges. */
+/**
+ * Encrypt, prove and sign: {ballot, opening, trackingCode}. The opening stays here unless the voter challenges; a
+ * cr-ballot has none (no challenges in that mode).
+ */
 export function prepareBallot(election, voter, selections) {
+  if (voter instanceof CrCredential) return { ...voter.encrypt(election, selections), opening: null };
   return encryptBallot(election, voter, selections);
 }
 
@@ -56,6 +71,10 @@ export function warmUp(election) {
   const selections = {};
   for (const q of election.manifest.questions) {
     selections[q.id] = q.blank ? ['blank'] : q.options.slice(0, questionLo(q)).map((o) => o.id);
+  }
+  if (election.mode === 'coercion-resistant') {
+    encryptCrBallot(election, { sigma: G.randomScalar(), element: G.mulBase(G.randomScalar()) }, selections);
+    return;
   }
   const throwaway = new Voter(randomBytes(32));
   try {
