@@ -247,14 +247,17 @@ def ballot_code_of_leaf(leaf: bytes) -> str:
         raise BoardClientError(f"receipt: the ballot in the leaf cannot be read ({exc})") from None
 
 
-def save_evidence(directory: Path, evidence: ForkEvidence) -> Path:
+def save_evidence(directory: Path, evidence: ForkEvidence, extra: dict[str, Any] | None = None) -> Path:
     """Write ``evidence`` into ``directory`` under a new name and return it; earlier evidence is never overwritten.
+
+    ``extra`` adds fields beside the :class:`ForkEvidence` ones: ``cosignatures`` (the witnesses' cosignatures on
+    ``first`` and ``second``), ``witness`` (a witness's own last cosigned head), docs/board.md §4.
 
     The name is ``fork-evidence-<UTC time>-<first 16 hex of the SHA-256 of the content>.json``; the file is created
     exclusively (``O_EXCL``), so a second fork, or a second run, adds a file (``-2``, ``-3``… if the name is taken)
     and the same evidence seen twice in one second is kept once.
     """
-    data = canonical_json(json.loads(evidence.to_json())) + b"\n"
+    data = canonical_json({**json.loads(evidence.to_json()), **(extra or {})}) + b"\n"
     stem = f"fork-evidence-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{hashlib.sha256(data).hexdigest()[:16]}"
     directory.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
