@@ -101,14 +101,16 @@ def init(
         [],
         "--witness-key",
         help="A witness's public key (hex), as `plebiscite witness init` printed it; once per witness. Adds "
-        "\"witnesses\" to the manifest (docs/board.md §4).",
+        '"witnesses" to the manifest (docs/board.md §4).',
     ),
     witness_threshold: int = typer.Option(
         None, help="With --witness-key: how many witnesses must cosign a head (default: all of them)."
     ),
 ) -> None:
     """Start a record: the manifest, and the trustees named by their signing keys."""
-    m = _with_witnesses(Manifest.model_validate(load_json(manifest, "manifest")), witness_key, witness_threshold)
+    m = _with_witnesses(
+        Manifest.model_validate(load_json(manifest, "manifest")), witness_key, witness_threshold
+    )
     if (trustees_dir is None) == (not trustee_key):
         fail("trustees: give each trustee's key with --trustee-key, or (demo only) --trustees-dir")
     if trustee_key:
@@ -143,7 +145,9 @@ def _with_witnesses(m: Manifest, keys: list[str], threshold: int | None) -> Mani
             fail("--witness-threshold: give the witnesses with --witness-key")
         return m
     if m.witnesses is not None:
-        fail("witnesses: the manifest already names witnesses; give them there or with --witness-key, not both")
+        fail(
+            "witnesses: the manifest already names witnesses; give them there or with --witness-key, not both"
+        )
     named = [k.strip().lower() for k in keys]
     witnesses = {"keys": named, "threshold": len(named) if threshold is None else threshold}
     return Manifest.model_validate({**m.model_dump(mode="json"), "witnesses": witnesses})

@@ -116,7 +116,9 @@ class Witnesses(BaseModel):
         if len(set(self.keys)) != len(self.keys):
             raise ValueError("witnesses.keys: a witness is named twice")
         if not 1 <= self.threshold <= len(self.keys):
-            raise ValueError(f"witnesses.threshold: need 1 <= threshold <= {len(self.keys)} (the number of keys)")
+            raise ValueError(
+                f"witnesses.threshold: need 1 <= threshold <= {len(self.keys)} (the number of keys)"
+            )
         return self
 
 

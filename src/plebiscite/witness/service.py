@@ -69,7 +69,9 @@ class Witness:
         self.client = client
         self.board_key = board_key
         self.clock = clock
-        self._refused: dict[tuple[str, str], Path] = {}  # evidence saved in this run, by the two heads' signatures
+        self._refused: dict[
+            tuple[str, str], Path
+        ] = {}  # evidence saved in this run, by the two heads' signatures
         state.bind_board(board_key.hex())
 
     @property
