@@ -88,6 +88,12 @@ def witnesses_setup(tmp_path_factory: pytest.TempPathFactory, witness_keys: Witn
     return build(tmp_path_factory.mktemp("witnessed") / "prepared", manifest, 8)
 
 
+@pytest.fixture(scope="session")
+def plain_setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    """The same referendum without witnesses."""
+    return build(tmp_path_factory.mktemp("plain") / "prepared", referendum("plain"), 2)
+
+
 @dataclass
 class Board:
     url: str

@@ -285,12 +285,17 @@ def save_evidence(directory: Path, evidence: ForkEvidence, extra: dict[str, Any]
     ``first`` and ``second``), ``witness`` (a witness's own last cosigned head), docs/board.md §4.
 
     The name is ``fork-evidence-<UTC time>-<first 16 hex of the SHA-256 of the content>.json``; the file is created
-    exclusively (``O_EXCL``), so a second fork, or a second run, adds a file (``-2``, ``-3``… if the name is taken)
-    and the same evidence seen twice in one second is kept once.
+    exclusively (``O_EXCL``), so a second fork, or a second run, adds a file (``-2``, ``-3``… if the name is taken).
+    The same evidence seen again (a witness or mirror run every few seconds against the same fork) is kept once:
+    an existing file with the same content is returned instead.
     """
     data = canonical_json({**json.loads(evidence.to_json()), **(extra or {})}) + b"\n"
-    stem = f"fork-evidence-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{hashlib.sha256(data).hexdigest()[:16]}"
+    digest = hashlib.sha256(data).hexdigest()[:16]
     directory.mkdir(parents=True, exist_ok=True)
+    for existing in sorted(directory.glob(f"fork-evidence-*-{digest}*.json")):
+        if existing.read_bytes() == data:
+            return existing
+    stem = f"fork-evidence-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{digest}"
     for attempt in range(1, 1000):
         path = directory / (stem + ("" if attempt == 1 else f"-{attempt}") + ".json")
         try:
