@@ -7,7 +7,8 @@
 * ``POST /api/board/cosignatures`` ``{"tree_size": n, "cosignature": {...}}``: accepted only from a witness the
   manifest names (403), on a head this board signed (404), with a signature that verifies on that head (422);
   an election without witnesses refuses every cosignature (409); a malformed body is a 400.
-* ``GET /api/board/witnessed``: the latest head carrying at least ``w`` cosignatures, with them (404 if none yet).
+* ``GET /api/board/witnessed``: the latest head carrying at least ``w`` cosignatures, with them (404 if none yet, or
+  if the election names no witnesses).
 
 ``GET /api/board/head`` and ``/heads`` (service.py) add ``"cosignatures"`` to every head that has some, through
 :func:`served_heads`.
@@ -139,8 +140,8 @@ def witness_router(
     @router.get("/witnessed", summary="The latest head carrying the threshold of witnesses' cosignatures")
     def get_witnessed() -> dict[str, Any]:
         policy = policy_of(election)
-        if policy is None:
-            raise HTTPException(409, "witnesses: this election's manifest names no witnesses")
+        if policy is None:  # no witnessed head can exist: a 404 like "none yet", with the reason
+            raise HTTPException(404, "witnesses: this election's manifest names no witnesses")
         size = run(election.board.latest_witnessed_size, policy.threshold)
         head = None if size is None else run(election.board.head_at, size)
         if head is None:

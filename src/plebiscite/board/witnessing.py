@@ -1,8 +1,9 @@
 """The witness side of a board's clients: what receipts, mirrors and voters' tools check (docs/board.md §4).
 
 * :func:`election_witnesses` reads the witnesses from the manifest event the board holds at index 0, proven by an
-  inclusion proof into a head the caller already trusts (the receipt's): a board cannot name other witnesses to one
-  voter without also forking the log under that voter's own receipt.
+  inclusion proof into a head the caller already trusts (the board's latest head, once proven to extend the
+  receipt's): a board cannot name other witnesses to one voter without also forking the log under that voter's own
+  receipt.
 * :func:`latest_witnessed` fetches ``GET /api/board/witnessed`` and counts its valid cosignatures.
 * :func:`witness_receipt` decides "witnessed by k of n" / "not yet witnessed" for a receipt, and builds the
   ``witnessed`` block of a ``plebiscite-receipt/2``; :func:`check_witnessed_block` re-checks one offline.
@@ -219,7 +220,7 @@ def witness_receipt(
     """Is the receipt's head witnessed? Uses the receipt's own ``witnessed`` block if it has one, else the board's
     latest witnessed head; either way that head must be consistent with the receipt's head and with the board's
     latest head (a fork otherwise: :class:`ForkWithCosignatures`)."""
-    policy = election_witnesses(client, receipt_head)
+    policy = election_witnesses(client, latest)  # latest is proven to extend the receipt's head: same entry 0
     if policy is None:
         return WitnessStatus("not run", None)
     if receipt.get("format") == RECEIPT_V2 and "witnessed" in receipt:

@@ -2,8 +2,9 @@
 // counting) and plebiscite.board.witnessing (which head, which proofs).
 //
 // checkWitnessed(receipt, latest): the election's witnesses come from the manifest at index 0 of the log, proven by
-// an inclusion proof into the receipt's own head (GET board/inclusion?index=0&size=…), so a board cannot name other
-// witnesses to one voter without forking the log under that voter's receipt. The witnessed head is the receipt's
+// an inclusion proof into the latest head (GET board/inclusion?index=0&size=…), which checkHistory proved extends
+// the receipt's own head: a board cannot name other witnesses to one voter without forking the log under that
+// voter's receipt. The witnessed head is the receipt's
 // `witnessed` block (plebiscite-receipt/2) or GET board/witnessed; it must carry `threshold` valid cosignatures by
 // distinct named witnesses, extend the receipt's head, and be consistent with the board's latest head — else a
 // BoardAlarm('alarm.rewritten') whose evidence also carries the witnesses' cosignatures on both heads.
@@ -52,9 +53,8 @@ export function countWitnesses(head, cosigs, policy) {
   return seen.size;
 }
 
-/** The manifest's witnesses, from entry 0 proven into the receipt's head; null if it names none. */
-async function witnessesOf(receipt, get) {
-  const head = receipt.tree_head;
+/** The manifest's witnesses, from entry 0 proven into `head` (verified, extending the receipt's); null if none. */
+async function witnessesOf(head, get) {
   const answer = await get(`board/inclusion?index=0&size=${head.tree_size}`);
   if (typeof answer?.leaf !== 'string' || !/^([0-9a-f]{2})+$/.test(answer.leaf)) throw new MerkleError('board.malformed', 'manifest');
   verifyInclusion(leafHash(fromHex(answer.leaf, 'leaf')), 0, head.tree_size, hashList(answer.proof, 'proof', 'board.malformed'),
@@ -103,7 +103,7 @@ function consistentOrAlarm(a, b, proof, cosA, cosB) {
  */
 export async function checkWitnessed(receipt, latest, { get = getJson } = {}) {
   const boardKey = fromHex(receipt.board_key, 'board_key', 32);
-  const policy = await witnessesOf(receipt, get);
+  const policy = await witnessesOf(latest, get);
   if (!policy) return { status: 'none' };
   const base = { total: policy.keys.length, threshold: policy.threshold };
   let head;
