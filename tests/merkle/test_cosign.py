@@ -91,7 +91,7 @@ def test_malformed_input_is_refused_with_the_field() -> None:
         {"keys": ["00" * 32] * 2, "threshold": 1},
         {"keys": []},
     ):
-        with pytest.raises(CosignatureError, match="manifest.witnesses"):
+        with pytest.raises(CosignatureError, match=r"manifest\.witnesses"):
             WitnessPolicy.from_manifest({"witnesses": bad})
     assert WitnessPolicy.from_manifest({"title": {}}) is None
     head, cosigs = split_served_head({**HEAD.model_dump(), "cosignatures": [1]})
