@@ -21,14 +21,11 @@ from plebiscite.board.demo_http import LoopbackServer, free_port
 from plebiscite.board.election import BoardElection
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
-from plebiscite.conduct import Conduct
-from plebiscite.keyceremony.trustee import Trustee
-from plebiscite.setup.credentials import Credential
 from plebiscite.setup.manifest import Manifest
 from plebiscite.setup.samples import referendum
 from plebiscite.witness.service import Witness
 from plebiscite.witness.state import KEY_FILE, WitnessState, init_state, load_key
-from tests.service.conftest import ADMIN, BOARD_KEY, TOKEN, Setup, context_on_opening
+from tests.service.conftest import ADMIN, BOARD_KEY, TOKEN, Setup, build_setup
 from tests.service.test_api import post_partials
 
 __all__ = [
@@ -70,12 +67,7 @@ def witness_keys(tmp_path_factory: pytest.TempPathFactory) -> Witnesses:
 
 
 def build(path: Path, manifest: Manifest, voters: int) -> Setup:
-    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
-    conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
-    conduct.run_ceremony(trustees)
-    credentials = [Credential.generate(manifest.election_id) for _ in range(voters)]
-    conduct.register([c.public_key for c in credentials])
-    return Setup(path, manifest, context_on_opening(path), credentials, trustees)
+    return build_setup(path, manifest.election_id, voters, False, manifest)
 
 
 @pytest.fixture(scope="session")
