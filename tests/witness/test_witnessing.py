@@ -7,15 +7,18 @@ And the verifier's tamper tests for cosignatures: each alteration of ``cosignatu
 from __future__ import annotations
 
 import json
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import nacl.signing
 import pytest
+from typer.testing import CliRunner
 
 from plebiscite.board.client import check_receipt, mirror
 from plebiscite.board.witnessing import upgrade_receipt
+from plebiscite.cli.main import app
 from plebiscite.merkle.cosign import sign_cosignature
 from plebiscite.merkle.heads import SignedTreeHead, sign_tree_head
 from plebiscite.record import store
@@ -52,6 +55,14 @@ def finished(
         out["v2_check"] = check_receipt(v2, b.url)
         with witness(states[0], b.url) as w:
             out["again"] = w.step()
+        saved = tmp / "receipt.json"
+        saved.write_text(json.dumps(receipts[1]))
+        saved.chmod(0o600)
+        out["cli_save"] = CliRunner().invoke(app, ["check-receipt", str(saved), "--board", b.url, "--save"])
+        out["saved"] = (json.loads(saved.read_text()), stat.S_IMODE(saved.stat().st_mode))
+        out["cli_v2"] = CliRunner().invoke(
+            app, ["check-receipt", str(saved), "--board", b.url, "--require-witnessed"]
+        )
         for step in ("close", "tally"):
             b.ok("POST", f"/api/admin/{step}", headers=ADMIN)
         post_partials(b.client, witnesses_setup, [1, 2])
@@ -87,6 +98,16 @@ def test_a_receipt_becomes_witnessed_and_a_v2_receipt_checks(finished: dict[str,
     assert finished["v2"]["format"] == "plebiscite-receipt/2"
     assert finished["v2_check"]["witnessed"]["status"] == "witnessed"
     assert finished["v2_after_close"]["witnessed"]["status"] == "witnessed"
+
+
+def test_check_receipt_save_makes_a_v2_receipt_that_checks(finished: dict[str, Any]) -> None:
+    assert finished["cli_save"].exit_code == 0, finished["cli_save"].output
+    assert "included, witnessed by 2 of 2 witnesses" in finished["cli_save"].output
+    receipt, mode = finished["saved"]
+    assert receipt["format"] == "plebiscite-receipt/2" and mode == 0o600
+    assert set(receipt["witnessed"]) == {"tree_head", "cosignatures", "consistency"}
+    assert len(receipt["witnessed"]["cosignatures"]) == 2
+    assert finished["cli_v2"].exit_code == 0 and "witnessed by 2 of 2" in finished["cli_v2"].output
 
 
 def test_a_mirror_says_whether_its_latest_head_is_witnessed(finished: dict[str, Any]) -> None:

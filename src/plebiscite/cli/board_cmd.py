@@ -185,7 +185,9 @@ def check_receipt(
         fail(f"receipt NOT confirmed: {exc}", code=1)
     block = result.pop("witnessed_block")
     if save and block is not None and data.get("witnessed") != block:
+        mode = receipt.stat().st_mode & 0o777  # a receipt saved 0600 stays 0600
         write_json(receipt, upgrade_receipt(data, block))
+        receipt.chmod(mode)
         result["saved"] = str(receipt)
     if json_out:
         print_json(result)

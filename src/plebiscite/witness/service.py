@@ -10,6 +10,7 @@ evidence (``fork-evidence-*.json`` in the state directory, never overwritten).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ class Witness:
         self._post_pending()
         try:
             head = self._checkpoint()
-        except (BoardClientError, TreeHeadError) as exc:
+        except (BoardClientError, TreeHeadError, json.JSONDecodeError) as exc:
             return Outcome("error", str(exc))
         last = self.state.last()
         try:
@@ -97,8 +98,15 @@ class Witness:
         except RefusedHead as exc:
             fork = ForkEvidence(first=exc.last.head, second=head, proof=[], reason=exc.reason)
             return self._refuse(fork, exc.last)
-        except (BoardClientError, TreeHeadError, MerkleError) as exc:
-            return Outcome("error", str(exc))
+        except (
+            BoardClientError,
+            TreeHeadError,
+            MerkleError,
+            json.JSONDecodeError,
+            KeyError,
+            TypeError,
+        ) as exc:
+            return Outcome("error", f"the board's answer is unusable: {exc}")  # nothing was cosigned
         if last is not None and cosigned.head == last.head and last.posted:
             return Outcome("unchanged", f"head of size {head.tree_size} already cosigned", head.tree_size)
         return self._post(cosigned)
@@ -127,11 +135,13 @@ class Witness:
 
     def _older(self, head: SignedTreeHead, last: Cosigned) -> Outcome:
         """A smaller head than the last cosigned: never cosigned; a fork unless it is a prefix of that head."""
-        answer = self._get_consistency(head.tree_size, last.head.tree_size)
         try:
+            answer = self._get_consistency(head.tree_size, last.head.tree_size)
             verify_heads_consistent(head, last.head, answer, self.board_key)
         except ForkDetected as exc:
             return self._refuse(exc.evidence, last)
+        except (BoardClientError, MerkleError, json.JSONDecodeError, AttributeError) as exc:
+            return Outcome("error", f"the board's answer is unusable: {exc}")
         return Outcome("stale", f"the board offers size {head.tree_size}, older than {last.head.tree_size}")
 
     def _get_consistency(self, first: int, second: int) -> list[bytes]:
