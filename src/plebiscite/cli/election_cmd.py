@@ -97,9 +97,20 @@ def init(
         "machine, and sealed into trustee-<i>.json files — whoever runs this holds every trustee's secret.",
     ),
     passphrase_file: Path = typer.Option(None, help="File whose first line is the trustees' passphrase."),
+    witness_key: list[str] = typer.Option(
+        [],
+        "--witness-key",
+        help="A witness's public key (hex), as `plebiscite witness init` printed it; once per witness. Adds "
+        '"witnesses" to the manifest (docs/board.md §4).',
+    ),
+    witness_threshold: int = typer.Option(
+        None, help="With --witness-key: how many witnesses must cosign a head (default: all of them)."
+    ),
 ) -> None:
     """Start a record: the manifest, and the trustees named by their signing keys."""
-    m = Manifest.model_validate(load_json(manifest, "manifest"))
+    m = _with_witnesses(
+        Manifest.model_validate(load_json(manifest, "manifest")), witness_key, witness_threshold
+    )
     if (trustees_dir is None) == (not trustee_key):
         fail("trustees: give each trustee's key with --trustee-key, or (demo only) --trustees-dir")
     if trustee_key:
@@ -125,6 +136,21 @@ def init(
     _say_heads_key(record)
     for t in board:
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
+
+
+def _with_witnesses(m: Manifest, keys: list[str], threshold: int | None) -> Manifest:
+    """The manifest with the witnesses named on the command line (validated like any manifest field)."""
+    if not keys:
+        if threshold is not None:
+            fail("--witness-threshold: give the witnesses with --witness-key")
+        return m
+    if m.witnesses is not None:
+        fail(
+            "witnesses: the manifest already names witnesses; give them there or with --witness-key, not both"
+        )
+    named = [k.strip().lower() for k in keys]
+    witnesses = {"keys": named, "threshold": len(named) if threshold is None else threshold}
+    return Manifest.model_validate({**m.model_dump(mode="json"), "witnesses": witnesses})
 
 
 def _say_heads_key(record: Path) -> None:

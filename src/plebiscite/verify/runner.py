@@ -29,6 +29,7 @@ from plebiscite.verify.ballots import (
 from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
 from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
+from plebiscite.verify.witnesses import check_witnesses
 
 
 class Extension(Protocol):
@@ -121,6 +122,7 @@ def verify_record(
         stream.finish()
         stream.check_complete(report.by_name("record complete"))
     ballots = FileBallots(source, scan.ballot_digest)
+    check_witnesses(report, scan.events, stream, source.cosignatures())
     return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
 
 
@@ -131,6 +133,7 @@ def verify_events(
     board_key: str | None = None,
     cluster: BallotCluster | None = None,
     progress: Progress = _quiet,
+    cosignatures: list[dict[str, Any]] | None = None,
 ) -> Report:
     """Verify events already in memory (the same checks, in the same order, as :func:`verify_record`).
 
@@ -144,6 +147,7 @@ def verify_events(
     if stream is not None:
         stream.finish()
         stream.check_complete(report.by_name("record complete"))
+        check_witnesses(report, scan.events, stream, cosignatures or [])
     return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
 
 
