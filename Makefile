@@ -19,7 +19,8 @@ system-deps:
 test-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && $(APT_INSTALL) postgresql)
 	@test -x /usr/bin/chromium || (apt-get update -qq && $(APT_INSTALL) chromium fonts-dejavu-core)
-	@test -d booth/node_modules/playwright-core || npm ci --prefix booth --no-audit --no-fund
+	@test booth/node_modules/.package-lock.json -nt booth/package-lock.json \
+	  || npm ci --prefix booth --no-audit --no-fund  # again whenever the lock file changed
 
 # After changing booth/package.json: re-vendor the noble libraries into the booth and refresh SRI hashes.
 vendor:
