@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from plebiscite import native
 from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signature
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
@@ -47,6 +48,8 @@ class BallotJob:
     """Defer the 0/1 proofs' ``b`` equations to per-position batches (see the module's docstring)."""
     fold: bool = False
     """With ``batched``: also sum the passing ballots' ciphertexts (``a`` plainly, ``b`` inside the batch)."""
+    engine: str = native.REFERENCE
+    """``native`` or ``reference`` (``plebiscite.native``): which code checks the signatures and proofs."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ Lines = list[tuple[int, bytes]]
 
 
 def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
+    if job.engine == native.NATIVE:
+        return _check_chunk_native(job, chunk)
     counts = branch_counts(job.layouts)
     out = Outcomes()
     unreadable: list[str] = []
@@ -72,43 +77,23 @@ def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
     sums_a = [[G.IDENTITY] * lay.width for lay in job.layouts]
     sums_b = [[G.IDENTITY] * lay.width for lay in job.layouts]
     for index, line in chunk:
-        try:
-            event = parse_event(index, line, f"event {index}")
-        except RecordError as exc:
-            unreadable.append(str(exc))
+        decoded = _decode(job, counts, index, line, out, unreadable)
+        if decoded is None:
             continue
-        if event.type != ev.BALLOT:
-            unreadable.append(f"event {index}: not a ballot")
-            continue
-        try:
-            ballot = ballot_from_json(
-                event.payload, counts, validate=False
-            )  # verify_proofs does the curve checks
-        except BallotError as exc:
-            out.add(index, None, None, "ballot proofs", f"event {index}: {exc}")
-            continue
-        content = ballot.content_bytes()  # signed bytes, also hashed into the tracking code: encode once
-        code = ballot.tracking_code(content)
+        ballot, content, code = decoded
         failed = reason = None
-        if ballot.election != job.fingerprint:
-            failed, reason = "ballot eligibility", "ballot.election: made for another election"
-        elif ballot.credential not in job.roll:
-            failed, reason = "ballot eligibility", "ballot.credential: not on the roll"
+        try:
+            verify_signature(ballot, content)
+        except BallotError as exc:
+            failed, reason = "ballot signatures", str(exc)
         else:
             try:
-                verify_signature(ballot, content)
+                verify_proofs(ballot, job.public_key, job.layouts, batches)
             except BallotError as exc:
-                failed, reason = "ballot signatures", str(exc)
+                failed, reason = "ballot proofs", str(exc)
             else:
-                try:
-                    verify_proofs(ballot, job.public_key, job.layouts, batches)
-                except BallotError as exc:
-                    failed, reason = "ballot proofs", str(exc)
-                else:
-                    _add(sums_a, sums_b if batches is None else None, ballot, job.fold or batches is None)
-        if reason:
-            reason = f"event {index} (ballot {code[:16]}): {reason}"
-        out.add(index, code, ballot.credential, failed, reason or "")
+                _add(sums_a, sums_b if batches is None else None, ballot, job.fold or batches is None)
+        _record(out, index, code, ballot, failed, reason)
     if batches is None:
         sums = [list(zip(ra, rb, strict=True)) for ra, rb in zip(sums_a, sums_b, strict=True)]
     else:
@@ -117,6 +102,101 @@ def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
             for row_a, row_b in zip(sums_a, batches, strict=True)
         ]
     return ChunkResult(out, sums, unreadable)
+
+
+def _decode(
+    job: BallotJob,
+    counts: list[tuple[int, int | None]],
+    index: int,
+    line: bytes,
+    out: Outcomes,
+    unreadable: list[str],
+) -> tuple[Ballot, bytes, str] | None:
+    """Parse a ballot event and check its eligibility (both engines): the ballot, its signed bytes and tracking
+    code, or ``None`` when it failed here (recorded in ``out`` or ``unreadable``)."""
+    try:
+        event = parse_event(index, line, f"event {index}")
+    except RecordError as exc:
+        unreadable.append(str(exc))
+        return None
+    if event.type != ev.BALLOT:
+        unreadable.append(f"event {index}: not a ballot")
+        return None
+    try:
+        ballot = ballot_from_json(
+            event.payload, counts, validate=False
+        )  # the proofs' check decodes the points
+    except BallotError as exc:
+        out.add(index, None, None, "ballot proofs", f"event {index}: {exc}")
+        return None
+    content = ballot.content_bytes()  # signed bytes, also hashed into the tracking code: encode once
+    code = ballot.tracking_code(content)
+    failed = None
+    if ballot.election != job.fingerprint:
+        failed, reason = "ballot eligibility", "ballot.election: made for another election"
+    elif ballot.credential not in job.roll:
+        failed, reason = "ballot eligibility", "ballot.credential: not on the roll"
+    if failed is None:
+        return ballot, content, code
+    _record(out, index, code, ballot, failed, reason)
+    return None
+
+
+def _record(
+    out: Outcomes, index: int, code: str, ballot: Ballot, failed: str | None, reason: str | None
+) -> None:
+    if reason:
+        reason = f"event {index} (ballot {code[:16]}): {reason}"
+    out.add(index, code, ballot.credential, failed, reason or "")
+
+
+def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
+    """The native engine (``plebiscite.native``): every eligible ballot of the chunk checked in one call, its
+    proofs batch-verified; a ballot it refuses is checked again by the reference, which names the reason."""
+    counts = branch_counts(job.layouts)
+    out = Outcomes()
+    unreadable: list[str] = []
+    rows: list[tuple[int, str, Ballot, bytes]] = []
+    pending: list[tuple[bytes, bytes]] = []
+    for index, line in chunk:
+        decoded = _decode(job, counts, index, line, out, unreadable)
+        if decoded is not None:
+            ballot, content, code = decoded
+            rows.append((index, code, ballot, content))
+            pending.append((content, ballot.signature))
+    statuses, sums = native.check_ballots(
+        job.fingerprint, job.public_key, native.layouts_for_native(job.layouts), pending
+    )
+    checked = Outcomes()
+    for (index, code, ballot, content), status in zip(rows, statuses, strict=True):
+        failed = reason = None
+        if status:
+            found = reference_failure(ballot, content, job.public_key, job.layouts)
+            if (
+                found is None
+            ):  # a bug in one engine: fail loudly rather than count or drop the ballot silently
+                found = ("ballot signatures" if status == 2 else "ballot proofs", native.disagreement(status))
+            failed, reason = found
+        _record(checked, index, code, ballot, failed, reason)
+    out.extend(checked)
+    if job.batched and not job.fold:  # what closed batches give when every equation holds
+        sums = [[(G.IDENTITY, G.IDENTITY)] * lay.width for lay in job.layouts]
+    return ChunkResult(out.in_record_order(), sums, unreadable)
+
+
+def reference_failure(
+    ballot: Ballot, content: bytes, public_key: bytes, layouts: list[Layout]
+) -> tuple[str, str] | None:
+    """The reference's verdict on a ballot past eligibility: ``(check name, reason)``, or ``None`` if it passes."""
+    try:
+        verify_signature(ballot, content)
+    except BallotError as exc:
+        return "ballot signatures", str(exc)
+    try:
+        verify_proofs(ballot, public_key, layouts)
+    except BallotError as exc:
+        return "ballot proofs", str(exc)
+    return None
 
 
 def _add(sums_a: list[list[bytes]], sums_b: list[list[bytes]] | None, ballot: Ballot, wanted: bool) -> None:
