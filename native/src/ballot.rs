@@ -43,7 +43,11 @@ pub struct Election {
 
 impl Election {
     /// Refuses an invalid or identity election key and layouts no ballot could satisfy.
-    pub fn new(fingerprint: [u8; 32], public_key: [u8; 32], layouts: Vec<QuestionLayout>) -> Result<Self, String> {
+    pub fn new(
+        fingerprint: [u8; 32],
+        public_key: [u8; 32],
+        layouts: Vec<QuestionLayout>,
+    ) -> Result<Self, String> {
         let point = CompressedRistretto(public_key)
             .decompress()
             .ok_or("election key: not a canonical ristretto255 encoding")?;
@@ -51,11 +55,19 @@ impl Election {
             return Err("election key: the identity".into());
         }
         for (q, lay) in layouts.iter().enumerate() {
-            if lay.lo > lay.hi || lay.hi - lay.lo >= 1 << 16 || (lay.sum_proof && lay.weights.is_empty()) {
+            if lay.lo > lay.hi
+                || lay.hi - lay.lo >= 1 << 16
+                || (lay.sum_proof && lay.weights.is_empty())
+            {
                 return Err(format!("layout of question {q}: invalid range or width"));
             }
         }
-        Ok(Election { fingerprint, public_key_bytes: public_key, public_key: point, layouts })
+        Ok(Election {
+            fingerprint,
+            public_key_bytes: public_key,
+            public_key: point,
+            layouts,
+        })
     }
 }
 
@@ -138,14 +150,22 @@ fn read_proof<'a>(r: &mut Reader<'a>, branches: u64) -> Option<RawProof<'a>> {
     if r.int()? != branches {
         return None;
     }
-    let mut proof = RawProof { encodings: Vec::new(), branches: Vec::new() };
+    let mut proof = RawProof {
+        encodings: Vec::new(),
+        branches: Vec::new(),
+    };
     for _ in 0..branches {
         let (raw_a, commit_a) = r.element()?;
         let (raw_b, commit_b) = r.element()?;
         let c = r.scalar()?;
         let z = r.scalar()?;
         proof.encodings.push((raw_a, raw_b));
-        proof.branches.push(Branch { commit_a, commit_b, c, z });
+        proof.branches.push(Branch {
+            commit_a,
+            commit_b,
+            c,
+            z,
+        });
     }
     Some(proof)
 }
@@ -177,10 +197,17 @@ fn challenge_holds(
 }
 
 /// Decode and check one ballot up to its proofs' group equations; `Err` says which stage refused it.
-pub fn check(election: &Election, content: &[u8], signature_bytes: &[u8]) -> Result<CheckedBallot, Status> {
+pub fn check(
+    election: &Election,
+    content: &[u8],
+    signature_bytes: &[u8],
+) -> Result<CheckedBallot, Status> {
     use Status::{Challenge, Malformed, Signature};
     let signature: &[u8; 64] = signature_bytes.try_into().map_err(|_| Malformed)?;
-    let mut r = Reader { data: content, pos: 0 };
+    let mut r = Reader {
+        data: content,
+        pos: 0,
+    };
     if r.part() != Some(BALLOT_TAG) {
         return Err(Malformed);
     }
@@ -204,9 +231,22 @@ pub fn check(election: &Election, content: &[u8], signature_bytes: &[u8]) -> Res
             }
             cts.push(((raw_a, raw_b), (a, b)));
         }
-        let proofs: Vec<RawProof> = (0..width).map(|_| read_proof(&mut r, 2)).collect::<Option<_>>().ok_or(Malformed)?;
-        let sum = if lay.sum_proof { Some(read_proof(&mut r, lay.hi - lay.lo + 1).ok_or(Malformed)?) } else { None };
-        if r.part() != Some(if lay.sum_proof { &[1u8][..] } else { &[0u8][..] }) {
+        let proofs: Vec<RawProof> = (0..width)
+            .map(|_| read_proof(&mut r, 2))
+            .collect::<Option<_>>()
+            .ok_or(Malformed)?;
+        let sum = if lay.sum_proof {
+            Some(read_proof(&mut r, lay.hi - lay.lo + 1).ok_or(Malformed)?)
+        } else {
+            None
+        };
+        if r.part()
+            != Some(if lay.sum_proof {
+                &[1u8][..]
+            } else {
+                &[0u8][..]
+            })
+        {
             return Err(Malformed);
         }
         questions.push((cts, proofs, sum));
@@ -217,7 +257,10 @@ pub fn check(election: &Election, content: &[u8], signature_bytes: &[u8]) -> Res
     if !signature::verify(credential, content, signature) {
         return Err(Signature);
     }
-    let mut checked = CheckedBallot { statements: Vec::new(), choices: Vec::new() };
+    let mut checked = CheckedBallot {
+        statements: Vec::new(),
+        choices: Vec::new(),
+    };
     for (q, ((cts, proofs, sum), lay)) in questions.into_iter().zip(&election.layouts).enumerate() {
         let q_bytes = int_bytes(q as u64);
         for (i, (((raw_a, raw_b), (a, b)), proof)) in cts.iter().zip(proofs).enumerate() {
@@ -225,7 +268,12 @@ pub fn check(election: &Election, content: &[u8], signature_bytes: &[u8]) -> Res
             if !challenge_holds(election, &context, (raw_a, raw_b), 0, 1, &proof) {
                 return Err(Challenge);
             }
-            checked.statements.push(RangeStatement { a: *a, b: *b, lo: 0, branches: proof.branches });
+            checked.statements.push(RangeStatement {
+                a: *a,
+                b: *b,
+                lo: 0,
+                branches: proof.branches,
+            });
         }
         if let Some(proof) = sum {
             let (mut a, mut b) = (RistrettoPoint::identity(), RistrettoPoint::identity());
@@ -244,9 +292,16 @@ pub fn check(election: &Election, content: &[u8], signature_bytes: &[u8]) -> Res
             if !challenge_holds(election, &context, (&enc_a, &enc_b), lay.lo, lay.hi, &proof) {
                 return Err(Challenge);
             }
-            checked.statements.push(RangeStatement { a, b, lo: lay.lo, branches: proof.branches });
+            checked.statements.push(RangeStatement {
+                a,
+                b,
+                lo: lay.lo,
+                branches: proof.branches,
+            });
         }
-        checked.choices.push(cts.iter().map(|(_, points)| *points).collect());
+        checked
+            .choices
+            .push(cts.iter().map(|(_, points)| *points).collect());
     }
     Ok(checked)
 }

@@ -32,7 +32,11 @@ fn weights(n: usize) -> Result<Vec<Scalar>, String> {
 
 /// Whether every equation of every statement of the given ballots holds (up to 2^-128).
 pub fn holds(public_key: &RistrettoPoint, ballots: &[&[RangeStatement]]) -> Result<bool, String> {
-    let equations: usize = ballots.iter().flat_map(|s| s.iter()).map(|s| 2 * s.branches.len()).sum();
+    let equations: usize = ballots
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|s| 2 * s.branches.len())
+        .sum();
     if equations == 0 {
         return Ok(true);
     }
@@ -45,7 +49,10 @@ pub fn holds(public_key: &RistrettoPoint, ballots: &[&[RangeStatement]]) -> Resu
     for statement in ballots.iter().flat_map(|s| s.iter()) {
         let (mut on_a, mut on_b) = (Scalar::ZERO, Scalar::ZERO);
         for (j, branch) in statement.branches.iter().enumerate() {
-            let (r, s) = (*next.next().expect("counted"), *next.next().expect("counted"));
+            let (r, s) = (
+                *next.next().expect("counted"),
+                *next.next().expect("counted"),
+            );
             scalars.push(r);
             points.push(branch.commit_a);
             scalars.push(s);
@@ -70,7 +77,10 @@ pub fn holds(public_key: &RistrettoPoint, ballots: &[&[RangeStatement]]) -> Resu
 
 /// Indices (into `ballots`) of the ballots whose equations do not all hold: the whole batch first, then halves
 /// of a failing batch, each with fresh weights, down to single ballots.
-pub fn failing(public_key: &RistrettoPoint, ballots: &[&[RangeStatement]]) -> Result<Vec<usize>, String> {
+pub fn failing(
+    public_key: &RistrettoPoint,
+    ballots: &[&[RangeStatement]],
+) -> Result<Vec<usize>, String> {
     let mut bad = Vec::new();
     bisect(public_key, ballots, 0, &mut bad)?;
     Ok(bad)

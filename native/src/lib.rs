@@ -25,7 +25,10 @@ pub struct ChunkOutcome {
 
 /// Check `(ballot bytes, signature)` pairs: each decoded and checked up to its proofs' group equations, then the
 /// equations of all the ballots that got that far as one batch, bisected if it fails.
-pub fn check_chunk(election: &Election, ballots: &[(&[u8], &[u8])]) -> Result<ChunkOutcome, String> {
+pub fn check_chunk(
+    election: &Election,
+    ballots: &[(&[u8], &[u8])],
+) -> Result<ChunkOutcome, String> {
     let mut statuses = Vec::with_capacity(ballots.len());
     let mut checked = Vec::with_capacity(ballots.len());
     let mut which = Vec::with_capacity(ballots.len());
@@ -39,7 +42,8 @@ pub fn check_chunk(election: &Election, ballots: &[(&[u8], &[u8])]) -> Result<Ch
             Err(status) => statuses.push(status),
         }
     }
-    let statements: Vec<&[ballot::RangeStatement]> = checked.iter().map(|c| c.statements.as_slice()).collect();
+    let statements: Vec<&[ballot::RangeStatement]> =
+        checked.iter().map(|c| c.statements.as_slice()).collect();
     let bad = batch::failing(&election.public_key, &statements)?;
     let mut passed = vec![true; checked.len()];
     for b in bad {

@@ -13,7 +13,12 @@ use pyo3::types::PyBytes;
 
 use crate::ballot::{Election, QuestionLayout};
 
-create_exception!(plebiscite_native, NativeError, PyValueError, "The native engine refused its input or failed.");
+create_exception!(
+    plebiscite_native,
+    NativeError,
+    PyValueError,
+    "The native engine refused its input or failed."
+);
 
 fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T, String>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(work)) {
@@ -25,13 +30,17 @@ fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T, String>) -> PyResult<
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".into());
-            Err(NativeError::new_err(format!("{what}: internal error (panic: {detail})")))
+            Err(NativeError::new_err(format!(
+                "{what}: internal error (panic: {detail})"
+            )))
         }
     }
 }
 
 fn array32(value: &[u8], what: &str) -> Result<[u8; 32], String> {
-    value.try_into().map_err(|_| format!("{what}: expected 32 bytes"))
+    value
+        .try_into()
+        .map_err(|_| format!("{what}: expected 32 bytes"))
 }
 
 /// `check_ballots(fingerprint, public_key, layouts, ballots) -> (statuses, sums)`.
@@ -52,11 +61,20 @@ fn check_ballots<'py>(
         guarded("check_ballots", || {
             let layouts = layouts
                 .into_iter()
-                .map(|(weights, lo, hi, sum_proof)| QuestionLayout { weights, lo, hi, sum_proof })
+                .map(|(weights, lo, hi, sum_proof)| QuestionLayout {
+                    weights,
+                    lo,
+                    hi,
+                    sum_proof,
+                })
                 .collect();
-            let election =
-                Election::new(array32(&fingerprint, "fingerprint")?, array32(&public_key, "public key")?, layouts)?;
-            let pairs: Vec<(&[u8], &[u8])> = ballots.iter().map(|(c, s)| (&c[..], &s[..])).collect();
+            let election = Election::new(
+                array32(&fingerprint, "fingerprint")?,
+                array32(&public_key, "public key")?,
+                layouts,
+            )?;
+            let pairs: Vec<(&[u8], &[u8])> =
+                ballots.iter().map(|(c, s)| (&c[..], &s[..])).collect();
             let outcome = crate::check_chunk(&election, &pairs)?;
             let statuses: Vec<u8> = outcome.statuses.iter().map(|s| *s as u8).collect();
             let mut sums = Vec::new();
@@ -72,12 +90,20 @@ fn check_ballots<'py>(
 
 /// Ed25519 verification by the reference's (libsodium's) rules, for the differential tests.
 #[pyfunction]
-fn verify_signature(py: Python<'_>, public_key: &[u8], message: &[u8], signature: &[u8]) -> PyResult<bool> {
-    let (public_key, message, signature) = (public_key.to_vec(), message.to_vec(), signature.to_vec());
+fn verify_signature(
+    py: Python<'_>,
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> PyResult<bool> {
+    let (public_key, message, signature) =
+        (public_key.to_vec(), message.to_vec(), signature.to_vec());
     py.allow_threads(|| {
         guarded("verify_signature", || {
-            let (Ok(key), Ok(sig)) = (<[u8; 32]>::try_from(&public_key[..]), <[u8; 64]>::try_from(&signature[..]))
-            else {
+            let (Ok(key), Ok(sig)) = (
+                <[u8; 32]>::try_from(&public_key[..]),
+                <[u8; 64]>::try_from(&signature[..]),
+            ) else {
                 return Ok(false);
             };
             Ok(crate::signature::verify(&key, &message, &sig))
@@ -88,7 +114,9 @@ fn verify_signature(py: Python<'_>, public_key: &[u8], message: &[u8], signature
 /// Panics inside the guard: the tests check that it arrives as `NativeError`, never as a `PanicException`.
 #[pyfunction]
 fn _panic_for_test() -> PyResult<()> {
-    guarded("_panic_for_test", || -> Result<(), String> { panic!("deliberate") })
+    guarded("_panic_for_test", || -> Result<(), String> {
+        panic!("deliberate")
+    })
 }
 
 #[pymodule]

@@ -34,7 +34,8 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
         Ok(key) => key,
         Err(_) => return false,
     };
-    key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
+    key.verify_strict(message, &Signature::from_bytes(signature))
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -78,7 +79,9 @@ mod tests {
         let a = Scalar::from(5u64);
         let key = (a * ED25519_BASEPOINT_POINT).compress().to_bytes();
         let r = Scalar::from(77u64);
-        let r_point = (r * ED25519_BASEPOINT_POINT + EIGHT_TORSION[4]).compress().to_bytes();
+        let r_point = (r * ED25519_BASEPOINT_POINT + EIGHT_TORSION[4])
+            .compress()
+            .to_bytes();
         let sig = sign_with(a, key, r, r_point, b"m");
         assert!(!verify(&key, b"m", &sig));
     }

@@ -53,7 +53,10 @@ mod tests {
         let mut t = Transcript::new(b"d");
         t.part(&[b"a", b"b"]).part(&[]);
         let mut h = Sha512::new();
-        h.update([0, 0, 0, 0, 0, 0, 0, 1, b'd', 0, 0, 0, 0, 0, 0, 0, 2, b'a', b'b', 0, 0, 0, 0, 0, 0, 0, 0]);
+        h.update([
+            0, 0, 0, 0, 0, 0, 0, 1, b'd', 0, 0, 0, 0, 0, 0, 0, 2, b'a', b'b', 0, 0, 0, 0, 0, 0, 0,
+            0,
+        ]);
         let digest: [u8; 64] = h.finalize().into();
         assert_eq!(t.scalar(), Scalar::from_bytes_mod_order_wide(&digest));
     }
