@@ -103,3 +103,76 @@ fn bisect(
     bisect(public_key, &ballots[..mid], offset, bad)?;
     bisect(public_key, &ballots[mid..], offset + mid, bad)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ballot::Branch;
+
+    fn random_scalar() -> Scalar {
+        let mut wide = [0u8; 64];
+        getrandom::getrandom(&mut wide).expect("OS randomness");
+        Scalar::from_bytes_mod_order_wide(&wide)
+    }
+
+    /// A [0, 1] statement whose every branch is simulated: all equations hold for any (c_j, z_j).
+    fn honest(key: &RistrettoPoint) -> Vec<RangeStatement> {
+        let (a, b) = (
+            RISTRETTO_BASEPOINT_POINT * random_scalar(),
+            RISTRETTO_BASEPOINT_POINT * random_scalar(),
+        );
+        let branches = (0..2u64)
+            .map(|j| {
+                let (c, z) = (random_scalar(), random_scalar());
+                Branch {
+                    commit_a: RISTRETTO_BASEPOINT_POINT * z - a * c,
+                    commit_b: key * z + RISTRETTO_BASEPOINT_POINT * (c * Scalar::from(j)) - b * c,
+                    c,
+                    z,
+                }
+            })
+            .collect();
+        vec![RangeStatement {
+            a,
+            b,
+            lo: 0,
+            branches,
+        }]
+    }
+
+    #[test]
+    fn honest_batches_hold_and_a_false_equation_is_found_alone() {
+        let key = RISTRETTO_BASEPOINT_POINT * random_scalar();
+        let mut ballots: Vec<Vec<RangeStatement>> = (0..9).map(|_| honest(&key)).collect();
+        let view: Vec<&[RangeStatement]> = ballots.iter().map(|s| s.as_slice()).collect();
+        assert!(holds(&key, &view).unwrap());
+        assert!(failing(&key, &view).unwrap().is_empty());
+        // off by G in ballot 3's B_1 and by −G in ballot 7's B_1: a plain sum would cancel, the weights do not
+        ballots[3][0].branches[1].commit_b += RISTRETTO_BASEPOINT_POINT;
+        ballots[7][0].branches[1].commit_b -= RISTRETTO_BASEPOINT_POINT;
+        let view: Vec<&[RangeStatement]> = ballots.iter().map(|s| s.as_slice()).collect();
+        assert!(!holds(&key, &view).unwrap());
+        assert_eq!(failing(&key, &view).unwrap(), vec![3, 7]);
+    }
+
+    #[test]
+    fn each_kind_of_equation_is_covered() {
+        let key = RISTRETTO_BASEPOINT_POINT * random_scalar();
+        for which in 0..5 {
+            let mut statement = honest(&key);
+            let branch = &mut statement[0].branches[1];
+            match which {
+                0 => branch.commit_a += RISTRETTO_BASEPOINT_POINT,
+                1 => branch.z += Scalar::ONE,
+                2 => branch.c += Scalar::ONE,
+                3 => statement[0].a += RISTRETTO_BASEPOINT_POINT,
+                _ => statement[0].lo = 1, // the branches' values shift: m·G terms no longer match
+            }
+            assert!(
+                !holds(&key, &[statement.as_slice()]).unwrap(),
+                "alteration {which} passed"
+            );
+        }
+        assert!(holds(&key, &[]).unwrap());
+    }
+}
