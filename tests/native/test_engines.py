@@ -263,3 +263,39 @@ def test_whole_reports_agree_on_a_record_with_a_false_equation(
     assert [r.pop("engine") for r in reports] == list(native.ENGINES)
     assert reports[0] == reports[1]
     assert not reports[0]["ok"]
+
+
+def board_answer(payload: dict[str, Any], election: Election, engine: str) -> str:
+    from plebiscite.ballot.check import check_ballot
+    from plebiscite.ballot.model import BallotError
+
+    try:
+        return check_ballot(payload, election.ctx, engine=engine).tracking_code()
+    except BallotError as exc:
+        return f"refused: {exc}"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), resign=st.booleans())
+def test_the_board_check_gives_the_same_answer_on_both(
+    multi_election: Election, seed: int, resign: bool
+) -> None:
+    """``check_ballot`` (the board's check on cast): the same tracking code or the same refusal, word for word."""
+    rng = random.Random(seed)
+    lines = ballot_lines(multi_election)
+    payload = json.loads(rng.choice(lines)[1])["payload"]
+    path = rng.choice(hex_paths(payload))
+    put(payload, path, rng.choice(mutations(get(payload, path), rng)))
+    if resign and path[0] != "signature":
+        payload = resigned(multi_election, payload)
+    answers = {board_answer(payload, multi_election, e) for e in native.ENGINES}
+    assert len(answers) == 1
+
+
+def test_the_board_check_accepts_honest_ballots_and_names_a_false_equation(multi_election: Election) -> None:
+    payload = json.loads(ballot_lines(multi_election)[0][1])["payload"]
+    [code] = {board_answer(payload, multi_election, e) for e in native.ENGINES}
+    assert len(code) == 64 and not code.startswith("refused")
+    bad = false_equation_ballot(multi_election, 2, 2)
+    [answer] = {board_answer(bad, multi_election, e) for e in native.ENGINES}
+    assert answer.startswith("refused: ballot.answers[0].proofs[0]: range proof: a branch's equation on b")
