@@ -57,7 +57,7 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/pip install -q -e '.[dev,scale]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) native
 	$(BIN)/plebiscite demo --http --voters 200 --trustees 3 --threshold 2 --record demo-record
 
 test: $(STAMP) native test-deps
