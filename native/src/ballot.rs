@@ -305,3 +305,57 @@ pub fn check(
     }
     Ok(checked)
 }
+
+/// One range proof on its own (the proofs' test vectors, `tests/vectors/proofs.json`): `branches` holds
+/// `A_j ‖ B_j ‖ c_j ‖ z_j` (128 bytes) per branch `lo … hi`. Decoding, challenge and equations as in a ballot.
+pub fn check_range_proof(
+    election: &Election,
+    context: &[u8],
+    ciphertext: (&[u8; 32], &[u8; 32]),
+    lo: u64,
+    hi: u64,
+    branches: &[u8],
+) -> Result<bool, String> {
+    if lo > hi || branches.len() as u64 != 128 * (hi - lo + 1) {
+        return Ok(false);
+    }
+    let decode = |raw: &[u8; 32]| CompressedRistretto(*raw).decompress();
+    let (Some(a), Some(b)) = (decode(ciphertext.0), decode(ciphertext.1)) else {
+        return Ok(false);
+    };
+    let mut proof = RawProof {
+        encodings: Vec::new(),
+        branches: Vec::new(),
+    };
+    for chunk in branches.chunks_exact(128) {
+        let part =
+            |i: usize| -> &[u8; 32] { chunk[32 * i..32 * (i + 1)].try_into().expect("32 bytes") };
+        let (Some(commit_a), Some(commit_b)) = (decode(part(0)), decode(part(1))) else {
+            return Ok(false);
+        };
+        let (c, z) = (
+            Scalar::from_canonical_bytes(*part(2)),
+            Scalar::from_canonical_bytes(*part(3)),
+        );
+        let (Some(c), Some(z)) = (Option::from(c), Option::from(z)) else {
+            return Ok(false);
+        };
+        proof.encodings.push((part(0), part(1)));
+        proof.branches.push(Branch {
+            commit_a,
+            commit_b,
+            c,
+            z,
+        });
+    }
+    if !challenge_holds(election, &[context], ciphertext, lo, hi, &proof) {
+        return Ok(false);
+    }
+    let statement = [RangeStatement {
+        a,
+        b,
+        lo,
+        branches: proof.branches,
+    }];
+    crate::batch::holds(&election.public_key, &[&statement[..]])
+}

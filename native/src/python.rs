@@ -88,6 +88,35 @@ fn check_ballots<'py>(
     Ok((PyBytes::new(py, &statuses), PyBytes::new(py, &sums)))
 }
 
+/// One range proof (for the test vectors): `branches` is `A_j ‖ B_j ‖ c_j ‖ z_j` per branch.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn check_range_proof(
+    py: Python<'_>,
+    fingerprint: &[u8],
+    public_key: &[u8],
+    context: &[u8],
+    a: &[u8],
+    b: &[u8],
+    lo: u64,
+    hi: u64,
+    branches: &[u8],
+) -> PyResult<bool> {
+    let owned = [fingerprint, public_key, context, a, b, branches].map(|x| x.to_vec());
+    py.allow_threads(|| {
+        guarded("check_range_proof", || {
+            let [fingerprint, public_key, context, a, b, branches] = &owned;
+            let election = Election::new(
+                array32(fingerprint, "fingerprint")?,
+                array32(public_key, "public key")?,
+                vec![],
+            )?;
+            let (a, b) = (array32(a, "a")?, array32(b, "b")?);
+            crate::ballot::check_range_proof(&election, context, (&a, &b), lo, hi, branches)
+        })
+    })
+}
+
 /// Ed25519 verification by the reference's (libsodium's) rules, for the differential tests.
 #[pyfunction]
 fn verify_signature(
@@ -125,6 +154,7 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(check_ballots, m)?)?;
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     Ok(())
 }

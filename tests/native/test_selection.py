@@ -81,3 +81,31 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Election:
     from tests.core.conftest import build_election
 
     return build_election(tmp_path_factory.mktemp("select") / "record", voters=4, seed=3)
+
+
+@needs_native
+def test_the_range_proof_vectors_pass_through_the_native_path() -> None:
+    """tests/vectors/proofs.json: [0, 1] and [1, 3] proofs, each accepted, and refused once altered."""
+    import plebiscite_native
+
+    vec = json.loads((HERE / "proofs.json").read_text())
+    fp, context = bytes.fromhex(vec["fingerprint"]), bytes.fromhex(vec["context"])
+    for case in vec["range"]:
+        key = bytes.fromhex(case["public_key"])
+        a, b = (bytes.fromhex(x) for x in case["ciphertext"])
+        proof = case["proof"]
+        branches = b"".join(
+            bytes.fromhex(x)
+            for j in range(len(proof["c"]))
+            for x in (proof[k][j] for k in ("A", "B", "c", "z"))
+        )
+        args = (fp, key, context, a, b, case["lo"], case["hi"])
+        assert plebiscite_native.check_range_proof(*args, branches)
+        for at in (0, 40, 70, len(branches) - 1):  # an A, a B, a c, the last z
+            altered = bytearray(branches)
+            altered[at] ^= 1
+            assert not plebiscite_native.check_range_proof(*args, bytes(altered))
+        assert not plebiscite_native.check_range_proof(
+            fp, key, context + b"!", a, b, case["lo"], case["hi"], branches
+        )
+        assert not plebiscite_native.check_range_proof(*args[:-1], case["hi"] + 1, branches)
