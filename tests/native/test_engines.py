@@ -132,9 +132,9 @@ def test_batched_pass_gives_what_the_reference_batches_close_to(multi_election: 
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32 - 1), broken=st.integers(1, 3), resign=st.booleans())
+@given(seed=st.integers(0, 2**32 - 1), broken=st.integers(1, 3), resign=st.booleans(), shape=st.booleans())
 def test_every_tampering_is_refused_by_both_with_the_same_name(
-    multi_election: Election, seed: int, broken: int, resign: bool
+    multi_election: Election, seed: int, broken: int, resign: bool, shape: bool
 ) -> None:
     rng = random.Random(seed)
     lines = ballot_lines(multi_election)
@@ -143,7 +143,10 @@ def test_every_tampering_is_refused_by_both_with_the_same_name(
         index, line = lines[pos]
         payload = json.loads(line)["payload"]
         path = rng.choice(hex_paths(payload))
-        put(payload, path, rng.choice(mutations(get(payload, path), rng)))
+        if shape:
+            payload = shape_mutations(payload, rng)
+        else:
+            put(payload, path, rng.choice(mutations(get(payload, path), rng)))
         if resign and path[0] != "signature":
             payload = resigned(multi_election, payload)
         lines[pos] = relined(index, payload)
@@ -299,3 +302,56 @@ def test_the_board_check_accepts_honest_ballots_and_names_a_false_equation(multi
     bad = false_equation_ballot(multi_election, 2, 2)
     [answer] = {board_answer(bad, multi_election, e) for e in native.ENGINES}
     assert answer.startswith("refused: ballot.answers[0].proofs[0]: range proof: a branch's equation on b")
+
+
+def shape_mutations(payload: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A change of the JSON's shape or spelling: a key dropped or added, uppercase hex, a space, a number."""
+    payload = copy.deepcopy(payload)
+    path = rng.choice(hex_paths(payload))
+    text = get(payload, path)
+    kind = rng.randrange(5)
+    if kind == 0:
+        put(payload, path, text.upper())
+    elif kind == 1:
+        put(payload, path, text[:10] + " " + text[11:])
+    elif kind == 2:
+        put(payload, path, 7)  # type: ignore[arg-type]
+    elif kind == 3:
+        payload["answers"][rng.randrange(len(payload["answers"]))]["extra"] = None
+    else:
+        answer = payload["answers"][rng.randrange(len(payload["answers"]))]
+        answer.pop(rng.choice(["choices", "proofs", "sum_proof"]))
+    return payload
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), shape=st.booleans())
+def test_the_fast_ballot_bytes_are_the_reference_ones(
+    multi_election: Election, seed: int, shape: bool
+) -> None:
+    """``native/ballot_bytes.py`` spells the ballot bytes from the JSON: the same bytes as ``content_bytes`` for
+    every ballot the reference decodes, and for every other either nothing or bytes the native engine refuses."""
+    from plebiscite.ballot.check import branch_counts
+    from plebiscite.ballot.model import BallotError, ballot_from_json
+    from plebiscite.native.ballot_bytes import signed_bytes
+
+    rng = random.Random(seed)
+    ctx = multi_election.ctx
+    counts = branch_counts(ctx.layouts)
+    payload = json.loads(rng.choice(ballot_lines(multi_election))[1])["payload"]
+    if shape:
+        payload = shape_mutations(payload, rng)
+    else:
+        path = rng.choice(hex_paths(payload))
+        put(payload, path, rng.choice(mutations(get(payload, path), rng)))
+    fast = signed_bytes(payload, counts)
+    try:
+        ballot = ballot_from_json(payload, counts, validate=False)
+    except BallotError:
+        if fast is not None:
+            statuses, _ = native.check_ballots(
+                ctx.fingerprint, ctx.public_key, native.layouts_for_native(ctx.layouts), [fast[:2]]
+            )
+            assert statuses != b"\0"
+        return
+    assert fast == (ballot.content_bytes(), ballot.signature, ballot.election, ballot.credential)

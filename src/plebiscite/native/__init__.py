@@ -22,6 +22,7 @@ NATIVE = "native"
 REFERENCE = "reference"
 ENGINES = (NATIVE, REFERENCE)
 
+
 def _load() -> ModuleType | None:
     try:  # the extension is optional: a user without a Rust toolchain runs the reference engine
         import plebiscite_native

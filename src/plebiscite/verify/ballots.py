@@ -27,6 +27,8 @@ from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signatu
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native import ballot_bytes as native_bytes
+from plebiscite.native.ballot_bytes import signed_bytes
 from plebiscite.proofs.range import BBatch
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError, parse_event
@@ -151,37 +153,68 @@ def _record(
 
 
 def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
-    """The native engine (``plebiscite.native``): every eligible ballot of the chunk checked in one call, its
-    proofs batch-verified; a ballot it refuses is checked again by the reference, which names the reason."""
+    """The native engine (``plebiscite.native``): every ballot of the chunk checked in one call, its proofs
+    batch-verified. A ballot passes only if the native engine accepts it; any other goes through the reference's
+    decoding and checks (:func:`_decode`, :func:`reference_failure`), which name the reason."""
     counts = branch_counts(job.layouts)
     out = Outcomes()
     unreadable: list[str] = []
-    rows: list[tuple[int, str, Ballot, bytes]] = []
+    rows: list[tuple[int, bytes, str, bytes]] = []  # index, line, tracking code, credential
     pending: list[tuple[bytes, bytes]] = []
     for index, line in chunk:
-        decoded = _decode(job, counts, index, line, out, unreadable)
-        if decoded is not None:
+        try:
+            event = parse_event(index, line, f"event {index}")
+        except RecordError as exc:
+            unreadable.append(str(exc))
+            continue
+        if event.type != ev.BALLOT:
+            unreadable.append(f"event {index}: not a ballot")
+            continue
+        found = signed_bytes(event.payload, counts)
+        if found is None or found[2] != job.fingerprint or found[3] not in job.roll:
+            decoded = _decode(job, counts, index, line, out, unreadable)  # the reference names what is wrong
+            if decoded is None:
+                continue
             ballot, content, code = decoded
-            rows.append((index, code, ballot, content))
-            pending.append((content, ballot.signature))
+            found = content, ballot.signature, ballot.election, ballot.credential
+        else:
+            code = native_bytes.tracking_code(found[0], found[1])
+        rows.append((index, line, code, found[3]))
+        pending.append((found[0], found[1]))
     statuses, sums = native.check_ballots(
         job.fingerprint, job.public_key, native.layouts_for_native(job.layouts), pending
     )
-    checked = Outcomes()
-    for (index, code, ballot, content), status in zip(rows, statuses, strict=True):
-        failed = reason = None
+    for (index, line, code, credential), status in zip(rows, statuses, strict=True):
         if status:
-            found = reference_failure(ballot, content, job.public_key, job.layouts)
-            if (
-                found is None
-            ):  # a bug in one engine: fail loudly rather than count or drop the ballot silently
-                found = ("ballot signatures" if status == 2 else "ballot proofs", native.disagreement(status))
-            failed, reason = found
-        _record(checked, index, code, ballot, failed, reason)
-    out.extend(checked)
+            _check_with_reference(job, counts, index, line, out, unreadable, status)
+        else:
+            out.add(index, code, credential, None, "")
     if job.batched and not job.fold:  # what closed batches give when every equation holds
         sums = [[(G.IDENTITY, G.IDENTITY)] * lay.width for lay in job.layouts]
     return ChunkResult(out.in_record_order(), sums, unreadable)
+
+
+def _check_with_reference(
+    job: BallotJob,
+    counts: list[tuple[int, int | None]],
+    index: int,
+    line: bytes,
+    out: Outcomes,
+    unreadable: list[str],
+    status: int,
+) -> None:
+    """A ballot the native engine refused (``status``), checked again by the reference, which names the reason.
+
+    If the reference accepts it, one of the engines is wrong: the ballot is failed with that said, rather than
+    counted or dropped silently."""
+    decoded = _decode(job, counts, index, line, out, unreadable)
+    if decoded is None:
+        return
+    ballot, content, code = decoded
+    found = reference_failure(ballot, content, job.public_key, job.layouts)
+    if found is None:
+        found = ("ballot signatures" if status == 2 else "ballot proofs", native.disagreement(status))
+    _record(out, index, code, ballot, *found)
 
 
 def reference_failure(
