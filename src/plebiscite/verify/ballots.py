@@ -27,8 +27,7 @@ from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signatu
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
-from plebiscite.native import ballot_bytes as native_bytes
-from plebiscite.native.ballot_bytes import signed_bytes
+from plebiscite.native.ballot_bytes import signed_bytes, tracking_code
 from plebiscite.proofs.range import BBatch
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError, parse_event
@@ -116,13 +115,8 @@ def _decode(
 ) -> tuple[Ballot, bytes, str] | None:
     """Parse a ballot event and check its eligibility (both engines): the ballot, its signed bytes and tracking
     code, or ``None`` when it failed here (recorded in ``out`` or ``unreadable``)."""
-    try:
-        event = parse_event(index, line, f"event {index}")
-    except RecordError as exc:
-        unreadable.append(str(exc))
-        return None
-    if event.type != ev.BALLOT:
-        unreadable.append(f"event {index}: not a ballot")
+    event = _ballot_event(index, line, unreadable)
+    if event is None:
         return None
     try:
         ballot = ballot_from_json(
@@ -144,6 +138,19 @@ def _decode(
     return None
 
 
+def _ballot_event(index: int, line: bytes, unreadable: list[str]) -> ev.Event | None:
+    """The line's event if it is a canonical ballot event; else ``None``, with why in ``unreadable``."""
+    try:
+        event = parse_event(index, line, f"event {index}")
+    except RecordError as exc:
+        unreadable.append(str(exc))
+        return None
+    if event.type != ev.BALLOT:
+        unreadable.append(f"event {index}: not a ballot")
+        return None
+    return event
+
+
 def _record(
     out: Outcomes, index: int, code: str, ballot: Ballot, failed: str | None, reason: str | None
 ) -> None:
@@ -162,13 +169,8 @@ def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
     rows: list[tuple[int, bytes, str, bytes]] = []  # index, line, tracking code, credential
     pending: list[tuple[bytes, bytes]] = []
     for index, line in chunk:
-        try:
-            event = parse_event(index, line, f"event {index}")
-        except RecordError as exc:
-            unreadable.append(str(exc))
-            continue
-        if event.type != ev.BALLOT:
-            unreadable.append(f"event {index}: not a ballot")
+        event = _ballot_event(index, line, unreadable)
+        if event is None:
             continue
         found = signed_bytes(event.payload, counts)
         if found is None or found[2] != job.fingerprint or found[3] not in job.roll:
@@ -178,7 +180,7 @@ def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
             ballot, content, code = decoded
             found = content, ballot.signature, ballot.election, ballot.credential
         else:
-            code = native_bytes.tracking_code(found[0], found[1])
+            code = tracking_code(found[0], found[1])
         rows.append((index, line, code, found[3]))
         pending.append((found[0], found[1]))
     statuses, sums = native.check_ballots(
