@@ -1,8 +1,6 @@
-"""Both engines side by side; the native tests are skipped where the extension is not built."""
+"""Both engines side by side; the tests that need the extension are skipped where it is not built."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +14,3 @@ needs_native = pytest.mark.skipif(not native.AVAILABLE, reason="the native engin
 def multi_election(tmp_path_factory: pytest.TempPathFactory) -> Election:
     """Three questions (yes/no; 1-of-3 with blank, weighted sum proof; approval), revotes, a challenge."""
     return build_election(tmp_path_factory.mktemp("native") / "record", voters=10, seed=16)
-
-
-@pytest.fixture()
-def engines() -> tuple[str, ...]:
-    return native.ENGINES if native.AVAILABLE else (native.REFERENCE,)
-
-
-def record_path(election: Election) -> Path:
-    return election.path
