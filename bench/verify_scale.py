@@ -42,7 +42,8 @@ else:
     report = verify_record(record, workers)
 wall = time.perf_counter() - start
 own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"ok": report.ok, "engine": report.engine, "wall_s": wall, "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+print(json.dumps({"ok": report.ok, "engine": report.engine,
+                  "wall_s": wall, "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
                   "peak_rss_mb": own.ru_maxrss // 1024, "worker_peak_rss_mb": kids.ru_maxrss // 1024,
                   "report": [[c.name, c.items, c.failure_count] for c in report.checks]}))
 """
