@@ -388,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     bd = pleb["check_ballot_breakdown"]
     print(
-        f"reference-engine check_ballot (best of 5): {bd['check_ballot_us_per_ballot_best_of_5']} µs/ballot = libsodium "
+        f"reference-engine check_ballot (best of 5): {bd['check_ballot_us_per_ballot_best_of_5']} µs/ballot = "
+        "libsodium "
         f"{bd['libsodium_us_per_ballot']} µs + Python {bd['python_us_per_ballot']} µs; calls per ballot "
         f"{bd['calls_per_ballot']}; libsodium-bound ceiling {bd['libsodium_bound_ballots_per_s']}/s"
     )
