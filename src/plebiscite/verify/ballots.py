@@ -12,6 +12,10 @@ sum of the ``a`` parts and the closed batch. The runner compares those with the 
 (``counting.confirm_batches``): if they agree, every ``b`` equation held and the aggregate is right, at one base
 multiplication and two additions less per ballot; if not, it runs the strict mode, which checks each proof alone
 and names the ballot that fails.
+
+Native engine (``BallotJob.engine``, docs/native.md): the chunk's ballots go to the Rust core in one call, which
+batch-verifies all their proofs and bisects a failing batch itself, so its one pass is exact; the ballots it
+refuses are checked again by the reference here, which names the check and the reason.
 """
 
 from __future__ import annotations
