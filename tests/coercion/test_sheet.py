@@ -60,8 +60,10 @@ def test_round_trip_and_the_spec_encoding() -> None:
 
 def test_what_people_type_is_read() -> None:
     """Case, spaces, dashes, line breaks, Cyrillic look-alikes and the digits base32 leaves out do not matter."""
-    sheet = SheetCredential.fake(EID)
-    code = sheet.code()
+    sheet = next(
+        x for x in iter(lambda: SheetCredential.fake(EID), None) if set("ABEKMHOPCTXI") <= set(x.code())
+    )
+    code = sheet.code()  # holds every letter that has a look-alike
     plain = code.replace("-", "")
     cyrillic = plain.translate(str.maketrans("ABEKMHOPCTXI", "АВЕКМНОРСТХІ"))
     digits = plain.translate(str.maketrans("OIB", "018"))
@@ -76,8 +78,6 @@ def test_what_people_type_is_read() -> None:
         f" {code} ",
     ):
         assert SheetCredential.from_code(EID, typed) == sheet, typed
-    if any(ch in plain for ch in "ABEKMHOPCTXI"):  # the Cyrillic variant really differed from the code
-        assert cyrillic != plain
 
 
 def test_mistyped_codes_are_refused_with_the_reason_and_never_the_code() -> None:
@@ -111,6 +111,7 @@ def test_another_elections_sheet_reads_as_mistyped() -> None:
 @pytest.mark.parametrize(
     ("element", "what"),
     [(G.IDENTITY, "identity"), (b"\xff" * 32, "non-canonical"), ((2).to_bytes(32, "little"), "not a point")],
+    ids=["identity", "non-canonical", "not a point"],
 )
 def test_a_checksummed_code_without_a_valid_credential_element_is_refused(element: bytes, what: str) -> None:
     seed = bytes(range(16))
