@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from plebiscite.board.election import BoardElection
 from plebiscite.coercion.ballot import encrypt_ballot
 from plebiscite.coercion.conduct import CoercionConduct
 from plebiscite.coercion.credentials import Credential, MacKey, Registrar, VoterKey, trustee_mac_share
@@ -125,6 +128,28 @@ def build(
         cc.decrypt(t)
     cc.combine()
     return CrElection(path, store.read(path), ctx, mac, cfp, trustees, registrar, vks, creds, fakes)
+
+
+@contextlib.contextmanager
+def served_after_ceremony(
+    path: Path, election_id: str, extra_questions: bool = True
+) -> Iterator[tuple[str, BoardElection]]:
+    """A coercion-resistant election after its key ceremony, on a board served on loopback: registration next."""
+    from plebiscite.board.demo_http import LoopbackServer, free_port
+    from plebiscite.board.service import create_app
+    from plebiscite.board.setup import open_election as open_on_board
+    from tests.service.conftest import BOARD_KEY, TOKEN
+
+    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    manifest = coercion_manifest(election_id, extra_questions=extra_questions)
+    cc = CoercionConduct.create_record(path / "rec", manifest, [t.identity for t in trustees], 2)
+    cc.run_ceremony(trustees)
+    election = open_on_board(f"sqlite:///{path / 'board.db'}", BOARD_KEY, path / "rec")
+    try:
+        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
+            yield server.url, election
+    finally:
+        election.close()
 
 
 @pytest.fixture(scope="session")

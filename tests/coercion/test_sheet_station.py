@@ -15,21 +15,18 @@ from typer.testing import CliRunner
 
 from plebiscite.board.demo_http import LoopbackServer, free_port
 from plebiscite.board.election import BoardElection
-from plebiscite.board.service import create_app
-from plebiscite.board.setup import open_election
 from plebiscite.board.trustee_client import TrusteeBoard
 from plebiscite.cli.main import app
 from plebiscite.coercion import registration as reg
 from plebiscite.coercion import station as st
 from plebiscite.coercion.codec import CoercionError
-from plebiscite.coercion.conduct import CoercionConduct
 from plebiscite.coercion.credentials import Credential
-from plebiscite.coercion.demo import coercion_manifest
 from plebiscite.coercion.registrar_service import Enrolment, EnrolmentRefusal, load_vault, registrar_app
 from plebiscite.coercion.sheet_code import SheetCredential
 from plebiscite.hazmat import group as G
-from plebiscite.keyceremony.trustee import Trustee
 from tests.service.conftest import ADMIN, BOARD_KEY, TOKEN
+
+from .conftest import served_after_ceremony
 
 pdfium = pytest.importorskip("pypdfium2")
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -54,17 +51,8 @@ def _quiet(_m: str) -> None:
 @pytest.fixture
 def board(tmp_path: Path) -> Iterator[tuple[str, BoardElection]]:
     """A served coercion-resistant election after its key ceremony (registration comes next)."""
-    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
-    cc = CoercionConduct.create_record(
-        tmp_path / "rec", coercion_manifest(EID, extra_questions=False), [t.identity for t in trustees], 2
-    )
-    cc.run_ceremony(trustees)
-    election = open_election(f"sqlite:///{tmp_path / 'board.db'}", BOARD_KEY, tmp_path / "rec")
-    try:
-        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
-            yield server.url, election
-    finally:
-        election.close()
+    with served_after_ceremony(tmp_path, EID, extra_questions=False) as served:
+        yield served
 
 
 def read_sheet(path: Path) -> tuple[str, str]:
