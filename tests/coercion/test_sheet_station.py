@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pypdfium2 as pdfium  # dev dependencies: a test that cannot decode the QR code must fail, not skip
 import pytest
+import zxingcpp
 from typer.testing import CliRunner
 
 from plebiscite.board.demo_http import LoopbackServer, free_port
@@ -27,9 +29,6 @@ from plebiscite.hazmat import group as G
 from tests.service.conftest import ADMIN, BOARD_KEY, TOKEN
 
 from .conftest import served_after_ceremony
-
-pdfium = pytest.importorskip("pypdfium2")
-zxingcpp = pytest.importorskip("zxingcpp")
 
 EID = "sheet-station"
 PASS = "registrar passphrase"
@@ -113,11 +112,10 @@ def test_station_sheets_fakes_and_casting_from_the_terminal(
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in (real_pdf, *fake_pdfs))
     assert enrolment.status(codes[0]) == "used"
     # the helper's command prints fake sheets anywhere, with no secret: the same document
-    code, out = run(
-        "credential", "sheet", "--fake", "--board", url, "--out", tmp_path / "home" / "f.pdf", "--lang", "uk"
-    )
+    fake_sheet = ("credential", "sheet", "--board", url, "--lang", "uk")
+    code, out = run(*fake_sheet, "--fake", "--count", 2, "--out", tmp_path / "home" / "f.pdf")
     assert code == 0, out
-    fake_pdfs.append(tmp_path / "home" / "f.pdf")
+    fake_pdfs += [tmp_path / "home" / "f-1.pdf", tmp_path / "home" / "f-2.pdf"]
 
     vault = load_vault(home / "vault.json", PASS)
     s = vault.registrar.mac_secret
@@ -127,6 +125,13 @@ def test_station_sheets_fakes_and_casting_from_the_terminal(
     assert G.mul(real.element, (s + real.sigma) % G.ORDER) == G.GENERATOR  # a valid credential, MAC and all
     assert "Ключ виборця" in real_text and EID in real_text
     assert all(line in real_text for line in real_code.split("-"))
+    # a copy reprinted from the typed code anywhere is the station's sheet byte for byte (nothing else in it)
+    (tmp_path / "code.txt").write_text(real_code.lower() + "\n")
+    code, out = run(
+        *fake_sheet, "--code-file", tmp_path / "code.txt", "--out", tmp_path / "home" / "copy.pdf"
+    )
+    assert code == 0, out
+    assert (tmp_path / "home" / "copy.pdf").read_bytes() == real_pdf.read_bytes()
     fake_codes = []
     for fake_pdf in fake_pdfs:
         fake_code, fake_text = read_sheet(fake_pdf)
@@ -157,7 +162,6 @@ def test_station_sheets_fakes_and_casting_from_the_terminal(
     assert httpx.post(f"{url}/api/admin/open", headers=ADMIN).status_code == 200
 
     # casting from the terminal: the sheet's code from a file or typed at the prompt, a device file or its fake
-    (tmp_path / "code.txt").write_text(real_code.lower() + "\n")
     vote = ("vote", "--board", url, "--board-key", KEY, "--choice", "q1=yes")
     casts = [
         (("--code-file", tmp_path / "code.txt"), None),
