@@ -158,6 +158,8 @@ def test_station_sheets_fakes_and_casting_from_the_terminal(
         reg.register_device(registrar.url, device, codes[1], tmp_path / "device" / "cred.json", _quiet)
     reg.make_fake(tmp_path / "device" / "cred.json", tmp_path / "device" / "fake.json")
     assert reg.publish(url, enrolment, TOKEN, _quiet) == 2
+    code, out = run(*station, "--code", codes[2], "--out", sheets / "late.pdf")  # on no roll: refused
+    assert code == 2 and "registration is closed" in out and enrolment.status(codes[2]) == "unused"
     enrolment.close()
     assert httpx.post(f"{url}/api/admin/open", headers=ADMIN).status_code == 200
 

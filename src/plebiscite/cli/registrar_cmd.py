@@ -143,6 +143,7 @@ def station(
     secret = load_vault(vault, read_secret(passphrase_file, "registrar passphrase"))
     view = _board(board, vault.parent / "board-mirror", board_key).view()
     info, election = reg.election_info(view), st.sheet_election(view)
+    st.require_registration_open(view)
     enrolment_code = code if code is not None else read_secret(None, "the voter's enrolment code")
     enrolment = Enrolment(state)
     try:

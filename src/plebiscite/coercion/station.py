@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plebiscite.board.trustee_client import BoardView
+from plebiscite.coercion import events as cev
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.credentials import Credential, VoterKey
 from plebiscite.coercion.registrar_service import ElectionInfo, Enrolment, RegistrarVault, enrol
@@ -57,6 +58,12 @@ def sheet_election(view: BoardView) -> SheetElection:
     if manifest is None or manifest.mode != "coercion-resistant":
         raise StationError("the board does not hold a coercion-resistant election")
     return SheetElection(manifest.election_id, dict(manifest.title), tuple(manifest.languages))
+
+
+def require_registration_open(view: BoardView) -> None:
+    """A credential issued after the roll was published is on no roll: it would silently count for nothing."""
+    if any(e.type == cev.ROLL for e in view.events):
+        raise StationError("registration is closed: the encrypted roll is already on the board")
 
 
 def fake_paths(out: Path, count: int) -> list[Path]:
