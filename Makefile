@@ -42,8 +42,10 @@ $(STAMP): pyproject.toml | system-deps
 demo: $(STAMP)
 	$(BIN)/plebiscite demo --http --voters 200 --trustees 3 --threshold 2 --record demo-record
 
+# Two test processes by default (TEST_WORKERS=0 runs them in one): most tests wait on servers and subprocesses.
+TEST_WORKERS ?= 2
 test: $(STAMP) test-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -48,9 +48,9 @@ print(json.dumps({"ok": report.ok, "wall_s": wall, "cpu_s": own.ru_utime + own.r
 
 
 def build(path: Path, ballots: int, say: Any) -> None:
-    """The record, unless a finished one is already there."""
+    """The record, unless a finished, signed one is already there (records before signed heads are rebuilt)."""
     events = path / "events.jsonl"
-    if events.exists() and b'"type":"result"' in _tail(events):
+    if events.exists() and b'"type":"result"' in _tail(events) and (path / "heads.jsonl").exists():
         return
     shutil.rmtree(path, ignore_errors=True)
     say(f"building a {ballots:,}-ballot record in {path} …")
