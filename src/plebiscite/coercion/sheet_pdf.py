@@ -9,9 +9,11 @@ way every time, and nothing in the file depends on when, where or for whom it wa
 * fonts are embedded as subsets, and every glyph the code can use is placed in the subset *before* the code is
   written (the line that lists the code's alphabet), so the font data never depends on which letters a code has.
 
-The font is DejaVu Sans (and Sans Mono for the code), as shipped inside matplotlib — already a dependency — so that
-every installation of plebiscite embeds the same font and a fake sheet made on a voter's own computer matches one
-printed at the registrar's station. Cyrillic needs a Unicode TrueType font; PDF's built-in fonts are Latin-1 only.
+The font is DejaVu Sans (and Sans Mono for the code), as shipped inside matplotlib — already a dependency, so no
+system font package is needed — and a fake sheet made on a voter's own computer prints like one from the registrar's
+station. (As files, two sheets are identical but for the code when made with the same versions of plebiscite, fpdf2
+and matplotlib: hand over paper, not files.) Cyrillic needs a Unicode TrueType font; PDF's built-in fonts are
+Latin-1 only.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ TEXT: dict[str, dict[str, str | list[str]]] = {
 
 
 def _fonts() -> tuple[Path, Path]:
-    """DejaVu Sans and DejaVu Sans Mono from matplotlib's data (the same files on every installation)."""
+    """DejaVu Sans and DejaVu Sans Mono from matplotlib's data (installed with plebiscite: no system fonts needed)."""
     import matplotlib
 
     ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
