@@ -286,7 +286,16 @@ def vote(
         None,
         help="Vote over HTTP: fetch the election from this board, encrypt here, cast, check the receipt.",
     ),
-    credential: Path = typer.Option(..., help="Your credential file."),
+    credential: Path = typer.Option(
+        None,
+        help="Your credential file (coercion-resistant election: the one `credential register` wrote, or a fake).",
+    ),
+    code_file: Path = typer.Option(
+        None,
+        "--code-file",
+        help="With --board, coercion-resistant election: a file holding your credential sheet's code "
+        "(without it and --credential, the code is asked for; never give it on the command line).",
+    ),
     choice: list[str] = typer.Option(
         None,
         "--choice",
@@ -317,9 +326,17 @@ def vote(
         if receipt is None:
             fail("--receipt: name the file to save your receipt in")
         vote_over_http(
-            board, credential, _selections(choice) if choice else None, receipt, board_key, fingerprint
+            board,
+            credential,
+            _selections(choice) if choice else None,
+            receipt,
+            board_key,
+            fingerprint,
+            code_file,
         )
         return
+    if credential is None or code_file is not None:
+        fail("--credential: give your credential file (a sheet's code is used with --board only)")
     if not choice:
         fail("--choice: give an answer to every question (QUESTION=OPTION)")
     conduct = _read(record)
