@@ -1,10 +1,11 @@
 """One trustee's part of the coercion-resistant tally, on its own machine, against the board.
 
 ``run_steps`` loops: mirror the board (signed heads checked), walk the record with the verifier's checks from where
-this trustee last verified (``coercion/turns.py``: a record that does not verify stops the trustee before it builds
-on it), and when it is this trustee's turn compute the step from the walk's inputs and its secrets — its key share
-(vault), its MAC share (opened from ``cr-mac-key`` with its box key) and its tag keys (made at ``cr-tally-keys``,
-kept in the vault **before** that post) — then post it signed. It stops when no step of the phase remains for it.
+this trustee last verified, its own posts excepted (``coercion/turns.py``: a record that does not verify stops the
+trustee before it builds on it), and when it is this trustee's turn compute the step from the walk's inputs and its
+secrets — its key share (vault), its MAC share (opened from ``cr-mac-key`` with its box key) and its tag keys (made
+at ``cr-tally-keys``, kept in the vault **before** that post) — then post it signed. It stops when no step of the
+phase remains for it.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from typing import Any
 
 import httpx
 
+from plebiscite.board.client import BoardClientError, mirror
 from plebiscite.board.trustee_client import TrusteeBoardError
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import steps, turns
 from plebiscite.coercion.credentials import trustee_mac_share
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.trustees import TallyTrustee
+from plebiscite.coercion.verify_steps import Memo
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import trustee_vault
 from plebiscite.keyceremony.remote import Step
 from plebiscite.record import events as ev
+from plebiscite.record import store
 
 PHASES = {"precompute": turns.PRECOMPUTE_KINDS, "tally": turns.TALLY_KINDS}
 VERIFIED_FILE = "cr-verified.json"
@@ -87,8 +91,37 @@ def _mine_done(events: list[ev.Event], me: int, kinds: frozenset[str]) -> bool:
     return mine >= (kinds & turns.TRUSTEE_KINDS)
 
 
-def _wait_for_news(step: Step, size: int, deadline: float, poll: float, turn: turns.Turn) -> None:
-    """Poll the board's signed head (cheap) until the log grows past ``size``; then the caller re-reads it."""
+class _Record:
+    """This trustee's verified copy of the board, kept in memory between turns.
+
+    Each :meth:`refresh` mirrors the board (``board/client.py``: the signed head, its consistency with the last one
+    this trustee saw, the new entries re-hashed to the signed root) and then parses only the lines the mirror
+    added, instead of reading and folding the whole record again."""
+
+    def __init__(self, step: Step) -> None:
+        self.step = step
+        self.events = list(step.view.events)
+
+    def refresh(self) -> None:
+        board = self.step.board
+        try:
+            mirror(board.url, board.mirror_dir, board.timeout)
+        except BoardClientError as exc:
+            raise TrusteeBoardError(str(exc)) from None
+        offset = sum(len(e.raw) + 1 for e in self.events)
+        with open(board.mirror_dir / store.EVENTS_FILE, "rb") as f:
+            f.seek(offset)
+            lines = f.read().split(b"\n")[:-1]  # the mirror writes whole lines only
+        start = len(self.events)
+        self.events += [
+            store.parse_event(start + n, line, f"{board.mirror_dir} line {start + n + 1}")
+            for n, line in enumerate(lines)
+        ]
+
+
+def _wait_for_news(http: httpx.Client, size: int, deadline: float, poll: float, turn: turns.Turn) -> None:
+    """Poll the board's signed head (cheap, over one kept connection) until the log grows past ``size``; then the
+    caller mirrors it."""
     while True:
         if time.monotonic() >= deadline:
             who = "the administrator" if turn.trustee is None else f"trustee {turn.trustee}"
@@ -97,7 +130,7 @@ def _wait_for_news(step: Step, size: int, deadline: float, poll: float, turn: tu
             )
         time.sleep(poll)
         try:
-            head = httpx.get(f"{step.board.url.rstrip('/')}/api/board/head", timeout=30).json()
+            head = http.get("/api/board/head").json()
             if int(head["tree_size"]) > size:
                 return
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
@@ -107,16 +140,29 @@ def _wait_for_news(step: Step, size: int, deadline: float, poll: float, turn: tu
 def run_steps(
     step: Step, phase: str, wait: float = 0.0, workers: int | None = None, poll: float = 2.0
 ) -> int:
-    """Post every step of ``phase`` (``precompute`` or ``tally``) that falls to this trustee; returns how many."""
+    """Post every step of ``phase`` (``precompute`` or ``tally``) that falls to this trustee; returns how many.
+
+    Before each turn it checks every event after the point it last verified (``cr-verified.json``) except its
+    own posts, found on the record byte for byte; the walk's decodings carry over from turn to turn (``Memo``).
+    Once all of its steps of the phase are on the record it stops without checking later events: it builds
+    nothing on them (the verifier checks them)."""
     kinds = PHASES[phase]
     me = step.seat.index
     deadline = time.monotonic() + wait
     posted = 0
-    with Workers(workers) as pool:
+    memo = Memo()
+    own: set[bytes] = set()  # the canonical bytes of the events this run posted
+    record = _Record(step)
+    with Workers(workers) as pool, httpx.Client(base_url=step.board.url, timeout=30) as http:
         while True:
-            events = step.view.events
+            events = record.events
+            if _mine_done(events, me, kinds):
+                step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now)")
+                return posted
+            check_from = _verified(step, len(events))
+            mine = frozenset(e.index for e in events[check_from:] if e.raw in own)
             try:
-                walk = turns.walk(events, check_from=_verified(step, len(events)), workers=workers)
+                walk = turns.walk(events, check_from, memo=memo, pool=pool, own=mine)
             except ValueError as exc:
                 raise TrusteeBoardError(f"no {phase} yet: {exc}") from None
             if walk.failures:
@@ -125,14 +171,15 @@ def run_steps(
             turn = walk.turn
             if walk.order and me not in walk.order:
                 raise TrusteeBoardError(f"trustee {me} is not in the tally set {walk.order}")
-            if _mine_done(events, me, kinds) or turn is None or turn.kind not in kinds:
+            if turn is None or turn.kind not in kinds:
                 step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now)")
                 return posted
             if turn.trustee == me:
                 payload = _compute(pool, step, _tally_trustee(step, events, walk), walk)
                 step.board.post(turn.kind, payload)
+                own.add(ev.make_event(0, turn.kind, payload).raw)
                 step.say(f"{turn.kind} posted")
                 posted += 1
             else:
-                _wait_for_news(step, len(events), deadline, poll, turn)
-            step.view = step.board.view()
+                _wait_for_news(http, len(events), deadline, poll, turn)
+            record.refresh()
