@@ -10,13 +10,14 @@ phase remains for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
-
-from plebiscite.board.client import BoardClientError, mirror
+from plebiscite.board.client import BoardClientError
+from plebiscite.board.follow import Follower
 from plebiscite.board.trustee_client import TrusteeBoardError
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import steps, turns
@@ -28,7 +29,6 @@ from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import trustee_vault
 from plebiscite.keyceremony.remote import Step
 from plebiscite.record import events as ev
-from plebiscite.record import store
 
 PHASES = {"precompute": turns.PRECOMPUTE_KINDS, "tally": turns.TALLY_KINDS}
 VERIFIED_FILE = "cr-verified.json"
@@ -91,37 +91,9 @@ def _mine_done(events: list[ev.Event], me: int, kinds: frozenset[str]) -> bool:
     return mine >= (kinds & turns.TRUSTEE_KINDS)
 
 
-class _Record:
-    """This trustee's verified copy of the board, kept in memory between turns.
-
-    Each :meth:`refresh` mirrors the board (``board/client.py``: the signed head, its consistency with the last one
-    this trustee saw, the new entries re-hashed to the signed root) and then parses only the lines the mirror
-    added, instead of reading and folding the whole record again."""
-
-    def __init__(self, step: Step) -> None:
-        self.step = step
-        self.events = list(step.view.events)
-
-    def refresh(self) -> None:
-        board = self.step.board
-        try:
-            mirror(board.url, board.mirror_dir, board.timeout)
-        except BoardClientError as exc:
-            raise TrusteeBoardError(str(exc)) from None
-        offset = sum(len(e.raw) + 1 for e in self.events)
-        with open(board.mirror_dir / store.EVENTS_FILE, "rb") as f:
-            f.seek(offset)
-            lines = f.read().split(b"\n")[:-1]  # the mirror writes whole lines only
-        start = len(self.events)
-        self.events += [
-            store.parse_event(start + n, line, f"{board.mirror_dir} line {start + n + 1}")
-            for n, line in enumerate(lines)
-        ]
-
-
-def _wait_for_news(http: httpx.Client, size: int, deadline: float, poll: float, turn: turns.Turn) -> None:
-    """Poll the board's signed head (cheap, over one kept connection) until the log grows past ``size``; then the
-    caller mirrors it."""
+def _wait_for_news(follower: Follower, size: int, deadline: float, poll: float, turn: turns.Turn) -> None:
+    """Poll the board's head (cheap, over the follower's kept connection) until the log grows past ``size``; then
+    the caller takes the new entries, checked."""
     while True:
         if time.monotonic() >= deadline:
             who = "the administrator" if turn.trustee is None else f"trustee {turn.trustee}"
@@ -130,10 +102,9 @@ def _wait_for_news(http: httpx.Client, size: int, deadline: float, poll: float, 
             )
         time.sleep(poll)
         try:
-            head = http.get("/api/board/head").json()
-            if int(head["tree_size"]) > size:
+            if follower.size() > size:
                 return
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        except (BoardClientError, ValueError, KeyError, TypeError):
             continue  # unreachable for a moment: keep waiting until the deadline
 
 
@@ -152,34 +123,70 @@ def run_steps(
     posted = 0
     memo = Memo()
     own: set[bytes] = set()  # the canonical bytes of the events this run posted
-    record = _Record(step)
-    with Workers(workers) as pool, httpx.Client(base_url=step.board.url, timeout=30) as http:
+    spent = dict.fromkeys(("mirroring", "checking", "computing", "posting", "waiting"), 0.0)
+    clock = _Clock(spent)
+    board = step.board
+    verified = _verified(step, len(step.view.events))
+    with (
+        Workers(workers) as pool,
+        Follower(board.url, board.mirror_dir, step.view.events, board.timeout) as follower,
+    ):
         while True:
-            events = record.events
+            events = follower.events
             if _mine_done(events, me, kinds):
-                step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now)")
-                return posted
-            check_from = _verified(step, len(events))
+                break
+            check_from = verified
             mine = frozenset(e.index for e in events[check_from:] if e.raw in own)
             try:
-                walk = turns.walk(events, check_from, memo=memo, pool=pool, own=mine)
+                with clock("checking"):
+                    walk = turns.walk(events, check_from, memo=memo, pool=pool, own=mine)
             except ValueError as exc:
                 raise TrusteeBoardError(f"no {phase} yet: {exc}") from None
             if walk.failures:
                 raise TrusteeBoardError(f"the record does not verify, not taking part: {walk.failures[0]}")
-            _remember(step, len(events))
+            verified = len(events)
             turn = walk.turn
             if walk.order and me not in walk.order:
                 raise TrusteeBoardError(f"trustee {me} is not in the tally set {walk.order}")
             if turn is None or turn.kind not in kinds:
-                step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now)")
-                return posted
+                break
             if turn.trustee == me:
-                payload = _compute(pool, step, _tally_trustee(step, events, walk), walk)
-                step.board.post(turn.kind, payload)
-                own.add(ev.make_event(0, turn.kind, payload).raw)
+                with clock("computing"):
+                    payload = _compute(pool, step, _tally_trustee(step, events, walk), walk)
+                with clock("posting"):
+                    step.board.post(turn.kind, payload)
+                    own.add(ev.make_event(0, turn.kind, payload).raw)
                 step.say(f"{turn.kind} posted")
                 posted += 1
             else:
-                _wait_for_news(http, len(events), deadline, poll, turn)
-            record.refresh()
+                with clock("waiting"):
+                    _wait_for_news(follower, len(events), deadline, poll, turn)
+            with clock("mirroring"):
+                _refresh(follower)
+    step.view = board.view()  # the mirror on disk brought up to date, then what this run verified noted in it
+    _remember(step, min(verified, len(step.view.events)))
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
+    step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now; {times})")
+    return posted
+
+
+def _refresh(follower: Follower) -> None:
+    try:
+        follower.refresh()
+    except BoardClientError as exc:
+        raise TrusteeBoardError(str(exc)) from None
+
+
+class _Clock:
+    """Adds the time spent in each ``with clock(name):`` block to ``spent[name]`` (what the trustee reports)."""
+
+    def __init__(self, spent: dict[str, float]) -> None:
+        self.spent = spent
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self.spent[name] += time.monotonic() - t0
