@@ -29,8 +29,15 @@ PAGE = 1000  # the board's largest page of entries
 
 
 class Follower:
-    def __init__(self, url: str, mirror_dir: Path, events: list[ev.Event], timeout: float = 30.0) -> None:
-        """``events``: the record as ``mirror_dir`` holds it right after a ``mirror`` run."""
+    def __init__(
+        self,
+        url: str,
+        mirror_dir: Path,
+        events: list[ev.Event],
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """``events``: the record as ``mirror_dir`` holds it right after a ``mirror`` run; ``transport``: for tests."""
         heads = store.read_heads(mirror_dir)
         key_hex = store.read_board_key(mirror_dir)
         if not heads or key_hex is None:
@@ -45,7 +52,7 @@ class Follower:
             raise BoardClientError(
                 f"{mirror_dir}: the copy does not match its last signed head: mirror it again"
             )
-        self.client = httpx.Client(base_url=url, timeout=timeout)
+        self.client = httpx.Client(base_url=url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
         self.client.close()
