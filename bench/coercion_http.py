@@ -144,7 +144,7 @@ class BoardClock:
         return out
 
 
-def over_http(work: Path, voters: int) -> dict[str, float]:
+def over_http(work: Path, voters: int) -> dict[str, Any]:
     """Trustees as separate processes with their own vaults (``board/demo_trustees.py``), the board here."""
     import nacl.signing
 
