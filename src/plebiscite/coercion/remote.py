@@ -109,7 +109,7 @@ def _wait_for_news(follower: Follower, size: int, deadline: float, poll: float, 
 
 
 def run_steps(
-    step: Step, phase: str, wait: float = 0.0, workers: int | None = None, poll: float = 2.0
+    step: Step, phase: str, wait: float = 0.0, workers: int | None = None, poll: float = 0.5
 ) -> int:
     """Post every step of ``phase`` (``precompute`` or ``tally``) that falls to this trustee; returns how many.
 
