@@ -290,7 +290,7 @@ def create_app(election: BoardElection, admin_token: str, checkpoint_period: flo
     def admin_close() -> dict[str, Any]:
         def close(c: Any) -> None:
             if cr_tally.is_coercion_resistant(c):  # the roll precomputation belongs to the voting phase
-                cr_tally.close_guard(c, election.events())
+                cr_tally.close_guard(c, election.events(), election.cr_work)
             c.close()
 
         run(election.admin, close)
@@ -299,7 +299,9 @@ def create_app(election: BoardElection, admin_token: str, checkpoint_period: flo
     @app.post("/api/admin/tally", dependencies=[Depends(admin)], summary="Aggregate the counted ballots")
     def admin_tally() -> dict[str, Any]:
         if cr_tally.is_coercion_resistant(election.conduct):  # the trustees run it, step by step, after this
-            start = run(election.admin, lambda c: cr_tally.start_tally(c, election.events()))
+            start = run(
+                election.admin, lambda c: cr_tally.start_tally(c, election.events(), election.cr_work)
+            )
             return {"phase": election.state.phase, "tally_started": start}
         payload = run(election.tally)
         return {"phase": election.state.phase, "counted": len(payload["counted"])}
