@@ -20,6 +20,7 @@ import httpx
 from plebiscite.board.client import BoardClientError, check_extends
 from plebiscite.canonical import hex_bytes
 from plebiscite.merkle.compact import CompactRange
+from plebiscite.merkle.cosign import split_served_head
 from plebiscite.merkle.heads import SignedTreeHead, TreeHeadError, log_id_for
 from plebiscite.merkle.tree import leaf_hash
 from plebiscite.record import events as ev
@@ -78,10 +79,9 @@ class Follower:
 
     def refresh(self) -> int:
         """Take the entries the board added since the last head, checked as above; returns how many."""
-        served = self._get("/api/board/head")
-        if not isinstance(served, dict):
-            raise TreeHeadError("invalid signed tree head: expected an object")
-        new = SignedTreeHead.from_dict({k: v for k, v in served.items() if k != "cosignatures"})
+        new, _cosignatures = split_served_head(
+            self._get("/api/board/head")
+        )  # witnessing is the mirror's check
         if new.log_id != log_id_for(self.key):
             raise TreeHeadError("the head's log_id is not the board key's")
         check_extends(self.client, self.key, self.head, new)
