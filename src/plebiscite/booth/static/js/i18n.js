@@ -2,6 +2,8 @@
 // text is the fallback); dynamic text is built with t(key, params). The chosen language is kept in localStorage
 // (no cookie is ever needed) and can be set with ?lang=uk|ru|en.
 
+import { PLAIN } from './i18n-plain.js';
+
 export const LANGUAGES = ['uk', 'ru', 'en'];
 
 const M = {
@@ -532,6 +534,8 @@ const M = {
     en: 'To verify: plebiscite verify record.zip',
   },
 };
+
+Object.assign(M, PLAIN);
 
 let current = 'en';
 

@@ -20,6 +20,7 @@ import { fromHex, hex } from './bytes.js';
 import {
   hashList, leafHash, logIdFor, MerkleError, leafTrackingCode, verifyConsistency, verifyInclusion, verifyTreeHead,
 } from './merkle.js';
+import { readShortCode } from './shortcode.js';
 
 export class BoardAlarm extends Error {
   /** `key` names the headline, `reason` {key, params} the voter-language reason, `detail` the technical one. */
@@ -148,13 +149,23 @@ export async function checkHistory(receipt, { get = getJson, step = () => {} } =
  * and the inclusion proof leads to its root. The key itself comes from the same board, so the voter must compare
  * `logId` with the one the organisers published. Throws MerkleError or ApiError.
  */
+/**
+ * A ballot found by its tracking code (64 hex) or its short code (shortcode.js: the board index and the first bytes
+ * of the tracking code): the leaf is that ballot, its head is signed by the board's key, the inclusion proof holds.
+ * Returns {index, size, trackingCode, logId, boardKey (hex)}.
+ */
 export async function lookUp(code, { get = getJson } = {}) {
+  const short = /^[0-9a-f]{64}$/.test(code) ? null : readShortCode(code);
   const boardKey = keyOf(await get('board/key'));
   if (!boardKey) throw new MerkleError('board.malformed', 'board/key');
-  const found = await get(`board/inclusion?tracking_code=${code}`);
-  if (leafTrackingCode(found?.leaf) !== code) throw new MerkleError('receipt.code_mismatch');
+  const found = await get(short ? `board/inclusion?index=${short.index}` : `board/inclusion?tracking_code=${code}`);
+  const actual = leafTrackingCode(found?.leaf);
+  if (short ? !actual.startsWith(short.prefix) || found.index !== short.index : actual !== code) {
+    throw new MerkleError('receipt.code_mismatch');
+  }
   verifyTreeHead(found.tree_head, boardKey);
   verifyInclusion(leafHash(fromHex(found.leaf, 'leaf')), found.index, found.tree_head.tree_size,
     hashList(found.proof, 'proof', 'board.malformed'), fromHex(found.tree_head.root_hash, 'root_hash', 32));
-  return { index: found.index, size: found.tree_head.tree_size, logId: logIdFor(boardKey) };
+  return { index: found.index, size: found.tree_head.tree_size, trackingCode: actual, logId: logIdFor(boardKey),
+    boardKey: hex(boardKey) };
 }

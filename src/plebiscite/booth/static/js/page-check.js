@@ -6,7 +6,8 @@ import { ApiError } from './api.js';
 import { initLanguage, t } from './i18n.js';
 import { BoardAlarm, checkHistory, keyChanged, lookUp } from './live.js';
 import { MerkleError, verifyReceipt } from './merkle.js';
-import { $, describeError, download, el, shortTime, showError, status } from './ui.js';
+import { looksShort } from './shortcode.js';
+import { $, describeError, download, el, groups, shortTime, showError, status } from './ui.js';
 
 let receipt = null;
 
@@ -98,23 +99,32 @@ async function onLive() {
   }
 }
 
+// --- a ballot by its tracking code or short code --------------------------------------------------------------
+
+/** The typed code as lookUp takes it: 64 lowercase hex, or the short code as typed; null when it is neither. */
+function typedCode() {
+  const text = $('lookup-code').value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return text.toLowerCase();
+  return looksShort(text) ? text : null;
+}
+
 async function onLookup(event) {
-  event.preventDefault();
+  event?.preventDefault();
   showError('');
   showAlarm(null);
   const list = $('lookup');
   list.replaceChildren();
-  const code = $('lookup-code').value.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(code)) {
-    line(list, false, t('check.failed', { reason: t('receipt.code_mismatch') }));
+  const code = typedCode();
+  if (!code) {
+    line(list, false, t('check.failed', { reason: t('check.code_form') }));
     return;
   }
   status('…');
   try {
     const found = await lookUp(code);
-    line(list, true, t('check.ok_lookup', { code: code.slice(0, 16), index: found.index, size: found.size }));
-    // The key came from the same board: only the organisers' published log id makes the signature mean anything.
-    list.append(el('li', { class: 'info' }, t('check.board_key'), ' ', el('code', { id: 'board-log-id', text: found.logId })));
+    line(list, true, t('check.ok_lookup', { code: found.trackingCode.slice(0, 16), index: found.index, size: found.size }));
+    // The key came from the same board: only the organisers' published board key makes the signature mean anything.
+    list.append(el('li', { class: 'info' }, t('check.board_key'), ' ', el('code', { id: 'board-key', text: groups(found.boardKey) })));
     if (receipt && receipt.tree_head.log_id !== found.logId) showAlarm(keyChanged(receipt.tree_head.log_id, found.logId));
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'not_found') line(list, false, t('check.not_found'));
@@ -125,8 +135,18 @@ async function onLookup(event) {
   }
 }
 
+/** check.html?code=… (the booth's "Check my ballot" link carries the short code): look it up at once. */
+function lookUpFromUrl() {
+  const code = new URLSearchParams(location.search).get('code');
+  if (!code) return Promise.resolve();
+  $('lookup-code').value = code;
+  return onLookup();
+}
+
 initLanguage();
 $('receipt-form').addEventListener('submit', onCheck);
 $('live').addEventListener('click', onLive);
 $('lookup-form').addEventListener('submit', onLookup);
-document.body.dataset.ready = 'true';
+lookUpFromUrl().finally(() => {
+  document.body.dataset.ready = 'true';
+});

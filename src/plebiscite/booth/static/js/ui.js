@@ -80,4 +80,18 @@ export function downloadText(filename, text) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
-export const shortTime = (ms) => new Date(ms).toLocaleString(document.documentElement.lang || undefined);
+/** A date and time in the page's language (Intl: "4 груд. 2026 р., 09:41", "Dec 4, 2026, 9:41 AM"). */
+export const shortTime = (ms) =>
+  new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' })
+    .format(new Date(ms));
+
+/** A number in the page's language (Intl: "33,3" in uk and ru, "33.3" in en). */
+export const localNumber = (value, digits = 0) =>
+  new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+
+/**
+ * A key or code in short groups ("39bd 56c2 3a30 …"), easier to compare by eye with what the operator published
+ * (docs/operator.md: the board key `plebiscite serve` prints, 64 hex digits). One format wherever a key is shown.
+ */
+export const groups = (text, size = 4) => (String(text).match(new RegExp(`.{1,${size}}`, 'g')) ?? []).join(' ');

@@ -1,0 +1,180 @@
+// Never lose a receipt (issue 18, docs/booth.md §1b), in headless Chromium against the live board: a reload at
+// every step keeps or explains the state; a reload mid-cast finds the ballot on the board and shows its receipt; a
+// reload after casting shows the receipt again until it is saved; the short code finds the ballot on the check
+// page; a connection cut at the moment of casting ends in exactly one ballot on the board and a receipt for it.
+// Runs after voting.test.mjs with the last credential (index 5) and adds its final choice to final-choices.json.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { launch, openPage, screenshot } from './browser.mjs';
+
+const BASE = process.env.BOOTH_URL;
+const CREDENTIALS = JSON.parse(process.env.BOOTH_CREDENTIALS ?? '[]');
+const OUT = process.env.BOOTH_OUT;
+const VOTER = 5;
+const booth = `${BASE}/booth/index.html?lang=en`;
+const SHORT = /^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/;
+
+let context;
+let close;
+let page;
+const dialogs = [];
+before(async () => {
+  assert.ok(BASE && CREDENTIALS.length > VOTER && OUT, 'BOOTH_URL, BOOTH_CREDENTIALS (6+) and BOOTH_OUT are needed');
+  ({ context, close } = await launch());
+  page = await openPage(context, booth, { allowFailed: [/\/api\/ballots$/] });
+  page.on('dialog', (d) => {
+    dialogs.push(d.type());
+    d.accept();
+  });
+});
+after(async () => {
+  await close?.();
+});
+
+const size = () => page.evaluate(async () => (await (await fetch('/api/board/head')).json()).tree_size);
+const onBoard = (code) => page.evaluate(async (c) => (await fetch(`/api/board/inclusion?tracking_code=${c}`)).status, code);
+const kept = () => page.evaluate(() => Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k).length]));
+
+async function reload() {
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+async function load() {
+  await page.setInputFiles('#credential-file', CREDENTIALS[VOTER]);
+  await page.click('#credential-form button[type=submit]');
+  await page.waitForSelector('#step-ballot:not([hidden])');
+}
+
+async function encrypt(selections) {
+  for (const [q, options] of Object.entries(selections)) for (const o of options) await page.check(`#q-${q}-${o}`);
+  await page.click('#ballot-form button[type=submit]');
+  await page.waitForSelector('#step-review:not([hidden])');
+  return (await page.textContent('#tracking-code')).trim();
+}
+
+async function nothingCastSaysSo() {
+  assert.equal(await page.isVisible('#reloaded'), true, 'a reload is explained');
+  assert.match(await page.textContent('#reloaded'), /No ballot was being sent/);
+  assert.equal(await page.isVisible('#step-credential'), true);
+}
+
+const FIRST = { q1: ['no'], q2: ['uk'], q3: ['roads'] };
+const LAST = { q1: ['yes'], q2: ['local'], q3: ['schools'] };
+let cast = null; // {code, short}
+
+test('a reload before casting keeps nothing, casts nothing, and says so', async () => {
+  const start = await size();
+  await reload();
+  await nothingCastSaysSo();
+  await load();
+  await reload();
+  await nothingCastSaysSo();
+  await load();
+  const code = await encrypt(FIRST);
+  await reload();
+  await nothingCastSaysSo();
+  assert.equal(await onBoard(code), 404);
+  assert.equal(await size(), start);
+  assert.deepEqual(await kept(), [], 'no credential, choice or ballot kept before casting');
+  assert.deepEqual(dialogs, [], 'no warning while there is nothing to lose');
+});
+
+test('a reload mid-cast finds the ballot on the board and shows its receipt', async () => {
+  const start = await size();
+  await load();
+  const code = await encrypt(FIRST);
+  let forwarded = false;
+  await page.route('**/api/ballots', async (route) => {
+    await route.fetch(); // the board records the ballot; its answer never reaches the page
+    forwarded = true;
+  });
+  await page.click('#cast');
+  await page.waitForFunction(() => true);
+  for (let i = 0; i < 100 && !forwarded; i++) await page.waitForTimeout(50);
+  assert.ok(forwarded);
+  assert.equal(await onBoard(code), 200);
+  assert.deepEqual((await kept()).map(([k]) => k), ['plebiscite.booth'], 'the ballot being sent is kept');
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  await reload();
+  assert.deepEqual(dialogs, ['beforeunload'], 'leaving mid-cast is warned about');
+  await page.waitForSelector('#step-cast:not([hidden])');
+  assert.match(await page.textContent('#cast-note'), /reached the board/);
+  const receipt = JSON.parse(await page.textContent('#receipt-json'));
+  assert.equal(receipt.tracking_code, code);
+  assert.equal(await size(), start + 1, 'exactly one ballot: posting it again did not add another');
+  cast = { code, short: (await page.textContent('#short-code')).trim() };
+  assert.match(cast.short, SHORT);
+  await screenshot(page, 'keep-resumed');
+});
+
+test('a reload after casting shows the receipt again until it is saved; then nothing is kept', async () => {
+  dialogs.length = 0;
+  const [[, stored]] = await kept();
+  assert.equal(stored % 8192, 0, 'the kept entry is padded: its size does not follow the board position');
+  await reload();
+  assert.deepEqual(dialogs, ['beforeunload'], 'leaving an unsaved receipt is warned about');
+  await page.waitForSelector('#step-cast:not([hidden])');
+  assert.match(await page.textContent('#cast-note'), /This is the receipt of the ballot you cast/);
+  assert.equal(JSON.parse(await page.textContent('#receipt-json')).tracking_code, cast.code);
+  assert.equal((await page.textContent('#short-code')).trim(), cast.short);
+  await page.check('#receipt-written');
+  assert.match(await page.textContent('#keep-state'), /Receipt saved/);
+  assert.deepEqual(await kept(), []);
+  dialogs.length = 0;
+  await reload();
+  assert.deepEqual(dialogs, [], 'nothing unsaved, no warning');
+  await nothingCastSaysSo();
+});
+
+test('the short code finds the ballot on the check page; a mistyped one is refused by its checksum', async () => {
+  const check = await openPage(context, `${BASE}/booth/check.html?lang=en&code=${cast.short}`);
+  await check.waitForSelector('#lookup li');
+  assert.equal(await check.locator('#lookup li.ok').count(), 1, await check.textContent('#lookup'));
+  assert.match(await check.textContent('#lookup li.ok'), new RegExp(`Ballot ${cast.code.slice(0, 16)}… found`));
+  const key = await check.evaluate(async () => (await (await fetch('/api/board/key')).json()).public_key);
+  assert.equal(await check.textContent('#board-key'), key.match(/.{4}/g).join(' '));
+  // typed by hand: lower case, spaces instead of dashes
+  await check.fill('#lookup-code', cast.short.toLowerCase().replaceAll('-', ' '));
+  await check.click('#lookup-form button[type=submit]');
+  await check.waitForSelector('#lookup li.ok');
+  const typo = cast.short.slice(0, 5) + (cast.short[5] === 'A' ? 'B' : 'A') + cast.short.slice(6);
+  await check.fill('#lookup-code', typo);
+  await check.click('#lookup-form button[type=submit]');
+  await check.waitForSelector('#lookup li.bad');
+  assert.match(await check.textContent('#lookup li.bad'), /has a mistake in it/);
+  await screenshot(check, 'check-short-code');
+  assert.deepEqual(check.problems, []);
+  await check.close();
+});
+
+test('a connection cut at cast ends in exactly one ballot on the board and a receipt for it', async () => {
+  await page.click('#revote').catch(() => {});
+  if (await page.isVisible('#step-credential')) await load();
+  const code = await encrypt(LAST);
+  const start = await size();
+  let calls = 0;
+  await page.route('**/api/ballots', async (route) => {
+    calls += 1;
+    if (calls > 1) return route.continue();
+    await route.fetch(); // recorded by the board, then the connection drops before the answer
+    return route.abort('connectionreset');
+  });
+  await page.click('#cast');
+  await page.waitForSelector('#step-cast:not([hidden])');
+  assert.equal(await page.isHidden('#error'), true, await page.textContent('#error'));
+  assert.match(await page.textContent('#cast-note'), /reached the board/);
+  assert.equal(JSON.parse(await page.textContent('#receipt-json')).tracking_code, code);
+  assert.equal(calls, 2, 'asked once more, for the receipt');
+  assert.equal(await size(), start + 1, 'exactly one ballot');
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-receipt')]);
+  assert.equal(JSON.parse(readFileSync(await download.path(), 'utf8')).tracking_code, code);
+  assert.deepEqual(await kept(), [], 'a downloaded receipt is no longer kept');
+  const finals = JSON.parse(readFileSync(join(OUT, 'final-choices.json'), 'utf8'));
+  finals[VOTER] = LAST;
+  writeFileSync(join(OUT, 'final-choices.json'), JSON.stringify(finals, null, 2));
+  assert.deepEqual(page.problems.filter((p) => !/api\/ballots/.test(p)), []);
+});
