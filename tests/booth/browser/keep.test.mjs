@@ -158,6 +158,44 @@ test('the short code finds the ballot on the check page; a mistyped one is refus
   await check.close();
 });
 
+test('the check page opens a challenged ballot in the browser: matches, and a tampered opening does not', async () => {
+  const expected = JSON.parse(readFileSync(join(OUT, 'challenge-expected.json'), 'utf8')).choices;
+  const opening = JSON.parse(readFileSync(join(OUT, 'challenge-opening.json'), 'utf8'));
+  const check = await openPage(context, `${BASE}/booth/check.html?lang=en`);
+  await check.click('#audit summary');
+  await check.waitForSelector('#audit-form:not([hidden])');
+  await check.setInputFiles('#audit-ballot', join(OUT, 'challenge-ballot.json'));
+  await check.setInputFiles('#audit-opening', join(OUT, 'challenge-opening.json'));
+  const compare = async (choices) => {
+    for (const [q, options] of Object.entries(choices)) for (const o of options) await check.check(`#a-${q}-${o}`);
+    await check.click('#audit-form button[type=submit]');
+    await check.waitForSelector('#audit-verdict:not([hidden])');
+    return [await check.getAttribute('#audit-verdict', 'class'), await check.textContent('#audit-verdict')];
+  };
+  let [verdict, text] = await compare(expected);
+  assert.equal(verdict, 'verdict ok', text);
+  assert.match(text, /^Matches/);
+  const cells = await check.locator('#audit-table tbody tr').evaluateAll((rows) => rows.map((r) => r.cells[1].textContent === r.cells[2].textContent));
+  assert.deepEqual(cells, [true, true, true]);
+  // the voter remembers choosing otherwise: does not match
+  [verdict, text] = await compare({ q1: [expected.q1[0] === 'yes' ? 'no' : 'yes'] });
+  assert.equal(verdict, 'verdict bad');
+  assert.match(text, /does NOT match — your device may be compromised, do not vote on it/i);
+  await compare(expected);
+  // an opening whose values were altered (one 0 and one 1 swapped in the first question) no longer opens the ballot
+  const tampered = structuredClone(opening);
+  tampered.plaintexts[0] = tampered.plaintexts[0].map((m) => 1 - m);
+  const tamperedPath = join(OUT, 'challenge-opening-tampered.json');
+  writeFileSync(tamperedPath, JSON.stringify(tampered));
+  await check.setInputFiles('#audit-opening', tamperedPath);
+  [verdict, text] = await compare({});
+  assert.equal(verdict, 'verdict bad');
+  assert.match(text, /does NOT match.*not a valid ballot of this election and its opening/is);
+  await screenshot(check, 'check-audit-mismatch');
+  assert.deepEqual(check.problems, []);
+  await check.close();
+});
+
 test('a connection cut at cast ends in exactly one ballot on the board and a receipt for it', async () => {
   await load(); // after the last reload the page is back at step 1
   const code = await encrypt(LAST);

@@ -194,8 +194,11 @@ test('challenge (Benaloh): the board opens the ballot, it is discarded, the vote
   await page.click('#challenge');
   await page.waitForSelector('#step-challenged:not([hidden])');
   assert.equal(await page.getAttribute('#challenge-verdict', 'class'), 'verdict ok');
-  const shown = await page.locator('#challenge-result dd').allTextContents();
-  assert.deepEqual(shown, ['No', 'Blank (none of these)', 'Clinics']);
+  // what the voter chose beside what the ballot contains, question by question
+  const shown = await page.locator('#challenge-result tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].slice(1).map((c) => c.textContent)));
+  assert.deepEqual(shown, [['No', 'No'], ['Blank (none of these)', 'Blank (none of these)'], ['Clinics', 'Clinics']]);
+  assert.match(await page.textContent('#challenge-verdict'), /^Matches/);
+  assert.match(await page.textContent('#step-challenged .hint'), /check-challenge record\.zip ballot\.json opening\.json/);
   await screenshot(page, 'booth-5-challenged');
   for (const [button, file] of [['#download-ballot', 'challenge-ballot.json'], ['#download-opening', 'challenge-opening.json']]) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);

@@ -101,4 +101,71 @@ export const PLAIN = {
     ru: 'Бюллетеня с таким кодом на доске нет.',
     en: 'No ballot with this code is on the board.',
   },
+  'audit.title': {
+    uk: 'Перевірити відкритий бюлетень (після «Перевірити шифрування»)',
+    ru: 'Проверить открытый бюллетень (после «Проверить шифрование»)',
+    en: 'Check an opened ballot (after “Check the encryption”)',
+  },
+  'audit.explain': {
+    uk: 'Завантажте два файли, які дала кабіна, і позначте, що ви обрали. Цей браузер сам відкриє бюлетень і порівняє.',
+    ru: 'Загрузите два файла, которые дала кабина, и отметьте, что вы выбрали. Этот браузер сам откроет бюллетень и сравнит.',
+    en: 'Load the two files the booth gave you and mark what you chose. This browser opens the ballot itself and compares.',
+  },
+  'audit.ballot_file': { uk: 'Відкритий бюлетень (ballot.json)', ru: 'Открытый бюллетень (ballot.json)', en: 'The opened ballot (ballot.json)' },
+  'audit.opening_file': { uk: 'Його відкриття (opening.json)', ru: 'Его открытие (opening.json)', en: 'Its opening (opening.json)' },
+  'audit.your_choices': { uk: 'Що ви обрали', ru: 'Что вы выбрали', en: 'What you chose' },
+  'audit.run': { uk: 'Порівняти', ru: 'Сравнить', en: 'Compare' },
+  'audit.question': { uk: 'Питання', ru: 'Вопрос', en: 'Question' },
+  'audit.you_chose': { uk: 'Ви обрали', ru: 'Вы выбрали', en: 'You chose' },
+  'audit.ballot_has': { uk: 'У бюлетені', ru: 'В бюллетене', en: 'The ballot contains' },
+  'audit.match': {
+    uk: 'Збігається: пристрій зашифрував саме те, що ви обрали.',
+    ru: 'Совпадает: устройство зашифровало именно то, что вы выбрали.',
+    en: 'Matches: the device encrypted exactly what you chose.',
+  },
+  'audit.mismatch': {
+    uk: 'НЕ збігається — ваш пристрій може бути зламаний, не голосуйте на ньому. Збережіть обидва файли й повідомте спостерігачів.',
+    ru: 'НЕ совпадает — ваше устройство может быть взломано, не голосуйте на нём. Сохраните оба файла и сообщите наблюдателям.',
+    en: 'Does NOT match — your device may be compromised, do not vote on it. Keep both files and tell the observers.',
+  },
+  'audit.invalid': {
+    uk: '(Файли не є правильним бюлетенем цих виборів і його відкриттям: {detail}.)',
+    ru: '(Файлы не являются правильным бюллетенем этих выборов и его открытием: {detail}.)',
+    en: '(The files are not a valid ballot of this election and its opening: {detail}.)',
+  },
+  'audit.missing_file': {
+    uk: 'Завантажте обидва файли: ballot.json і opening.json.',
+    ru: 'Загрузите оба файла: ballot.json и opening.json.',
+    en: 'Load both files: ballot.json and opening.json.',
+  },
+  'audit.not_json': {
+    uk: 'Файл не читається (це не файл, який дала кабіна).',
+    ru: 'Файл не читается (это не файл, который дала кабина).',
+    en: 'A file cannot be read (it is not one the booth gave you).',
+  },
+  'audit.mark_choices': {
+    uk: 'Позначте, що ви обрали, у кожному питанні.',
+    ru: 'Отметьте, что вы выбрали, в каждом вопросе.',
+    en: 'Mark what you chose in every question.',
+  },
+  'challenge.independent': {
+    uk: 'Перевірити на іншому пристрої: сторінка «Перевірити мій бюлетень» → «Перевірити відкритий бюлетень» з цими двома файлами; або в терміналі: plebiscite check-challenge record.zip ballot.json opening.json',
+    ru: 'Проверить на другом устройстве: страница «Проверить мой бюллетень» → «Проверить открытый бюллетень» с этими двумя файлами; или в терминале: plebiscite check-challenge record.zip ballot.json opening.json',
+    en: 'To check on another device: the “Check my ballot” page → “Check an opened ballot”, with these two files; or in a terminal: plebiscite check-challenge record.zip ballot.json opening.json',
+  },
+  'challenge.intro': {
+    uk: 'Дошка відкрила ваш бюлетень. Порівняйте, що ви обрали, з тим, що в бюлетені:',
+    ru: 'Доска открыла ваш бюллетень. Сравните, что вы выбрали, с тем, что в бюллетене:',
+    en: 'The board opened your ballot. Compare what you chose with what the ballot contains:',
+  },
+  'challenge.match': {
+    uk: 'Збігається: пристрій зашифрував саме те, що ви обрали. Цей перевірений бюлетень не рахується — проголосуйте знову.',
+    ru: 'Совпадает: устройство зашифровало именно то, что вы выбрали. Этот проверенный бюллетень не считается — проголосуйте снова.',
+    en: 'Matches: the device encrypted exactly what you chose. This checked ballot does not count — vote again.',
+  },
+  'challenge.mismatch': {
+    uk: 'НЕ збігається — ваш пристрій може бути зламаний, не голосуйте на ньому. Збережіть два файли нижче й повідомте спостерігачів.',
+    ru: 'НЕ совпадает — ваше устройство может быть взломано, не голосуйте на нём. Сохраните два файла ниже и сообщите наблюдателям.',
+    en: 'Does NOT match — your device may be compromised, do not vote on it. Keep the two files below and tell the observers.',
+  },
 };

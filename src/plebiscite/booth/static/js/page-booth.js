@@ -4,6 +4,7 @@
 import { getJson, postJson } from './api.js';
 import { startCr } from './booth-cr.js';
 import { castBallot, leaveCast, startReceipts } from './booth-receipt.js';
+import { fillComparison } from './opening-check.js';
 import { electionFromApi } from './election.js';
 import { initLanguage, onLanguageChange, pick, t } from './i18n.js';
 import { questionHi, questionLo, selectionProblem } from './manifest.js';
@@ -223,22 +224,13 @@ function onChallenge() {
   });
 }
 
-function optionLabel(q, id) {
-  if (id === 'blank') return t('ballot.blank');
-  return pick(q.options.find((o) => o.id === id)?.label) || id;
-}
-
 function renderChallenge(answer, local, wanted) {
-  const list = $('challenge-result');
-  list.replaceChildren();
-  let match = true;
-  for (const q of state.election.manifest.questions) {
-    const board = answer.choices?.[q.id] ?? [];
-    const same = (a, b) => [...a].sort().join() === [...b].sort().join();
-    if (!same(board, wanted[q.id]) || !same(local[q.id], board)) match = false;
-    list.append(el('dt', { text: pick(q.text) }), el('dd', { text: board.map((id) => optionLabel(q, id)).join(', ') }));
-  }
-  $('challenge-intro').textContent = t('challenge.board_saw', { code: String(answer.tracking_code).slice(0, 16) });
+  const same = (a, b) => [...a].sort().join() === [...b].sort().join();
+  const board = answer.choices ?? {};
+  // the board's reading is shown; the page's own reading of the opening must agree with it, and both with the voter
+  const match = state.election.manifest.questions.every((q) =>
+    same(board[q.id] ?? [], wanted[q.id]) && same(local[q.id], board[q.id] ?? []));
+  fillComparison($('challenge-result'), state.election.manifest, wanted, board);
   $('opening-json').textContent = JSON.stringify(state.challenged.opening, null, 2);
   const verdict = $('challenge-verdict');
   verdict.textContent = t(match ? 'challenge.match' : 'challenge.mismatch');

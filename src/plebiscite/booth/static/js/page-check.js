@@ -3,9 +3,10 @@
 // a ballot up by tracking code alone. A board caught contradicting itself gets an alarm and, where two signed heads
 // prove it, an evidence file.
 import { ApiError } from './api.js';
-import { initLanguage, t } from './i18n.js';
+import { initLanguage, onLanguageChange, t } from './i18n.js';
 import { BoardAlarm, checkHistory, keyChanged, lookUp } from './live.js';
 import { MerkleError, verifyReceipt } from './merkle.js';
+import { startOpeningCheck } from './opening-check.js';
 import { looksShort } from './shortcode.js';
 import { $, describeError, download, el, groups, shortTime, showError, status } from './ui.js';
 
@@ -147,6 +148,7 @@ initLanguage();
 $('receipt-form').addEventListener('submit', onCheck);
 $('live').addEventListener('click', onLive);
 $('lookup-form').addEventListener('submit', onLookup);
+startOpeningCheck(onLanguageChange);
 lookUpFromUrl().finally(() => {
   document.body.dataset.ready = 'true';
 });
