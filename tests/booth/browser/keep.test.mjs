@@ -182,7 +182,7 @@ test('the check page opens a challenged ballot in the browser: matches, and a ta
   assert.equal(verdict, 'verdict bad');
   assert.match(text, /does NOT match — your device may be compromised, do not vote on it/i);
   await compare(expected);
-  // an opening whose values were altered (one 0 and one 1 swapped in the first question) no longer opens the ballot
+  // an opening whose values were altered (every value of the first question flipped) no longer opens the ballot
   const tampered = structuredClone(opening);
   tampered.plaintexts[0] = tampered.plaintexts[0].map((m) => 1 - m);
   const tamperedPath = join(OUT, 'challenge-opening-tampered.json');
