@@ -168,4 +168,34 @@ export const PLAIN = {
     ru: 'НЕ совпадает — ваше устройство может быть взломано, не голосуйте на нём. Сохраните два файла ниже и сообщите наблюдателям.',
     en: 'Does NOT match — your device may be compromised, do not vote on it. Keep the two files below and tell the observers.',
   },
+  'check.ok_head': {
+    uk: 'Дошка підписала квитанцію ключем {key}, коли мала {size} записів ({time}).',
+    ru: 'Доска подписала квитанцию ключом {key}, когда имела {size} записей ({time}).',
+    en: 'The board signed the receipt with board key {key} when it had {size} entries ({time}).',
+  },
+  'check.ok_key': {
+    uk: 'Дошка досі використовує ключ, яким підписано вашу квитанцію: {key}.',
+    ru: 'Доска по-прежнему использует ключ, которым подписана ваша квитанция: {key}.',
+    en: 'The board still uses the key that signed your receipt: {key}.',
+  },
+  'history.key_changed': {
+    uk: 'квитанцію підписано ключем дошки {was}, а дошка тепер показує ключ {now}',
+    ru: 'квитанция подписана ключом доски {was}, а доска теперь показывает ключ {now}',
+    en: 'the receipt was signed with board key {was}, the board now presents key {now}',
+  },
+  'check.ok_consistent': {
+    uk: 'Дошка з {second} записів продовжує ті {first} записів, що були у вашій квитанції: жоден попередній запис не змінено й не видалено.',
+    ru: 'Доска из {second} записей продолжает те {first} записей, что были в вашей квитанции: ни одна прежняя запись не изменена и не удалена.',
+    en: 'The board’s log of {second} entries extends the {first} entries of your receipt: no earlier entry was changed or removed.',
+  },
+  'review.ready': {
+    uk: 'Ваш вибір зашифровано на цьому пристрої. Ніхто не може його прочитати, навіть дошка.',
+    ru: 'Ваш выбор зашифрован на этом устройстве. Никто не может его прочитать, даже доска.',
+    en: 'Your choices are encrypted on this device. Nobody can read them, not even the board.',
+  },
+  'review.explain': {
+    uk: 'Подайте бюлетень, щоб його врахували. Або спершу перевірте шифрування, щоб випробувати цей пристрій: бюлетень відкриють і покажуть вам, і він ніколи не рахується — потім проголосуйте знову.',
+    ru: 'Подайте бюллетень, чтобы его учли. Или сначала проверьте шифрование, чтобы испытать это устройство: бюллетень откроют и покажут вам, и он никогда не считается — потом проголосуйте снова.',
+    en: 'Cast the ballot to have it counted. Or first check the encryption, to test this device: the ballot is opened and shown to you, and never counted — then vote again.',
+  },
 };

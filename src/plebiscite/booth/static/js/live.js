@@ -16,7 +16,7 @@
 //    the network path could produce those, so they accuse nobody: no evidence file either.
 // Network failures and 5xx answers propagate as ApiError: an outage is not an accusation.
 import { ApiError, getJson } from './api.js';
-import { fromHex, hex } from './bytes.js';
+import { fromHex, groups, hex } from './bytes.js';
 import {
   hashList, leafHash, logIdFor, MerkleError, leafTrackingCode, verifyConsistency, verifyInclusion, verifyTreeHead,
 } from './merkle.js';
@@ -42,10 +42,14 @@ const signedFields = (head) => Object.fromEntries(HEAD_FIELDS.map((f) => [f, hea
 export const forkEvidence = (first, second, proof, reason) =>
   ({ first: signedFields(first), second: signedFields(second), proof: proof.map(hex), reason });
 
-/** The board presents a key (log id `now`) other than the one that signed the receipt (log id `was`). */
+/**
+ * The board presents a key (hex `now`) other than the one that signed the receipt (hex `was`); the voter is shown
+ * both as the operator publishes a board key, in groups (docs/booth.md, "The check page").
+ */
 export const keyChanged = (was, now) => new BoardAlarm('alarm.key_changed',
-  { key: 'history.key_changed', params: { was: was.slice(0, 16), now: now.slice(0, 16) } },
-  `the receipt's head has log id ${was}, the board's key has log id ${now}`);
+  { key: 'history.key_changed', params: { was: groups(was), now: groups(now) } },
+  `the receipt was signed by board key ${was} (log id ${logIdFor(fromHex(was, 'board_key', 32))}), the board now ` +
+  `presents board key ${now} (log id ${logIdFor(fromHex(now, 'board_key', 32))})`);
 
 const unverified = (what, detail) =>
   new BoardAlarm('alarm.unverified', { key: 'history.bad_answer', params: { what } }, `${what}: ${detail}`);
@@ -132,8 +136,8 @@ export async function checkHistory(receipt, { get = getJson, step = () => {} } =
   verifyTreeHead(first, boardKey); // evidence must only ever carry heads the board really signed
   const now = keyOf(await ask(get, 'board/key', 'board/key'));
   if (!now) throw unverified('board/key', 'not a 32-byte hex key');
-  if (logIdFor(now) !== first.log_id) throw keyChanged(first.log_id, logIdFor(now));
-  step('check.ok_key', { log: first.log_id.slice(0, 16) });
+  if (logIdFor(now) !== first.log_id) throw keyChanged(receipt.board_key.toLowerCase(), hex(now));
+  step('check.ok_key', { key: groups(receipt.board_key.toLowerCase()) });
   const latest = await ask(get, 'board/head', 'board/head');
   signedBy(latest, boardKey, 'board/head');
   step('check.ok_latest', { size: latest.tree_size, time: latest.timestamp });

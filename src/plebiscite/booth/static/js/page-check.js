@@ -64,7 +64,7 @@ async function onCheck(event) {
     const s = verifyReceipt(value);
     receipt = value;
     line(list, true, t('check.ok_leaf', { code: s.trackingCode }));
-    line(list, true, t('check.ok_head', { log: s.logId.slice(0, 16), size: s.treeSize, time: shortTime(s.timestamp) }));
+    line(list, true, t('check.ok_head', { key: groups(receipt.board_key), size: s.treeSize, time: shortTime(s.timestamp) }));
     line(list, true, t('check.ok_inclusion', { index: s.index }));
     $('lookup-code').value = s.trackingCode;
   } catch (err) {
@@ -126,7 +126,7 @@ async function onLookup(event) {
     line(list, true, t('check.ok_lookup', { code: found.trackingCode.slice(0, 16), index: found.index, size: found.size }));
     // The key came from the same board: only the organisers' published board key makes the signature mean anything.
     list.append(el('li', { class: 'info' }, t('check.board_key'), ' ', el('code', { id: 'board-key', text: groups(found.boardKey) })));
-    if (receipt && receipt.tree_head.log_id !== found.logId) showAlarm(keyChanged(receipt.tree_head.log_id, found.logId));
+    if (receipt && receipt.tree_head.log_id !== found.logId) showAlarm(keyChanged(receipt.board_key, found.boardKey));
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'not_found') line(list, false, t('check.not_found'));
     else if (err instanceof ApiError) showError(...describeError(err));

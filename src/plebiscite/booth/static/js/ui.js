@@ -90,8 +90,4 @@ export const localNumber = (value, digits = 0) =>
   new Intl.NumberFormat(document.documentElement.lang || undefined,
     { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 
-/**
- * A key or code in short groups ("39bd 56c2 3a30 …"), easier to compare by eye with what the operator published
- * (docs/operator.md: the board key `plebiscite serve` prints, 64 hex digits). One format wherever a key is shown.
- */
-export const groups = (text, size = 4) => (String(text).match(new RegExp(`.{1,${size}}`, 'g')) ?? []).join(' ');
+export { groups } from './bytes.js';
