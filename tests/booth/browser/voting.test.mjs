@@ -196,7 +196,7 @@ test('challenge (Benaloh): the board opens the ballot, it is discarded, the vote
   assert.equal(await page.getAttribute('#challenge-verdict', 'class'), 'verdict ok');
   // what the voter chose beside what the ballot contains, question by question
   const shown = await page.locator('#challenge-result tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].slice(1).map((c) => c.textContent)));
-  assert.deepEqual(shown, [['No', 'No'], ['Blank (none of these)', 'Blank (none of these)'], ['Clinics', 'Clinics']]);
+  assert.deepEqual(shown, [['No', 'No'], ['None of these (no answer to this question)', 'None of these (no answer to this question)'], ['Clinics', 'Clinics']]);
   assert.match(await page.textContent('#challenge-verdict'), /^Matches/);
   assert.match(await page.textContent('#step-challenged .hint'), /check-challenge record\.zip ballot\.json opening\.json/);
   await screenshot(page, 'booth-5-challenged');

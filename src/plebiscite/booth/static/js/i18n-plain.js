@@ -198,4 +198,12 @@ export const PLAIN = {
     ru: 'Подайте бюллетень, чтобы его учли. Или сначала проверьте шифрование, чтобы испытать это устройство: бюллетень откроют и покажут вам, и он никогда не считается — потом проголосуйте снова.',
     en: 'Cast the ballot to have it counted. Or first check the encryption, to test this device: the ballot is opened and shown to you, and never counted — then vote again.',
   },
+  'file.choose': { uk: 'Вибрати файл', ru: 'Выбрать файл', en: 'Choose a file' },
+  'file.none': { uk: 'Файл не вибрано', ru: 'Файл не выбран', en: 'No file chosen' },
+  'ballot.blank': {
+    uk: 'Жоден із варіантів (без відповіді на це питання)',
+    ru: 'Ни один из вариантов (без ответа на этот вопрос)',
+    en: 'None of these (no answer to this question)',
+  },
+  'results.blank': { uk: 'Жоден із варіантів', ru: 'Ни один из вариантов', en: 'None of these' },
 };

@@ -8,7 +8,7 @@ import { fillComparison } from './opening-check.js';
 import { electionFromApi } from './election.js';
 import { initLanguage, onLanguageChange, pick, t } from './i18n.js';
 import { questionHi, questionLo, selectionProblem } from './manifest.js';
-import { $, describeError, download, el, showError, showStep, status } from './ui.js';
+import { $, describeError, download, el, fileButtons, showError, showStep, status } from './ui.js';
 import { describeOpening, loadVoter, prepareBallot, warmUp } from './voter.js';
 
 const STEPS = ['step-credential', 'step-cr-credential', 'step-ballot', 'step-cr-fake', 'step-review', 'step-cast',
@@ -256,6 +256,7 @@ const reloaded = () => performance.getEntriesByType('navigation')[0]?.type === '
 // --- start ---------------------------------------------------------------------------------------------------
 
 async function start() {
+  fileButtons();
   initLanguage();
   status(t('booth.loading'));
   $('credential-form').addEventListener('submit', onCredential);

@@ -8,7 +8,7 @@ import { BoardAlarm, checkHistory, keyChanged, lookUp } from './live.js';
 import { MerkleError, verifyReceipt } from './merkle.js';
 import { startOpeningCheck } from './opening-check.js';
 import { looksShort } from './shortcode.js';
-import { $, describeError, download, el, groups, shortTime, showError, status } from './ui.js';
+import { $, describeError, download, el, fileButtons, groups, shortTime, showError, status } from './ui.js';
 
 let receipt = null;
 
@@ -144,6 +144,7 @@ function lookUpFromUrl() {
   return onLookup();
 }
 
+fileButtons();
 initLanguage();
 $('receipt-form').addEventListener('submit', onCheck);
 $('live').addEventListener('click', onLive);
