@@ -157,7 +157,8 @@ test('a board that rewrites its history: an alarm in the voter language, and the
   await screenshot(page, 'check-alarm-inconsistent-uk');
   const inconsistent = await evidence('evidence-inconsistent.json');
   assert.ok(inconsistent.second.tree_size > receipt.tree_head.tree_size);
-  assert.match(inconsistent.reason, /does not reproduce the first root/);
+  // which root fails to come out depends on the two sizes (when the first is a power of two, only the second can)
+  assert.match(inconsistent.reason, /does not reproduce the (first|second) root/);
   await page.unroute(consistency);
 
   // 2. the latest head is an older one the board really signed: the board went back on its receipt

@@ -89,6 +89,7 @@ function showVerdict(choices, found, problem) {
 async function onAudit(event) {
   event.preventDefault();
   showError('');
+  $('audit-verdict').hidden = true; // never leave an earlier verdict up while the new files are read
   let ballot;
   let opening;
   try {
