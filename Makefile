@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all demo test lint system-deps test-deps vendor booth-sri bench-booth clean
+.PHONY: all demo test lint system-deps test-deps vendor booth-sri bench-booth booth-screens clean
 
 all: $(STAMP)
 
@@ -19,7 +19,7 @@ system-deps:
 test-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && $(APT_INSTALL) postgresql)
 	@test -x /usr/bin/chromium || (apt-get update -qq && $(APT_INSTALL) chromium fonts-dejavu-core)
-	@test -d booth/node_modules/playwright-core || npm ci --prefix booth --no-audit --no-fund
+	@test -d booth/node_modules/playwright-core -a -d booth/node_modules/axe-core || npm ci --prefix booth --no-audit --no-fund
 
 # After changing booth/package.json: re-vendor the noble libraries into the booth and refresh SRI hashes.
 vendor:
@@ -32,6 +32,11 @@ booth-sri:
 
 bench-booth:
 	node bench/booth.mjs
+
+# Screenshots of every booth screen in uk/ru/en at 360 and 1280 px, for review (not committed):
+# test-artifacts/booth/screens/ and, for the steps the scenarios reach, test-artifacts/booth/*.png.
+booth-screens: $(STAMP) test-deps
+	BOOTH_SCREENS=1 $(BIN)/pytest -q tests/booth/test_browser.py -k voting_scenarios
 
 $(STAMP): pyproject.toml | system-deps
 	$(PY) -m venv $(VENV)

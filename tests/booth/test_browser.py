@@ -52,6 +52,7 @@ def voting(browser: str, live_server: LiveServer) -> Path:
         stale.unlink()
     run_browser(browser, "voting.test.mjs", live_server, out)
     run_browser(browser, "keep.test.mjs", live_server, out)
+    run_browser(browser, "a11y.test.mjs", live_server, out)
     return out
 
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { axeProblems, launch, openPage, screenshot } from './browser.mjs';
 
 const BASE = process.env.BOOTH_URL;
 const CREDENTIALS = JSON.parse(process.env.BOOTH_CREDENTIALS ?? '[]');
@@ -115,6 +115,7 @@ test('a reload mid-cast finds the ballot on the board and shows its receipt', as
   await page.unrouteAll({ behavior: 'ignoreErrors' });
   cast = { code, short: (await page.textContent('#short-code')).trim() };
   assert.match(cast.short, SHORT);
+  assert.deepEqual(await axeProblems(page), [], 'the cast step passes axe-core');
   await screenshot(page, 'keep-resumed');
 });
 
@@ -192,6 +193,7 @@ test('the check page opens a challenged ballot in the browser: matches, and a ta
   assert.equal(verdict, 'verdict bad');
   assert.match(text, /does NOT match.*not a valid ballot of this election and its opening/is);
   await screenshot(check, 'check-audit-mismatch');
+  assert.deepEqual(await axeProblems(check), [], 'the audit verdict passes axe-core');
   assert.deepEqual(check.problems, []);
   await check.close();
 });
