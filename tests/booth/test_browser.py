@@ -53,6 +53,7 @@ def voting(browser: str, live_server: LiveServer) -> Path:
     run_browser(browser, "voting.test.mjs", live_server, out)
     run_browser(browser, "keep.test.mjs", live_server, out)
     run_browser(browser, "a11y.test.mjs", live_server, out)
+    run_browser(browser, "slow.test.mjs", live_server, out)
     return out
 
 
