@@ -1,6 +1,6 @@
 // The booth's words for keeping a receipt, resuming after a reload and checking an opened ballot (issue 18), in
 // plain language: what the voter must do and what they may check, no jargon (docs/booth.md §4, glossary). i18n.js
-// merges these over its own table, so a key here replaces an older wording of the same key.
+// merges these into its table; the rewordings of older messages live here too (a key is in one of the two files).
 export const PLAIN = {
   'details': { uk: 'Подробиці для фахівців', ru: 'Подробности для специалистов', en: 'Details for experts' },
   'credential.loaded': {
