@@ -9,13 +9,16 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 test('a short code carries the board index and the first 4 bytes of the tracking code, checksummed', () => {
   const code = 'ab12'.repeat(16);
+  assert.doesNotMatch(S.shortCode(code, 3), /^AAAA/, 'a small index does not give a run of filler letters');
   for (const index of [0, 1, 9, 4095, 123456789, S.MAX_INDEX]) {
     const short = S.shortCode(code, index);
     assert.match(short, /^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
     assert.deepEqual(S.readShortCode(short), { index, prefix: 'ab12ab12' });
-    // recomputed independently: base32(u32be(index) ‖ code[0:4] ‖ SHA-256(tag ‖ payload)[0:2])
-    const payload = Buffer.concat([Buffer.from([index >>> 24, (index >>> 16) & 255, (index >>> 8) & 255, index & 255]),
-      Buffer.from(code, 'hex').subarray(0, 4)]);
+    // recomputed independently: base32(code[0:4] ‖ u32be(index XOR u32be(code[0:4])) ‖ SHA-256(tag ‖ payload)[0:2])
+    const prefix = Buffer.from(code, 'hex').subarray(0, 4);
+    const masked = Buffer.alloc(4);
+    masked.writeUInt32BE((index ^ prefix.readUInt32BE(0)) >>> 0);
+    const payload = Buffer.concat([prefix, masked]);
     const check = createHash('sha256').update('plebiscite/v1/short-code').update(payload).digest().subarray(0, 2);
     let bits = '';
     for (const b of Buffer.concat([payload, check])) bits += b.toString(2).padStart(8, '0');

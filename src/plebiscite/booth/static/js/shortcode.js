@@ -9,15 +9,18 @@ import { base32Decode, base32Encode, CredentialError, normaliseCode } from './cr
 
 const TAG = utf8('plebiscite/v1/short-code');
 const PREFIX_BYTES = 4;
-const CHARS = 16; // base32 of 10 bytes: 4 (index) + 4 (tracking-code prefix) + 2 (checksum)
+const CHARS = 16; // base32 of 10 bytes: 4 (tracking-code prefix) + 4 (masked index) + 2 (checksum)
 export const MAX_INDEX = 0xffffffff;
 
 const checksum = (payload) => sha256(concat(TAG, payload)).slice(0, 2);
 
+// prefix ‖ u32be(index XOR prefix): the index is masked by the prefix so that a small board's codes do not all
+// start with the same letters (a run like "AAAA-" reads as filler and gets left out when copied by hand)
 function payloadOf(index, prefix) {
-  const out = new Uint8Array(4 + PREFIX_BYTES);
-  new DataView(out.buffer).setUint32(0, index);
-  out.set(prefix, 4);
+  const out = new Uint8Array(PREFIX_BYTES + 4);
+  out.set(prefix, 0);
+  const view = new DataView(out.buffer);
+  view.setUint32(PREFIX_BYTES, (index ^ view.getUint32(0)) >>> 0);
   return out;
 }
 
@@ -39,7 +42,8 @@ export function readShortCode(text) {
   const clean = normaliseCode(text);
   if (clean.length !== CHARS) throw new CredentialError('short.length', `${clean.length} characters`);
   const raw = base32Decode(clean);
-  const payload = raw.slice(0, 4 + PREFIX_BYTES);
-  if (!equal(checksum(payload), raw.slice(4 + PREFIX_BYTES, 10))) throw new CredentialError('short.checksum');
-  return { index: new DataView(payload.buffer, payload.byteOffset).getUint32(0), prefix: hex(payload.slice(4)) };
+  const payload = raw.slice(0, PREFIX_BYTES + 4);
+  if (!equal(checksum(payload), raw.slice(PREFIX_BYTES + 4, 10))) throw new CredentialError('short.checksum');
+  const view = new DataView(payload.buffer, payload.byteOffset);
+  return { index: (view.getUint32(PREFIX_BYTES) ^ view.getUint32(0)) >>> 0, prefix: hex(payload.slice(0, PREFIX_BYTES)) };
 }
