@@ -1,5 +1,5 @@
 // Accessibility and the screens for review (issue 18): axe-core on every page and step in uk, ru and en, with no
-// serious or critical violation; with BOOTH_SCREENS set (make booth-screens), a screenshot of each at 360 and 1280 px
+// serious or critical violation (the booth's steps up to a cast ballot and a challenged one); with BOOTH_SCREENS set (make booth-screens), a screenshot of each at 360 and 1280 px
 // into test-artifacts/booth/screens/. Runs after voting.test.mjs (voting still open) with a credential it does not cast.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -11,6 +11,8 @@ const BASE = process.env.BOOTH_URL;
 const CREDENTIALS = JSON.parse(process.env.BOOTH_CREDENTIALS ?? '[]');
 const SCREENS = process.env.BOOTH_SCREENS ? join(ARTIFACTS, 'screens') : null;
 const WIDTHS = SCREENS ? [360, 1280] : [360];
+// credential 4's last ballot in voting.test.mjs: casting it again here leaves the result as the pytest side expects
+const CHOICES = { q1: ['no'], q2: ['uk'], q3: ['roads', 'schools'] };
 
 let context;
 let close;
@@ -31,9 +33,26 @@ const SCREENS_OF = [
     await page.click('#credential-form button[type=submit]');
     await page.waitForSelector('#step-ballot:not([hidden])');
   }],
-  ['booth-review', 'index.html', async (page) => {
+  ['booth-limits', 'index.html', async (page) => {
     await page.click('#ballot-form button[type=submit]'); // nothing chosen: the per-question errors show
     await page.waitForSelector('#error:not([hidden])');
+  }],
+  ['booth-review', 'index.html', async (page) => {
+    for (const [q, o] of Object.entries(CHOICES)) for (const id of o) await page.check(`#q-${q}-${id}`);
+    await page.click('#ballot-form button[type=submit]');
+    await page.waitForSelector('#step-review:not([hidden])');
+  }],
+  ['booth-cast', 'index.html', async (page) => {
+    await page.click('#cast');
+    await page.waitForSelector('#step-cast:not([hidden])');
+    await page.check('#receipt-written'); // saved: nothing kept, nothing to warn about
+  }],
+  ['booth-challenged', 'index.html', async (page) => {
+    await page.click('#revote');
+    await page.click('#ballot-form button[type=submit]');
+    await page.waitForSelector('#step-review:not([hidden])');
+    await page.click('#challenge');
+    await page.waitForSelector('#step-challenged:not([hidden])');
   }],
   ['check', 'check.html', async (page) => {
     await page.click('#audit summary');
