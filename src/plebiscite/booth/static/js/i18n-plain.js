@@ -206,4 +206,14 @@ export const PLAIN = {
     en: 'None of these (no answer to this question)',
   },
   'results.blank': { uk: 'Жоден із варіантів', ru: 'Ни один из вариантов', en: 'None of these' },
+  'check.ok_leaf': {
+    uk: 'Квитанція належить бюлетеню з коротким кодом {code}.',
+    ru: 'Квитанция принадлежит бюллетеню с коротким кодом {code}.',
+    en: 'The receipt is for the ballot with short code {code}.',
+  },
+  'check.ok_lookup': {
+    uk: 'Бюлетень {code} знайдено на дошці: запис {index} з {size}; підпис дошки і доказ того, що він там, правильні.',
+    ru: 'Бюллетень {code} найден на доске: запись {index} из {size}; подпись доски и доказательство того, что он там, верны.',
+    en: 'Ballot {code} is on the board: entry {index} of {size}; the board’s signature and the proof that it is there are correct.',
+  },
 };

@@ -339,11 +339,6 @@ const M = {
     en: '“Check it against the board now” asks the board for its latest signed state and for a proof that it has only added entries since your receipt.',
   },
   'check.lookup': { uk: 'Знайти на дошці', ru: 'Найти на доске', en: 'Look it up on the board' },
-  'check.ok_leaf': {
-    uk: 'Квитанція містить бюлетень з кодом відстеження {code}.',
-    ru: 'Квитанция содержит бюллетень с кодом отслеживания {code}.',
-    en: 'The receipt holds the ballot with tracking code {code}.',
-  },
   'check.ok_inclusion': {
     uk: 'Доказ включення правильний: бюлетень — запис {index} цього журналу.',
     ru: 'Доказательство включения верно: бюллетень — запись {index} этого журнала.',
@@ -358,11 +353,6 @@ const M = {
     uk: 'Ваш бюлетень досі — запис {index} з {size}.',
     ru: 'Ваш бюллетень по-прежнему — запись {index} из {size}.',
     en: 'Your ballot is still entry {index} of {size}.',
-  },
-  'check.ok_lookup': {
-    uk: 'Бюлетень {code}… знайдено: запис {index} з {size}; підпис дошки і доказ включення правильні.',
-    ru: 'Бюллетень {code}… найден: запись {index} из {size}; подпись доски и доказательство включения верны.',
-    en: 'Ballot {code}… found: entry {index} of {size}; the board’s signature and the inclusion proof are correct.',
   },
   'check.no_receipt': { uk: 'Спочатку вставте або завантажте квитанцію.', ru: 'Сначала вставьте или загрузите квитанцию.',
     en: 'Paste or load a receipt first.' },

@@ -7,7 +7,7 @@ import { initLanguage, onLanguageChange, t } from './i18n.js';
 import { BoardAlarm, checkHistory, keyChanged, lookUp } from './live.js';
 import { MerkleError, verifyReceipt } from './merkle.js';
 import { startOpeningCheck } from './opening-check.js';
-import { looksShort } from './shortcode.js';
+import { looksShort, shortCode } from './shortcode.js';
 import { $, describeError, download, el, fileButtons, groups, shortTime, showError, status } from './ui.js';
 
 let receipt = null;
@@ -63,7 +63,7 @@ async function onCheck(event) {
     const value = await readReceipt();
     const s = verifyReceipt(value);
     receipt = value;
-    line(list, true, t('check.ok_leaf', { code: s.trackingCode }));
+    line(list, true, t('check.ok_leaf', { code: shortCode(s.trackingCode, s.index) ?? s.trackingCode }));
     line(list, true, t('check.ok_head', { key: groups(receipt.board_key), size: s.treeSize, time: shortTime(s.timestamp) }));
     line(list, true, t('check.ok_inclusion', { index: s.index }));
     $('lookup-code').value = s.trackingCode;
@@ -123,7 +123,8 @@ async function onLookup(event) {
   status('…');
   try {
     const found = await lookUp(code);
-    line(list, true, t('check.ok_lookup', { code: found.trackingCode.slice(0, 16), index: found.index, size: found.size }));
+    line(list, true, t('check.ok_lookup', { code: shortCode(found.trackingCode, found.index) ?? found.trackingCode,
+      index: found.index, size: found.size }));
     // The key came from the same board: only the organisers' published board key makes the signature mean anything.
     list.append(el('li', { class: 'info' }, t('check.board_key'), ' ', el('code', { id: 'board-key', text: groups(found.boardKey) })));
     if (receipt && receipt.tree_head.log_id !== found.logId) showAlarm(keyChanged(receipt.board_key, found.boardKey));
