@@ -108,7 +108,7 @@ test('a receipt checks out against a newer head once the board has grown', async
   await page.close();
 });
 
-test('a lookup by tracking code alone checks the signature with the board key and shows its log id', async () => {
+test('a lookup by tracking code alone checks the signature with the board key and shows the key', async () => {
   const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
   const page = await openPage(context, `${check}?lang=en`);
   await page.fill('#lookup-code', receipt.tracking_code);
