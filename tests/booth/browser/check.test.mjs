@@ -114,7 +114,7 @@ test('a lookup by tracking code alone checks the signature with the board key an
   await page.fill('#lookup-code', receipt.tracking_code);
   await page.click('#lookup-form button[type=submit]');
   await page.waitForSelector('#lookup li');
-  assert.match(await page.textContent('#lookup li.ok'), /the board’s signature and the inclusion proof are correct/);
+  assert.match(await page.textContent('#lookup li.ok'), /the board’s signature and the proof that it is there are correct/);
   assert.equal(await page.textContent('#board-key'), grouped(receipt.board_key));
   await screenshot(page, 'check-lookup-key');
   // a board presenting another key: its heads do not verify under it, and the voter is told so
