@@ -51,6 +51,7 @@ from machine import (
     versions,
     wait_idle,
 )
+from plebiscite import native
 from plebiscite.ballot.check import check_ballot
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.conduct import Conduct, cast_ballots
@@ -64,8 +65,8 @@ from plebiscite.verify.runner import verify_record
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TARGET_RATE = 1800  # plebiscite ballots verified per second per core
-TARGET_RATIO = 25  # × Belenios
+TARGET_RATE = 5000  # plebiscite ballots verified per second per core (issue 16, native engine)
+TARGET_RATIO = 100  # × Belenios
 
 
 # --- plebiscite ----------------------------------------------------------------------------------------------------
@@ -130,9 +131,9 @@ def plebiscite_side(n: int, reps: int, work: Path, say: Callable[[str], None]) -
 
     say("plebiscite: verify_record, workers=1 …")
 
-    def verify(path: Path, workers: int, ballots: int) -> Callable[[], None]:
+    def verify(path: Path, workers: int, ballots: int, engine: str | None = None) -> Callable[[], None]:
         def run() -> None:
-            report = verify_record(path, workers=workers)
+            report = verify_record(path, workers=workers, engine=engine)
             if not report.ok or report.by_name("ballot proofs").items != ballots:
                 failed = [c.name for c in report.checks if not c.ok]
                 raise SystemExit(f"verify_record({path}) did not pass: {failed}")
@@ -146,8 +147,20 @@ def plebiscite_side(n: int, reps: int, work: Path, say: Callable[[str], None]) -
     say("plebiscite: verify_record, workers=2 (both cores, not pinned) …")
     with unpinned():
         rec2 = repeat(n, verify(full, 2, n), max(2, reps - 2))
+    reference = None
+    if native.default_engine() != native.REFERENCE:
+        say("plebiscite: verify_record, workers=1, reference engine …")
+        ref1 = repeat(n, verify(full, 1, n, native.REFERENCE), reps)
+        ref0 = repeat(0, verify(empty, 1, 0, native.REFERENCE), reps)
+        reference = {
+            "engine": native.REFERENCE,
+            "verify_record_w1": ref1,
+            "verify_record_empty_w1": ref0,
+            "verify_record_w1_marginal": marginal(n, ref1, ref0, "verify_record"),
+        }
 
     return {
+        "engine": native.default_engine(),
         "ballots": n,
         "result": counts,
         "record_bytes": (full / store.EVENTS_FILE).stat().st_size,
@@ -157,6 +170,7 @@ def plebiscite_side(n: int, reps: int, work: Path, say: Callable[[str], None]) -
         "verify_record_empty_w1": rec0,
         "verify_record_w1_marginal": marginal(n, rec1, rec0, "verify_record"),
         "verify_record_w2": {**rec2, "pinned": False, "note": "CPU time includes the worker processes"},
+        "reference_engine": reference,
         "_ctx": ctx,
         "_payloads": payloads,
     }
@@ -316,8 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     wall_rows = comparisons(pleb, bel, "ballots_per_s")
     cpu_rows = comparisons(pleb, bel, "ballots_per_cpu_s")
     best_rows = comparisons(pleb, bel, "best_ballots_per_s")
+    ref = pleb["reference_engine"]
+    ref_rows = comparisons(ref, bel, "ballots_per_s") if ref else None
     ratios = {
+        "engine": pleb["engine"],
         "verify_marginal": wall_rows[3][3],
+        "verify_marginal_reference_engine": ref_rows[3][3] if ref_rows else wall_rows[3][3],
         "verify_whole_election": wall_rows[4][3],
         "check_ballot_vs_belenios_marginal": wall_rows[2][3],
         "encrypt_vs_generate": wall_rows[0][3],
@@ -343,9 +361,14 @@ def main(argv: list[str] | None = None) -> int:
     if profile:
         print(profile)
     print()
-    print(f"{args.ballots} yes/no ballots, 3 trustees (2-of-3); one core (CPU {cpu} of {machine['nproc']})")
+    print(
+        f"{args.ballots} yes/no ballots, 3 trustees (2-of-3); one core (CPU {cpu} of {machine['nproc']}); "
+        f"engine {pleb['engine']}"
+    )
     head: tuple[str, ...] = ("ballots/s per core (median wall time)", "plebiscite", "Belenios", "ratio")
     print(table(head, wall_rows))
+    if ref_rows:
+        print(table(("reference engine (libsodium)", "plebiscite", "Belenios", "ratio"), ref_rows[3:5]))
     print()
     head = (
         "fastest run / CPU time instead of median wall",
@@ -365,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     bd = pleb["check_ballot_breakdown"]
     print(
-        f"check_ballot (best of 5): {bd['check_ballot_us_per_ballot_best_of_5']} µs/ballot = libsodium "
+        f"reference-engine check_ballot (best of 5): {bd['check_ballot_us_per_ballot_best_of_5']} µs/ballot = "
+        "libsodium "
         f"{bd['libsodium_us_per_ballot']} µs + Python {bd['python_us_per_ballot']} µs; calls per ballot "
         f"{bd['calls_per_ballot']}; libsodium-bound ceiling {bd['libsodium_bound_ballots_per_s']}/s"
     )
@@ -383,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
 
     result = {
         "benchmark": "bench/ballots.py",
+        "engine": pleb["engine"],
         "date": started.isoformat(timespec="seconds"),
         "command": " ".join(
             [".venv/bin/python", "bench/ballots.py", *(argv if argv is not None else sys.argv[1:])]

@@ -76,9 +76,15 @@ TARGET_P99_MS = 100.0
 # ------------------------------------------------------------------------------------------------ the election
 
 
-def prepare(path: Path, voters: int, full: bool) -> tuple[Manifest, ElectionContext, list[Credential]]:
-    """Prepared record at ``path``; the context voting will open with (the fingerprint depends on the record only)."""
+def prepare(
+    path: Path, voters: int, full: bool, witness_keys: tuple[str, ...] = ()
+) -> tuple[Manifest, ElectionContext, list[Credential]]:
+    """Prepared record at ``path``; the context voting will open with (the fingerprint depends on the record only).
+    ``witness_keys``: the manifest names these witnesses, all of them needed (``--witnesses``)."""
     manifest = referendum("bench-board-load", extra_questions=full)
+    if witness_keys:
+        named = {"keys": list(witness_keys), "threshold": len(witness_keys)}
+        manifest = Manifest.model_validate({**manifest.model_dump(mode="json"), "witnesses": named})
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     conduct.run_ceremony(trustees)
@@ -193,6 +199,60 @@ class Server:
             self.proc.wait(timeout=20)
         with contextlib.suppress(ProcessLookupError):  # leftover check workers
             os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+class WitnessProcesses:
+    """``plebiscite witness run`` for each witness key directory, polling the server every ``interval`` seconds
+    (each run gets fresh state directories holding the keys, as a fresh board gets a fresh database)."""
+
+    def __init__(
+        self, key_dirs: list[Path], workdir: Path, url: str, board_key: str, interval: float
+    ) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Path] = []
+        for number, key_dir in enumerate(key_dirs, start=1):
+            state = workdir / f"witness-{number}"
+            state.mkdir(mode=0o700)
+            shutil.copy2(key_dir / "witness-key.hex", state / "witness-key.hex")
+            log = workdir / f"witness-{number}.log"
+            command = [
+                sys.executable, "-m", "plebiscite.cli.main", "witness", "run", "--state", str(state),
+                "--board", url, "--board-key", board_key, "--interval", str(interval),
+            ]  # fmt: skip
+            with log.open("wb") as out:
+                self.procs.append(
+                    subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                )
+            self.logs.append(log)
+
+    def cpu_seconds(self) -> float:
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for proc in self.procs:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
+    def outcomes(self) -> list[dict[str, int]]:
+        """Per witness, how many rounds ended how (cosigned, unchanged, error, refused…), from its output."""
+        out = []
+        for log in self.logs:
+            words = [line.split(":", 1)[0] for line in log.read_text(errors="replace").splitlines()[1:]]
+            out.append(dict(Counter(w for w in words if w and " " not in w)))
+        return out
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=20)
 
 
 # ------------------------------------------------------------------------------------------------ the clients
@@ -492,6 +552,8 @@ class Options:
     py_spy: float
     gil: bool
     profile_out: Path | None
+    witness_dirs: list[Path] = dataclasses.field(default_factory=list)  # --witnesses: their key directories
+    witness_interval: float = 0.5
 
 
 def measure(
@@ -573,18 +635,30 @@ def one_run(
     warmup, closed, paced = bodies[:warm_n], bodies[warm_n : warm_n + closed_n], bodies[warm_n + closed_n :]
     mul_before = mul_microseconds()
     server = Server(record, workdir, check_workers)
+    witnesses: WitnessProcesses | None = None
+    witnessing: dict[str, Any] | None = None
     try:
         assert httpx.post(f"{server.url}/api/admin/open", headers={"Authorization": f"Bearer {TOKEN}"},
                           timeout=60).status_code == 200  # fmt: skip
         key = bytes.fromhex(httpx.get(f"{server.url}/api/board/key", timeout=30).json()["public_key"])
+        if opts.witness_dirs:
+            witnesses = WitnessProcesses(
+                opts.witness_dirs, workdir, server.url, key.hex(), opts.witness_interval
+            )
+        cpu_witnesses = witnesses.cpu_seconds() if witnesses else 0.0
         warm = run_clients(server.url, warmup, opts.clients, opts.procs, opts.client)
         if warm["errors"]:
             raise RuntimeError(f"warm-up errors: {warm['errors']}")
         closed_loop = measure(server, key, closed, opts, 0.0, f"w{check_workers}")
         open_loop = measure(server, key, paced, opts, opts.rate, "") if paced and opts.rate > 0 else None
+        if witnesses is not None:
+            witnessing = witness_summary(server.url, witnesses, cpu_witnesses)
     finally:
+        if witnesses is not None:
+            witnesses.stop()
         server.stop()
     return {
+        "witnesses": witnessing,
         "check_workers": check_workers,
         # The VM's speed drifts (the same multiplication takes 58–92 µs from one minute to the next): read the
         # latencies with it.
@@ -602,6 +676,22 @@ def one_run(
             and open_loop["ballots_per_s"] >= 0.98 * TARGET_RATE
             and open_loop["latency_ms"].get("p99", 1e9) <= TARGET_P99_MS
         ),
+    }
+
+
+def witness_summary(url: str, witnesses: WitnessProcesses, cpu_before: float) -> dict[str, Any]:
+    """What the witnesses did during the run: the board's latest witnessed head against its size, their rounds."""
+    time.sleep(3.0)  # a checkpoint period and a poll, so the last head is cosigned too
+    size = httpx.get(f"{url}/healthz", timeout=30).json()["size"]
+    answer = httpx.get(f"{url}/api/board/witnessed", timeout=30)
+    witnessed = answer.json() if answer.status_code == 200 else None
+    return {
+        "count": len(witnesses.procs),
+        "board_size": size,
+        "latest_witnessed_size": None if witnessed is None else witnessed["tree_size"],
+        "cosignatures_on_it": None if witnessed is None else len(witnessed.get("cosignatures", [])),
+        "rounds": witnesses.outcomes(),
+        "witnesses_cpu_s": round(witnesses.cpu_seconds() - cpu_before, 2),
     }
 
 
@@ -704,10 +794,29 @@ def main() -> None:
     parser.add_argument("--profile-out", type=Path, help="keep py-spy's raw stacks as PROFILE_OUT-w<N>.txt")
     parser.add_argument("--out", type=Path, help="default: bench/results/board_load[_coercion].json")
     parser.add_argument("--no-write", action="store_true", help="print only, do not write --out")
+    parser.add_argument(
+        "--witnesses",
+        type=int,
+        default=0,
+        help="witnesses named in the manifest (all needed), each a `plebiscite witness run` process cosigning "
+        "the board's checkpoint during the whole run (docs/board.md §4)",
+    )
+    parser.add_argument(
+        "--witness-interval", type=float, default=0.5, help="seconds between a witness's polls"
+    )
     args = parser.parse_args()
     if args.out is None:
         args.out = (
-            ROOT / "bench" / "results" / ("board_load_coercion.json" if args.coercion else "board_load.json")
+            ROOT
+            / "bench"
+            / "results"
+            / (
+                "board_load_coercion.json"
+                if args.coercion
+                else "board_load_witnesses.json"
+                if args.witnesses
+                else "board_load.json"
+            )
         )
     opts = Options(
         args.clients, args.client_procs, args.client, args.rate, args.py_spy, args.gil, args.profile_out
@@ -716,6 +825,13 @@ def main() -> None:
     sizes = [args.warmup, args.ballots, paced]
 
     work = Path(tempfile.mkdtemp(prefix="plebiscite-board-load-"))
+    witness_keys: tuple[str, ...] = ()
+    if args.witnesses:
+        from plebiscite.witness.state import init_state
+
+        opts.witness_dirs = [work / f"witness-key-{i}" for i in range(1, args.witnesses + 1)]
+        opts.witness_interval = args.witness_interval
+        witness_keys = tuple(bytes(init_state(d)).hex() for d in opts.witness_dirs)
     try:
         t0 = time.monotonic()
         # one ballot per voter; every run has a fresh board, so the same ballots are cast in every run
@@ -725,7 +841,7 @@ def main() -> None:
             cr_manifest, cr_ctx, cr_creds = cr_ballots.prepare(work / "prepared", sum(sizes), args.full)
             bodies = cr_ballots.make_ballots(cr_ctx, cr_manifest, cr_creds)
         else:
-            manifest, ctx, credentials = prepare(work / "prepared", sum(sizes), args.full)
+            manifest, ctx, credentials = prepare(work / "prepared", sum(sizes), args.full, witness_keys)
             bodies = make_ballots(ctx, manifest, credentials)
         print(f"prepared {len(bodies)} ballots ({'3 questions' if args.full else 'yes/no'}) "
               f"in {time.monotonic() - t0:.1f} s; {uptime()}", flush=True)  # fmt: skip
@@ -748,6 +864,8 @@ def main() -> None:
                 f"(one libsodium multiplication: {mul['before']} µs before, {mul['after']} µs after):",
                 flush=True,
             )
+            if result["witnesses"]:
+                print(f"  witnesses: {result['witnesses']}", flush=True)
             for phase in (result["closed_loop"], result["open_loop"]):
                 if phase is None:
                     continue
@@ -779,6 +897,8 @@ def main() -> None:
                 "paced_rate": args.rate,
                 "paced_ballots": paced,
                 "target": {"ballots_per_s": TARGET_RATE, "p99_ms": TARGET_P99_MS},
+                "witnesses": args.witnesses,
+                "witness_interval_s": args.witness_interval if args.witnesses else None,
             },
             "runs": runs,
             "profile": profiled,

@@ -1,4 +1,5 @@
-"""Where one ``check_ballot`` spends its time: libsodium calls counted and timed raw, the rest is Python.
+"""Where one ``check_ballot`` (reference engine) spends its time: libsodium calls counted and timed raw, the rest
+is Python.
 
 Used by ``ballots.py`` (the last lines of its report) and its ``--profile`` option.
 """
@@ -18,6 +19,7 @@ from typing import Any
 from machine import r1
 from plebiscite.ballot.check import check_ballot
 from plebiscite.hazmat import group as G
+from plebiscite.native import REFERENCE
 from plebiscite.setup.election import ElectionContext
 
 COUNTED = ("mul", "mul_base", "sub", "add", "is_valid_element", "hash_to_scalar")
@@ -42,7 +44,7 @@ def count_primitives(ctx: ElectionContext, payload: dict[str, Any]) -> dict[str,
         for name, fn in saved.items():
             setattr(G, name, wrap(name, fn))
         ed25519.verify = wrap("ed25519_verify", saved_verify)
-        check_ballot(payload, ctx)
+        check_ballot(payload, ctx, engine=REFERENCE)
     finally:
         for name, fn in saved.items():
             setattr(G, name, fn)
@@ -101,7 +103,7 @@ def breakdown(ctx: ElectionContext, payloads: list[dict[str, Any]]) -> dict[str,
 
     def check_sample() -> None:
         for p in sample:
-            check_ballot(p, ctx)
+            check_ballot(p, ctx, engine=REFERENCE)
 
     per_ballot = min(timeit.repeat(check_sample, number=1, repeat=5)) / len(sample) * 1e6
     return {
@@ -119,7 +121,7 @@ def profile_check(ctx: ElectionContext, payloads: list[dict[str, Any]], top: int
     prof = cProfile.Profile()
     prof.enable()
     for p in payloads:
-        check_ballot(p, ctx)
+        check_ballot(p, ctx, engine=REFERENCE)
     prof.disable()
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)

@@ -8,7 +8,8 @@ The record is ``scale_record.py``'s referendum (one yes/no question, 3 trustees,
 cached in ``$PLEBISCITE_BENCH_CACHE`` or ``/tmp/plebiscite-bench/``. Each verification runs in a fresh process,
 so its peak resident memory (``ru_maxrss``) is its own; the workers' peak is reported apart. With ``--dask`` the
 ballots are first exported as Parquet partitions (timed) and each cluster size verifies from them, checking
-that the report is the local one. Results go to ``bench/results/verify_scale.json``.
+that the report is the local one. Results go to ``bench/results/verify_scale.json``. The engine is the default one
+(native when built, docs/native.md); ``PLEBISCITE_ENGINE=reference`` measures the reference.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ else:
     report = verify_record(record, workers)
 wall = time.perf_counter() - start
 own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"ok": report.ok, "wall_s": wall, "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+print(json.dumps({"ok": report.ok, "engine": report.engine,
+                  "wall_s": wall, "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
                   "peak_rss_mb": own.ru_maxrss // 1024, "worker_peak_rss_mb": kids.ru_maxrss // 1024,
                   "report": [[c.name, c.items, c.failure_count] for c in report.checks]}))
 """

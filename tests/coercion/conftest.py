@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from plebiscite.board.election import BoardElection
 from plebiscite.coercion.ballot import encrypt_ballot
 from plebiscite.coercion.conduct import CoercionConduct
 from plebiscite.coercion.credentials import Credential, MacKey, Registrar, VoterKey, trustee_mac_share
 from plebiscite.coercion.demo import coercer_choice, coercion_manifest
+from plebiscite.coercion.sheet_code import SheetCredential, sheet_sigma_for
 from plebiscite.coercion.tally import TallyTrustee
 from plebiscite.demo import random_selection
 from plebiscite.keyceremony.trustee import Trustee
@@ -68,9 +72,13 @@ class Prepared:
     mac: MacKey
     voter_keys: list[VoterKey]
     credentials: list[Credential]
+    sheets: list[SheetCredential] = field(default_factory=list)  # voters 0… registered in person, if any
 
 
-def prepare_election(path: Path, election_id: str, voters: int, extra_questions: bool = True) -> Prepared:
+def prepare_election(
+    path: Path, election_id: str, voters: int, extra_questions: bool = True, sheets: int = 0
+) -> Prepared:
+    """``sheets``: how many of the voters (the first ones) register in person and get a credential sheet."""
     manifest = coercion_manifest(election_id, extra_questions=extra_questions)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     cc = CoercionConduct.create_record(path, manifest, [t.identity for t in trustees], 2)
@@ -79,9 +87,15 @@ def prepare_election(path: Path, election_id: str, voters: int, extra_questions:
     mac = cc.deal_mac_key(registrar)
     key, cfp = cc.election_key, cc.ceremony_fingerprint
     vks = [VoterKey.generate(manifest.election_id) for _ in range(voters)]
-    creds = [registrar.issue(vk.request(cfp), key, cfp) for vk in vks]
+    seeds = [sheet_sigma_for(manifest.election_id, registrar.mac_secret) for _ in range(sheets)]
+    sigmas = [sigma for _, sigma in seeds] + [None] * (voters - sheets)
+    creds = [registrar.issue(vk.request(cfp), key, cfp, sigma) for vk, sigma in zip(vks, sigmas, strict=True)]
     cc.register([(c.voter_key, c.entry) for c in creds])
-    return Prepared(cc, manifest, trustees, registrar, mac, vks, creds)
+    papers = [
+        SheetCredential(manifest.election_id, seed, c.element)
+        for (seed, _), c in zip(seeds, creds[:sheets], strict=True)
+    ]
+    return Prepared(cc, manifest, trustees, registrar, mac, vks, creds, papers)
 
 
 def open_election(path: Path, election_id: str, voters: int, extra_questions: bool = True) -> Opened:
@@ -114,6 +128,28 @@ def build(
         cc.decrypt(t)
     cc.combine()
     return CrElection(path, store.read(path), ctx, mac, cfp, trustees, registrar, vks, creds, fakes)
+
+
+@contextlib.contextmanager
+def served_after_ceremony(
+    path: Path, election_id: str, extra_questions: bool = True
+) -> Iterator[tuple[str, BoardElection]]:
+    """A coercion-resistant election after its key ceremony, on a board served on loopback: registration next."""
+    from plebiscite.board.demo_http import LoopbackServer, free_port
+    from plebiscite.board.service import create_app
+    from plebiscite.board.setup import open_election as open_on_board
+    from tests.service.conftest import BOARD_KEY, TOKEN
+
+    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    manifest = coercion_manifest(election_id, extra_questions=extra_questions)
+    cc = CoercionConduct.create_record(path / "rec", manifest, [t.identity for t in trustees], 2)
+    cc.run_ceremony(trustees)
+    election = open_on_board(f"sqlite:///{path / 'board.db'}", BOARD_KEY, path / "rec")
+    try:
+        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
+            yield server.url, election
+    finally:
+        election.close()
 
 
 @pytest.fixture(scope="session")

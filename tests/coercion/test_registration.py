@@ -11,14 +11,10 @@ import httpx
 import pytest
 
 from plebiscite.board.demo_http import LoopbackServer, free_port
-from plebiscite.board.service import create_app
-from plebiscite.board.setup import open_election
 from plebiscite.board.trustee_client import TrusteeBoard
 from plebiscite.coercion import registration as reg
 from plebiscite.coercion import setup_posts
-from plebiscite.coercion.conduct import CoercionConduct
 from plebiscite.coercion.credentials import Registrar
-from plebiscite.coercion.demo import coercion_manifest
 from plebiscite.coercion.registrar_service import (
     ElectionInfo,
     Enrolment,
@@ -26,8 +22,9 @@ from plebiscite.coercion.registrar_service import (
     load_vault,
     registrar_app,
 )
-from plebiscite.keyceremony.trustee import Trustee
 from tests.service.conftest import ADMIN, BOARD_KEY, TOKEN
+
+from .conftest import served_after_ceremony
 
 PASS = "registrar passphrase"
 
@@ -38,17 +35,8 @@ def _quiet(_m: str) -> None:
 
 @pytest.fixture
 def board(tmp_path: Path):  # type: ignore[no-untyped-def]
-    trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
-    cc = CoercionConduct.create_record(
-        tmp_path / "rec", coercion_manifest("reg-test"), [t.identity for t in trustees], 2
-    )
-    cc.run_ceremony(trustees)
-    election = open_election(f"sqlite:///{tmp_path / 'board.db'}", BOARD_KEY, tmp_path / "rec")
-    try:
-        with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
-            yield server.url, election
-    finally:
-        election.close()
+    with served_after_ceremony(tmp_path, "reg-test") as served:
+        yield served
 
 
 def test_devices_register_check_their_credential_and_make_fakes(board, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

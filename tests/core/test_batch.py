@@ -167,6 +167,8 @@ def test_an_invalid_element_is_refused_by_the_deferred_check() -> None:
 
 
 def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The reference engine's two passes (the native engine's single pass: tests/native/)."""
+    monkeypatch.setenv("PLEBISCITE_ENGINE", "reference")
     passes: list[bool] = []
     original = runner.check_all
 

@@ -22,6 +22,13 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def run_json(*args: str) -> tuple[int, str]:
+    """:func:`run` for ``--json`` output: stdout only (warnings, e.g. "witnesses not checked", go to stderr)."""
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout
+
+
 def test_demo_json(tmp_path: Path) -> None:
     code, out = run("demo", "--voters", "12", "--record", tmp_path / "rec", "--json", "--seed", "3")
     assert code == 0, out
@@ -31,7 +38,7 @@ def test_demo_json(tmp_path: Path) -> None:
 
 
 def test_verify_json(election: Election) -> None:
-    code, out = run("verify", election.path, "--json", "--workers", "1")
+    code, out = run_json("verify", election.path, "--json", "--workers", "1")
     assert code == 0
     data = json.loads(out)
     assert data["ok"] is True
@@ -82,7 +89,7 @@ def test_tampered_record_exits_1_naming_the_check(record_copy: Path) -> None:
         json.dumps(result_line, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
     )
     (record_copy / "events.jsonl").write_bytes(b"".join(lines))
-    code, out = run("verify", record_copy, "--json")
+    code, out = run_json("verify", record_copy, "--json")
     assert code == 1
     failed = [c["name"] for c in json.loads(out)["checks"] if c["failures"]]
     assert failed == ["result", "board heads", "record complete"]  # the result, and the heads that signed it
@@ -177,7 +184,7 @@ def test_file_flow_and_bad_input(file_flow: Path, election: Election) -> None:
     assert len((rec / "heads.jsonl").read_bytes().splitlines()) == len(lines)
     close = next(i for i, line in enumerate(lines) if line.endswith(b'"type":"close"}\n'))
     (rec / "events.jsonl").write_bytes(b"".join(lines[:close] + lines[close + 1 :]))
-    code, out = run("verify", rec, "--json")
+    code, out = run_json("verify", rec, "--json")
     assert code == 1 and {"board heads", "record complete"} <= {
         c["name"] for c in json.loads(out)["checks"] if c["failures"]
     }

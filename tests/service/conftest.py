@@ -148,9 +148,12 @@ class Setup:
         return [self.ballot(i % len(self.credentials), rng) for i in range(count)]
 
 
-def build_setup(path: Path, election_id: str, voters: int, extra_questions: bool) -> Setup:
-    """Manifest, 2-of-3 key ceremony and roll in a record at ``path``; the context voting will open with."""
-    manifest = referendum(election_id, extra_questions=extra_questions)
+def build_setup(
+    path: Path, election_id: str, voters: int, extra_questions: bool, manifest: Manifest | None = None
+) -> Setup:
+    """Manifest (``manifest``, or the sample referendum), 2-of-3 key ceremony and roll in a record at ``path``; the
+    context voting will open with."""
+    manifest = manifest or referendum(election_id, extra_questions=extra_questions)
     trustees = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     conduct = Conduct.create_record(path, manifest, [t.identity for t in trustees], 2)
     conduct.run_ceremony(trustees)

@@ -309,7 +309,8 @@ def test_a_board_serving_another_setup_than_it_signed_is_refused(
             read_setup(session)
 
 
-def test_a_coercion_resistant_election_is_refused(tmp_path: Path) -> None:
+def test_a_coercion_resistant_election_not_open_yet_is_refused(tmp_path: Path) -> None:
+    """`vote --board` casts cr-ballots too (tests/coercion/test_sheet_station.py); before opening, a named refusal."""
     import plebiscite.coercion.events  # noqa: F401  (registers the mode)
 
     manifest = referendum("cr-election", extra_questions=False).model_copy(
@@ -335,7 +336,7 @@ def test_a_coercion_resistant_election_is_refused(tmp_path: Path) -> None:
             )
     finally:
         election.close()
-    assert code == 2 and "'coercion-resistant' mode" in out and "standard ballots only" in out
+    assert code == 2 and "voting is not open" in out and "phase 'setup'" in out
     assert not (tmp_path / "r").exists()
 
 

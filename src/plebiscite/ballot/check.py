@@ -5,6 +5,7 @@ Order matters for denial of service: cheap structural checks and the signature c
 
 from __future__ import annotations
 
+from plebiscite import native
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import ed25519
@@ -95,11 +96,17 @@ def verify_proofs(
         batch.add(terms)
 
 
-def check_ballot(value: object, ctx: ElectionContext, require_roll: bool = True) -> Ballot:
+def check_ballot(
+    value: object, ctx: ElectionContext, require_roll: bool = True, engine: str | None = None
+) -> Ballot:
     """Decode and fully check a ballot; raises :class:`BallotError` naming the field and the reason.
 
     The elements are decoded without their separate curve check: :func:`verify_proofs` passes every one of them
     through libsodium, which refuses invalid encodings, so a ballot is returned only if all were valid.
+
+    ``engine`` (``plebiscite.native``; ``None``: the default, ``PLEBISCITE_ENGINE`` or native when built): the
+    native engine checks signature and proofs first and a ballot it accepts is returned at once; one it refuses
+    goes through the reference checks below, whose error is the answer (docs/native.md §1).
     """
     layouts = ctx.layouts
     counts = branch_counts(layouts)
@@ -108,6 +115,13 @@ def check_ballot(value: object, ctx: ElectionContext, require_roll: bool = True)
         raise BallotError("ballot.election: made for another election (fingerprint differs)")
     if require_roll and ballot.credential not in ctx.roll:
         raise BallotError("ballot.credential: not on the roll")
+    if native.resolve(engine) == native.NATIVE:
+        pair = [(ballot.content_bytes(), ballot.signature)]
+        statuses, _ = native.check_ballots(
+            ctx.fingerprint, ctx.public_key, native.layouts_for_native(layouts), pair
+        )
+        if statuses == b"\0":
+            return ballot
     try:
         verify_signature(ballot)
         verify_proofs(ballot, ctx.public_key, layouts)

@@ -18,10 +18,12 @@ from typing import Any
 import httpx
 
 from plebiscite.ballot.model import BallotError, tracking_code_of
+from plebiscite.board import mirror_witnesses, witnessing
 from plebiscite.canonical import hex_bytes
 from plebiscite.coercion import events as cev  # its event types: the mirror and receipts read them
 from plebiscite.coercion.ballot import cr_tracking_code_of
 from plebiscite.merkle.compact import CompactRange
+from plebiscite.merkle.cosign import split_served_head
 from plebiscite.merkle.heads import (
     ForkDetected,
     ForkEvidence,
@@ -73,6 +75,7 @@ class MirrorResult:
     copied: int
     size: int
     head: SignedTreeHead
+    witnessed: mirror_witnesses.MirrorWitnessing
 
 
 def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
@@ -96,11 +99,15 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
                 "of it (or the board's key changed)"
             )
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
-        new = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
+        new, new_cosigs = split_served_head(_get(client, "/api/board/head"))
         if new.log_id != log_id_for(key):
             raise TreeHeadError("the head's log_id is not the board key's")
         if old is not None:
-            check_extends(client, key, old, new)
+            try:
+                check_extends(client, key, old, new)
+            except ForkDetected as exc:
+                on_old = mirror_witnesses.saved(target).get(old.tree_size, [])
+                raise witnessing.ForkWithCosignatures(exc.evidence, on_old, new_cosigs) from None
         else:
             verify_tree_head(new, key)
         frontier, kept = _local_copy(target, old)
@@ -125,7 +132,7 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
                     frontier.append(leaf_hash(raw))
                     out.write(raw + b"\n")
                     fresh += 1
-        issued = _issued_heads(client, key, old, new)
+        issued, issued_cosigs = _issued_heads(client, key, old, new)
         if frontier.root() != new.root:
             incoming.unlink()
             raise BoardClientError(
@@ -133,7 +140,13 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
             )
         store.append_file(target, incoming)
         store.write_extras(target, [*heads, *(h.model_dump() for h in issued)], key_hex)
-        return MirrorResult(fresh, new.tree_size, new)
+        mine = {h.tree_size: h for h in issued}
+        for raw in heads:
+            mine.setdefault(raw["tree_size"], SignedTreeHead.from_dict(raw))
+        witnessed = mirror_witnesses.check(
+            client, key, target, mine, new, issued_cosigs | {new.tree_size: new_cosigs}
+        )
+        return MirrorResult(fresh, new.tree_size, new, witnessed)
 
 
 def _local_copy(target: Path, old: SignedTreeHead | None) -> tuple[CompactRange, int]:
@@ -167,34 +180,42 @@ def _local_copy(target: Path, old: SignedTreeHead | None) -> tuple[CompactRange,
 
 def _issued_heads(
     client: httpx.Client, key: bytes, old: SignedTreeHead | None, new: SignedTreeHead
-) -> list[SignedTreeHead]:
-    """Every head the board issued since our last one (receipts refer to them), each verified."""
+) -> tuple[list[SignedTreeHead], dict[int, list[object]]]:
+    """Every head the board issued since our last one (receipts refer to them), each verified, and the witnesses'
+    cosignatures served with them (checked by the caller)."""
     issued: list[SignedTreeHead] = []
+    cosigs: dict[int, list[object]] = {}
     next_size = (old.tree_size + 1) if old else 0
     while True:
         page = [
-            SignedTreeHead.from_dict(r)
-            for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
+            split_served_head(r) for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
         ]
-        for sth in page:
+        for sth, served in page:
             if sth.tree_size <= new.tree_size:
                 verify_tree_head(sth, key)
                 issued.append(sth)
-        if len(page) < 1000 or page[-1].tree_size >= new.tree_size:
+                if served:
+                    cosigs[sth.tree_size] = served
+        if len(page) < 1000 or page[-1][0].tree_size >= new.tree_size:
             break
-        next_size = page[-1].tree_size + 1
+        next_size = page[-1][0].tree_size + 1
     if not issued or issued[-1] != new:
         issued.append(new)
-    return issued
+    return issued, cosigs
 
 
 def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> dict[str, Any]:
-    """Prove the receipt's ballot is (still) in the board's log; raises on any failure.
+    """Prove the receipt's ballot is (still) in the board's log, and say whether witnesses cosigned it; raises on
+    any failure (:class:`ForkDetected` — with the witnesses' cosignatures when known — on a fork).
 
     The receipt is bound to its ballot: the tracking code it names must be the one recomputed from the ballot in
     the leaf it proves (a genuine receipt for one ballot with another ballot's code put in is refused). The leaf
-    is a standard ``ballot`` or a coercion-resistant ``cr-ballot`` event.
+    is a standard ``ballot`` or a coercion-resistant ``cr-ballot`` event. ``plebiscite-receipt/1`` and ``/2``
+    receipts are read; the result's ``witnessed`` says "witnessed", "not yet witnessed" or "not run" (an election
+    without witnesses), and ``witnessed_block`` is what a ``/2`` receipt stores (docs/board.md §4).
     """
+    if receipt.get("format", witnessing.RECEIPT_V1) not in (witnessing.RECEIPT_V1, witnessing.RECEIPT_V2):
+        raise BoardClientError(f"receipt.format: {receipt.get('format')!r} is not a plebiscite receipt")
     try:
         key = hex_bytes(receipt["board_key"], 32, "receipt.board_key")
         head = SignedTreeHead.from_dict(receipt["tree_head"])
@@ -211,8 +232,11 @@ def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> d
     with httpx.Client(base_url=url, timeout=timeout) as client:
         if _get(client, "/api/board/key")["public_key"] != receipt["board_key"]:
             raise BoardClientError("receipt: the board's key is not the one that signed the receipt")
-        latest = SignedTreeHead.from_dict(_get(client, "/api/board/head"))
-        check_extends(client, key, head, latest)
+        latest, latest_cosigs = split_served_head(_get(client, "/api/board/head"))
+        try:
+            check_extends(client, key, head, latest)
+        except ForkDetected as exc:
+            raise witnessing.ForkWithCosignatures(exc.evidence, [], latest_cosigs) from None
         now = _get(client, "/api/board/inclusion", index=index, size=latest.tree_size)
         try:
             now_leaf = hex_bytes(now["leaf"], None, "inclusion.leaf")
@@ -222,12 +246,19 @@ def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> d
         if now_leaf != leaf:
             raise BoardClientError("receipt: the board now holds something else at this index")
         verify_inclusion(leaf_hash(leaf), index, latest.tree_size, now_proof, latest.root)
+        try:
+            status = witnessing.witness_receipt(client, key, receipt, head, latest, latest_cosigs)
+        except witnessing.WitnessingError as exc:
+            raise BoardClientError(str(exc)) from None
     return {
         "tracking_code": receipt.get("tracking_code"),
         "index": index,
         "receipt_size": head.tree_size,
         "board_size": latest.tree_size,
         "ok": True,
+        "witnessed": status.to_json(),
+        "witnessed_text": status.text,
+        "witnessed_block": status.block,
     }
 
 
@@ -247,16 +278,24 @@ def ballot_code_of_leaf(leaf: bytes) -> str:
         raise BoardClientError(f"receipt: the ballot in the leaf cannot be read ({exc})") from None
 
 
-def save_evidence(directory: Path, evidence: ForkEvidence) -> Path:
+def save_evidence(directory: Path, evidence: ForkEvidence, extra: dict[str, Any] | None = None) -> Path:
     """Write ``evidence`` into ``directory`` under a new name and return it; earlier evidence is never overwritten.
 
+    ``extra`` adds fields beside the :class:`ForkEvidence` ones: ``cosignatures`` (the witnesses' cosignatures on
+    ``first`` and ``second``), ``witness`` (a witness's own last cosigned head), docs/board.md §4.
+
     The name is ``fork-evidence-<UTC time>-<first 16 hex of the SHA-256 of the content>.json``; the file is created
-    exclusively (``O_EXCL``), so a second fork, or a second run, adds a file (``-2``, ``-3``… if the name is taken)
-    and the same evidence seen twice in one second is kept once.
+    exclusively (``O_EXCL``), so a second fork, or a second run, adds a file (``-2``, ``-3``… if the name is taken).
+    The same evidence seen again (a witness or mirror run every few seconds against the same fork) is kept once:
+    an existing file with the same content is returned instead.
     """
-    data = canonical_json(json.loads(evidence.to_json())) + b"\n"
-    stem = f"fork-evidence-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{hashlib.sha256(data).hexdigest()[:16]}"
+    data = canonical_json({**json.loads(evidence.to_json()), **(extra or {})}) + b"\n"
+    digest = hashlib.sha256(data).hexdigest()[:16]
     directory.mkdir(parents=True, exist_ok=True)
+    for existing in sorted(directory.glob(f"fork-evidence-*-{digest}*.json")):
+        if existing.read_bytes() == data:
+            return existing
+    stem = f"fork-evidence-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{digest}"
     for attempt in range(1, 1000):
         path = directory / (stem + ("" if attempt == 1 else f"-{attempt}") + ".json")
         try:

@@ -54,7 +54,9 @@ def cr_setup_router(
         if not isinstance(body, dict) or set(body) != {"trustees"}:
             raise HTTPException(400, 'body: expected {"trustees": [index…]}')
         start = await run_in_threadpool(
-            run, election.admin, lambda c: cr_tally.start_precompute(c, election.events(), body["trustees"])
+            run,
+            election.admin,
+            lambda c: cr_tally.start_precompute(c, election.events(), body["trustees"], election.cr_work),
         )
         return {"phase": election.state.phase, "precompute": start}
 

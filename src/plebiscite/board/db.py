@@ -40,7 +40,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from plebiscite.board.errors import BoardConfigError, StorageError
 
-__all__ = ["SCHEMA_VERSION", "Database", "entries", "meta", "metadata", "nodes", "tree_heads"]
+__all__ = ["SCHEMA_VERSION", "Database", "cosignatures", "entries", "meta", "metadata", "nodes", "tree_heads"]
 
 SCHEMA_VERSION = "1"
 _IDX = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid: no extra index
@@ -72,6 +72,16 @@ tree_heads = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("signature", LargeBinary(64), nullable=False),
 )
+#: Witnesses' cosignatures on stored heads (docs/board.md §4), at most one per witness and head; a table added
+#: after schema version 1, created on an existing database by ``create_all`` like any missing table.
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("witness", String(64), primary_key=True),
+    Column("cosigned_at", BigInteger, nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+)
 meta = Table(
     "meta",
     metadata,
@@ -79,7 +89,7 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
-_GUARDED = ("entries", "nodes", "tree_heads")
+_GUARDED = ("entries", "nodes", "tree_heads", "cosignatures")
 _SQLITE_TRIGGERS = [
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'plebiscite board: {table} is append-only ({op} refused)'); END"

@@ -30,6 +30,7 @@ from typing import Any
 from fastapi.concurrency import run_in_threadpool
 
 from plebiscite.ballot.model import BallotError
+from plebiscite.board import cr_tally
 from plebiscite.board.casting import CommitQueue
 from plebiscite.board.checkers import Checked, CheckPool, check_body, check_value
 from plebiscite.board.errors import BoardError
@@ -219,18 +220,23 @@ class BoardElection:
         manifest = self.state.manifest
         self.coercion_resistant = manifest is not None and manifest.mode == cev.MODE
         self.ballot_type = cev.BALLOT if self.coercion_resistant else ev.BALLOT
+        self.cr_work = (
+            cr_tally.TallyWork(lambda start: self._load(board, start)) if self.coercion_resistant else None
+        )  # the coercion-resistant tally's record, walk and check processes, kept between trustee posts
 
     @staticmethod
-    def _load(board: Board) -> list[ev.Event]:
+    def _load(board: Board, start: int = 0) -> list[ev.Event]:
         out: list[ev.Event] = []
         size = board.size()
-        while len(out) < size:
-            for entry in board.entries(len(out), 1000):
+        while start + len(out) < size:
+            for entry in board.entries(start + len(out), 1000):
                 out.append(parse_event(entry.index, entry.leaf, f"board entry {entry.index}"))
         return out
 
     def close(self) -> None:
         self.commits.close()
+        if self.cr_work is not None:
+            self.cr_work.close()
         if self._pool is not None:
             self._pool.close()
         self.board.close()
@@ -385,7 +391,7 @@ class BoardElection:
         return self.admin(run)
 
     def events(self) -> list[ev.Event]:
-        return self._load(self.board)
+        return self.cr_work.events() if self.cr_work is not None else self._load(self.board)
 
 
 __all__ = ["BoardElection", "PhaseError", "Receipt"]

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from plebiscite.board.election import BoardElection
+from plebiscite.merkle.cosign import cosignature_dicts
 from plebiscite.record import events as ev
 from plebiscite.record import store
 
@@ -40,6 +41,15 @@ def write_record_zip(election: BoardElection) -> Path:
                 for head in board.heads():
                     if head.tree_size <= last:
                         out.write(ev.canonical_json(head.model_dump()) + b"\n")
+            cosigned = board.cosignatures(max_size=last)
+            if cosigned:
+                lines = [
+                    {"tree_size": n, "cosignatures": cosignature_dicts(c)}
+                    for n, c in sorted(cosigned.items())
+                ]
+                z.writestr(
+                    store.COSIGNATURES_FILE, b"".join(ev.canonical_json(line) + b"\n" for line in lines)
+                )
             z.writestr(store.BOARD_FILE, ev.canonical_json({"public_key": election.board_key}) + b"\n")
     except BaseException:
         path.unlink(missing_ok=True)

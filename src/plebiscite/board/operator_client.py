@@ -17,6 +17,7 @@ import httpx
 
 from plebiscite.board.client import BoardClientError
 from plebiscite.canonical import hex_bytes
+from plebiscite.merkle.cosign import split_served_head
 from plebiscite.merkle.heads import SignedTreeHead, TreeHeadError, verify_tree_head
 from plebiscite.merkle.tree import MerkleError, leaf_hash, root_of, verify_consistency
 from plebiscite.record import events as ev
@@ -128,7 +129,7 @@ def read_setup(session: BoardSession, board_key: str | None = None) -> BoardElec
     if board_key is not None and key_hex != board_key.strip().lower():
         raise BoardClientError(f"board key: the board's key is {key_hex}, not the published {board_key}")
     try:
-        head = SignedTreeHead.from_dict(session.request("GET", "/api/board/head"))
+        head, _ = split_served_head(session.request("GET", "/api/board/head"))
         verify_tree_head(head, key)
     except (TreeHeadError, ValueError, TypeError, AttributeError) as exc:
         raise BoardClientError(f"board head: {exc}") from None

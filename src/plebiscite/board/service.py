@@ -27,6 +27,7 @@ from plebiscite.board.export import write_record_zip
 from plebiscite.board.fastcast import BallotEndpoint
 from plebiscite.board.refusals import MAX_BODY, TRUSTEE_MAX_BODY, Refusal, parse_json, refusal_for
 from plebiscite.board.trustee_api import trustee_router
+from plebiscite.board.witness_api import served_heads, witness_router
 from plebiscite.booth import SECURITY_HEADERS as BOOTH_HEADERS
 from plebiscite.booth import STATIC_DIR as BOOTH_DIR
 from plebiscite.canonical import hex_bytes
@@ -110,8 +111,9 @@ class BoardApp(FastAPI):
             await super().__call__(scope, receive, send)
 
 
-def create_app(election: BoardElection, admin_token: str) -> FastAPI:
-    """The ASGI app for one election on one board."""
+def create_app(election: BoardElection, admin_token: str, checkpoint_period: float = 1.0) -> FastAPI:
+    """The ASGI app for one election on one board; ``checkpoint_period``: seconds between two moves of the head
+    offered to witnesses (board/witness_api.py)."""
     app = BoardApp(
         title="plebiscite board",
         version="1",
@@ -161,13 +163,13 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
         size = election.board.size()
         if size == 0:
             raise _error(404, "board: empty")
-        return run(election.heads.covering, size - 1).model_dump()
+        return served_heads(election, [run(election.heads.covering, size - 1)])[0]
 
     @app.get("/api/board/heads", summary="Signed tree heads from a size on")
     def get_heads(
         min_size: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(1000, ge=1, le=1000)
     ) -> list[dict[str, Any]]:
-        return [h.model_dump() for h in run(election.board.heads, min_size, limit)]
+        return served_heads(election, run(election.board.heads, min_size, limit))
 
     @app.get("/api/board/entries", summary="Board entries, paged")
     def get_entries(
@@ -288,7 +290,7 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     def admin_close() -> dict[str, Any]:
         def close(c: Any) -> None:
             if cr_tally.is_coercion_resistant(c):  # the roll precomputation belongs to the voting phase
-                cr_tally.close_guard(c, election.events())
+                cr_tally.close_guard(c, election.events(), election.cr_work)
             c.close()
 
         run(election.admin, close)
@@ -297,7 +299,9 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
     @app.post("/api/admin/tally", dependencies=[Depends(admin)], summary="Aggregate the counted ballots")
     def admin_tally() -> dict[str, Any]:
         if cr_tally.is_coercion_resistant(election.conduct):  # the trustees run it, step by step, after this
-            start = run(election.admin, lambda c: cr_tally.start_tally(c, election.events()))
+            start = run(
+                election.admin, lambda c: cr_tally.start_tally(c, election.events(), election.cr_work)
+            )
             return {"phase": election.state.phase, "tally_started": start}
         payload = run(election.tally)
         return {"phase": election.state.phase, "counted": len(payload["counted"])}
@@ -323,6 +327,9 @@ def create_app(election: BoardElection, admin_token: str) -> FastAPI:
 
     # --- trustees: each post signed by the trustee's manifest key (board/trustee_steps.py) ----------------------
     app.include_router(trustee_router(election, _trustee_body, run))
+
+    # --- witnesses: cosignatures on signed heads (board/witness_api.py) ------------------------------------------
+    app.include_router(witness_router(election, _json_body, run, checkpoint_period))
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, Any]:

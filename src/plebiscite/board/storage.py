@@ -15,6 +15,7 @@ from typing import TypeVar
 import nacl.signing
 from sqlalchemy import Connection, select
 
+from plebiscite.board import cosign_store
 from plebiscite.board.db import Database, entries, tree_heads
 from plebiscite.board.errors import (
     BoardCorruptError,
@@ -48,10 +49,12 @@ from plebiscite.merkle import (
     log_id_for,
     root_at,
 )
+from plebiscite.merkle.cosign import Cosignature
 
 __all__ = ["MAX_PAGE", "Board"]
 
 MAX_PAGE = 1000
+MAX_SIZE = 2**63 - 1
 _T = TypeVar("_T")
 EntryLike = NewEntry | tuple[str, bytes] | tuple[str, bytes, str | None]
 
@@ -330,6 +333,26 @@ class Board:
         query = select(*HEAD_COLUMNS).order_by(tree_heads.c.tree_size.desc()).limit(1)
         found = self._heads("reading the latest head", query)
         return found[0] if found else None
+
+    # ------------------------------------------------------------------ witnesses' cosignatures
+
+    def add_cosignature(self, tree_size: int, cosignature: Cosignature) -> bool:
+        """Store a cosignature (verified by the caller) on the head of ``tree_size``; False if already stored."""
+        return cosign_store.add(self._db, _check_int(tree_size, "tree_size"), cosignature)
+
+    def cosignatures(
+        self, sizes: Iterable[int] | None = None, max_size: int | None = None
+    ) -> dict[int, list[Cosignature]]:
+        """Stored cosignatures by head size: of the heads in ``sizes``, or of every head up to ``max_size``."""
+        if sizes is not None:
+            return cosign_store.for_sizes(self._db, [_check_int(s, "size") for s in sizes])
+        return cosign_store.up_to(
+            self._db, _check_int(max_size if max_size is not None else MAX_SIZE, "max_size")
+        )
+
+    def latest_witnessed_size(self, threshold: int) -> int | None:
+        """The largest head size carrying at least ``threshold`` stored cosignatures, or None."""
+        return cosign_store.latest_witnessed(self._db, threshold)
 
     # ------------------------------------------------------------------ audit
 

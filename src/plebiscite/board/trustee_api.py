@@ -25,9 +25,10 @@ def trustee_router(
     router = APIRouter(prefix="/api/trustee", tags=["trustees"])
 
     def accept(step: str, body: Any) -> int:
-        return int(
-            run(election.admin, lambda conduct: trustee_steps.accept(conduct, step, body, election.events))
-        )
+        def check_and_append(conduct: Any) -> int:
+            return trustee_steps.accept(conduct, step, body, election.events, election.cr_work)
+
+        return int(run(election.admin, check_and_append))
 
     @router.get("/state", summary="The key ceremony's round and who has done which trustee step")
     def get_state() -> dict[str, Any]:

@@ -217,13 +217,18 @@ passes, whose turn order and checks come from the verifier's walk (``board/cr_ta
 
 
 def accept(
-    conduct: Conduct, kind: str, payload: Any, events: Callable[[], list[ev.Event]] | None = None
+    conduct: Conduct,
+    kind: str,
+    payload: Any,
+    events: Callable[[], list[ev.Event]] | None = None,
+    work: cr_tally.TallyWork | None = None,
 ) -> int:
     """Check a trustee's post and append it (call under the election's exclusive lock); returns its index.
 
-    ``events`` gives the record (the coercion-resistant tally's steps are checked against it)."""
+    ``events`` gives the record (the coercion-resistant tally's steps are checked against it); ``work``, what the
+    board keeps between those steps (``cr_tally.TallyWork``)."""
     if kind in turns.TRUSTEE_KINDS:
-        return _accept_tally_step(conduct, kind, payload, events)
+        return _accept_tally_step(conduct, kind, payload, events, work)
     step = STEPS.get(kind)
     if step is None:
         raise Refusal(404, f"step: unknown trustee step {kind!r} (known: {', '.join(sorted(KNOWN))})")
@@ -261,14 +266,18 @@ def accept(
 
 
 def _accept_tally_step(
-    conduct: Conduct, kind: str, payload: Any, events: Callable[[], list[ev.Event]] | None
+    conduct: Conduct,
+    kind: str,
+    payload: Any,
+    events: Callable[[], list[ev.Event]] | None,
+    work: cr_tally.TallyWork | None,
 ) -> int:
     if not isinstance(payload, dict):
         raise Refusal(400, f"body: expected a signed {kind} object")
     if not cr_tally.is_coercion_resistant(conduct) or events is None:
         raise Refusal(409, f"phase: out-of-order: {kind} belongs to a coercion-resistant election's tally")
     index = authenticate(conduct.state, kind, payload, "trustee")
-    cr_tally.accept_turn(conduct, events(), kind, payload, index)
+    cr_tally.accept_turn(conduct, events(), kind, payload, index, work)
     return index
 
 

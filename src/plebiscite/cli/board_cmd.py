@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -36,6 +36,11 @@ def serve(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
     check_workers: int = typer.Option(-1, help="Processes checking ballots (-1: one per core; 0: inline)."),
+    checkpoint_period: float = typer.Option(
+        1.0,
+        min=0.0,
+        help="Seconds between two moves of the head offered to witnesses (GET /api/board/checkpoint).",
+    ),
 ) -> None:
     """Run the bulletin board and voting service (HTTP API, booth at /booth/).
 
@@ -65,7 +70,7 @@ def serve(
         if warning:
             console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     _announce(election, f"http://{host if ':' not in host else f'[{host}]'}:{port}", key_path, token_path)
-    app = create_app(election, token)
+    app = create_app(election, token, checkpoint_period)
     try:
         serve_forever(app, host, port)  # uvicorn with bounded request heads and read deadlines
     finally:
@@ -113,43 +118,92 @@ def mirror(
         help="Directory for evidence of a fork (default: TARGET); each fork is a new "
         "fork-evidence-<time>-<hash>.json file, never one written over another.",
     ),
+    require_witnessed: bool = typer.Option(
+        False, help="Fail (status 4) unless the latest head carries the manifest's threshold of cosignatures."
+    ),
 ) -> None:
-    """Copy the board incrementally; check each new signed head is consistent with the last one."""
+    """Copy the board incrementally; check each new signed head is consistent with the last one.
+
+    With witnesses named in the manifest, also keep their valid cosignatures (cosignatures.jsonl) and say whether
+    the latest head is witnessed; a fork's evidence includes the cosignatures on both heads.
+    """
     from plebiscite.board.client import BoardClientError, save_evidence
     from plebiscite.board.client import mirror as run_mirror
+    from plebiscite.board.witnessing import WitnessingError
 
     try:
         result = run_mirror(url, target)
     except ForkDetected as exc:
-        saved = save_evidence(target if evidence_dir is None else evidence_dir, exc.evidence)
+        saved = save_evidence(target if evidence_dir is None else evidence_dir, exc.evidence, _extra(exc))
         fail(f"FORK: {exc} — both signed heads saved in {saved}", code=3)
-    except (BoardClientError, TreeHeadError, MerkleError, RecordError) as exc:
+    except (BoardClientError, TreeHeadError, MerkleError, RecordError, WitnessingError) as exc:
         fail(str(exc))
     console.print(f"copied {result.copied} new entries; {result.size} in total; head consistent and verified")
+    console.print(result.witnessed.text, highlight=False)
+    if require_witnessed and not result.witnessed.final:
+        fail("the latest head is not witnessed (--require-witnessed)", code=4)
+
+
+def _extra(exc: ForkDetected) -> dict[str, Any] | None:
+    """The witnesses' cosignatures on the two heads, when the fork was found with them."""
+    extra = getattr(exc, "extra", None)
+    return extra if isinstance(extra, dict) else None
 
 
 def check_receipt(
     receipt: Path = typer.Argument(..., help="Receipt JSON from casting a ballot."),
     board: str = typer.Option(..., help="Board base URL."),
     json_out: bool = typer.Option(False, "--json"),
+    save: bool = typer.Option(
+        False,
+        help="Once witnessed, rewrite RECEIPT as plebiscite-receipt/2 with the witnessed head it carries.",
+    ),
+    require_witnessed: bool = typer.Option(
+        False,
+        help="Fail (status 4) if the receipt is not yet witnessed: use it after the close and a grace period.",
+    ),
+    evidence_dir: Path = typer.Option(
+        None, help="Directory for fork evidence (default: the receipt's directory); never overwritten."
+    ),
 ) -> None:
-    """Prove that the receipt's ballot is still in the board's log."""
-    from plebiscite.board.client import BoardClientError
+    """Prove that the receipt's ballot is still in the board's log, and whether the election's witnesses cosigned
+    a head covering it ("witnessed by k of n" or "not yet witnessed")."""
+    from plebiscite.board.client import BoardClientError, save_evidence
     from plebiscite.board.client import check_receipt as run_check
+    from plebiscite.board.witnessing import WitnessingError, upgrade_receipt
+    from plebiscite.cli.common import write_json
 
+    data = load_json(receipt, "receipt")
+    if not isinstance(data, dict):
+        fail(f"{receipt}: a receipt is a JSON object")
     try:
-        result = run_check(load_json(receipt, "receipt"), board)
+        result = run_check(data, board)
     except ForkDetected as exc:
-        fail(f"FORK: {exc}", code=3)
-    except (BoardClientError, TreeHeadError, MerkleError) as exc:
+        saved = save_evidence(evidence_dir or receipt.parent, exc.evidence, _extra(exc))
+        fail(f"FORK: {exc} — evidence saved in {saved}", code=3)
+    except (BoardClientError, TreeHeadError, MerkleError, WitnessingError, RecordError) as exc:
         fail(f"receipt NOT confirmed: {exc}", code=1)
+    block = result.pop("witnessed_block")
+    if save and block is not None and data.get("witnessed") != block:
+        mode = receipt.stat().st_mode & 0o777  # a receipt saved 0600 stays 0600
+        write_json(receipt, upgrade_receipt(data, block))
+        receipt.chmod(mode)
+        result["saved"] = str(receipt)
     if json_out:
         print_json(result)
     else:
         console.print(
             f"ballot {result['tracking_code']} is at index {result['index']} of the board's log "
-            f"(size {result['board_size']}), consistent with the receipt's signed head"
+            f"(size {result['board_size']}), consistent with the receipt's signed head",
+            highlight=False,
         )
+        console.print(f"included, {result['witnessed_text']}", highlight=False)
+        if "saved" in result:
+            console.print(
+                f"receipt updated to plebiscite-receipt/2 (witnessed) in {receipt}", highlight=False
+            )
+    if require_witnessed and result["witnessed"]["status"] != "witnessed":
+        fail("the receipt is not witnessed (--require-witnessed)", code=4)
 
 
 def register(app: typer.Typer) -> None:

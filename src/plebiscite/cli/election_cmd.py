@@ -97,9 +97,20 @@ def init(
         "machine, and sealed into trustee-<i>.json files — whoever runs this holds every trustee's secret.",
     ),
     passphrase_file: Path = typer.Option(None, help="File whose first line is the trustees' passphrase."),
+    witness_key: list[str] = typer.Option(
+        [],
+        "--witness-key",
+        help="A witness's public key (hex), as `plebiscite witness init` printed it; once per witness. Adds "
+        '"witnesses" to the manifest (docs/board.md §4).',
+    ),
+    witness_threshold: int = typer.Option(
+        None, help="With --witness-key: how many witnesses must cosign a head (default: all of them)."
+    ),
 ) -> None:
     """Start a record: the manifest, and the trustees named by their signing keys."""
-    m = Manifest.model_validate(load_json(manifest, "manifest"))
+    m = _with_witnesses(
+        Manifest.model_validate(load_json(manifest, "manifest")), witness_key, witness_threshold
+    )
     if (trustees_dir is None) == (not trustee_key):
         fail("trustees: give each trustee's key with --trustee-key, or (demo only) --trustees-dir")
     if trustee_key:
@@ -125,6 +136,21 @@ def init(
     _say_heads_key(record)
     for t in board:
         console.print(f"trustee {t.index}: key {t.identity.hex()} (fingerprint {t.identity.hex()[:16]})")
+
+
+def _with_witnesses(m: Manifest, keys: list[str], threshold: int | None) -> Manifest:
+    """The manifest with the witnesses named on the command line (validated like any manifest field)."""
+    if not keys:
+        if threshold is not None:
+            fail("--witness-threshold: give the witnesses with --witness-key")
+        return m
+    if m.witnesses is not None:
+        fail(
+            "witnesses: the manifest already names witnesses; give them there or with --witness-key, not both"
+        )
+    named = [k.strip().lower() for k in keys]
+    witnesses = {"keys": named, "threshold": len(named) if threshold is None else threshold}
+    return Manifest.model_validate({**m.model_dump(mode="json"), "witnesses": witnesses})
 
 
 def _say_heads_key(record: Path) -> None:
@@ -260,7 +286,16 @@ def vote(
         None,
         help="Vote over HTTP: fetch the election from this board, encrypt here, cast, check the receipt.",
     ),
-    credential: Path = typer.Option(..., help="Your credential file."),
+    credential: Path = typer.Option(
+        None,
+        help="Your credential file (coercion-resistant election: the one `credential register` wrote, or a fake).",
+    ),
+    code_file: Path = typer.Option(
+        None,
+        "--code-file",
+        help="With --board, coercion-resistant election: a file holding your credential sheet's code "
+        "(without it and --credential, the code is asked for; never give it on the command line).",
+    ),
     choice: list[str] = typer.Option(
         None,
         "--choice",
@@ -291,9 +326,17 @@ def vote(
         if receipt is None:
             fail("--receipt: name the file to save your receipt in")
         vote_over_http(
-            board, credential, _selections(choice) if choice else None, receipt, board_key, fingerprint
+            board,
+            credential,
+            _selections(choice) if choice else None,
+            receipt,
+            board_key,
+            fingerprint,
+            code_file,
         )
         return
+    if credential is None or code_file is not None:
+        fail("--credential: give your credential file (a sheet's code is used with --board only)")
     if not choice:
         fail("--choice: give an answer to every question (QUESTION=OPTION)")
     conduct = _read(record)

@@ -30,6 +30,7 @@ _COMMAND_MODULES = (
     "plebiscite.cli.trustee_cmd",
     "plebiscite.cli.registrar_cmd",
     "plebiscite.cli.operator_cmd",
+    "plebiscite.cli.witness_cmd",
 )
 
 for _name in _COMMAND_MODULES:

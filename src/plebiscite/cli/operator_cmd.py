@@ -151,13 +151,17 @@ def register(app: typer.Typer) -> None:
 
 def vote_over_http(
     board: str,
-    credential: Path,
+    credential: Path | None,
     selections: dict[str, list[str]] | None,
     receipt_out: Path,
     board_key: str | None,
     fingerprint: str | None,
+    code_file: Path | None = None,
 ) -> None:
-    """Fetch the election from the board, encrypt and sign here, cast, check the receipt, save it."""
+    """Fetch the election from the board, encrypt and sign here, cast, check the receipt, save it.
+
+    In a coercion-resistant election the credential is a device file or a sheet's code (``code_file``, else asked
+    at a hidden prompt): ``coercion/voter_cast.py``."""
     from plebiscite.ballot.encrypt import encrypt_ballot
     from plebiscite.board.client import BoardClientError, check_receipt
     from plebiscite.board.operator_client import BoardSession, cast_ballot, read_setup
@@ -171,20 +175,22 @@ def vote_over_http(
         with BoardSession(board) as session:
             view = read_setup(session, board_key)
             ctx = view.context
-            manifest = view.state.manifest
-            if manifest is not None and manifest.mode != "standard":
-                fail(
-                    f"this election is in {manifest.mode!r} mode: `plebiscite vote --board` casts standard "
-                    "ballots only; use that mode's voting client"
-                )
             if ctx is None:
                 fail(f"voting is not open on {board} (phase {view.state.phase!r})")
             if fingerprint is not None and ctx.fingerprint.hex() != fingerprint.strip().lower():
                 fail(f"--fingerprint: the board's election is {ctx.fingerprint.hex()}, not the published one")
-            cred = Credential.from_json(load_json(credential, "credential"))
-            check_credential(ctx, cred, credential)
-            choices = ask_answers(ctx, selections or {})
-            ballot, _opening = encrypt_ballot(ctx, cred, choices)
+            ballot: Any
+            if ctx.manifest.mode == "coercion-resistant":
+                ballot = _cr_ballot(ctx, credential, code_file, selections)
+            else:
+                if code_file is not None or credential is None:
+                    fail(
+                        "--credential: give your credential file (sheet codes are for coercion-resistant elections)"
+                    )
+                cred = Credential.from_json(load_json(credential, "credential"))
+                check_credential(ctx, cred, credential)
+                choices = ask_answers(ctx, selections or {})
+                ballot, _opening = encrypt_ballot(ctx, cred, choices)
             receipt = cast_ballot(session, ballot.to_json())
         write_private(receipt_out, receipt)  # kept whatever the checks say: a receipt that fails is evidence
     except ForkDetected as exc:
@@ -211,6 +217,23 @@ def vote_over_http(
         f"and saved to {receipt_out} (check it again later: plebiscite check-receipt {receipt_out} --board {board})",
         highlight=False,
     )
+
+
+def _cr_ballot(
+    ctx: ElectionContext,
+    credential: Path | None,
+    code_file: Path | None,
+    selections: dict[str, list[str]] | None,
+) -> Any:
+    """A ``cr-ballot`` with a device credential file or a sheet's code (asked for before the answers)."""
+    from plebiscite.cli.common import read_secret
+    from plebiscite.coercion.ballot import encrypt_ballot
+    from plebiscite.coercion.voter_cast import casting_credential
+
+    cred = casting_credential(
+        ctx, credential, code_file, lambda: read_secret(None, "credential code (from your sheet)")
+    )
+    return encrypt_ballot(ctx, cred, ask_answers(ctx, selections or {}))[0]
 
 
 def check_credential(ctx: ElectionContext, cred: Credential, where: Path) -> None:

@@ -1,9 +1,11 @@
 """`plebiscite registrar ...` and `plebiscite credential ...`: registration in coercion-resistant mode.
 
 The registrar, on its own machine: ``deal`` (its MAC key, to the trustees, through the board), ``enroll`` (one-time
-codes to hand out), ``serve`` (the service voters' devices register with), ``publish`` (the encrypted roll, to the
-board). The voter, on their device: ``credential register`` (make ``y``, get and check the credential),
-``credential fake`` (a fake credential that looks exactly like it), ``credential check``. docs/coercion.md §3.4.
+codes to hand out), ``serve`` (the service voters' devices register with), ``station`` (in-person registration that
+prints a credential sheet), ``publish`` (the encrypted roll, to the board). The voter, on their device:
+``credential register`` (make ``y``, get and check the credential), ``credential fake`` (a fake credential that
+looks exactly like it), ``credential check``, ``credential sheet --fake`` (fake credential sheets, anywhere, without
+any secret). docs/coercion.md §3.4–3.5.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import typer
 from plebiscite.board.trustee_client import TrusteeBoard, TrusteeBoardError
 from plebiscite.cli.common import clean_errors, fail, read_secret, say
 from plebiscite.coercion import registration as reg
+from plebiscite.coercion import station as st
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.registrar_service import Enrolment, load_vault, registrar_app
 from plebiscite.keyceremony.vault import VaultError
@@ -27,6 +30,7 @@ credential_app = typer.Typer(help="A voter's credential (coercion-resistant mode
 
 EXPECTED = (
     reg.RegistrationError,
+    st.StationError,
     TrusteeBoardError,
     VaultError,
     CoercionError,
@@ -42,6 +46,9 @@ STATE = typer.Option(
     ..., "--state", help="The registrar's enrolment database (SQLite; holds code digests only)."
 )
 TOKEN = typer.Option(..., "--token-file", help="The board administrator's token file.")
+LANG = typer.Option(
+    None, "--lang", help="The sheet's language: uk, ru or en (default: the manifest's first language)."
+)
 
 
 _clean = clean_errors(*EXPECTED)
@@ -111,6 +118,42 @@ def serve(
     uvicorn.run(registrar_app(secret, enrolment, info), host=host, port=port, log_level="warning")
 
 
+def _language(lang: str | None, election: st.SheetElection) -> str:
+    return lang if lang is not None else election.default_language
+
+
+@registrar_app_cli.command("station")
+@_clean
+def station(
+    vault: Path = VAULT,
+    state: Path = STATE,
+    board: str = BOARD,
+    out: Path = typer.Option(..., "--out", help="Where to write the voter's credential sheet (PDF, 0600)."),
+    code: str = typer.Option(
+        None, "--code", help="The voter's one-time enrolment code (asked for, hidden, when not given)."
+    ),
+    fakes: int = typer.Option(
+        0, "--fakes", min=0, max=50, help="Also write this many fake sheets beside it (`NAME.fake-I.pdf`)."
+    ),
+    lang: str = LANG,
+    passphrase_file: Path = PASSPHRASE,
+    board_key: str = BOARD_KEY,
+) -> None:
+    """In-person registration: this machine plays the voter's device and prints a credential sheet (and fakes)."""
+    secret = load_vault(vault, read_secret(passphrase_file, "registrar passphrase"))
+    view = _board(board, vault.parent / "board-mirror", board_key).view()
+    info, election = reg.election_info(view), st.sheet_election(view)
+    st.require_registration_open(view)
+    enrolment_code = code if code is not None else read_secret(None, "the voter's enrolment code")
+    enrolment = Enrolment(state)
+    try:
+        st.register_in_person(
+            secret, enrolment, info, election, enrolment_code, out, fakes, _language(lang, election), _say
+        )
+    finally:
+        enrolment.close()
+
+
 @registrar_app_cli.command("publish")
 @_clean
 def publish(state: Path = STATE, board: str = BOARD, token_file: Path = TOKEN) -> None:
@@ -154,6 +197,39 @@ def check(credential: Path = typer.Option(..., "--credential", help="A credentia
     """Run every check anyone can run on a credential file (a fake one passes too: that is the point)."""
     reg.load_device_credential(credential).check()
     _say("the credential's proof verifies")
+
+
+@credential_app.command("sheet")
+@_clean
+def sheet(
+    board: str = BOARD,
+    out: Path = typer.Option(..., "--out", help="Where to write the sheet (PDF, 0600; never overwritten)."),
+    fake: bool = typer.Option(False, "--fake", help="Print fake sheets: random codes, no secret needed."),
+    count: int = typer.Option(
+        1, "--count", min=1, max=50, help="With --fake: how many (NAME-I.pdf when > 1)."
+    ),
+    code_file: Path = typer.Option(
+        None, "--code-file", help="Instead of --fake: reprint your own sheet from a file holding its code."
+    ),
+    lang: str = LANG,
+    board_key: str = BOARD_KEY,
+) -> None:
+    """Print credential sheets that look exactly like the registrar's: fakes to hand over, or a copy of yours."""
+    from plebiscite.coercion.sheet_code import SheetCredential
+    from plebiscite.coercion.sheet_pdf import render_sheet
+    from plebiscite.coercion.voter_cast import read_code_file
+
+    if fake == (code_file is not None):
+        fail("give --fake (fake sheets) or --code-file (a copy of your own sheet)")
+    election = st.sheet_election(_board(board, out.parent / "board-mirror", board_key).view())
+    language = _language(lang, election)
+    if fake:
+        paths = st.print_fake_sheets(election, out, count, language)
+    else:
+        own = SheetCredential.from_code(election.election_id, read_code_file(code_file))
+        st.write_sheets([(out, render_sheet(own, election.title(language), language))])
+        paths = [out]
+    _say(f"credential sheet(s) written: {', '.join(str(p) for p in paths)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from plebiscite import native
 from plebiscite.cli.common import console, fail, print_json
 from plebiscite.merkle.heads import TreeHeadError, log_id_for
 from plebiscite.record.store import RecordError
@@ -19,7 +20,8 @@ from plebiscite.verify.runner import Progress, verify_record
 
 
 def show_report(report: Report) -> None:
-    table = Table(title="verification", show_lines=False)
+    title = "verification" if report.engine is None else f"verification (engine: {report.engine})"
+    table = Table(title=title, show_lines=False)
     for col in ("#", "check", "items", "status"):
         table.add_column(col)
     for c in report.checks:
@@ -71,6 +73,12 @@ def verify(
         help="With --dask: workers read the ballots from these Parquet partitions (plebiscite export --parquet), "
         "compared byte for byte with the record.",
     ),
+    engine: str = typer.Option(
+        "",
+        "--engine",
+        help="What checks the ballots' signatures and proofs: 'native' (Rust, batch-verified; the default when "
+        "built) or 'reference' (libsodium). The report says which (docs/native.md).",
+    ),
 ) -> None:
     """Re-derive the result from the public record; exit 0 only if every check passes.
 
@@ -80,16 +88,21 @@ def verify(
     if parquet is not None and not dask:
         fail("--parquet: only with --dask (the local verifier reads the record itself)")
     try:
+        chosen = native.resolve(engine or None)
         with verify_progress() as progress:
             if dask:
                 report = _verify_on_cluster(
-                    record, workers or None, dask, parquet, progress, allow_unsigned_legacy
+                    record, workers or None, dask, parquet, progress, allow_unsigned_legacy, chosen
                 )
             else:
                 report = verify_record(
-                    record, workers or None, progress=progress, allow_unsigned=allow_unsigned_legacy
+                    record,
+                    workers or None,
+                    progress=progress,
+                    allow_unsigned=allow_unsigned_legacy,
+                    engine=chosen,
                 )
-    except RecordError as exc:
+    except (RecordError, native.EngineError) as exc:
         fail(str(exc))
     for warning in report.warnings:  # on stderr too, so --json output cannot hide it
         typer.echo(f"WARNING: {warning}", err=True)
@@ -134,6 +147,7 @@ def _verify_on_cluster(
     parquet: Path | None,
     progress: Progress,
     allow_unsigned: bool,
+    engine: str,
 ) -> Report:
     from plebiscite.verify.distributed import DaskBallots, connect
 
@@ -142,7 +156,7 @@ def _verify_on_cluster(
 
         list_partitions(parquet)  # a clear error before any cluster starts
     with connect(address, workers) as client:
-        return verify_record(record, workers, DaskBallots(client, parquet), progress, allow_unsigned)
+        return verify_record(record, workers, DaskBallots(client, parquet), progress, allow_unsigned, engine)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ import copyreg
 import functools
 import gc
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -65,9 +66,14 @@ copyreg.pickle(Ciphertext, _reduce_ciphertext)
 class Workers:
     """A process pool used as a context manager; ``workers=1`` (or small inputs) runs inline."""
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, start: str = "fork") -> None:
+        """``start``: how worker processes start. ``fork`` (cheap, inherits the caller's imports) only from a
+        process without threads: a threaded server (uvicorn) must use ``spawn``, as a forked child can inherit a
+        lock held by another thread and deadlock; :meth:`warm` then starts them ahead of the first job."""
         self.count = max(1, workers or os.cpu_count() or 1)
+        self.start = start
         self._pool: ProcessPoolExecutor | None = None
+        self._starting = threading.Lock()  # :meth:`warm` may run in another thread than the first job
 
     def __enter__(self) -> Workers:
         return self
@@ -76,9 +82,10 @@ class Workers:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        with self._starting:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown()
 
     def ranges(self, total: int, minimum: int = INLINE_BELOW) -> list[tuple[int, int]]:
         """Split ``range(total)`` into contiguous pieces, a few per worker."""
@@ -94,9 +101,26 @@ class Workers:
         """``[fn(*job) for job in jobs]``, in worker processes when there is more than one job."""
         if self.count == 1 or len(jobs) <= 1:
             return [fn(*job) for job in jobs]
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=get_context("fork"))
-        return list(self._pool.map(fn, *zip(*jobs, strict=True)))
+        return list(self._executor().map(fn, *zip(*jobs, strict=True)))
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._starting:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=get_context(self.start))
+            return self._pool
+
+    def warm(self) -> None:
+        """Start every worker process now (a spawned one imports the package: about a second)."""
+        if self.count > 1:
+            for f in [self._executor().submit(_ready) for _ in range(self.count)]:
+                f.result()
+
+
+def _ready() -> int:
+    import plebiscite.coercion.shuffle
+    import plebiscite.coercion.tags  # noqa: F401  (the jobs' modules, imported once per worker)
+
+    return os.getpid()
 
 
 def msm(scalars: Sequence[int], points: Sequence[bytes]) -> bytes:

@@ -16,6 +16,7 @@ import json
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 
 from plebiscite.coercion.codec import CoercionError
-from plebiscite.coercion.credentials import Registrar, VoterKeyRequest
+from plebiscite.coercion.credentials import Credential, Registrar, VoterKeyRequest
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.vault import VaultError, seal, unseal
 from plebiscite.proofs import schnorr
@@ -163,6 +164,58 @@ class ElectionInfo:
         }
 
 
+class EnrolmentRefusal(CoercionError):
+    """A registration refused; ``status`` is what the registration service answers (403, 409 or 422)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+USED = "code: already used (ask the registrar in person)"
+
+
+def check_code(enrolment: Enrolment, code: str) -> None:
+    """403 for a code this election never made, 409 for one already used."""
+    status = enrolment.status(code)
+    if status == "unknown":
+        raise EnrolmentRefusal(403, "code: not an enrolment code of this election")
+    if status == "used":
+        raise EnrolmentRefusal(409, USED)
+
+
+def enrol(
+    vault: RegistrarVault,
+    enrolment: Enrolment,
+    info: ElectionInfo,
+    code: str,
+    request: VoterKeyRequest,
+    sigma: int | None = None,
+    keep: Callable[[Credential], None] | None = None,
+) -> Credential:
+    """One registration, for the service (a device's request) and the station (a sheet, ``sigma`` given) alike.
+
+    The code is checked first (403 unknown, 409 used), the credential issued (422 if the proof of key fails), then
+    ``keep`` runs — the station writes the sheet there, so that a code is never spent on a sheet that was not
+    written — and last the code is claimed with one conditional ``UPDATE`` (409 if it was used meanwhile, or if
+    the voter key is registered already).
+    """
+    check_code(enrolment, code)
+    try:
+        credential = vault.registrar.issue(request, info.election_key, info.ceremony, sigma)
+    except (CoercionError, ProofError, G.GroupError, ValueError) as exc:
+        raise EnrolmentRefusal(422, str(exc)) from None
+    if keep is not None:
+        keep(credential)
+    try:
+        claimed = enrolment.claim(code, request.voter_key, credential.entry.to_json())
+    except CoercionError as exc:
+        raise EnrolmentRefusal(409, str(exc)) from None
+    if not claimed:
+        raise EnrolmentRefusal(409, USED)
+    return credential
+
+
 def registrar_app(vault: RegistrarVault, enrolment: Enrolment, info: ElectionInfo) -> FastAPI:
     """``GET /registrar/election`` and ``POST /registrar/register`` (serve it behind TLS: credentials travel in the
     answer)."""
@@ -182,24 +235,17 @@ def registrar_app(vault: RegistrarVault, enrolment: Enrolment, info: ElectionInf
             raise HTTPException(400, "body: expected exactly code, voter_key, proof")
         if not isinstance(body["code"], str) or len(body["code"]) > 64:
             raise HTTPException(400, "code: expected the enrolment code as text")
-        status = enrolment.status(body["code"])
-        if status == "unknown":
-            raise HTTPException(403, "code: not an enrolment code of this election")
-        if status == "used":
-            raise HTTPException(409, "code: already used (ask the registrar in person)")
         try:
-            voter_key = G.element_from_hex(body["voter_key"], "voter_key")
-            proof = schnorr.SchnorrProof.from_json(body["proof"])
+            check_code(enrolment, body["code"])  # an unknown or used code is named whatever else is wrong
+            try:
+                voter_key = G.element_from_hex(body["voter_key"], "voter_key")
+                proof = schnorr.SchnorrProof.from_json(body["proof"])
+            except (ProofError, G.GroupError, ValueError) as exc:
+                raise EnrolmentRefusal(422, str(exc)) from None
             req = VoterKeyRequest(info.election_id, voter_key, proof)
-            credential = vault.registrar.issue(req, info.election_key, info.ceremony)
-        except (CoercionError, ProofError, G.GroupError, ValueError) as exc:
-            raise HTTPException(422, str(exc)) from None
-        try:
-            claimed = enrolment.claim(body["code"], voter_key, credential.entry.to_json())
-        except CoercionError as exc:
-            raise HTTPException(409, str(exc)) from None
-        if not claimed:
-            raise HTTPException(409, "code: already used (ask the registrar in person)")
+            credential = enrol(vault, enrolment, info, body["code"], req)
+        except EnrolmentRefusal as exc:
+            raise HTTPException(exc.status, str(exc)) from None
         return {"credential": credential.to_json()}
 
     return app

@@ -1,26 +1,30 @@
 """One trustee's part of the coercion-resistant tally, on its own machine, against the board.
 
 ``run_steps`` loops: mirror the board (signed heads checked), walk the record with the verifier's checks from where
-this trustee last verified (``coercion/turns.py``: a record that does not verify stops the trustee before it builds
-on it), and when it is this trustee's turn compute the step from the walk's inputs and its secrets — its key share
-(vault), its MAC share (opened from ``cr-mac-key`` with its box key) and its tag keys (made at ``cr-tally-keys``,
-kept in the vault **before** that post) — then post it signed. It stops when no step of the phase remains for it.
+this trustee last verified, its own posts excepted (``coercion/turns.py``: a record that does not verify stops the
+trustee before it builds on it), and when it is this trustee's turn compute the step from the walk's inputs and its
+secrets — its key share (vault), its MAC share (opened from ``cr-mac-key`` with its box key) and its tag keys (made
+at ``cr-tally-keys``, kept in the vault **before** that post) — then post it signed. It stops when no step of the
+phase remains for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
-
+from plebiscite.board.client import BoardClientError
+from plebiscite.board.follow import Follower
 from plebiscite.board.trustee_client import TrusteeBoardError
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import steps, turns
 from plebiscite.coercion.credentials import trustee_mac_share
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.trustees import TallyTrustee
+from plebiscite.coercion.verify_steps import Memo
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import trustee_vault
 from plebiscite.keyceremony.remote import Step
@@ -87,8 +91,9 @@ def _mine_done(events: list[ev.Event], me: int, kinds: frozenset[str]) -> bool:
     return mine >= (kinds & turns.TRUSTEE_KINDS)
 
 
-def _wait_for_news(step: Step, size: int, deadline: float, poll: float, turn: turns.Turn) -> None:
-    """Poll the board's signed head (cheap) until the log grows past ``size``; then the caller re-reads it."""
+def _wait_for_news(follower: Follower, size: int, deadline: float, poll: float, turn: turns.Turn) -> None:
+    """Poll the board's head (cheap, over the follower's kept connection) until the log grows past ``size``; then
+    the caller takes the new entries, checked."""
     while True:
         if time.monotonic() >= deadline:
             who = "the administrator" if turn.trustee is None else f"trustee {turn.trustee}"
@@ -97,42 +102,91 @@ def _wait_for_news(step: Step, size: int, deadline: float, poll: float, turn: tu
             )
         time.sleep(poll)
         try:
-            head = httpx.get(f"{step.board.url.rstrip('/')}/api/board/head", timeout=30).json()
-            if int(head["tree_size"]) > size:
+            if follower.size() > size:
                 return
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        except (BoardClientError, ValueError, KeyError, TypeError):
             continue  # unreachable for a moment: keep waiting until the deadline
 
 
 def run_steps(
-    step: Step, phase: str, wait: float = 0.0, workers: int | None = None, poll: float = 2.0
+    step: Step, phase: str, wait: float = 0.0, workers: int | None = None, poll: float = 0.5
 ) -> int:
-    """Post every step of ``phase`` (``precompute`` or ``tally``) that falls to this trustee; returns how many."""
+    """Post every step of ``phase`` (``precompute`` or ``tally``) that falls to this trustee; returns how many.
+
+    Before each turn it checks every event after the point it last verified (``cr-verified.json``) except its
+    own posts, found on the record byte for byte; the walk's decodings carry over from turn to turn (``Memo``).
+    Once all of its steps of the phase are on the record it stops without checking later events: it builds
+    nothing on them (the verifier checks them)."""
     kinds = PHASES[phase]
     me = step.seat.index
     deadline = time.monotonic() + wait
     posted = 0
-    with Workers(workers) as pool:
+    memo = Memo()
+    own: set[bytes] = set()  # the canonical bytes of the events this run posted
+    spent = dict.fromkeys(("mirroring", "checking", "computing", "posting", "waiting"), 0.0)
+    clock = _Clock(spent)
+    board = step.board
+    verified = _verified(step, len(step.view.events))
+    with (
+        Workers(workers) as pool,
+        Follower(board.url, board.mirror_dir, step.view.events, board.timeout) as follower,
+    ):
         while True:
-            events = step.view.events
+            events = follower.events
+            if _mine_done(events, me, kinds):
+                break
+            check_from = verified
+            mine = frozenset(e.index for e in events[check_from:] if e.raw in own)
             try:
-                walk = turns.walk(events, check_from=_verified(step, len(events)), workers=workers)
+                with clock("checking"):
+                    walk = turns.walk(events, check_from, memo=memo, pool=pool, own=mine)
             except ValueError as exc:
                 raise TrusteeBoardError(f"no {phase} yet: {exc}") from None
             if walk.failures:
                 raise TrusteeBoardError(f"the record does not verify, not taking part: {walk.failures[0]}")
-            _remember(step, len(events))
+            verified = len(events)
             turn = walk.turn
             if walk.order and me not in walk.order:
                 raise TrusteeBoardError(f"trustee {me} is not in the tally set {walk.order}")
-            if _mine_done(events, me, kinds) or turn is None or turn.kind not in kinds:
-                step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now)")
-                return posted
+            if turn is None or turn.kind not in kinds:
+                break
             if turn.trustee == me:
-                payload = _compute(pool, step, _tally_trustee(step, events, walk), walk)
-                step.board.post(turn.kind, payload)
+                with clock("computing"):
+                    payload = _compute(pool, step, _tally_trustee(step, events, walk), walk)
+                with clock("posting"):
+                    step.board.post(turn.kind, payload)
+                    own.add(ev.make_event(0, turn.kind, payload).raw)
                 step.say(f"{turn.kind} posted")
                 posted += 1
             else:
-                _wait_for_news(step, len(events), deadline, poll, turn)
-            step.view = step.board.view()
+                with clock("waiting"):
+                    _wait_for_news(follower, len(events), deadline, poll, turn)
+            with clock("mirroring"):
+                _refresh(follower)
+    step.view = board.view()  # the mirror on disk brought up to date, then what this run verified noted in it
+    _remember(step, min(verified, len(step.view.events)))
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
+    step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now; {times})")
+    return posted
+
+
+def _refresh(follower: Follower) -> None:
+    try:
+        follower.refresh()
+    except BoardClientError as exc:
+        raise TrusteeBoardError(str(exc)) from None
+
+
+class _Clock:
+    """Adds the time spent in each ``with clock(name):`` block to ``spent[name]`` (what the trustee reports)."""
+
+    def __init__(self, spent: dict[str, float]) -> None:
+        self.spent = spent
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self.spent[name] += time.monotonic() - t0

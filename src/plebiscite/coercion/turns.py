@@ -13,6 +13,7 @@ each on arrival; a trustee remembers how far it verified), so one walk costs dec
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +24,10 @@ from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.setup_posts import mac_key_of
 from plebiscite.coercion.verify_precompute import PrecomputeVerifier
 from plebiscite.coercion.verify_stage import CHECKS, STANDARD
-from plebiscite.coercion.verify_steps import NeedTurn
+from plebiscite.coercion.verify_steps import Memo, NeedTurn
 from plebiscite.coercion.verify_tally import TallyVerifier
 from plebiscite.conduct import Conduct, DiscardSink
+from plebiscite.elgamal import Ciphertext
 from plebiscite.keyceremony.polynomial import lagrange_at_zero
 from plebiscite.record import events as ev
 from plebiscite.record.state import ElectionState
@@ -45,6 +47,7 @@ TALLY_KINDS = frozenset(
         ev.TALLY,
     }
 )
+STEP_KINDS = PRECOMPUTE_KINDS | TALLY_KINDS
 TRUSTEE_KINDS = frozenset(
     {
         cev.TALLY_KEYS,
@@ -83,33 +86,65 @@ class Walk:
         return lagrange_at_zero(trustee, self.order)
 
 
-def walk(events: list[ev.Event], check_from: int, workers: int | None = 1) -> Walk:
-    """Walk the record's coercion-resistant steps; proofs of events from index ``check_from`` on are checked."""
-    # the setup is all the walk needs from the state: ballots are read as tally views below, not decoded twice
-    state = ElectionState.from_events([e for e in events if e.type != cev.BALLOT])
+@dataclass(frozen=True)
+class _Setup:
+    ctx: ElectionContext
+    outcome: Any
+    mac: MacKey | None
+    roll: list[Ciphertext] | None
+
+
+def _setup(events: tuple[ev.Event, ...]) -> _Setup:
+    """What the walk needs from the setup events (ballots and tally steps play no part in it)."""
+    state = ElectionState.from_events(list(events))
     ctx = state.context
     if ctx is None:
         raise ValueError("the election is not open: no tally step yet")
     conduct = Conduct(state, DiscardSink())
-    outcome = conduct.ceremony_outcome()
-    mac = mac_key_of(conduct, events)
+    mac = mac_key_of(conduct, list(events))
     roll_events = [e.payload for e in events if e.type == cev.ROLL]
-    if mac is None or not roll_events:
+    roll = decode_roll(roll_events[0], mac)[1] if mac is not None and roll_events else None
+    return _Setup(ctx, conduct.ceremony_outcome(), mac, roll)
+
+
+def walk(
+    events: list[ev.Event],
+    check_from: int,
+    workers: int | None = 1,
+    memo: Memo | None = None,
+    pool: Workers | None = None,
+    own: frozenset[int] = frozenset(),
+) -> Walk:
+    """Walk the record's coercion-resistant steps; proofs of events from index ``check_from`` on are checked,
+    except those of ``own`` events (a trustee's own posts, byte for byte).
+
+    ``memo`` (kept by the caller between walks of the same growing record) spares re-decoding and re-deriving what
+    an earlier walk did; ``pool`` (else one of ``workers`` processes for this walk) runs the checks."""
+    memo = memo if memo is not None else Memo()
+    setup_events = tuple(e for e in events if e.type != cev.BALLOT and e.type not in STEP_KINDS)
+    setup = memo.call("setup", _setup, setup_events)
+    ctx, mac, roll = setup.ctx, setup.mac, setup.roll
+    if mac is None or roll is None:
         raise ValueError("the election has no MAC key or encrypted roll")
-    _, roll, _ = decode_roll(roll_events[0], mac)
-    ballots = [
-        tally_view(e.payload) for e in events if e.type == cev.BALLOT
-    ]  # checked by the board when cast
     checks = {name: Check(0, name) for name in CHECKS}
     standard = {name: Check(0, name) for name in STANDARD}
     starts = [e.payload.get("trustees") for e in events if e.type == cev.PRECOMPUTE]
     order = list(starts[0]) if starts and isinstance(starts[0], list) else []
     turn = None
-    with Workers(workers) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(Workers(workers))
         try:
-            pre = PrecomputeVerifier(checks, events, ctx, outcome, pool, True, check_from).run(roll)
+            pre = PrecomputeVerifier(
+                checks, events, ctx, setup.outcome, pool, True, check_from, memo, own
+            ).run(roll)
             if pre is not None:
-                TallyVerifier(checks, events, ctx, outcome, mac, pool, True, check_from).run(
+                ballots = memo.call(  # checked by the board when cast
+                    "ballots",
+                    lambda cast: [tally_view(e.payload) for e in cast],
+                    tuple(e for e in events if e.type == cev.BALLOT),
+                )
+                TallyVerifier(checks, events, ctx, setup.outcome, mac, pool, True, check_from, memo, own).run(
                     ballots, pre, standard
                 )
         except NeedTurn as need:
@@ -119,8 +154,13 @@ def walk(events: list[ev.Event], check_from: int, workers: int | None = 1) -> Wa
 
 
 def check_candidate(
-    events: list[ev.Event], kind: str, payload: dict[str, Any], workers: int | None = 1
+    events: list[ev.Event],
+    kind: str,
+    payload: dict[str, Any],
+    workers: int | None = 1,
+    memo: Memo | None = None,
+    pool: Workers | None = None,
 ) -> Walk:
     """The walk with ``(kind, payload)`` appended, its proofs checked (the rest only decoded)."""
     candidate = ev.make_event(len(events), kind, payload)
-    return walk([*events, candidate], len(events), workers)
+    return walk([*events, candidate], len(events), workers, memo, pool)

@@ -7,8 +7,8 @@ tampering shows up exactly where it was made; data that cannot be decoded stops 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from plebiscite.coercion import codec, tags
 from plebiscite.coercion import shuffle as sh
@@ -21,6 +21,31 @@ from plebiscite.record import events as ev
 from plebiscite.record.signing import SignatureError, verify
 from plebiscite.setup.election import ElectionContext
 from plebiscite.verify.report import Check
+
+T = TypeVar("T")
+
+
+class Memo:
+    """Results of a walk's pure functions, kept from one walk of a growing record to the next (the board's and a
+    trustee's, ``coercion/turns.py``), so that a walk re-derives only what the new events change.
+
+    :meth:`call` returns the earlier result when the same place calls with arguments equal to last time's (an event's
+    canonical bytes, the decoded lists it depends on: identical objects compare at once, others by value), and
+    computes otherwise. Equal arguments give equal results, so a walk with a memo derives exactly what a fresh walk
+    derives: it is no cache of *checks* — which proofs are checked is decided by ``check_from`` alone — and a memo
+    fed with a tampered event computes afresh from the tampered bytes. Callers must not mutate what it returns.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+
+    def call(self, place: Hashable, fn: Callable[..., T], *args: Any) -> T:
+        kept = self._kept.get(place)
+        if kept is not None and kept[0] == args:
+            return kept[1]  # type: ignore[no-any-return]
+        value = fn(*args)
+        self._kept[place] = (args, value)
+        return value
 
 
 class Stop(Exception):
@@ -46,10 +71,14 @@ class StepVerifier:
         pool: Workers,
         partial: bool = False,
         check_from: int = 0,
+        memo: Memo | None = None,
+        own: frozenset[int] = frozenset(),
     ) -> None:
         """``partial``: the record may stop at any step, which raises :class:`NeedTurn` (the board and the trustees
-        find the next turn this way); ``check_from``: proofs of events before this index were checked already
-        (when they were accepted) and are only decoded."""
+        find the next turn this way); ``check_from``: proofs and signatures of events before this index were
+        checked already (when they were accepted) and are only decoded; ``memo``: decodings and derived lists kept
+        from an earlier walk of the same record (:class:`Memo`); ``own``: indices of events the walker made
+        itself (a trustee's own posts, found on the record byte for byte), which it need not check."""
         self.c = checks
         self.events = events
         self.ctx = ctx
@@ -57,6 +86,8 @@ class StepVerifier:
         self.pool = pool
         self.partial = partial
         self.check_from = check_from
+        self.memo = memo if memo is not None else Memo()
+        self.own = own
         self.signing = {a.index: a.signing_key for a in outcome.announcements.values()}
 
     def _take(self, kind: str, count: int, check: Check) -> list[ev.Event]:
@@ -78,7 +109,7 @@ class StepVerifier:
 
     def _checked(self, e: ev.Event) -> bool:
         """Whether this event's proofs are checked here (else they were when it was accepted)."""
-        return e.index >= self.check_from
+        return e.index >= self.check_from and e.index not in self.own
 
     def _signed(self, e: ev.Event, check: Check, trustee: int | None = None) -> int:
         """The event's trustee, checked against the expected one and its signature."""
@@ -89,6 +120,8 @@ class StepVerifier:
         if trustee is not None and who != trustee:
             check.fail(f"event {e.index}: from trustee {who!r}, expected trustee {trustee} (tally order)")
             raise Stop
+        if not self._checked(e):
+            return who
         try:
             verify(e.type, e.payload, self.signing[who])
         except (SignatureError, KeyError):
@@ -114,7 +147,14 @@ class StepVerifier:
         who: int,
     ) -> tags.PassOutput:
         out = self._decode(
-            check, lambda: tags.decode_pass(value, len(inputs), with_a, f"event {e.index}.{stage}", self.pool)
+            check,
+            lambda: self.memo.call(
+                ("pass", e.index),
+                lambda _raw, n, a: tags.decode_pass(value, n, a, f"event {e.index}.{stage}", self.pool),
+                e.raw,
+                len(inputs),
+                with_a,
+            ),
         )
         check.item(len(inputs))
         if not self._checked(e):
@@ -131,8 +171,14 @@ class StepVerifier:
         width = len(inputs[0])
         outputs = self._decode(
             check,
-            lambda: codec.rows_parallel(
-                e.payload.get("rows"), len(inputs), width, f"event {e.index}.rows", self.pool
+            lambda: self.memo.call(
+                ("rows", e.index),
+                lambda _raw, n, w: codec.rows_parallel(
+                    e.payload.get("rows"), n, w, f"event {e.index}.rows", self.pool
+                ),
+                e.raw,
+                len(inputs),
+                width,
             ),
         )
         check.item(len(inputs))

@@ -13,12 +13,13 @@ from typing import Any
 from plebiscite.coercion import codec, tags
 from plebiscite.coercion import events as cev
 from plebiscite.coercion.ballot import TallyView
-from plebiscite.coercion.codec import CoercionError
+from plebiscite.coercion.codec import CoercionError, Row
 from plebiscite.coercion.credentials import MacKey
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.tally import aggregate_rows, ballot_rows
 from plebiscite.coercion.verify_precompute import Precomputation
-from plebiscite.coercion.verify_steps import StepVerifier, Stop
+from plebiscite.coercion.verify_steps import Memo, StepVerifier, Stop
+from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
@@ -39,8 +40,10 @@ class TallyVerifier(StepVerifier):
         pool: Workers,
         partial: bool = False,
         check_from: int = 0,
+        memo: Memo | None = None,
+        own: frozenset[int] = frozenset(),
     ) -> None:
-        super().__init__(checks, events, ctx, outcome, pool, partial, check_from)
+        super().__init__(checks, events, ctx, outcome, pool, partial, check_from, memo, own)
         self.mac = mac
 
     def run(self, ballots: list[TallyView], pre: Precomputation, standard: dict[str, Check]) -> None:
@@ -101,45 +104,49 @@ class TallyVerifier(StepVerifier):
             key = (G.mul(self.mac.verification_key(j), lam[j]), G.IDENTITY)  # W_j = λ_j·S_j, u = 0
             outs.append(self._pass(check, e, value, creds, True, key, "fold-exp", j))
         self._turn(cev.FOLD_EXP, order, found, creds)
-        exps = [out.ciphertexts() for out in outs]
-        current = tags.fold_sum(self.pool, exps, [b.mac for b in kept_ballots])
+        current = self.memo.call(
+            "fold-sum",
+            lambda outs_, kept_: tags.fold_sum(
+                self.pool, [o.ciphertexts() for o in outs_], [b.mac for b in kept_]
+            ),
+            tuple(outs),
+            tuple(kept_ballots),
+        )
         check = c["cr: credential check (blinding)"]
         found = self._take(cev.FOLD_BLIND, len(order), check)
         for j, e in zip(order, found, strict=False):
             self._signed(e, check, j)
             outputs = self._decode(
                 check,
-                lambda e=e, n=len(current): [  # type: ignore[misc]
-                    r[0]
-                    for r in codec.rows_parallel(
-                        [[x] for x in _list(e.payload.get("outputs"), n, e.index)],
-                        n,
-                        1,
-                        f"event {e.index}.outputs",
-                        self.pool,
-                    )
-                ],
-            )
-            proofs = self._decode(
-                check,
-                lambda e=e, n=len(current): [  # type: ignore[misc]
-                    tuple(codec.scalars(p, 2, f"event {e.index}.proofs[{i}]"))
-                    for i, p in enumerate(_list(e.payload.get("proofs"), n, e.index))
-                ],
+                lambda e=e, n=len(current): self.memo.call(  # type: ignore[misc]
+                    ("blind", e.index), lambda _raw, n_: self._blind_outputs(e, n_), e.raw, n
+                ),
             )
             check.item(len(current))
-            bad_rows = (
-                tags.check_blind(
+            bad_rows: list[int] = []
+            if self._checked(e):
+                proofs = self._decode(
+                    check,
+                    lambda e=e, n=len(current): [  # type: ignore[misc]
+                        tuple(codec.scalars(p, 2, f"event {e.index}.proofs[{i}]"))
+                        for i, p in enumerate(_list(e.payload.get("proofs"), n, e.index))
+                    ],
+                )
+                bad_rows = tags.check_blind(
                     self.pool, current, outputs, proofs, self.fp, tags.stage_context("fold-blind", j)
                 )
-                if self._checked(e)
-                else []
-            )
             if bad_rows:
                 check.fail(f"event {e.index}: trustee {j}'s blinding proof fails for row(s) {bad_rows[:5]}")
             current = outputs
         self._turn(cev.FOLD_BLIND, order, found, current)
-        rows = ballot_rows(tags.fold_apply(self.pool, creds, current), kept_ballots)
+        rows = self.memo.call(
+            "fold-apply",
+            lambda kept_, cur_: ballot_rows(
+                tags.fold_apply(self.pool, [b.credential for b in kept_], cur_), kept_
+            ),
+            tuple(kept_ballots),
+            current,
+        )
 
         # (b) the ballot shuffles
         check = c["cr: ballot shuffle"]
@@ -169,7 +176,7 @@ class TallyVerifier(StepVerifier):
         if self.partial and not found:
             counted_now = tags.match(ballot_tags, pre.roll_tags)
             widths_now = [lay.width for lay in self.ctx.layouts]
-            totals_now = aggregate_rows(self.pool, rows, counted_now, widths_now)
+            totals_now = self._aggregate(rows, counted_now, widths_now)
             payload = {"counted": counted_now, "aggregate": [[ct.to_json() for ct in r] for r in totals_now]}
             self._turn(ev.TALLY, None, found, payload)
         tally = found[0].payload
@@ -186,9 +193,20 @@ class TallyVerifier(StepVerifier):
         except (ValueError, G.GroupError) as exc:
             aggregation.fail(str(exc))
             raise Stop from None
-        if published != aggregate_rows(self.pool, rows, counted, widths):
+        if published != self._aggregate(rows, counted, widths):
             aggregation.fail("tally.aggregate: not the sum of the counted mixed rows")
         self.totals, self.counted = published, len(counted)
+
+    def _blind_outputs(self, e: ev.Event, n: int) -> list[Ciphertext]:
+        outputs = _list(e.payload.get("outputs"), n, e.index)
+        rows = codec.rows_parallel([[x] for x in outputs], n, 1, f"event {e.index}.outputs", self.pool)
+        return [r[0] for r in rows]
+
+    def _aggregate(self, rows: list[Row], counted: Any, widths: list[int]) -> list[list[Ciphertext]]:
+        """The counted rows' sum (the board computes it for the ``tally`` event; a later walk checks it)."""
+        return self.memo.call(
+            "aggregate", lambda r, c, w: aggregate_rows(self.pool, r, c, w), rows, list(counted), widths
+        )
 
 
 def _list(value: object, n: int, index: int) -> list[Any]:

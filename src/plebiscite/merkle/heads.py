@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import nacl.exceptions
 import nacl.signing
@@ -182,10 +182,14 @@ class ForkEvidence(BaseModel):
     second: SignedTreeHead
     proof: list[Hex32]
     reason: str
+    cosignatures: dict[str, list[dict[str, Any]]] | None = None
+    """Optional: the witnesses' cosignatures known on ``first`` and ``second`` (docs/board.md §4), as seen."""
+    witness: dict[str, Any] | None = None
+    """Optional: in a witness's evidence, its key and the last head it cosigned (which the refused head contradicts)."""
 
     def to_json(self) -> str:
-        """JSON with both heads, the (failing) proof and the reason."""
-        return self.model_dump_json()
+        """JSON with both heads, the (failing) proof and the reason (and the optional members when present)."""
+        return self.model_dump_json(exclude_none=True)
 
     @classmethod
     def from_json(cls, data: str | bytes) -> ForkEvidence:

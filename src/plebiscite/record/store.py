@@ -23,6 +23,9 @@ EVENTS_FILE = "events.jsonl"
 HEADER_FILE = "record.json"
 HEADS_FILE = "heads.jsonl"
 BOARD_FILE = "board.json"
+COSIGNATURES_FILE = "cosignatures.jsonl"
+"""Witnesses' cosignatures on the record's heads: one ``{"tree_size": n, "cosignatures": [...]}`` a line."""
+_FILES = (HEADER_FILE, EVENTS_FILE, HEADS_FILE, BOARD_FILE, COSIGNATURES_FILE)
 
 
 class RecordError(ValueError):
@@ -173,7 +176,7 @@ def read_blobs(path: Path) -> dict[str, bytes]:
     """The record's files as bytes, from a directory or a zip."""
     if not path.exists():
         raise RecordError(f"{path}: no such file or directory")
-    names = (HEADER_FILE, EVENTS_FILE, HEADS_FILE, BOARD_FILE)
+    names = _FILES
     if path.is_dir():
         return {n: (path / n).read_bytes() for n in names if (path / n).exists()}
     try:
@@ -212,15 +215,25 @@ def _heads(blobs: dict[str, bytes], path: Path) -> list[dict[str, Any]]:
     return heads_from_blob(blobs.get(HEADS_FILE, b""), path)
 
 
-def heads_from_blob(blob: bytes, path: Path) -> list[dict[str, Any]]:
-    """The signed heads in a ``heads.jsonl`` (one JSON object a line)."""
+def heads_from_blob(blob: bytes, path: Path, name: str = HEADS_FILE) -> list[dict[str, Any]]:
+    """The signed heads in a ``heads.jsonl`` (one JSON object a line); any other such file with ``name``."""
     heads = []
     for number, line in enumerate(blob.splitlines(), start=1):
-        value = _load_json(line, f"{path}/{HEADS_FILE} line {number}")
+        value = _load_json(line, f"{path}/{name} line {number}")
         if not isinstance(value, dict):
-            raise RecordError(f"{path}/{HEADS_FILE} line {number}: expected an object")
+            raise RecordError(f"{path}/{name} line {number}: expected an object")
         heads.append(value)
     return heads
+
+
+def read_cosignatures(path: Path) -> list[dict[str, Any]]:
+    """The lines of the record's ``cosignatures.jsonl`` (empty if it has none)."""
+    return heads_from_blob(read_blobs(path).get(COSIGNATURES_FILE, b""), path, COSIGNATURES_FILE)
+
+
+def write_cosignatures(path: Path, lines: Iterable[dict[str, Any]]) -> None:
+    """Write the record's ``cosignatures.jsonl`` atomically (one line per cosigned head, by size)."""
+    _write_atomic(path / COSIGNATURES_FILE, b"".join(canonical_json(line) + b"\n" for line in lines))
 
 
 def read_board_key(path: Path) -> str | None:
@@ -280,7 +293,7 @@ def write_extras(path: Path, heads: Iterable[dict[str, Any]], board_key: str) ->
 def export_zip(path: Path, target: Path) -> None:
     """Write the record ``path`` as a zip at ``target`` (atomically), file by file, streamed: never whole in
     memory."""
-    names = (HEADER_FILE, EVENTS_FILE, HEADS_FILE, BOARD_FILE)
+    names = _FILES
     tmp = target.with_name(target.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
         if path.is_dir():

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from plebiscite.record.store import (
     BOARD_FILE,
+    COSIGNATURES_FILE,
     EVENTS_FILE,
     HEADER_FILE,
     HEADS_FILE,
@@ -73,6 +74,10 @@ class EventLines:
     def heads(self) -> list[dict[str, Any]]:
         """Signed tree heads saved with the record (may be empty)."""
         return heads_from_blob(self._small(HEADS_FILE) or b"", self.path)
+
+    def cosignatures(self) -> list[dict[str, Any]]:
+        """The witnesses' cosignatures saved with the record (``cosignatures.jsonl``; may be empty)."""
+        return heads_from_blob(self._small(COSIGNATURES_FILE) or b"", self.path, COSIGNATURES_FILE)
 
     def board_key(self) -> str | None:
         blob = self._small(BOARD_FILE)

@@ -11,10 +11,19 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 REQUIRED_LANGUAGES = ("uk", "ru", "en")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_HEX32 = re.compile(r"^[0-9a-f]{64}$")
 
 Text = dict[str, str]
 
@@ -89,6 +98,30 @@ class Question(BaseModel):
         return 1 if self.max is None else self.max
 
 
+class Witnesses(BaseModel):
+    """The election's witnesses (docs/board.md §4): who cosigns the board's tree heads, and how many must.
+
+    Keys are the witnesses' Ed25519 public keys in lowercase hex, distinct; ``1 <= threshold <= len(keys)``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    keys: list[str]
+    threshold: int = Field(strict=True)
+
+    @model_validator(mode="after")
+    def _valid(self) -> Witnesses:
+        for i, key in enumerate(self.keys):
+            if not _HEX32.match(key):
+                raise ValueError(f"witnesses.keys[{i}]: not a 32-byte Ed25519 public key in lowercase hex")
+        if len(set(self.keys)) != len(self.keys):
+            raise ValueError("witnesses.keys: a witness is named twice")
+        if not 1 <= self.threshold <= len(self.keys):
+            raise ValueError(
+                f"witnesses.threshold: need 1 <= threshold <= {len(self.keys)} (the number of keys)"
+            )
+        return self
+
+
 class Manifest(BaseModel):
     """The whole referendum as the administrator publishes it."""
 
@@ -101,6 +134,16 @@ class Manifest(BaseModel):
     opens: str | None = None
     closes: str | None = None
     mode: Literal["standard", "coercion-resistant"] = "standard"
+    witnesses: Witnesses | None = None
+    """Optional; absent (not ``null``) from the payload of a manifest without witnesses, so the manifests and
+    fingerprints of elections made before witnesses existed are unchanged."""
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_witnesses(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if self.witnesses is None:
+            data.pop("witnesses", None)
+        return data
 
     @field_validator("election_id")
     @classmethod

@@ -12,6 +12,10 @@ sum of the ``a`` parts and the closed batch. The runner compares those with the 
 (``counting.confirm_batches``): if they agree, every ``b`` equation held and the aggregate is right, at one base
 multiplication and two additions less per ballot; if not, it runs the strict mode, which checks each proof alone
 and names the ballot that fails.
+
+Native engine (``BallotJob.engine``, docs/native.md): the chunk's ballots go to the Rust core in one call, which
+batch-verifies all their proofs and bisects a failing batch itself, so its one pass is exact; the ballots it
+refuses are checked again by the reference here, which names the check and the reason.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from plebiscite import native
 from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signature
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native.ballot_bytes import signed_bytes, tracking_code
 from plebiscite.proofs.range import BBatch
 from plebiscite.record import events as ev
 from plebiscite.record.store import RecordError, parse_event
@@ -47,6 +53,8 @@ class BallotJob:
     """Defer the 0/1 proofs' ``b`` equations to per-position batches (see the module's docstring)."""
     fold: bool = False
     """With ``batched``: also sum the passing ballots' ciphertexts (``a`` plainly, ``b`` inside the batch)."""
+    engine: str = native.REFERENCE
+    """``native`` or ``reference`` (``plebiscite.native``): which code checks the signatures and proofs."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ Lines = list[tuple[int, bytes]]
 
 
 def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
+    if job.engine == native.NATIVE:
+        return _check_chunk_native(job, chunk)
     counts = branch_counts(job.layouts)
     out = Outcomes()
     unreadable: list[str] = []
@@ -72,43 +82,23 @@ def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
     sums_a = [[G.IDENTITY] * lay.width for lay in job.layouts]
     sums_b = [[G.IDENTITY] * lay.width for lay in job.layouts]
     for index, line in chunk:
-        try:
-            event = parse_event(index, line, f"event {index}")
-        except RecordError as exc:
-            unreadable.append(str(exc))
+        decoded = _decode(job, counts, index, line, out, unreadable)
+        if decoded is None:
             continue
-        if event.type != ev.BALLOT:
-            unreadable.append(f"event {index}: not a ballot")
-            continue
-        try:
-            ballot = ballot_from_json(
-                event.payload, counts, validate=False
-            )  # verify_proofs does the curve checks
-        except BallotError as exc:
-            out.add(index, None, None, "ballot proofs", f"event {index}: {exc}")
-            continue
-        content = ballot.content_bytes()  # signed bytes, also hashed into the tracking code: encode once
-        code = ballot.tracking_code(content)
+        ballot, content, code = decoded
         failed = reason = None
-        if ballot.election != job.fingerprint:
-            failed, reason = "ballot eligibility", "ballot.election: made for another election"
-        elif ballot.credential not in job.roll:
-            failed, reason = "ballot eligibility", "ballot.credential: not on the roll"
+        try:
+            verify_signature(ballot, content)
+        except BallotError as exc:
+            failed, reason = "ballot signatures", str(exc)
         else:
             try:
-                verify_signature(ballot, content)
+                verify_proofs(ballot, job.public_key, job.layouts, batches)
             except BallotError as exc:
-                failed, reason = "ballot signatures", str(exc)
+                failed, reason = "ballot proofs", str(exc)
             else:
-                try:
-                    verify_proofs(ballot, job.public_key, job.layouts, batches)
-                except BallotError as exc:
-                    failed, reason = "ballot proofs", str(exc)
-                else:
-                    _add(sums_a, sums_b if batches is None else None, ballot, job.fold or batches is None)
-        if reason:
-            reason = f"event {index} (ballot {code[:16]}): {reason}"
-        out.add(index, code, ballot.credential, failed, reason or "")
+                _add(sums_a, sums_b if batches is None else None, ballot, job.fold or batches is None)
+        _record(out, index, code, ballot, failed, reason)
     if batches is None:
         sums = [list(zip(ra, rb, strict=True)) for ra, rb in zip(sums_a, sums_b, strict=True)]
     else:
@@ -117,6 +107,135 @@ def check_chunk(job: BallotJob, chunk: Lines) -> ChunkResult:
             for row_a, row_b in zip(sums_a, batches, strict=True)
         ]
     return ChunkResult(out, sums, unreadable)
+
+
+def _decode(
+    job: BallotJob,
+    counts: list[tuple[int, int | None]],
+    index: int,
+    line: bytes,
+    out: Outcomes,
+    unreadable: list[str],
+) -> tuple[Ballot, bytes, str] | None:
+    """Parse a ballot event and check its eligibility (both engines): the ballot, its signed bytes and tracking
+    code, or ``None`` when it failed here (recorded in ``out`` or ``unreadable``)."""
+    event = _ballot_event(index, line, unreadable)
+    if event is None:
+        return None
+    try:
+        ballot = ballot_from_json(
+            event.payload, counts, validate=False
+        )  # the proofs' check decodes the points
+    except BallotError as exc:
+        out.add(index, None, None, "ballot proofs", f"event {index}: {exc}")
+        return None
+    content = ballot.content_bytes()  # signed bytes, also hashed into the tracking code: encode once
+    code = ballot.tracking_code(content)
+    failed = None
+    if ballot.election != job.fingerprint:
+        failed, reason = "ballot eligibility", "ballot.election: made for another election"
+    elif ballot.credential not in job.roll:
+        failed, reason = "ballot eligibility", "ballot.credential: not on the roll"
+    if failed is None:
+        return ballot, content, code
+    _record(out, index, code, ballot, failed, reason)
+    return None
+
+
+def _ballot_event(index: int, line: bytes, unreadable: list[str]) -> ev.Event | None:
+    """The line's event if it is a canonical ballot event; else ``None``, with why in ``unreadable``."""
+    try:
+        event = parse_event(index, line, f"event {index}")
+    except RecordError as exc:
+        unreadable.append(str(exc))
+        return None
+    if event.type != ev.BALLOT:
+        unreadable.append(f"event {index}: not a ballot")
+        return None
+    return event
+
+
+def _record(
+    out: Outcomes, index: int, code: str, ballot: Ballot, failed: str | None, reason: str | None
+) -> None:
+    if reason:
+        reason = f"event {index} (ballot {code[:16]}): {reason}"
+    out.add(index, code, ballot.credential, failed, reason or "")
+
+
+def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
+    """The native engine (``plebiscite.native``): every ballot of the chunk checked in one call, its proofs
+    batch-verified. A ballot passes only if the native engine accepts it; any other goes through the reference's
+    decoding and checks (:func:`_decode`, :func:`reference_failure`), which name the reason."""
+    counts = branch_counts(job.layouts)
+    out = Outcomes()
+    unreadable: list[str] = []
+    rows: list[tuple[int, bytes, str, bytes]] = []  # index, line, tracking code, credential
+    pending: list[tuple[bytes, bytes]] = []
+    for index, line in chunk:
+        event = _ballot_event(index, line, unreadable)
+        if event is None:
+            continue
+        found = signed_bytes(event.payload, counts)
+        if found is None or found[2] != job.fingerprint or found[3] not in job.roll:
+            decoded = _decode(job, counts, index, line, out, unreadable)  # the reference names what is wrong
+            if decoded is None:
+                continue
+            ballot, content, code = decoded
+            found = content, ballot.signature, ballot.election, ballot.credential
+        else:
+            code = tracking_code(found[0], found[1])
+        rows.append((index, line, code, found[3]))
+        pending.append((found[0], found[1]))
+    statuses, sums = native.check_ballots(
+        job.fingerprint, job.public_key, native.layouts_for_native(job.layouts), pending
+    )
+    for (index, line, code, credential), status in zip(rows, statuses, strict=True):
+        if status:
+            _check_with_reference(job, counts, index, line, out, unreadable, status)
+        else:
+            out.add(index, code, credential, None, "")
+    if job.batched and not job.fold:  # what closed batches give when every equation holds
+        sums = [[(G.IDENTITY, G.IDENTITY)] * lay.width for lay in job.layouts]
+    return ChunkResult(out.in_record_order(), sums, unreadable)
+
+
+def _check_with_reference(
+    job: BallotJob,
+    counts: list[tuple[int, int | None]],
+    index: int,
+    line: bytes,
+    out: Outcomes,
+    unreadable: list[str],
+    status: int,
+) -> None:
+    """A ballot the native engine refused (``status``), checked again by the reference, which names the reason.
+
+    If the reference accepts it, one of the engines is wrong: the ballot is failed with that said, rather than
+    counted or dropped silently."""
+    decoded = _decode(job, counts, index, line, out, unreadable)
+    if decoded is None:
+        return
+    ballot, content, code = decoded
+    found = reference_failure(ballot, content, job.public_key, job.layouts)
+    if found is None:
+        found = ("ballot signatures" if status == 2 else "ballot proofs", native.disagreement(status))
+    _record(out, index, code, ballot, *found)
+
+
+def reference_failure(
+    ballot: Ballot, content: bytes, public_key: bytes, layouts: list[Layout]
+) -> tuple[str, str] | None:
+    """The reference's verdict on a ballot past eligibility: ``(check name, reason)``, or ``None`` if it passes."""
+    try:
+        verify_signature(ballot, content)
+    except BallotError as exc:
+        return "ballot signatures", str(exc)
+    try:
+        verify_proofs(ballot, public_key, layouts)
+    except BallotError as exc:
+        return "ballot proofs", str(exc)
+    return None
 
 
 def _add(sums_a: list[list[bytes]], sums_b: list[list[bytes]] | None, ballot: Ballot, wanted: bool) -> None:

@@ -46,6 +46,10 @@ class HeadsStream:
         self.numbers: dict[int, int] = {}
         self.covered = 0
         """The largest size at which a validly signed head matched the record."""
+        self.signed: dict[int, SignedTreeHead] = {}
+        """A validly signed head of each size (what the witnesses' cosignatures are checked against)."""
+        self.matched: dict[int, SignedTreeHead] = {}
+        """The validly signed heads whose root matched the record, by size."""
         self.usable = self._read(heads, board_key)
 
     def _read(self, heads: list[dict[str, Any]], board_key: str | None) -> bool:
@@ -70,6 +74,7 @@ class HeadsStream:
                 check.fail(f"heads.jsonl line {number}: {exc}")
                 continue
             self.wanted.setdefault(sth.tree_size, []).append(sth)
+            self.signed.setdefault(sth.tree_size, sth)
             self.numbers[id(sth)] = number
         return True
 
@@ -89,6 +94,7 @@ class HeadsStream:
                 )
             else:
                 self.covered = self.size
+                self.matched[self.size] = sth
 
     def finish(self) -> None:
         """The record ended: heads of this size are compared, heads beyond it fail."""
@@ -101,6 +107,11 @@ class HeadsStream:
                     f"heads.jsonl line {self.numbers[id(sth)]}: signed size {size} but the record has "
                     f"{self.size} events"
                 )
+
+    @property
+    def final(self) -> SignedTreeHead | None:
+        """After :meth:`finish`: the signed head that matches the whole record, if one does."""
+        return self.matched.get(self.size) if self.usable else None
 
     def check_complete(self, complete: Check) -> None:
         """Check 19, after :meth:`finish`: a signed head matched the record at its full size."""

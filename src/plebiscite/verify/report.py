@@ -51,6 +51,8 @@ class Report:
     board_key: str | None = None
     """The public key (hex) whose signed heads checks 18 and 19 accepted: the record is complete *as that key
     signed it*. Compare it with the key the organiser published (or, for a board, the log id in your receipt)."""
+    engine: str | None = None
+    """Which engine checked the ballots' signatures and proofs (``native`` or ``reference``, docs/native.md)."""
 
     @property
     def ok(self) -> bool:
@@ -75,6 +77,7 @@ class Report:
             "result": self.result,
             "warnings": self.warnings,
             "board_key": self.board_key,
+            "engine": self.engine,
         }
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from plebiscite import native
 from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
 from plebiscite.record import store
@@ -29,6 +30,7 @@ from plebiscite.verify.ballots import (
 from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
 from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
+from plebiscite.verify.witnesses import check_witnesses
 
 
 class Extension(Protocol):
@@ -91,14 +93,17 @@ def verify_record(
     cluster: BallotCluster | None = None,
     progress: Progress = _quiet,
     allow_unsigned: bool = False,
+    engine: str | None = None,
 ) -> Report:
     """Read the record at ``path`` (directory or zip) and verify it. Raises RecordError if it cannot be read.
 
     The record is streamed (``verify/scan.py``): memory grows with its events other than standard ballots and a
     few dozen bytes a ballot, not with the ballots' contents. ``cluster`` runs the per-ballot checks elsewhere
     (standard mode; an optional mode verifies locally). A record without signed heads fails check 19 (record
-    complete) unless ``allow_unsigned``, which accepts it with a warning in the report.
+    complete) unless ``allow_unsigned``, which accepts it with a warning in the report. ``engine`` checks the
+    standard ballots (``plebiscite.native``: ``native`` or ``reference``; ``None``, the default one).
     """
+    engine = native.resolve(engine)
     source = EventLines(path)
     heads = source.heads()
     board_key = source.board_key() if heads else None
@@ -121,7 +126,8 @@ def verify_record(
         stream.finish()
         stream.check_complete(report.by_name("record complete"))
     ballots = FileBallots(source, scan.ballot_digest)
-    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
+    check_witnesses(report, scan.events, stream, source.cosignatures())
+    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine)
 
 
 def verify_events(
@@ -131,12 +137,15 @@ def verify_events(
     board_key: str | None = None,
     cluster: BallotCluster | None = None,
     progress: Progress = _quiet,
+    cosignatures: list[dict[str, Any]] | None = None,
+    engine: str | None = None,
 ) -> Report:
     """Verify events already in memory (the same checks, in the same order, as :func:`verify_record`).
 
     With ``heads`` (possibly empty) checks 18 and 19 run as on a record; with ``heads=None`` the caller has only
     the events, so whether they are the complete record is not in question here and check 19 is not run.
     """
+    engine = native.resolve(engine)
     mode = ev.declared_mode(events)
     report, ext, ranks, ballot_types = _start(mode)
     stream = None if heads is None else _heads_stream(report, heads, board_key, False)
@@ -144,7 +153,8 @@ def verify_events(
     if stream is not None:
         stream.finish()
         stream.check_complete(report.by_name("record complete"))
-    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress)
+        check_witnesses(report, scan.events, stream, cosignatures or [])
+    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine)
 
 
 def _heads_stream(
@@ -187,8 +197,10 @@ def _verify(
     workers: int | None,
     cluster: BallotCluster | None,
     progress: Progress,
+    engine: str,
 ) -> Report:
     c = report.by_name
+    report.engine = engine
     setup_checks.check_format(c("record format"), scan.types, ranks, scan.not_normal, mode)
     events = scan.events
     found = setup_checks.check_manifest(c("manifest"), events)
@@ -219,9 +231,10 @@ def _verify(
         qualified=tuple(outcome.qualified),
     )
     if ext is not None and ext.applies(ctx):
+        report.engine = native.REFERENCE  # an optional mode's checks are the reference's (docs/native.md §6)
         ext.run(report, events, ctx, outcome, workers)
         return report
-    verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress)
+    verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress, engine)
     return report
 
 
@@ -234,11 +247,13 @@ def verify_standard(
     workers: int | None,
     cluster: BallotCluster | None = None,
     progress: Progress = _quiet,
+    engine: str = native.REFERENCE,
 ) -> None:
     """Ballots, counting and decryption in the standard (Belenios-style) mode.
 
-    The ballots are checked in batched mode first (``verify/ballots.py``); only if its batches do not confirm
-    every proof and the aggregate are they checked again one by one, which names what is wrong.
+    The reference engine checks the ballots in batched mode first (``verify/ballots.py``); only if its batches do
+    not confirm every proof and the aggregate are they checked again one by one, which names what is wrong. The
+    native engine's first pass is already exact (it bisects its own batches), so it is never repeated.
     """
     c = report.by_name
     events = scan.events
@@ -263,7 +278,13 @@ def verify_standard(
         return result, problems
 
     job = BallotJob(
-        ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts, batched=True, fold=tally is not None
+        ctx.fingerprint,
+        ctx.public_key,
+        ctx.roll,
+        ctx.layouts,
+        batched=True,
+        fold=tally is not None,
+        engine=engine,
     )
     checked, problems = check_ballots(job, "ballots")
     challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, checked.outcomes)
@@ -271,7 +292,7 @@ def verify_standard(
     counted = counting.expected_counted(checked.outcomes, challenged)
     left_out = _left_out(ballots, checked, counted, ctx)
     confirmed = counting.confirm_batches(checked.sums, left_out, tally)
-    if confirmed is None:  # some proof or the aggregate is wrong: check each ballot alone to say which
+    if confirmed is None and engine == native.REFERENCE:  # a proof or the aggregate is wrong: say which
         checked, problems = check_ballots(replace(job, batched=False, fold=False), "ballots, one by one")
         counted = counting.expected_counted(checked.outcomes, challenged)
         left_out = _left_out(ballots, checked, counted, ctx)

@@ -9,6 +9,7 @@ import { MerkleError, verifyReceipt } from './merkle.js';
 import { startOpeningCheck } from './opening-check.js';
 import { looksShort, shortCode } from './shortcode.js';
 import { $, describeError, download, el, fileButtons, groups, shortTime, showError, status } from './ui.js';
+import { checkWitnessed, witnessText } from './witness.js';
 
 let receipt = null;
 
@@ -85,7 +86,9 @@ async function onLive() {
   status('…');
   const step = (key, params) => line(list, true, t(key, 'time' in params ? { ...params, time: shortTime(params.time) } : params));
   try {
-    await checkHistory(receipt, { step });
+    const { latest } = await checkHistory(receipt, { step });
+    const w = await checkWitnessed(receipt, latest); // "witnessed by k of n" (docs/board.md §4)
+    list.append(el('li', { class: w.status === 'witnessed' ? 'ok' : 'info', id: 'witnessed', text: witnessText(w) }));
   } catch (err) {
     if (err instanceof BoardAlarm) {
       line(list, false, t('check.failed', { reason: t(err.reason.key, err.reason.params) }));

@@ -1,0 +1,361 @@
+//! A ballot as the credential signed it: the length-prefixed "ballot bytes" of docs/protocol.md
+//! (`Ballot.content_bytes` in `ballot/model.py`), decoded and checked against the election's layout.
+//!
+//! Everything is validated here, whatever the caller checked before: every length, every element (canonical
+//! ristretto255 encoding, RFC 9496 — dalek's decoder refuses non-canonical field elements, negative `s` and a set
+//! bit 255), every scalar (`< ℓ`), and the identity where the protocol forbids it (an option ciphertext's `a`).
+//! Then the credential's signature and every range proof's Fiat–Shamir challenge; what is left, the proofs'
+//! group equations, is returned as [`RangeStatement`]s for a batch (`batch.rs`).
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
+
+use crate::signature;
+use crate::transcript::{int_bytes, Transcript, RANGE_DOMAIN};
+
+pub const BALLOT_TAG: &[u8] = b"plebiscite/v1/ballot";
+
+/// One question's layout (`setup/manifest.py`, `Layout`): `width` ciphertexts with 0/1 proofs, and, when
+/// `sum_proof`, a proof that `Σ weights[i]·m_i ∈ [lo, hi]`.
+#[derive(Clone, Debug)]
+pub struct QuestionLayout {
+    pub weights: Vec<u64>,
+    pub lo: u64,
+    pub hi: u64,
+    pub sum_proof: bool,
+}
+
+impl QuestionLayout {
+    pub fn width(&self) -> usize {
+        self.weights.len()
+    }
+}
+
+/// The election's public inputs to ballot checking.
+pub struct Election {
+    pub fingerprint: [u8; 32],
+    pub public_key_bytes: [u8; 32],
+    pub public_key: RistrettoPoint,
+    pub layouts: Vec<QuestionLayout>,
+}
+
+impl Election {
+    /// Refuses an invalid or identity election key and layouts no ballot could satisfy.
+    pub fn new(
+        fingerprint: [u8; 32],
+        public_key: [u8; 32],
+        layouts: Vec<QuestionLayout>,
+    ) -> Result<Self, String> {
+        let point = CompressedRistretto(public_key)
+            .decompress()
+            .ok_or("election key: not a canonical ristretto255 encoding")?;
+        if point == RistrettoPoint::identity() {
+            return Err("election key: the identity".into());
+        }
+        for (q, lay) in layouts.iter().enumerate() {
+            if lay.lo > lay.hi
+                || lay.hi - lay.lo >= 1 << 16
+                || (lay.sum_proof && lay.weights.is_empty())
+            {
+                return Err(format!("layout of question {q}: invalid range or width"));
+            }
+        }
+        Ok(Election {
+            fingerprint,
+            public_key_bytes: public_key,
+            public_key: point,
+            layouts,
+        })
+    }
+}
+
+/// Why the native engine refused a ballot (the reference then names the field and the reason exactly).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    Ok = 0,
+    /// Lengths, structure, an element or a scalar that does not decode, an identity `a`.
+    Malformed = 1,
+    Signature = 2,
+    /// A range proof's challenges do not add up to its Fiat–Shamir challenge.
+    Challenge = 3,
+    /// A group equation of a proof does not hold (found by bisecting a failed batch).
+    Equation = 4,
+}
+
+/// A range proof's group equations, left for the batch: for each branch `j` (value `lo + j`),
+/// `A_j + c_j·a = z_j·G` and `B_j + c_j·b = z_j·K + c_j·(lo+j)·G`.
+pub struct RangeStatement {
+    pub a: RistrettoPoint,
+    pub b: RistrettoPoint,
+    pub lo: u64,
+    pub branches: Vec<Branch>,
+}
+
+pub struct Branch {
+    pub commit_a: RistrettoPoint,
+    pub commit_b: RistrettoPoint,
+    pub c: Scalar,
+    pub z: Scalar,
+}
+
+/// A checked ballot: its proofs' equations and its ciphertexts (per question and option) for the sums.
+pub struct CheckedBallot {
+    pub statements: Vec<RangeStatement>,
+    pub choices: Vec<Vec<(RistrettoPoint, RistrettoPoint)>>,
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn part(&mut self) -> Option<&'a [u8]> {
+        let head = self.data.get(self.pos..self.pos.checked_add(8)?)?;
+        let len = usize::try_from(u64::from_be_bytes(head.try_into().ok()?)).ok()?;
+        let start = self.pos + 8;
+        let body = self.data.get(start..start.checked_add(len)?)?;
+        self.pos = start + len;
+        Some(body)
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Option<&'a [u8; N]> {
+        self.part()?.try_into().ok()
+    }
+
+    fn int(&mut self) -> Option<u64> {
+        Some(u64::from_be_bytes(*self.fixed::<8>()?))
+    }
+
+    fn element(&mut self) -> Option<(&'a [u8; 32], RistrettoPoint)> {
+        let raw = self.fixed::<32>()?;
+        Some((raw, CompressedRistretto(*raw).decompress()?))
+    }
+
+    fn scalar(&mut self) -> Option<Scalar> {
+        Option::from(Scalar::from_canonical_bytes(*self.fixed::<32>()?))
+    }
+}
+
+/// A proof as read from the ballot bytes, with the raw encodings of its commitments for the transcript.
+struct RawProof<'a> {
+    encodings: Vec<(&'a [u8; 32], &'a [u8; 32])>,
+    branches: Vec<Branch>,
+}
+
+fn read_proof<'a>(r: &mut Reader<'a>, branches: u64) -> Option<RawProof<'a>> {
+    if r.int()? != branches {
+        return None;
+    }
+    let mut proof = RawProof {
+        encodings: Vec::new(),
+        branches: Vec::new(),
+    };
+    for _ in 0..branches {
+        let (raw_a, commit_a) = r.element()?;
+        let (raw_b, commit_b) = r.element()?;
+        let c = r.scalar()?;
+        let z = r.scalar()?;
+        proof.encodings.push((raw_a, raw_b));
+        proof.branches.push(Branch {
+            commit_a,
+            commit_b,
+            c,
+            z,
+        });
+    }
+    Some(proof)
+}
+
+/// `Σ c_j ≡ H("range", fingerprint, context, 6, G, K, a, b, lo, hi, A_0, B_0, A_1, B_1, …)`.
+fn challenge_holds(
+    election: &Election,
+    context: &[&[u8]],
+    ct: (&[u8; 32], &[u8; 32]),
+    lo: u64,
+    hi: u64,
+    proof: &RawProof,
+) -> bool {
+    let mut t = Transcript::new(RANGE_DOMAIN);
+    t.part(&[&election.fingerprint])
+        .part(context)
+        .part(&[&int_bytes(6)])
+        .part(&[RISTRETTO_BASEPOINT_COMPRESSED.as_bytes()])
+        .part(&[&election.public_key_bytes])
+        .part(&[ct.0])
+        .part(&[ct.1])
+        .part(&[&int_bytes(lo)])
+        .part(&[&int_bytes(hi)]);
+    for (a, b) in &proof.encodings {
+        t.part(&[*a]).part(&[*b]);
+    }
+    let sum: Scalar = proof.branches.iter().map(|b| b.c).sum();
+    t.scalar() == sum
+}
+
+/// Decode and check one ballot up to its proofs' group equations; `Err` says which stage refused it.
+pub fn check(
+    election: &Election,
+    content: &[u8],
+    signature_bytes: &[u8],
+) -> Result<CheckedBallot, Status> {
+    use Status::{Challenge, Malformed, Signature};
+    let signature: &[u8; 64] = signature_bytes.try_into().map_err(|_| Malformed)?;
+    let mut r = Reader {
+        data: content,
+        pos: 0,
+    };
+    if r.part() != Some(BALLOT_TAG) {
+        return Err(Malformed);
+    }
+    let fingerprint = r.fixed::<32>().ok_or(Malformed)?;
+    let credential = r.fixed::<32>().ok_or(Malformed)?;
+    if fingerprint != &election.fingerprint || r.int() != Some(election.layouts.len() as u64) {
+        return Err(Malformed);
+    }
+    let mut questions = Vec::with_capacity(election.layouts.len());
+    for lay in &election.layouts {
+        let width = lay.width();
+        if r.int() != Some(width as u64) {
+            return Err(Malformed);
+        }
+        let mut cts = Vec::with_capacity(width);
+        for _ in 0..width {
+            let (raw_a, a) = r.element().ok_or(Malformed)?;
+            let (raw_b, b) = r.element().ok_or(Malformed)?;
+            if a == RistrettoPoint::identity() {
+                return Err(Malformed); // a = 0·G: b = m·G, the vote in clear
+            }
+            cts.push(((raw_a, raw_b), (a, b)));
+        }
+        let proofs: Vec<RawProof> = (0..width)
+            .map(|_| read_proof(&mut r, 2))
+            .collect::<Option<_>>()
+            .ok_or(Malformed)?;
+        let sum = if lay.sum_proof {
+            Some(read_proof(&mut r, lay.hi - lay.lo + 1).ok_or(Malformed)?)
+        } else {
+            None
+        };
+        if r.part()
+            != Some(if lay.sum_proof {
+                &[1u8][..]
+            } else {
+                &[0u8][..]
+            })
+        {
+            return Err(Malformed);
+        }
+        questions.push((cts, proofs, sum));
+    }
+    if r.pos != content.len() {
+        return Err(Malformed);
+    }
+    if !signature::verify(credential, content, signature) {
+        return Err(Signature);
+    }
+    let mut checked = CheckedBallot {
+        statements: Vec::new(),
+        choices: Vec::new(),
+    };
+    for (q, ((cts, proofs, sum), lay)) in questions.into_iter().zip(&election.layouts).enumerate() {
+        let q_bytes = int_bytes(q as u64);
+        for (i, (((raw_a, raw_b), (a, b)), proof)) in cts.iter().zip(proofs).enumerate() {
+            let context: [&[u8]; 3] = [credential, &q_bytes, &int_bytes(i as u64)];
+            if !challenge_holds(election, &context, (raw_a, raw_b), 0, 1, &proof) {
+                return Err(Challenge);
+            }
+            checked.statements.push(RangeStatement {
+                a: *a,
+                b: *b,
+                lo: 0,
+                branches: proof.branches,
+            });
+        }
+        if let Some(proof) = sum {
+            let (mut a, mut b) = (RistrettoPoint::identity(), RistrettoPoint::identity());
+            for ((_, (ca, cb)), &w) in cts.iter().zip(&lay.weights) {
+                if w == 1 {
+                    a += ca;
+                    b += cb;
+                } else {
+                    let w = Scalar::from(w);
+                    a += ca * w;
+                    b += cb * w;
+                }
+            }
+            let (enc_a, enc_b) = (a.compress().to_bytes(), b.compress().to_bytes());
+            let context: [&[u8]; 3] = [credential, &q_bytes, b"sum"];
+            if !challenge_holds(election, &context, (&enc_a, &enc_b), lay.lo, lay.hi, &proof) {
+                return Err(Challenge);
+            }
+            checked.statements.push(RangeStatement {
+                a,
+                b,
+                lo: lay.lo,
+                branches: proof.branches,
+            });
+        }
+        checked
+            .choices
+            .push(cts.iter().map(|(_, points)| *points).collect());
+    }
+    Ok(checked)
+}
+
+/// One range proof on its own (the proofs' test vectors, `tests/vectors/proofs.json`): `branches` holds
+/// `A_j ‖ B_j ‖ c_j ‖ z_j` (128 bytes) per branch `lo … hi`. Decoding, challenge and equations as in a ballot.
+pub fn check_range_proof(
+    election: &Election,
+    context: &[u8],
+    ciphertext: (&[u8; 32], &[u8; 32]),
+    lo: u64,
+    hi: u64,
+    branches: &[u8],
+) -> Result<bool, String> {
+    if lo > hi || branches.len() as u64 != 128 * (hi - lo + 1) {
+        return Ok(false);
+    }
+    let decode = |raw: &[u8; 32]| CompressedRistretto(*raw).decompress();
+    let (Some(a), Some(b)) = (decode(ciphertext.0), decode(ciphertext.1)) else {
+        return Ok(false);
+    };
+    let mut proof = RawProof {
+        encodings: Vec::new(),
+        branches: Vec::new(),
+    };
+    for chunk in branches.chunks_exact(128) {
+        let part =
+            |i: usize| -> &[u8; 32] { chunk[32 * i..32 * (i + 1)].try_into().expect("32 bytes") };
+        let (Some(commit_a), Some(commit_b)) = (decode(part(0)), decode(part(1))) else {
+            return Ok(false);
+        };
+        let (c, z) = (
+            Scalar::from_canonical_bytes(*part(2)),
+            Scalar::from_canonical_bytes(*part(3)),
+        );
+        let (Some(c), Some(z)) = (Option::from(c), Option::from(z)) else {
+            return Ok(false);
+        };
+        proof.encodings.push((part(0), part(1)));
+        proof.branches.push(Branch {
+            commit_a,
+            commit_b,
+            c,
+            z,
+        });
+    }
+    if !challenge_holds(election, &[context], ciphertext, lo, hi, &proof) {
+        return Ok(false);
+    }
+    let statement = [RangeStatement {
+        a,
+        b,
+        lo,
+        branches: proof.branches,
+    }];
+    crate::batch::holds(&election.public_key, &[&statement[..]])
+}

@@ -1,0 +1,110 @@
+"""The verification engines: ``reference`` (libsodium, pure Python glue) and ``native`` (Rust, docs/native.md).
+
+The native engine is the optional extension module ``plebiscite_native`` (``native/``, built by ``make`` when cargo
+is on the machine). Without it everything runs on the reference engine; asking for ``native`` then is a clear
+error, not a silent fallback. Which engine checked a record is said in the verifier's report.
+
+The native engine only ever *accepts* on its own: a ballot it refuses is checked again by the reference, which
+names the field and the reason, so the report's check names, reasons and counts are the reference's. If the
+reference accepts a ballot the native engine refused, the engines disagree — a bug, reported as a failure of
+the ballot's check rather than passed over (:func:`disagreement`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from types import ModuleType
+
+from plebiscite.setup.manifest import Layout
+
+NATIVE = "native"
+REFERENCE = "reference"
+ENGINES = (NATIVE, REFERENCE)
+
+
+def _load() -> ModuleType | None:
+    try:  # the extension is optional: a user without a Rust toolchain runs the reference engine
+        import plebiscite_native
+    except ImportError:  # pragma: no cover - depends on the build
+        return None
+    return plebiscite_native
+
+
+_module = _load()
+
+AVAILABLE = _module is not None
+
+STATUS_NAMES = {0: "passed", 1: "malformed", 2: "signature", 3: "challenge", 4: "equation"}
+"""What each status byte of ``check_ballots`` means (which native stage refused the ballot)."""
+
+
+class EngineError(ValueError):
+    """An engine that cannot be used (not built, unknown name) or that failed; the message says which."""
+
+
+def default_engine() -> str:
+    """``PLEBISCITE_ENGINE`` when set (to run a whole suite on one engine), else ``native`` when the extension
+    is built and ``reference`` when it is not."""
+    chosen = os.environ.get("PLEBISCITE_ENGINE")
+    if chosen:
+        return resolve(chosen)
+    return NATIVE if AVAILABLE else REFERENCE
+
+
+def resolve(engine: str | None) -> str:
+    """The engine to use for ``engine`` (``None``: the default); refuses an unknown or unbuilt one."""
+    if engine is None:
+        return default_engine()
+    if engine not in ENGINES:
+        raise EngineError(f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine == NATIVE and not AVAILABLE:
+        raise EngineError(
+            "engine: native is not built (run `make`, which needs cargo; or use --engine reference)"
+        )
+    return engine
+
+
+def layouts_for_native(layouts: Sequence[Layout]) -> list[tuple[list[int], int, int, bool]]:
+    return [(list(lay.weights), lay.lo, lay.hi, lay.sum_proof) for lay in layouts]
+
+
+def check_ballots(
+    fingerprint: bytes,
+    public_key: bytes,
+    layouts: list[tuple[list[int], int, int, bool]],
+    ballots: list[tuple[bytes, bytes]],
+) -> tuple[bytes, list[list[tuple[bytes, bytes]]]]:
+    """Native check of ``(ballot bytes, signature)`` pairs: a status byte per ballot (0: passed) and, per
+    question and option, ``(Σ a, Σ b)`` over the ballots that passed. Raises :class:`EngineError` on failure
+    (a refused input or an internal error of the extension, a Rust panic included), never anything else."""
+    if _module is None:
+        raise EngineError("engine: native is not built")
+    try:
+        statuses, flat = _module.check_ballots(fingerprint, public_key, layouts, ballots)
+    except _module.NativeError as exc:
+        raise EngineError(f"native engine: {exc}") from None
+    sums: list[list[tuple[bytes, bytes]]] = []
+    at = 0
+    for weights, *_ in layouts:
+        row = []
+        for _ in weights:
+            row.append((flat[at : at + 32], flat[at + 32 : at + 64]))
+            at += 64
+        sums.append(row)
+    return statuses, sums
+
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Ed25519 by libsodium's rules, in the extension (for the differential tests)."""
+    if _module is None:
+        raise EngineError("engine: native is not built")
+    return bool(_module.verify_signature(public_key, message, signature))
+
+
+def disagreement(stage: int) -> str:
+    """The reason given for a ballot the native engine refused (``stage``) and the reference accepted."""
+    return (
+        f"engines disagree: the native engine refuses this ballot ({STATUS_NAMES.get(stage, stage)}), the "
+        "reference accepts it; verify again with --engine reference and report this"
+    )

@@ -1,0 +1,16 @@
+"""Both engines side by side; the tests that need the extension are skipped where it is not built."""
+
+from __future__ import annotations
+
+import pytest
+
+from plebiscite import native
+from tests.core.conftest import Election, build_election
+
+needs_native = pytest.mark.skipif(not native.AVAILABLE, reason="the native engine is not built (make native)")
+
+
+@pytest.fixture(scope="session")
+def multi_election(tmp_path_factory: pytest.TempPathFactory) -> Election:
+    """Three questions (yes/no; 1-of-3 with blank, weighted sum proof; approval), revotes, a challenge."""
+    return build_election(tmp_path_factory.mktemp("native") / "record", voters=10, seed=16)
