@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all native demo test lint system-deps test-deps vendor booth-sri bench-booth clean
+.PHONY: all native demo test lint system-deps test-deps vendor booth-sri bench-booth booth-screens clean
 
 all: $(STAMP) native
 
@@ -51,6 +51,11 @@ booth-sri:
 
 bench-booth:
 	node bench/booth.mjs
+
+# Screenshots of every booth screen in uk/ru/en at 360 and 1280 px, for review (not committed):
+# test-artifacts/booth/screens/ and, for the steps the scenarios reach, test-artifacts/booth/*.png.
+booth-screens: $(STAMP) test-deps
+	BOOTH_SCREENS=1 $(BIN)/pytest -q tests/booth/test_browser.py -k voting_scenarios
 
 $(STAMP): pyproject.toml | system-deps
 	$(PY) -m venv $(VENV)

@@ -51,13 +51,16 @@ def voting(browser: str, live_server: LiveServer) -> Path:
     for stale in out.glob("*.json"):
         stale.unlink()
     run_browser(browser, "voting.test.mjs", live_server, out)
+    run_browser(browser, "keep.test.mjs", live_server, out)
+    run_browser(browser, "a11y.test.mjs", live_server, out)
+    run_browser(browser, "slow.test.mjs", live_server, out)
     return out
 
 
 def test_voting_scenarios_in_chromium(voting: Path) -> None:
     """Cast, challenge then cast, revote, bad input, keyboard only, small screens (see voting.test.mjs)."""
     assert (voting / "final-choices.json").exists()
-    assert len(json.loads((voting / "final-choices.json").read_text())) == 5
+    assert len(json.loads((voting / "final-choices.json").read_text())) == 6
 
 
 def _record(server: LiveServer, into: Path) -> Path:

@@ -282,8 +282,11 @@ def test_the_officials_view_of_obeying_and_resisting_is_the_same(door: dict[str,
     assert {len(h) for h in r_receipt["inclusion_proof"] + o_receipt["inclusion_proof"]} == {64}
     assert len(r_receipt["leaf"]) == len(o_receipt["leaf"])
     # the browser's storage after everything (R also cast the real vote from this profile): the same keys, the
-    # same value sizes, no IndexedDB database, no cookie, no cache — nothing that tells the two profiles apart
+    # same value sizes, no IndexedDB database, no cookie, no cache — nothing that tells the two profiles apart;
+    # the one sessionStorage entry is the unsaved receipt of each tab's last ballot, of one padded size
     assert resisted["storage"] == obeyed["storage"], (resisted["storage"], obeyed["storage"])
     assert resisted["storage"]["indexedDB"] == [] and resisted["storage"]["cookies"] == 0
-    assert resisted["storage"]["caches"] == [] and resisted["storage"]["session"] == []
+    assert resisted["storage"]["caches"] == []
+    # both left the receipt unsaved on the cast step: the tab keeps it (docs/booth.md §1b), padded to one size
+    assert [k for k, _ in resisted["storage"]["session"]] == ["plebiscite.booth"]
     assert resisted["storage"]["local"] == [] and resisted["storage"]["opfs"] == []

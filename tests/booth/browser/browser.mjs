@@ -41,7 +41,8 @@ export async function openPage(context, url, options = {}) {
   page.problems = [];
   // HTTP errors and failed requests are taken from the network events, which name the URL; Chromium's matching
   // "Failed to load resource" console line does not, so it is left out.
-  const expected = [...(options.allowStatus ?? []), /\/api\/result$/, /\/api\/board\/inclusion\?/];
+  // the result is only asked for once published (page-results.js), so a 404 there is a problem now
+  const expected = [...(options.allowStatus ?? []), /\/api\/board\/inclusion\?/];
   page.on('response', (r) => {
     if (r.status() >= 400 && !expected.some((re) => re.test(r.url()))) page.problems.push(`http ${r.status()}: ${r.url()}`);
   });
@@ -62,4 +63,21 @@ export async function openPage(context, url, options = {}) {
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+const AXE = join(ROOT, 'booth/node_modules/axe-core/axe.min.js');
+
+/**
+ * axe-core (WCAG 2.0–2.2 A and AA rules) on the page as it is now; returns the serious and critical violations as
+ * "rule: target" lines. axe is evaluated through the DevTools protocol, so the page's CSP is left as served.
+ */
+export async function axeProblems(page) {
+  const { readFileSync } = await import('node:fs');
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
+  const violations = await page.evaluate(async () => (await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    resultTypes: ['violations'],
+  })).violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) })));
+  return violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+    .map((v) => `${v.id}: ${v.targets.slice(0, 3).join(', ')}`);
 }

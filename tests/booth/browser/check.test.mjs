@@ -22,6 +22,7 @@ const OUT = process.env.BOOTH_OUT;
 const check = `${BASE}/booth/check.html`;
 const read = (name) => JSON.parse(readFileSync(join(OUT, name), 'utf8'));
 // The log id computed here with node's own SHA-256, not the booth's code under test.
+const grouped = (keyHex) => keyHex.match(/.{4}/g).join(' ');
 const logId = (keyHex) => createHash('sha256').update(Buffer.from(keyHex, 'hex')).digest('hex');
 
 let context;
@@ -107,14 +108,14 @@ test('a receipt checks out against a newer head once the board has grown', async
   await page.close();
 });
 
-test('a lookup by tracking code alone checks the signature with the board key and shows its log id', async () => {
+test('a lookup by tracking code alone checks the signature with the board key and shows the key', async () => {
   const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
   const page = await openPage(context, `${check}?lang=en`);
   await page.fill('#lookup-code', receipt.tracking_code);
   await page.click('#lookup-form button[type=submit]');
   await page.waitForSelector('#lookup li');
-  assert.match(await page.textContent('#lookup li.ok'), /the board’s signature and the inclusion proof are correct/);
-  assert.equal(await page.textContent('#board-log-id'), logId(receipt.board_key));
+  assert.match(await page.textContent('#lookup li.ok'), /the board’s signature and the proof that it is there are correct/);
+  assert.equal(await page.textContent('#board-key'), grouped(receipt.board_key));
   await screenshot(page, 'check-lookup-key');
   // a board presenting another key: its heads do not verify under it, and the voter is told so
   await page.route(/\/api\/board\/key$/, (route) => route.fulfill({ json: { public_key: '11'.repeat(32) } }));
@@ -156,7 +157,8 @@ test('a board that rewrites its history: an alarm in the voter language, and the
   await screenshot(page, 'check-alarm-inconsistent-uk');
   const inconsistent = await evidence('evidence-inconsistent.json');
   assert.ok(inconsistent.second.tree_size > receipt.tree_head.tree_size);
-  assert.match(inconsistent.reason, /does not reproduce the first root/);
+  // which root fails to come out depends on the two sizes (when the first is a power of two, only the second can)
+  assert.match(inconsistent.reason, /does not reproduce the (first|second) root/);
   await page.unroute(consistency);
 
   // 2. the latest head is an older one the board really signed: the board went back on its receipt
@@ -189,7 +191,7 @@ test('a board that rewrites its history: an alarm in the voter language, and the
   await page.route(/\/api\/board\/key$/, (route) => route.fulfill({ json: { public_key: otherKey } }));
   assert.deepEqual(await live(page), { ok: 0, bad: 1 });
   assert.match(await page.textContent('#alarm h2'), /the board now uses another key than the one that signed your receipt/);
-  assert.match(await page.textContent('#alarm'), new RegExp(`signed by log ${receipt.tree_head.log_id.slice(0, 16)}…, the board now presents log ${logId(otherKey).slice(0, 16)}…`));
+  assert.match(await page.textContent('#alarm'), new RegExp(`signed with board key ${grouped(receipt.board_key)}, the board now presents key ${grouped(otherKey)}`));
   assert.equal(await page.locator('#download-evidence').count(), 0);
   await screenshot(page, 'check-alarm-key');
   // ... and a lookup that the new key signs consistently is still flagged, since a receipt is loaded
@@ -203,7 +205,7 @@ test('a board that rewrites its history: an alarm in the voter language, and the
   });
   await page.click('#lookup-form button[type=submit]');
   await page.waitForSelector('#lookup li.ok');
-  assert.equal(await page.textContent('#board-log-id'), logId(otherKey));
+  assert.equal(await page.textContent('#board-key'), grouped(otherKey));
   await page.waitForSelector('#alarm:not([hidden])');
   assert.match(await page.textContent('#alarm h2'), /the board now uses another key/);
   await page.unroute(inclusion);

@@ -72,7 +72,7 @@ async function screen(page, name, step) {
   const png = `${name}.png`;
   await page.screenshot({ path: join(OUT, png), fullPage: true });
   const dom = await page.evaluate(() => {
-    const mask = (s) => s.replace(/[0-9a-f]{16,}/g, 'HEX').replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim();
+    const mask = (s) => s.replace(/[0-9a-f]{16,}/g, 'HEX').replace(/[A-Z2-7]{4}(-[A-Z2-7]{4}){3}/g, 'SHORT').replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim();
     const out = [];
     for (const el of document.querySelectorAll('body *')) {
       if (!el.checkVisibility()) continue;

@@ -26,12 +26,14 @@ test('results: a chart and a table per question with the published numbers', asy
     const rows = await page.locator(`#results section:nth-of-type(${i + 1}) tbody tr`).evaluateAll((trs) =>
       trs.map((tr) => [tr.querySelector('th').textContent, Number(tr.querySelector('td').textContent)]));
     const expected = Object.entries(q.counts).map(([id, n]) => [mq.options.find((o) => o.id === id).label.en, n]);
-    if ('blank' in q) expected.push(['Blank', q.blank]);
+    if ('blank' in q) expected.push(['None of these', q.blank]);
     assert.deepEqual(rows, expected);
   }
   await screenshot(page, 'results-published');
   await page.click('button[data-lang=uk]');
   assert.match(await page.textContent('#summary'), /Враховано бюлетенів/);
+  // shares by locale (Intl): a decimal comma in Ukrainian, a point in English
+  assert.match(await page.textContent('#results td:nth-child(3)'), /^\d+,\d\s?%$/);
   await screenshot(page, 'results-published-uk');
   const link = await page.getAttribute('#record-link', 'href');
   const status = await page.evaluate(async (href) => {

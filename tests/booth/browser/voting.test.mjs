@@ -167,7 +167,7 @@ test('cast with a credential file; the receipt is downloaded and checks out on t
   assert.equal(await check.isHidden('#alarm'), true);
   await check.click('#lookup-form button[type=submit]');
   await check.waitForSelector('#lookup li.ok');
-  assert.equal(await check.textContent('#board-log-id'), receipt.tree_head.log_id);
+  assert.equal(await check.textContent('#board-key'), receipt.board_key.match(/.{4}/g).join(' '), 'the key as the operator publishes it, in groups');
   await screenshot(check, 'check-receipt');
   // a receipt whose tree head was altered must fail, visibly
   const forged = structuredClone(receipt);
@@ -194,8 +194,11 @@ test('challenge (Benaloh): the board opens the ballot, it is discarded, the vote
   await page.click('#challenge');
   await page.waitForSelector('#step-challenged:not([hidden])');
   assert.equal(await page.getAttribute('#challenge-verdict', 'class'), 'verdict ok');
-  const shown = await page.locator('#challenge-result dd').allTextContents();
-  assert.deepEqual(shown, ['No', 'Blank (none of these)', 'Clinics']);
+  // what the voter chose beside what the ballot contains, question by question
+  const shown = await page.locator('#challenge-result tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].slice(1).map((c) => c.textContent)));
+  assert.deepEqual(shown, [['No', 'No'], ['None of these (no answer to this question)', 'None of these (no answer to this question)'], ['Clinics', 'Clinics']]);
+  assert.match(await page.textContent('#challenge-verdict'), /^Matches/);
+  assert.match(await page.textContent('#step-challenged .hint'), /check-challenge record\.zip ballot\.json opening\.json/);
   await screenshot(page, 'booth-5-challenged');
   for (const [button, file] of [['#download-ballot', 'challenge-ballot.json'], ['#download-opening', 'challenge-opening.json']]) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
@@ -377,7 +380,13 @@ test('keyboard only: every step is reachable and usable without a pointer', asyn
   await page.keyboard.press('Enter');
   await page.waitForSelector('#step-cast:not([hidden])');
   assert.equal(await active(), 'h-cast');
-  // the receipt's details open with the keyboard too
+  // the first thing after the heading is keeping the receipt; the technical details come after, behind a disclosure
+  await page.keyboard.press('Tab');
+  assert.equal(await active(), 'download-receipt');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  assert.match(download.suggestedFilename(), /^receipt-[0-9a-f]{16}\.json$/);
+  await page.keyboard.press('Tab');
+  assert.equal(await active(), 'receipt-written');
   await page.keyboard.press('Tab');
   assert.equal(await active(), 'SUMMARY');
   await page.keyboard.press('Enter');
@@ -385,10 +394,6 @@ test('keyboard only: every step is reachable and usable without a pointer', asyn
   assert.equal(await page.isVisible('#receipt-json'), true);
   await page.keyboard.press('Tab'); // the receipt box scrolls, so it takes focus (arrow keys scroll it)
   assert.equal(await active(), 'receipt-json');
-  await page.keyboard.press('Tab');
-  assert.equal(await active(), 'download-receipt');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
-  assert.match(download.suggestedFilename(), /^receipt-[0-9a-f]{16}\.json$/);
   finalChoices[2] = { q1: ['yes'], q2: ['bi'], q3: ['schools', 'clinics'] };
   clean(page);
   await page.close();

@@ -50,3 +50,9 @@ export function equal(a, b) {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * A key or code in short groups ("39bd 56c2 3a30 …"), easier to compare by eye with what the operator published
+ * (docs/operator.md: the board key `plebiscite serve` prints, 64 hex digits). One format wherever a key is shown.
+ */
+export const groups = (text, size = 4) => (String(text).match(new RegExp(`.{1,${size}}`, 'g')) ?? []).join(' ');

@@ -9,8 +9,11 @@ function svg(tag, attrs = {}, text = null) {
   return node;
 }
 
-/** rows: [{label, count, blank?}]; total: the denominator of the percentages. */
-export function barChart(rows, total) {
+/**
+ * rows: [{label, count, blank?}]; total: the denominator of the percentages; format: {count(n), share(fraction)} in
+ * the page's language (Intl).
+ */
+export function barChart(rows, total, format) {
   const rowHeight = 34;
   const labelWidth = 180;
   const barWidth = 320;
@@ -27,7 +30,7 @@ export function barChart(rows, total) {
       svg('rect', { class: 'track', x: labelWidth, y: y + 4, width: barWidth, height: 22, rx: 3 }),
       svg('rect', { class: row.blank ? 'bar blank' : 'bar', x: labelWidth, y: y + 4,
         width: Math.max(share * barWidth, row.count > 0 ? 2 : 0).toFixed(1), height: 22, rx: 3 }),
-      svg('text', { x: labelWidth + barWidth + 8, y: y + 20, 'font-size': 14 }, `${row.count} (${(share * 100).toFixed(1)} %)`),
+      svg('text', { x: labelWidth + barWidth + 8, y: y + 20, 'font-size': 14 }, `${format.count(row.count)} (${format.share(share)})`),
     );
   });
   return root;

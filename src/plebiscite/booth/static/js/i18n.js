@@ -2,6 +2,8 @@
 // text is the fallback); dynamic text is built with t(key, params). The chosen language is kept in localStorage
 // (no cookie is ever needed) and can be set with ?lang=uk|ru|en.
 
+import { PLAIN } from './i18n-plain.js';
+
 export const LANGUAGES = ['uk', 'ru', 'en'];
 
 const M = {
@@ -35,11 +37,6 @@ const M = {
     en: '55 letters and digits; dashes and spaces are optional.',
   },
   'credential.use': { uk: 'Використати цей ключ', ru: 'Использовать этот ключ', en: 'Use this credential' },
-  'credential.loaded': {
-    uk: 'Ключ прийнято. Ваш публічний ключ: {key}…',
-    ru: 'Ключ принят. Ваш публичный ключ: {key}…',
-    en: 'Credential accepted. Your public key: {key}…',
-  },
   'credential.roll_unknown': {
     uk: 'Список виборців зараз недоступний; сервер перевірить ваш ключ під час подання.',
     ru: 'Список избирателей сейчас недоступен; сервер проверит ваш ключ при подаче.',
@@ -96,8 +93,6 @@ const M = {
   },
   'ballot.choose_up_to': { uk: 'Виберіть до {hi} варіантів.', ru: 'Выберите до {hi} вариантов.', en: 'Choose up to {hi} options.' },
   'ballot.chosen_count': { uk: 'Вибрано: {n}.', ru: 'Выбрано: {n}.', en: 'Chosen: {n}.' },
-  'ballot.blank': { uk: 'Порожній бюлетень (не обираю жодного)', ru: 'Пустой бюллетень (не выбираю ни одного)',
-    en: 'Blank (none of these)' },
   'ballot.encrypt': { uk: 'Зашифрувати мій бюлетень', ru: 'Зашифровать мой бюллетень', en: 'Encrypt my ballot' },
   'ballot.encrypting': { uk: 'Шифрування…', ru: 'Шифрование…', en: 'Encrypting…' },
   'ballot.fix': {
@@ -124,11 +119,6 @@ const M = {
   'step.review': { uk: 'Крок 3. Подати або перевірити', ru: 'Шаг 3. Подать или проверить', en: 'Step 3. Cast or check' },
   'review.code': { uk: 'Код відстеження вашого бюлетеня:', ru: 'Код отслеживания вашего бюллетеня:',
     en: 'Tracking code of your ballot:' },
-  'review.explain': {
-    uk: 'Подайте бюлетень, щоб він був врахований. Або перевірте шифрування: бюлетень буде відкрито, ви побачите, що в ньому зашифровано, і він не буде врахований — потім проголосуйте знову.',
-    ru: 'Подайте бюллетень, чтобы он был учтён. Или проверьте шифрование: бюллетень будет открыт, вы увидите, что в нём зашифровано, и он не будет учтён — затем проголосуйте снова.',
-    en: 'Cast the ballot to have it counted. Or check the encryption: the ballot is opened, you see what it encrypts, and it is never counted — then vote again.',
-  },
   'review.cast': { uk: 'Подати бюлетень', ru: 'Подать бюллетень', en: 'Cast my ballot' },
   'review.challenge': { uk: 'Перевірити шифрування (не подавати)', ru: 'Проверить шифрование (не подавать)',
     en: 'Check the encryption (do not cast)' },
@@ -148,7 +138,6 @@ const M = {
   'cast.head_text': { uk: '{size} записів, {time}', ru: '{size} записей, {time}', en: '{size} entries, {time}' },
   'cast.board_key': { uk: 'Ключ дошки', ru: 'Ключ доски', en: 'Board key' },
   'cast.download': { uk: 'Завантажити квитанцію', ru: 'Скачать квитанцию', en: 'Download the receipt' },
-  'cast.check_link': { uk: 'Перевірити квитанцію пізніше', ru: 'Проверить квитанцию позже', en: 'Check the receipt later' },
   'cast.revote': { uk: 'Проголосувати знову', ru: 'Проголосовать снова', en: 'Vote again' },
   'cast.revote_hint': {
     uk: 'Враховується лише останній поданий бюлетень.',
@@ -171,21 +160,6 @@ const M = {
     uk: 'Дошка відкрила бюлетень {code}… і знайшла в ньому:',
     ru: 'Доска открыла бюллетень {code}… и нашла в нём:',
     en: 'The board opened ballot {code}… and found:',
-  },
-  'challenge.match': {
-    uk: 'Зашифровано саме те, що ви вибрали. Цей бюлетень не буде врахований; проголосуйте знову.',
-    ru: 'Зашифровано именно то, что вы выбрали. Этот бюллетень не будет учтён; проголосуйте снова.',
-    en: 'It encrypted exactly what you chose. This ballot will not count; vote again.',
-  },
-  'challenge.mismatch': {
-    uk: 'УВАГА: зашифровано не те, що ви вибрали. Цей пристрій може бути скомпрометований. Збережіть файли нижче й повідомте спостерігачів.',
-    ru: 'ВНИМАНИЕ: зашифровано не то, что вы выбрали. Это устройство может быть скомпрометировано. Сохраните файлы ниже и сообщите наблюдателям.',
-    en: 'WARNING: it did not encrypt what you chose. This device may be compromised. Keep the files below and tell the observers.',
-  },
-  'challenge.independent': {
-    uk: 'Щоб перевірити незалежно, на іншому комп’ютері: plebiscite check-challenge ЗАПИС бюлетень.json відкриття.json',
-    ru: 'Чтобы проверить независимо, на другом компьютере: plebiscite check-challenge ЗАПИСЬ бюллетень.json открытие.json',
-    en: 'To check independently, on another computer: plebiscite check-challenge RECORD ballot.json opening.json',
   },
   'challenge.show_opening': {
     uk: 'Показати відкриття (випадкові числа й значення)',
@@ -364,57 +338,21 @@ const M = {
     ru: '«Проверить на доске сейчас» запрашивает у доски её последнее подписанное состояние и доказательство того, что после вашей квитанции она только добавляла записи.',
     en: '“Check it against the board now” asks the board for its latest signed state and for a proof that it has only added entries since your receipt.',
   },
-  'check.code': { uk: 'Код відстеження', ru: 'Код отслеживания', en: 'Tracking code' },
   'check.lookup': { uk: 'Знайти на дошці', ru: 'Найти на доске', en: 'Look it up on the board' },
-  'check.ok_leaf': {
-    uk: 'Квитанція містить бюлетень з кодом відстеження {code}.',
-    ru: 'Квитанция содержит бюллетень с кодом отслеживания {code}.',
-    en: 'The receipt holds the ballot with tracking code {code}.',
-  },
-  'check.ok_head': {
-    uk: 'Підпис дошки дійсний: журнал {log}… мав {size} записів о {time}.',
-    ru: 'Подпись доски действительна: журнал {log}… имел {size} записей в {time}.',
-    en: 'The board’s signature is valid: log {log}… had {size} entries at {time}.',
-  },
   'check.ok_inclusion': {
     uk: 'Доказ включення правильний: бюлетень — запис {index} цього журналу.',
     ru: 'Доказательство включения верно: бюллетень — запись {index} этого журнала.',
     en: 'The inclusion proof is correct: the ballot is entry {index} of this log.',
-  },
-  'check.ok_key': {
-    uk: 'Дошка досі використовує ключ, яким підписано вашу квитанцію (журнал {log}…).',
-    ru: 'Доска по-прежнему использует ключ, которым подписана ваша квитанция (журнал {log}…).',
-    en: 'The board still uses the key that signed your receipt (log {log}…).',
   },
   'check.ok_latest': {
     uk: 'Останній стан дошки підписаний цим ключем: {size} записів о {time}.',
     ru: 'Последнее состояние доски подписано этим ключом: {size} записей в {time}.',
     en: 'The board’s latest state is signed with that key: {size} entries at {time}.',
   },
-  'check.ok_consistent': {
-    uk: 'Журнал дошки з {second} записів продовжує {first} записів вашої квитанції: жоден попередній запис не змінено й не видалено (доказ узгодженості перевірено).',
-    ru: 'Журнал доски из {second} записей продолжает {first} записей вашей квитанции: ни одна прежняя запись не изменена и не удалена (доказательство согласованности проверено).',
-    en: 'The board’s log of {second} entries extends the {first} entries of your receipt: no earlier entry was changed or removed (consistency proof checked).',
-  },
   'check.ok_still': {
     uk: 'Ваш бюлетень досі — запис {index} з {size}.',
     ru: 'Ваш бюллетень по-прежнему — запись {index} из {size}.',
     en: 'Your ballot is still entry {index} of {size}.',
-  },
-  'check.ok_lookup': {
-    uk: 'Бюлетень {code}… знайдено: запис {index} з {size}; підпис дошки і доказ включення правильні.',
-    ru: 'Бюллетень {code}… найден: запись {index} из {size}; подпись доски и доказательство включения верны.',
-    en: 'Ballot {code}… found: entry {index} of {size}; the board’s signature and the inclusion proof are correct.',
-  },
-  'check.board_key': {
-    uk: 'Ідентифікатор ключа дошки (порівняйте його з опублікованим організаторами виборів — лише тоді ви знаєте, що це справжня дошка):',
-    ru: 'Идентификатор ключа доски (сравните его с опубликованным организаторами выборов — только тогда вы знаете, что это настоящая доска):',
-    en: 'Log id of the board’s key (compare it with the one the election organisers published — only then do you know this is the real board):',
-  },
-  'check.not_found': {
-    uk: 'Бюлетеня з таким кодом відстеження на дошці немає.',
-    ru: 'Бюллетеня с таким кодом отслеживания на доске нет.',
-    en: 'No ballot with this tracking code is on the board.',
   },
   'check.no_receipt': { uk: 'Спочатку вставте або завантажте квитанцію.', ru: 'Сначала вставьте или загрузите квитанцию.',
     en: 'Paste or load a receipt first.' },
@@ -495,11 +433,6 @@ const M = {
     ru: 'её ответ не показывает ваш бюллетень как запись {index} из {size}',
     en: 'its answer does not show your ballot as entry {index} of {size}',
   },
-  'history.key_changed': {
-    uk: 'квитанцію підписав журнал {was}…, а дошка тепер показує журнал {now}…',
-    ru: 'квитанцию подписал журнал {was}…, а доска теперь показывает журнал {now}…',
-    en: 'the receipt was signed by log {was}…, the board now presents log {now}…',
-  },
   'history.bad_answer': {
     uk: 'відповідь на {what} відсутня, пошкоджена або не підписана ключем дошки',
     ru: 'ответ на {what} отсутствует, повреждён или не подписан ключом доски',
@@ -520,7 +453,6 @@ const M = {
   'results.option': { uk: 'Варіант', ru: 'Вариант', en: 'Option' },
   'results.votes': { uk: 'Голоси', ru: 'Голоса', en: 'Votes' },
   'results.share': { uk: 'Частка', ru: 'Доля', en: 'Share' },
-  'results.blank': { uk: 'Порожні', ru: 'Пустые', en: 'Blank' },
   'results.record': {
     uk: 'Завантажити повний запис виборів для незалежної перевірки',
     ru: 'Скачать полную запись выборов для независимой проверки',
@@ -532,6 +464,8 @@ const M = {
     en: 'To verify: plebiscite verify record.zip',
   },
 };
+
+Object.assign(M, PLAIN);
 
 let current = 'en';
 

@@ -16,10 +16,11 @@
 //    the network path could produce those, so they accuse nobody: no evidence file either.
 // Network failures and 5xx answers propagate as ApiError: an outage is not an accusation.
 import { ApiError, getJson } from './api.js';
-import { fromHex, hex } from './bytes.js';
+import { fromHex, groups, hex } from './bytes.js';
 import {
   hashList, leafHash, logIdFor, MerkleError, leafTrackingCode, verifyConsistency, verifyInclusion, verifyTreeHead,
 } from './merkle.js';
+import { readShortCode } from './shortcode.js';
 
 export class BoardAlarm extends Error {
   /** `key` names the headline, `reason` {key, params} the voter-language reason, `detail` the technical one. */
@@ -41,10 +42,14 @@ const signedFields = (head) => Object.fromEntries(HEAD_FIELDS.map((f) => [f, hea
 export const forkEvidence = (first, second, proof, reason) =>
   ({ first: signedFields(first), second: signedFields(second), proof: proof.map(hex), reason });
 
-/** The board presents a key (log id `now`) other than the one that signed the receipt (log id `was`). */
+/**
+ * The board presents a key (hex `now`) other than the one that signed the receipt (hex `was`); the voter is shown
+ * both as the operator publishes a board key, in groups (docs/booth.md, "The check page").
+ */
 export const keyChanged = (was, now) => new BoardAlarm('alarm.key_changed',
-  { key: 'history.key_changed', params: { was: was.slice(0, 16), now: now.slice(0, 16) } },
-  `the receipt's head has log id ${was}, the board's key has log id ${now}`);
+  { key: 'history.key_changed', params: { was: groups(was), now: groups(now) } },
+  `the receipt was signed by board key ${was} (log id ${logIdFor(fromHex(was, 'board_key', 32))}), the board now ` +
+  `presents board key ${now} (log id ${logIdFor(fromHex(now, 'board_key', 32))})`);
 
 const unverified = (what, detail) =>
   new BoardAlarm('alarm.unverified', { key: 'history.bad_answer', params: { what } }, `${what}: ${detail}`);
@@ -131,8 +136,8 @@ export async function checkHistory(receipt, { get = getJson, step = () => {} } =
   verifyTreeHead(first, boardKey); // evidence must only ever carry heads the board really signed
   const now = keyOf(await ask(get, 'board/key', 'board/key'));
   if (!now) throw unverified('board/key', 'not a 32-byte hex key');
-  if (logIdFor(now) !== first.log_id) throw keyChanged(first.log_id, logIdFor(now));
-  step('check.ok_key', { log: first.log_id.slice(0, 16) });
+  if (logIdFor(now) !== first.log_id) throw keyChanged(receipt.board_key.toLowerCase(), hex(now));
+  step('check.ok_key', { key: groups(receipt.board_key.toLowerCase()) });
   const latest = await ask(get, 'board/head', 'board/head');
   signedBy(latest, boardKey, 'board/head');
   step('check.ok_latest', { size: latest.tree_size, time: latest.timestamp });
@@ -148,13 +153,23 @@ export async function checkHistory(receipt, { get = getJson, step = () => {} } =
  * and the inclusion proof leads to its root. The key itself comes from the same board, so the voter must compare
  * `logId` with the one the organisers published. Throws MerkleError or ApiError.
  */
+/**
+ * A ballot found by its tracking code (64 hex) or its short code (shortcode.js: the board index and the first bytes
+ * of the tracking code): the leaf is that ballot, its head is signed by the board's key, the inclusion proof holds.
+ * Returns {index, size, trackingCode, logId, boardKey (hex)}.
+ */
 export async function lookUp(code, { get = getJson } = {}) {
+  const short = /^[0-9a-f]{64}$/.test(code) ? null : readShortCode(code);
   const boardKey = keyOf(await get('board/key'));
   if (!boardKey) throw new MerkleError('board.malformed', 'board/key');
-  const found = await get(`board/inclusion?tracking_code=${code}`);
-  if (leafTrackingCode(found?.leaf) !== code) throw new MerkleError('receipt.code_mismatch');
+  const found = await get(short ? `board/inclusion?index=${short.index}` : `board/inclusion?tracking_code=${code}`);
+  const actual = leafTrackingCode(found?.leaf);
+  if (short ? !actual.startsWith(short.prefix) || found.index !== short.index : actual !== code) {
+    throw new MerkleError('receipt.code_mismatch');
+  }
   verifyTreeHead(found.tree_head, boardKey);
   verifyInclusion(leafHash(fromHex(found.leaf, 'leaf')), found.index, found.tree_head.tree_size,
     hashList(found.proof, 'proof', 'board.malformed'), fromHex(found.tree_head.root_hash, 'root_hash', 32));
-  return { index: found.index, size: found.tree_head.tree_size, logId: logIdFor(boardKey) };
+  return { index: found.index, size: found.tree_head.tree_size, trackingCode: actual, logId: logIdFor(boardKey),
+    boardKey: hex(boardKey) };
 }

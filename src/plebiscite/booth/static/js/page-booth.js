@@ -3,23 +3,22 @@
 // election (the manifest's mode) has its own credential step, fakes and no challenge: booth-cr.js.
 import { getJson, postJson } from './api.js';
 import { startCr } from './booth-cr.js';
-import { hex } from './bytes.js';
+import { castBallot, leaveCast, startReceipts } from './booth-receipt.js';
+import { fillComparison } from './opening-check.js';
 import { electionFromApi } from './election.js';
 import { initLanguage, onLanguageChange, pick, t } from './i18n.js';
 import { questionHi, questionLo, selectionProblem } from './manifest.js';
-import { verifyReceipt } from './merkle.js';
-import { $, describeError, download, el, shortTime, showError, showStep, status } from './ui.js';
+import { $, describeError, download, el, fileButtons, showError, showStep, status } from './ui.js';
 import { describeOpening, loadVoter, prepareBallot, warmUp } from './voter.js';
 
 const STEPS = ['step-credential', 'step-cr-credential', 'step-ballot', 'step-cr-fake', 'step-review', 'step-cast',
-  'step-challenged'];
+  'step-challenged', 'step-resume'];
 
 const state = {
   election: null,
   roll: undefined, // Set of hex keys once fetched, null when the roll could not be had
   voter: null,
   prepared: null, // {ballot, opening, trackingCode} of the ballot on the review step
-  receipt: null,
   challenged: null,
   busy: false,
 };
@@ -144,7 +143,7 @@ async function onCredential(event) {
   // the secret is now only inside the Voter object: clear it from the form
   $('credential-code').value = '';
   $('credential-file').value = '';
-  status([t('credential.loaded', { key: hex(state.voter.publicKey).slice(0, 16) }),
+  status([t('credential.loaded'),
     roll === null ? t('credential.roll_unknown') : ''].join(' '));
   showStep('step-ballot', STEPS);
 }
@@ -204,36 +203,10 @@ async function withBusy(label, fn) {
 function onCast() {
   return withBusy(t('review.casting'), async () => {
     const prepared = state.prepared;
-    const receipt = await postJson('ballots', prepared.ballot);
-    state.receipt = receipt;
+    // kept, sent, and if the answer is lost looked for on the board and asked for again (booth-receipt.js)
+    await castBallot({ trackingCode: prepared.trackingCode, ballot: prepared.ballot });
     state.prepared = null;
-    status('');
-    showReceipt(receipt, prepared.trackingCode);
-    showStep('step-cast', STEPS);
   });
-}
-
-function showReceipt(receipt, expectedCode) {
-  const list = $('receipt-summary');
-  list.replaceChildren();
-  try {
-    const summary = verifyReceipt(receipt);
-    if (summary.trackingCode !== expectedCode) throw Object.assign(new Error('code'), { key: 'receipt.code_mismatch' });
-    $('cast-done').textContent = t('cast.done', { index: summary.index });
-  } catch (err) {
-    const [text] = describeError(err);
-    $('cast-done').textContent = '';
-    showError(t('cast.receipt_bad', { detail: text }));
-  }
-  const head = receipt.tree_head ?? {};
-  list.append(
-    el('dt', { text: t('review.code') }), el('dd', {}, el('code', { text: receipt.tracking_code })),
-    el('dt', { text: t('cast.board_entry') }), el('dd', { text: String(receipt.index) }),
-    el('dt', { text: t('cast.signed_head') }),
-    el('dd', { text: t('cast.head_text', { size: head.tree_size, time: shortTime(head.timestamp) }) }),
-    el('dt', { text: t('cast.board_key') }), el('dd', {}, el('code', { text: String(receipt.board_key) })),
-  );
-  $('receipt-json').textContent = JSON.stringify(receipt, null, 2);
 }
 
 function onChallenge() {
@@ -251,22 +224,13 @@ function onChallenge() {
   });
 }
 
-function optionLabel(q, id) {
-  if (id === 'blank') return t('ballot.blank');
-  return pick(q.options.find((o) => o.id === id)?.label) || id;
-}
-
 function renderChallenge(answer, local, wanted) {
-  const list = $('challenge-result');
-  list.replaceChildren();
-  let match = true;
-  for (const q of state.election.manifest.questions) {
-    const board = answer.choices?.[q.id] ?? [];
-    const same = (a, b) => [...a].sort().join() === [...b].sort().join();
-    if (!same(board, wanted[q.id]) || !same(local[q.id], board)) match = false;
-    list.append(el('dt', { text: pick(q.text) }), el('dd', { text: board.map((id) => optionLabel(q, id)).join(', ') }));
-  }
-  $('challenge-intro').textContent = t('challenge.board_saw', { code: String(answer.tracking_code).slice(0, 16) });
+  const same = (a, b) => [...a].sort().join() === [...b].sort().join();
+  const board = answer.choices ?? {};
+  // the board's reading is shown; the page's own reading of the opening must agree with it, and both with the voter
+  const match = state.election.manifest.questions.every((q) =>
+    same(board[q.id] ?? [], wanted[q.id]) && same(local[q.id], board[q.id] ?? []));
+  fillComparison($('challenge-result'), state.election.manifest, wanted, board);
   $('opening-json').textContent = JSON.stringify(state.challenged.opening, null, 2);
   const verdict = $('challenge-verdict');
   verdict.textContent = t(match ? 'challenge.match' : 'challenge.mismatch');
@@ -275,13 +239,24 @@ function renderChallenge(answer, local, wanted) {
 
 function backToBallot() {
   state.prepared = null;
+  leaveCast();
   showError('');
-  showStep('step-ballot', STEPS);
+  // after a reload there is no credential in the page (it is never kept): start from step 1
+  if (!state.voter) {
+    $('reloaded').hidden = true;
+    showStep(state.election.mode === 'coercion-resistant' ? 'step-cr-credential' : 'step-credential', STEPS);
+  } else {
+    showStep('step-ballot', STEPS);
+  }
 }
+
+/** Whether this page load is the voter (or the phone) reloading the booth rather than opening it. */
+const reloaded = () => performance.getEntriesByType('navigation')[0]?.type === 'reload';
 
 // --- start ---------------------------------------------------------------------------------------------------
 
 async function start() {
+  fileButtons();
   initLanguage();
   status(t('booth.loading'));
   $('credential-form').addEventListener('submit', onCredential);
@@ -291,7 +266,6 @@ async function start() {
   $('change').addEventListener('click', backToBallot);
   $('revote').addEventListener('click', backToBallot);
   $('restart').addEventListener('click', backToBallot);
-  $('download-receipt').addEventListener('click', () => download(`receipt-${state.receipt.tracking_code.slice(0, 16)}.json`, state.receipt));
   $('download-ballot').addEventListener('click', () => download('ballot.json', state.challenged.ballot));
   $('download-opening').addEventListener('click', () => download('opening.json', state.challenged.opening));
   try {
@@ -332,6 +306,9 @@ async function start() {
   } else {
     $('step-credential').hidden = false;
   }
+  const resumed = await startReceipts({ electionId: state.election.electionId, steps: STEPS, onRevote: backToBallot });
+  // A reload drops the credential and the choices on purpose (they are never stored): say so, and that nothing was cast.
+  if (!resumed && reloaded()) $('reloaded').hidden = false;
   // off the critical path: the voter is reading or typing now, and the first ballot is then as fast as any
   setTimeout(() => {
     try {

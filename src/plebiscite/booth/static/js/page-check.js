@@ -3,10 +3,12 @@
 // a ballot up by tracking code alone. A board caught contradicting itself gets an alarm and, where two signed heads
 // prove it, an evidence file.
 import { ApiError } from './api.js';
-import { initLanguage, t } from './i18n.js';
+import { initLanguage, onLanguageChange, t } from './i18n.js';
 import { BoardAlarm, checkHistory, keyChanged, lookUp } from './live.js';
 import { MerkleError, verifyReceipt } from './merkle.js';
-import { $, describeError, download, el, shortTime, showError, status } from './ui.js';
+import { startOpeningCheck } from './opening-check.js';
+import { looksShort, shortCode } from './shortcode.js';
+import { $, describeError, download, el, fileButtons, groups, shortTime, showError, status } from './ui.js';
 import { checkWitnessed, witnessText } from './witness.js';
 
 let receipt = null;
@@ -62,8 +64,8 @@ async function onCheck(event) {
     const value = await readReceipt();
     const s = verifyReceipt(value);
     receipt = value;
-    line(list, true, t('check.ok_leaf', { code: s.trackingCode }));
-    line(list, true, t('check.ok_head', { log: s.logId.slice(0, 16), size: s.treeSize, time: shortTime(s.timestamp) }));
+    line(list, true, t('check.ok_leaf', { code: shortCode(s.trackingCode, s.index) ?? s.trackingCode }));
+    line(list, true, t('check.ok_head', { key: groups(receipt.board_key), size: s.treeSize, time: shortTime(s.timestamp) }));
     line(list, true, t('check.ok_inclusion', { index: s.index }));
     $('lookup-code').value = s.trackingCode;
   } catch (err) {
@@ -101,24 +103,34 @@ async function onLive() {
   }
 }
 
+// --- a ballot by its tracking code or short code --------------------------------------------------------------
+
+/** The typed code as lookUp takes it: 64 lowercase hex, or the short code as typed; null when it is neither. */
+function typedCode() {
+  const text = $('lookup-code').value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return text.toLowerCase();
+  return looksShort(text) ? text : null;
+}
+
 async function onLookup(event) {
-  event.preventDefault();
+  event?.preventDefault();
   showError('');
   showAlarm(null);
   const list = $('lookup');
   list.replaceChildren();
-  const code = $('lookup-code').value.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(code)) {
-    line(list, false, t('check.failed', { reason: t('receipt.code_mismatch') }));
+  const code = typedCode();
+  if (!code) {
+    line(list, false, t('check.failed', { reason: t('check.code_form') }));
     return;
   }
   status('…');
   try {
     const found = await lookUp(code);
-    line(list, true, t('check.ok_lookup', { code: code.slice(0, 16), index: found.index, size: found.size }));
-    // The key came from the same board: only the organisers' published log id makes the signature mean anything.
-    list.append(el('li', { class: 'info' }, t('check.board_key'), ' ', el('code', { id: 'board-log-id', text: found.logId })));
-    if (receipt && receipt.tree_head.log_id !== found.logId) showAlarm(keyChanged(receipt.tree_head.log_id, found.logId));
+    line(list, true, t('check.ok_lookup', { code: shortCode(found.trackingCode, found.index) ?? found.trackingCode,
+      index: found.index, size: found.size }));
+    // The key came from the same board: only the organisers' published board key makes the signature mean anything.
+    list.append(el('li', { class: 'info' }, t('check.board_key'), ' ', el('code', { id: 'board-key', text: groups(found.boardKey) })));
+    if (receipt && receipt.tree_head.log_id !== found.logId) showAlarm(keyChanged(receipt.board_key, found.boardKey));
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'not_found') line(list, false, t('check.not_found'));
     else if (err instanceof ApiError) showError(...describeError(err));
@@ -128,8 +140,20 @@ async function onLookup(event) {
   }
 }
 
+/** check.html?code=… (the booth's "Check my ballot" link carries the short code): look it up at once. */
+function lookUpFromUrl() {
+  const code = new URLSearchParams(location.search).get('code');
+  if (!code) return Promise.resolve();
+  $('lookup-code').value = code;
+  return onLookup();
+}
+
+fileButtons();
 initLanguage();
 $('receipt-form').addEventListener('submit', onCheck);
 $('live').addEventListener('click', onLive);
 $('lookup-form').addEventListener('submit', onLookup);
-document.body.dataset.ready = 'true';
+startOpeningCheck(onLanguageChange);
+lookUpFromUrl().finally(() => {
+  document.body.dataset.ready = 'true';
+});

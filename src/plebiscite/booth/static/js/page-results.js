@@ -2,7 +2,7 @@
 import { ApiError, apiUrl, getJson } from './api.js';
 import { barChart } from './chart.js';
 import { initLanguage, onLanguageChange, pick, t } from './i18n.js';
-import { $, describeError, el, showError, status } from './ui.js';
+import { $, describeError, el, localNumber, percent, showError, status } from './ui.js';
 
 let manifest = null;
 let result = null;
@@ -12,7 +12,7 @@ function render() {
   box.replaceChildren();
   if (manifest) $('election-title').textContent = pick(manifest.title);
   if (!result) return;
-  $('summary').textContent = t('results.summary', { ballots: result.ballots, trustees: (result.trustees ?? []).join(', ') });
+  $('summary').textContent = t('results.summary', { ballots: localNumber(result.ballots), trustees: (result.trustees ?? []).join(', ') });
   for (const q of result.questions) {
     const mq = manifest?.questions.find((x) => x.id === q.id);
     const label = (id) => pick(mq?.options.find((o) => o.id === id)?.label) || id;
@@ -26,10 +26,10 @@ function render() {
         el('th', { scope: 'col', class: 'num', text: t('results.votes') }),
         el('th', { scope: 'col', class: 'num', text: t('results.share') }))),
       el('tbody', {}, ...rows.map((r) => el('tr', {}, el('th', { scope: 'row', text: r.label }),
-        el('td', { class: 'num', text: String(r.count) }),
-        el('td', { class: 'num', text: `${total ? ((r.count / total) * 100).toFixed(1) : '0.0'} %` })))));
+        el('td', { class: 'num', text: localNumber(r.count) }),
+        el('td', { class: 'num', text: percent(total ? r.count / total : 0) })))));
     box.append(el('section', { class: 'result', 'aria-labelledby': headingId },
-      el('h2', { id: headingId, text: mq ? pick(mq.text) : q.id }), barChart(rows, total), table));
+      el('h2', { id: headingId, text: mq ? pick(mq.text) : q.id }), barChart(rows, total, { count: localNumber, share: percent }), table));
   }
 }
 
@@ -39,7 +39,10 @@ async function start() {
   $('record-link').href = apiUrl('record.zip').href;
   status('…');
   try {
-    manifest = (await getJson('election')).manifest?.manifest ?? null;
+    const election = await getJson('election');
+    manifest = election.manifest?.manifest ?? null;
+    // the result exists only once decrypted: asking earlier would be a 404 in every browser console
+    if (election.phase !== 'decrypted') throw new ApiError('not_found', 404);
     result = await getJson('result');
     status('');
   } catch (err) {

@@ -80,4 +80,39 @@ export function downloadText(filename, text) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
-export const shortTime = (ms) => new Date(ms).toLocaleString(document.documentElement.lang || undefined);
+/** A date and time in the page's language (Intl: "4 груд. 2026 р., 09:41", "Dec 4, 2026, 9:41 AM"). */
+export const shortTime = (ms) =>
+  new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' })
+    .format(new Date(ms));
+
+/** A number in the page's language (Intl: "33,3" in uk and ru, "33.3" in en). */
+export const localNumber = (value, digits = 0) =>
+  new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+
+/** A share (0…1) as a percentage in the page's language (Intl: "33,3 %" in uk and ru, "33.3%" in en). */
+export const percent = (fraction) =>
+  new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(fraction);
+
+/**
+ * Every file picker gets a button and a file-name line in the page's language (the browser's own "Choose File / No
+ * file chosen" cannot be translated): the native input stays, visually hidden but focusable and labelled, and the
+ * button is a second <label> for it. Call before initLanguage(), which translates the data-i18n texts.
+ */
+export function fileButtons() {
+  for (const input of document.querySelectorAll('input[type=file]')) {
+    const name = el('span', { class: 'file-name', 'data-i18n': 'file.none', 'aria-hidden': 'true', text: t('file.none') });
+    input.classList.add('file-native');
+    input.after(el('label', { for: input.id, class: 'button file-button', 'data-i18n': 'file.choose',
+      text: t('file.choose') }), name);
+    input.addEventListener('change', () => {
+      const file = input.files[0];
+      if (file) name.removeAttribute('data-i18n');
+      else name.dataset.i18n = 'file.none';
+      name.textContent = file ? file.name : t('file.none');
+    });
+  }
+}
+
+export { groups } from './bytes.js';
