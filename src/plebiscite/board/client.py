@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,15 @@ from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.events import canonical_json
 
+ENTRIES_PAGE = 1000  # the board's largest page of entries
+
 
 class BoardClientError(ValueError):
     """The board could not be reached or answered something malformed."""
 
 
-def _get(client: httpx.Client, path: str, **params: Any) -> Any:
+def get_json(client: httpx.Client, path: str, **params: Any) -> Any:
+    """GET ``path`` as JSON; an unreachable board or a non-200 answer is a :class:`BoardClientError`."""
     try:
         response = client.get(path, params=params)
     except httpx.HTTPError as exc:
@@ -51,6 +55,25 @@ def _get(client: httpx.Client, path: str, **params: Any) -> Any:
     if response.status_code != 200:
         raise BoardClientError(f"GET {path}: {response.status_code} {response.text[:200]}")
     return response.json()
+
+
+def served_entries(client: httpx.Client, start: int, size: int) -> Iterator[tuple[int, bytes, ev.Event]]:
+    """The board's entries ``[start, size)``, a page at a time: index, leaf bytes and the parsed event. A board that
+    serves fewer than it signed, or a malformed entry, is a :class:`BoardClientError`. The caller checks the leaves
+    against the signed root before keeping anything."""
+    index = start
+    while index < size:
+        page = get_json(client, "/api/board/entries", start=index, limit=ENTRIES_PAGE)
+        if not isinstance(page, list) or not page:
+            raise BoardClientError(f"the board signed size {size} but serves only {index} entries")
+        for item in page[: size - index]:
+            try:
+                raw = item["leaf"].encode()
+                event = store.parse_event(index, raw, f"board entry {index}")
+            except (KeyError, TypeError, AttributeError, store.RecordError) as exc:
+                raise BoardClientError(f"board entry {index}: malformed ({exc})") from None
+            yield index, raw, event
+            index += 1
 
 
 def check_extends(client: httpx.Client, key: bytes, old: SignedTreeHead, new: SignedTreeHead) -> None:
@@ -62,7 +85,7 @@ def check_extends(client: httpx.Client, key: bytes, old: SignedTreeHead, new: Si
         )
     proof: list[bytes] = []
     if new.tree_size > old.tree_size:
-        raw = _get(client, "/api/board/consistency", first=old.tree_size, second=new.tree_size)["proof"]
+        raw = get_json(client, "/api/board/consistency", first=old.tree_size, second=new.tree_size)["proof"]
         try:
             proof = [hex_bytes(h, 32, "consistency proof") for h in raw]
         except (TypeError, ValueError):
@@ -88,7 +111,7 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
     run appended before writing its head: they are dropped and fetched again.
     """
     with httpx.Client(base_url=url, timeout=timeout) as client:
-        key_hex = _get(client, "/api/board/key")["public_key"]
+        key_hex = get_json(client, "/api/board/key")["public_key"]
         key = hex_bytes(key_hex, 32, "board key")
         exists = (target / store.EVENTS_FILE).exists()
         heads = store.read_heads(target) if exists else []
@@ -99,7 +122,7 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
                 "of it (or the board's key changed)"
             )
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
-        new, new_cosigs = split_served_head(_get(client, "/api/board/head"))
+        new, new_cosigs = split_served_head(get_json(client, "/api/board/head"))
         if new.log_id != log_id_for(key):
             raise TreeHeadError("the head's log_id is not the board key's")
         if old is not None:
@@ -119,19 +142,10 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
         target.mkdir(parents=True, exist_ok=True)
         fresh = 0
         with open(incoming, "wb") as out:
-            while kept + fresh < new.tree_size:
-                start = kept + fresh
-                page = _get(client, "/api/board/entries", start=start, limit=1000)
-                if not page:
-                    raise BoardClientError(
-                        f"the board signed size {new.tree_size} but serves only {start} entries"
-                    )
-                for item in page[: new.tree_size - start]:
-                    raw = item["leaf"].encode()
-                    store.parse_event(item["index"], raw, f"board entry {item['index']}")
-                    frontier.append(leaf_hash(raw))
-                    out.write(raw + b"\n")
-                    fresh += 1
+            for _index, leaf, _event in served_entries(client, kept, new.tree_size):
+                frontier.append(leaf_hash(leaf))
+                out.write(leaf + b"\n")
+                fresh += 1
         issued, issued_cosigs = _issued_heads(client, key, old, new)
         if frontier.root() != new.root:
             incoming.unlink()
@@ -141,8 +155,8 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
         store.append_file(target, incoming)
         store.write_extras(target, [*heads, *(h.model_dump() for h in issued)], key_hex)
         mine = {h.tree_size: h for h in issued}
-        for raw in heads:
-            mine.setdefault(raw["tree_size"], SignedTreeHead.from_dict(raw))
+        for head in heads:
+            mine.setdefault(head["tree_size"], SignedTreeHead.from_dict(head))
         witnessed = mirror_witnesses.check(
             client, key, target, mine, new, issued_cosigs | {new.tree_size: new_cosigs}
         )
@@ -188,7 +202,7 @@ def _issued_heads(
     next_size = (old.tree_size + 1) if old else 0
     while True:
         page = [
-            split_served_head(r) for r in _get(client, "/api/board/heads", min_size=next_size, limit=1000)
+            split_served_head(r) for r in get_json(client, "/api/board/heads", min_size=next_size, limit=1000)
         ]
         for sth, served in page:
             if sth.tree_size <= new.tree_size:
@@ -230,14 +244,14 @@ def check_receipt(receipt: dict[str, Any], url: str, timeout: float = 30.0) -> d
     if code != ballot_code_of_leaf(leaf):
         raise BoardClientError("receipt: its tracking code is not that of the ballot it proves")
     with httpx.Client(base_url=url, timeout=timeout) as client:
-        if _get(client, "/api/board/key")["public_key"] != receipt["board_key"]:
+        if get_json(client, "/api/board/key")["public_key"] != receipt["board_key"]:
             raise BoardClientError("receipt: the board's key is not the one that signed the receipt")
-        latest, latest_cosigs = split_served_head(_get(client, "/api/board/head"))
+        latest, latest_cosigs = split_served_head(get_json(client, "/api/board/head"))
         try:
             check_extends(client, key, head, latest)
         except ForkDetected as exc:
             raise witnessing.ForkWithCosignatures(exc.evidence, [], latest_cosigs) from None
-        now = _get(client, "/api/board/inclusion", index=index, size=latest.tree_size)
+        now = get_json(client, "/api/board/inclusion", index=index, size=latest.tree_size)
         try:
             now_leaf = hex_bytes(now["leaf"], None, "inclusion.leaf")
             now_proof = [hex_bytes(h, 32, "inclusion.proof") for h in now["proof"]]

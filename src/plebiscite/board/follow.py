@@ -13,11 +13,10 @@ that the copy on disk (and its heads) is current.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 
-from plebiscite.board.client import BoardClientError, check_extends
+from plebiscite.board.client import BoardClientError, check_extends, get_json, served_entries
 from plebiscite.canonical import hex_bytes
 from plebiscite.merkle.compact import CompactRange
 from plebiscite.merkle.cosign import split_served_head
@@ -25,8 +24,6 @@ from plebiscite.merkle.heads import SignedTreeHead, TreeHeadError, log_id_for
 from plebiscite.merkle.tree import leaf_hash
 from plebiscite.record import events as ev
 from plebiscite.record import store
-
-PAGE = 1000  # the board's largest page of entries
 
 
 class Follower:
@@ -64,43 +61,22 @@ class Follower:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _get(self, path: str, **params: Any) -> Any:
-        try:
-            response = self.client.get(path, params=params)
-        except httpx.HTTPError as exc:
-            raise BoardClientError(f"board unreachable: {exc}") from None
-        if response.status_code != 200:
-            raise BoardClientError(f"GET {path}: {response.status_code} {response.text[:200]}")
-        return response.json()
-
     def size(self) -> int:
         """The board's current size as its head says (unverified: only a hint of when to :meth:`refresh`)."""
-        return int(self._get("/api/board/head")["tree_size"])
+        return int(get_json(self.client, "/api/board/head")["tree_size"])
 
     def refresh(self) -> int:
         """Take the entries the board added since the last head, checked as above; returns how many."""
-        new, _cosignatures = split_served_head(
-            self._get("/api/board/head")
-        )  # witnessing is the mirror's check
+        # the witnesses' cosignatures are the mirror's check, at the end
+        new, _cosignatures = split_served_head(get_json(self.client, "/api/board/head"))
         if new.log_id != log_id_for(self.key):
             raise TreeHeadError("the head's log_id is not the board key's")
         check_extends(self.client, self.key, self.head, new)
         frontier = self.frontier.copy()
         fresh: list[ev.Event] = []
-        while len(self.events) + len(fresh) < new.tree_size:
-            start = len(self.events) + len(fresh)
-            page = self._get("/api/board/entries", start=start, limit=PAGE)
-            if not isinstance(page, list) or not page:
-                raise BoardClientError(
-                    f"the board signed size {new.tree_size} but serves only {start} entries"
-                )
-            for n, item in enumerate(page[: new.tree_size - start]):
-                try:
-                    raw = item["leaf"].encode()
-                    fresh.append(store.parse_event(start + n, raw, f"board entry {start + n}"))
-                except (KeyError, TypeError, AttributeError, store.RecordError) as exc:
-                    raise BoardClientError(f"board entry {start + n}: malformed ({exc})") from None
-                frontier.append(leaf_hash(raw))
+        for _index, raw, event in served_entries(self.client, len(self.events), new.tree_size):
+            frontier.append(leaf_hash(raw))
+            fresh.append(event)
         if frontier.root() != new.root:
             raise BoardClientError(
                 f"the entries served do not hash to the root the board signed for size {new.tree_size}"
