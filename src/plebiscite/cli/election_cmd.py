@@ -1,5 +1,6 @@
-"""Every step of an election from files: init, ceremony, register, open, vote, cast, challenge, close, tally,
-decrypt, combine, export. Each command checks fully before it appends, so a refused step leaves the record as it was.
+"""Every step of an election from files: init, ceremony, register, open, close, tally, decrypt, combine, export
+(the voter's vote, cast and challenge are in ``ballot_cmd``, registered here in the order of the steps).
+Each command checks fully before it appends, so a refused step leaves the record as it was.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from plebiscite.ballot.challenge import check_opening, describe
-from plebiscite.ballot.check import branch_counts
-from plebiscite.ballot.encrypt import encrypt_ballot
-from plebiscite.ballot.model import BallotError, ballot_from_json
+from plebiscite.ballot.model import BallotError
 from plebiscite.canonical import hex_bytes
+from plebiscite.cli.ballot_cmd import cast, challenge, check_challenge, vote
 from plebiscite.cli.common import (
     console,
     describe_validation,
@@ -25,9 +24,7 @@ from plebiscite.cli.common import (
     print_json,
     read_secret,
     show_result,
-    write_json,
 )
-from plebiscite.cli.operator_cmd import check_credential
 from plebiscite.conduct import Conduct, PhaseError, cast_ballots
 from plebiscite.hazmat.group import GroupError
 from plebiscite.keyceremony.trustee import Trustee
@@ -266,127 +263,6 @@ def open_(record: Path = typer.Argument(...)) -> None:
     """Fix the election (fingerprint over manifest, trustees, key and roll) and open voting."""
     ctx = _open(record).open_voting()
     console.print(f"voting open; election fingerprint {ctx.fingerprint.hex()}")
-
-
-def _selections(choices: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for item in choices:
-        qid, sep, opts = item.partition("=")
-        if not sep or not qid:
-            raise ValueError(f"--choice {item!r}: expected QUESTION=OPTION[,OPTION…] or QUESTION=blank")
-        out[qid] = [o for o in opts.split(",") if o]
-    return out
-
-
-def vote(
-    record: Path = typer.Argument(
-        None, help="The public record (only the manifest and key are read); or give --board instead."
-    ),
-    board: str = typer.Option(
-        None,
-        help="Vote over HTTP: fetch the election from this board, encrypt here, cast, check the receipt.",
-    ),
-    credential: Path = typer.Option(
-        None,
-        help="Your credential file (coercion-resistant election: the one `credential register` wrote, or a fake).",
-    ),
-    code_file: Path = typer.Option(
-        None,
-        "--code-file",
-        help="With --board, coercion-resistant election: a file holding your credential sheet's code "
-        "(without it and --credential, the code is asked for; never give it on the command line).",
-    ),
-    choice: list[str] = typer.Option(
-        None,
-        "--choice",
-        "--answers",
-        help="QUESTION=OPTION[,OPTION…] or QUESTION=blank (repeat per question); with --board, the rest are asked.",
-    ),
-    out: Path = typer.Option(
-        Path("ballot.json"), help="Where to write the encrypted ballot (from a record)."
-    ),
-    opening_out: Path = typer.Option(
-        None,
-        help="Where to keep the secret opening, to challenge this ballot (mode 0600; never overwritten).",
-    ),
-    receipt: Path = typer.Option(
-        None, help="With --board: where to save the checked receipt (required; never overwritten)."
-    ),
-    board_key: str = typer.Option(None, help="With --board: the board key its operator published (checked)."),
-    fingerprint: str = typer.Option(
-        None, help="With --board: the election fingerprint its operator published (checked)."
-    ),
-) -> None:
-    """Encrypt and sign a ballot on this device (the voter's side); with --board, also cast it and keep the receipt."""
-    if (record is None) == (board is None):
-        fail("give either a RECORD directory or --board URL")
-    if board is not None:
-        from plebiscite.cli.operator_cmd import vote_over_http
-
-        if receipt is None:
-            fail("--receipt: name the file to save your receipt in")
-        vote_over_http(
-            board,
-            credential,
-            _selections(choice) if choice else None,
-            receipt,
-            board_key,
-            fingerprint,
-            code_file,
-        )
-        return
-    if credential is None or code_file is not None:
-        fail("--credential: give your credential file (a sheet's code is used with --board only)")
-    if not choice:
-        fail("--choice: give an answer to every question (QUESTION=OPTION)")
-    conduct = _read(record)
-    cred = Credential.from_json(load_json(credential, "credential"))
-    ctx = conduct.context
-    check_credential(ctx, cred, credential)
-    if opening_out is not None:
-        refuse_existing([opening_out])
-    ballot, opening = encrypt_ballot(ctx, cred, _selections(choice))
-    write_json(out, ballot.to_json())
-    if opening_out is not None:
-        write_private(opening_out, opening.to_json())
-    console.print(f"ballot written to {out}; tracking code {ballot.tracking_code()}")
-
-
-def cast(
-    record: Path = typer.Argument(...), ballot: Path = typer.Argument(..., help="Ballot JSON file.")
-) -> None:
-    """Check a ballot and append it to the record; prints its tracking code."""
-    result = _open(record).cast(load_json(ballot, "ballot"))
-    note = " (already cast: same receipt)" if result.existing else ""
-    console.print(f"cast at event {result.index}; tracking code {result.tracking_code}{note}")
-
-
-def challenge(
-    record: Path = typer.Argument(...),
-    ballot: Path = typer.Argument(...),
-    opening: Path = typer.Argument(...),
-) -> None:
-    """Challenge (Benaloh) instead of casting: publish the opening; the ballot can never count."""
-    code, plain = _open(record).challenge(load_json(ballot, "ballot"), load_json(opening, "opening"))
-    ctx = _read(record).context
-    console.print(f"challenged {code}; it encrypted: {describe(ctx, plain)}")
-
-
-def check_challenge(
-    record: Path = typer.Argument(...),
-    ballot: Path = typer.Argument(...),
-    opening: Path = typer.Argument(...),
-    json_out: bool = typer.Option(False, "--json"),
-) -> None:
-    """Independently check an opened ballot (from the booth) and show what it encrypted."""
-    ctx = _read(record).context
-    b = ballot_from_json(load_json(ballot, "ballot"), branch_counts(ctx.layouts))
-    plain = check_opening(b, load_json(opening, "opening"), ctx.public_key)
-    choices = describe(ctx, plain)
-    if json_out:
-        print_json({"tracking_code": b.tracking_code(), "choices": choices})
-    else:
-        console.print(f"ballot {b.tracking_code()} encrypted: {choices}")
 
 
 def close(record: Path = typer.Argument(...)) -> None:
