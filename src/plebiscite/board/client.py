@@ -77,7 +77,11 @@ def served_entries(client: httpx.Client, start: int, size: int) -> Iterator[tupl
 
 
 def check_extends(client: httpx.Client, key: bytes, old: SignedTreeHead, new: SignedTreeHead) -> None:
-    """Raise ForkDetected (with both signed heads as evidence) unless ``new`` is a signed extension of ``old``."""
+    """Raise ForkDetected (with both signed heads as evidence) unless ``new`` is a signed extension of ``old``.
+
+    Both heads are checked under ``key`` first: heads of two different logs are no evidence of a fork (a head kept
+    from another board, or a board whose key changed, is a :class:`TreeHeadError`)."""
+    verify_tree_head(old, key)
     verify_tree_head(new, key)
     if new.tree_size < old.tree_size:
         raise ForkDetected(
@@ -122,6 +126,11 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
                 "of it (or the board's key changed)"
             )
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
+        if old is not None and old.log_id != log_id_for(key):
+            raise BoardClientError(
+                f"{target}: its heads are of log {old.log_id}, not of this board's log {log_id_for(key)} (key "
+                f"{key_hex}): not a mirror of it (or the board's key changed)"
+            )
         new, new_cosigs = split_served_head(get_json(client, "/api/board/head"))
         if new.log_id != log_id_for(key):
             raise TreeHeadError("the head's log_id is not the board key's")
