@@ -9,14 +9,14 @@ reads, fetched in at most two queries.  There is deliberately no method that upd
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 import nacl.signing
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
 from plebiscite.board import cosign_store
-from plebiscite.board.db import Database, entries, tree_heads
+from plebiscite.board.db import Database, cosignatures, entries, tree_heads
 from plebiscite.board.errors import (
     BoardCorruptError,
     EntryNotFoundError,
@@ -205,6 +205,60 @@ class Board:
             return results, head
 
         return self._db.retry(attempt, what=f"appending {len(batch)} entries with a signed head")
+
+    def restore(
+        self,
+        items: Sequence[NewEntry],
+        heads: Sequence[SignedTreeHead],
+        cosigned: Sequence[tuple[int, Cosignature]],
+    ) -> None:
+        """Fill this empty board, in one transaction, with a copy of its own log: entries, the heads it signed over
+        them and the witnesses' cosignatures on those heads. ``board/restore.py`` checks all of it first (heads under
+        this board's key and over these entries, cosignatures by named witnesses); this only refuses a board that is
+        not empty (:class:`InvalidArgumentError`), so nothing is ever written beside an existing log."""
+        hashes = [leaf_hash(item.leaf) for item in items]
+        head_rows = [
+            {
+                "tree_size": h.tree_size,
+                "root_hash": h.root,
+                "timestamp": h.timestamp,
+                "signature": bytes.fromhex(h.signature),
+            }
+            for h in heads
+        ]
+        cosig_rows = [
+            {
+                "tree_size": size,
+                "witness": c.witness,
+                "cosigned_at": c.cosigned_at,
+                "signature": bytes.fromhex(c.signature),
+            }
+            for size, c in cosigned
+        ]
+
+        def attempt() -> CompactRange:
+            with self._db.write("entries", "tree_heads", "cosignatures") as conn:
+                if log_size(conn) or conn.execute(select(tree_heads.c.tree_size).limit(1)).first():
+                    raise InvalidArgumentError(
+                        "restore: the board is not empty; a restore needs an empty database"
+                    )
+                frontier = CompactRange()
+                now = self._clock()
+                for start in range(0, len(items), MAX_PAGE):
+                    end = start + MAX_PAGE
+                    _results, frontier = stage_append(
+                        conn, frontier, items[start:end], hashes[start:end], now
+                    )
+                if head_rows:
+                    conn.execute(insert(tree_heads), head_rows)
+                if cosig_rows:
+                    conn.execute(insert(cosignatures), cosig_rows)
+                return frontier
+
+        staged = self._db.retry(attempt, what=f"restoring {len(items)} entries")
+        with self._frontier_lock:
+            if staged.size > self._frontier.size:
+                self._frontier = staged
 
     def _frontier_at(self, conn: Connection, size: int) -> CompactRange:
         with self._frontier_lock:

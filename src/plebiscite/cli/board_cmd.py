@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 def serve(
     db: str = typer.Option("sqlite:///board.db", help="Storage URL: sqlite:///FILE or postgresql://…"),
     record: Path = typer.Option(
-        None, help="Prepared record (manifest, ceremony, roll) to import into an empty board."
+        None,
+        help="Prepared record (manifest, ceremony, roll) to import into an empty board; or a mirror of this board "
+        "(heads signed by its key) to restore it whole: entries, signed heads, witnesses' cosignatures, each checked.",
     ),
     secrets_dir: Path = typer.Option(
         None,
@@ -62,7 +64,13 @@ def serve(
             private_dir(secrets_dir)
         signing_key = board_key(key_path)
         token = admin_token(token_path)
-        election = open_election(db, signing_key, record, workers)
+        election = open_election(
+            db,
+            signing_key,
+            record,
+            workers,
+            on_restore=lambda done: console.print(done.text, highlight=False),
+        )
     except (RecordError, BoardError, SecretFileError, OSError) as exc:
         fail(str(exc))
     for path in (key_path, token_path):
