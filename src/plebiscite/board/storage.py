@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 import nacl.signing
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from plebiscite.board import cosign_store
-from plebiscite.board.db import Database, cosignatures, entries, tree_heads
+from plebiscite.board.db import Database, entries, tree_heads
 from plebiscite.board.errors import (
     BoardCorruptError,
     EntryNotFoundError,
@@ -33,6 +33,7 @@ from plebiscite.board.queries import (
     bind_key,
     entry_from_row,
     head_from_row,
+    insert_signed,
     log_size,
     now_ms,
     sign_next_head,
@@ -217,24 +218,6 @@ class Board:
         this board's key and over these entries, cosignatures by named witnesses); this only refuses a board that is
         not empty (:class:`InvalidArgumentError`), so nothing is ever written beside an existing log."""
         hashes = [leaf_hash(item.leaf) for item in items]
-        head_rows = [
-            {
-                "tree_size": h.tree_size,
-                "root_hash": h.root,
-                "timestamp": h.timestamp,
-                "signature": bytes.fromhex(h.signature),
-            }
-            for h in heads
-        ]
-        cosig_rows = [
-            {
-                "tree_size": size,
-                "witness": c.witness,
-                "cosigned_at": c.cosigned_at,
-                "signature": bytes.fromhex(c.signature),
-            }
-            for size, c in cosigned
-        ]
 
         def attempt() -> CompactRange:
             with self._db.write("entries", "tree_heads", "cosignatures") as conn:
@@ -249,10 +232,7 @@ class Board:
                     _results, frontier = stage_append(
                         conn, frontier, items[start:end], hashes[start:end], now
                     )
-                if head_rows:
-                    conn.execute(insert(tree_heads), head_rows)
-                if cosig_rows:
-                    conn.execute(insert(cosignatures), cosig_rows)
+                insert_signed(conn, heads, cosigned)
                 return frontier
 
         staged = self._db.retry(attempt, what=f"restoring {len(items)} entries")
