@@ -103,6 +103,8 @@ def verify(
     The record is streamed, so memory stays bounded however many ballots it holds; progress (lines read, ballots
     checked, with rates) goes to stderr and never into ``--json``'s output.
     """
+    if engine and engine not in native.ENGINES:
+        fail(f"--engine: {engine!r} is not an engine; allowed values: {', '.join(native.ENGINES)}")
     if parquet is not None and not dask:
         fail("--parquet: only with --dask (the local verifier reads the record itself)")
     try:
