@@ -8,13 +8,15 @@ from pathlib import Path
 import httpx
 import nacl.signing
 import pytest
+from typer.testing import CliRunner
 
 from plebiscite.board.client import BoardClientError, check_receipt, mirror
 from plebiscite.board.setup import open_election
+from plebiscite.cli.main import app
 from plebiscite.merkle.heads import TreeHeadError
 from plebiscite.record import store
 
-from .conftest import Setup, live_service
+from .conftest import BOARD_KEY, Setup, live_service
 
 OTHER_KEY = nacl.signing.SigningKey(b"\x24" * 32)
 
@@ -32,6 +34,12 @@ def test_mirror_and_receipt_refuse_a_board_whose_key_changed(yesno_setup: Setup,
     impostor = open_election(f"sqlite:///{tmp_path / 'b.db'}", OTHER_KEY, yesno_setup.path)
     with live_service("", yesno_setup, election=impostor) as other:
         other.open()
+        published = BOARD_KEY.verify_key.encode().hex()
+        with pytest.raises(BoardClientError, match=f"not the expected {published}"):  # a first run, pinned
+            mirror(other.url, tmp_path / "first", board_key=published)
+        assert not (tmp_path / "first").exists()
+        code = CliRunner().invoke(app, ["mirror", other.url, str(tmp_path / "first"), "--board-key", "abc"])
+        assert code.exit_code == 2 and "--board-key: expected" in code.output
         with pytest.raises(BoardClientError, match=r"not by this board's key .*the board's key changed"):
             mirror(other.url, copy)
         assert {name: (copy / name).read_bytes() for name in before} == before

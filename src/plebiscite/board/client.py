@@ -105,7 +105,7 @@ class MirrorResult:
     witnessed: mirror_witnesses.MirrorWitnessing
 
 
-def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
+def mirror(url: str, target: Path, timeout: float = 30.0, board_key: str | None = None) -> MirrorResult:
     """Copy new entries of the board at ``url`` into the record directory ``target`` and check the new head.
 
     Streamed both ways, so a national record mirrors in bounded memory: the local copy is read a line at a time
@@ -113,10 +113,17 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
     a time into ``events.jsonl.incoming``, which is appended to ``events.jsonl`` only once they hash to the root
     the board signed; ``heads.jsonl`` is written last. Lines beyond the last kept head are what an interrupted
     run appended before writing its head: they are dropped and fetched again.
+
+    ``board_key`` (hex, the key the organiser published): a board serving another key is refused before anything is
+    written, on the first run too; later runs are pinned to the key ``target`` holds in any case.
     """
     with httpx.Client(base_url=url, timeout=timeout) as client:
         key_hex = get_json(client, "/api/board/key")["public_key"]
         key = hex_bytes(key_hex, 32, "board key")
+        if board_key is not None and key.hex() != board_key.lower():
+            raise BoardClientError(
+                f"the board at {url} signs with key {key_hex}, not the expected {board_key}"
+            )
         exists = (target / store.EVENTS_FILE).exists()
         heads = store.read_heads(target) if exists else []
         known_key = store.read_board_key(target) if exists else None

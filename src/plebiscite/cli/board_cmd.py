@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +130,11 @@ def mirror(
     require_witnessed: bool = typer.Option(
         False, help="Fail (status 4) unless the latest head carries the manifest's threshold of cosignatures."
     ),
+    board_key: str = typer.Option(
+        None,
+        "--board-key",
+        help="The board key the organiser published (64 hex): refuse a board signing with another, first run too.",
+    ),
 ) -> None:
     """Copy the board incrementally; check each new signed head is consistent with the last one.
 
@@ -139,8 +145,10 @@ def mirror(
     from plebiscite.board.client import mirror as run_mirror
     from plebiscite.board.witnessing import WitnessingError
 
+    if board_key is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", board_key):
+        fail(f"--board-key: expected the board's Ed25519 public key as 64 hex digits, got {board_key!r}")
     try:
-        result = run_mirror(url, target)
+        result = run_mirror(url, target, board_key=board_key)
     except ForkDetected as exc:
         saved = save_evidence(target if evidence_dir is None else evidence_dir, exc.evidence, _extra(exc))
         fail(f"FORK: {exc} — both signed heads saved in {saved}", code=3)
