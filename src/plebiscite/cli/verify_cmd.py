@@ -104,7 +104,7 @@ def verify(
     checked, with rates) goes to stderr and never into ``--json``'s output.
     """
     if engine and engine not in native.ENGINES:
-        fail(f"--engine: {engine!r} is not an engine; allowed values: {', '.join(native.ENGINES)}")
+        fail(f"--engine: {engine!r} is not one of {', '.join(native.ENGINES)} (the allowed values)")
     if parquet is not None and not dask:
         fail("--parquet: only with --dask (the local verifier reads the record itself)")
     try:
