@@ -38,7 +38,7 @@ def test_each_fork_gets_its_own_file_in_the_mirror_directory(
 ) -> None:
     forks = iter([fork(2), fork(3), fork(3)])
 
-    def forked_mirror(_url: str, _target: Path) -> None:
+    def forked_mirror(_url: str, _target: Path, **_options: object) -> None:
         raise next(forks)
 
     monkeypatch.setattr(board_client, "mirror", forked_mirror)

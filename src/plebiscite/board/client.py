@@ -77,7 +77,11 @@ def served_entries(client: httpx.Client, start: int, size: int) -> Iterator[tupl
 
 
 def check_extends(client: httpx.Client, key: bytes, old: SignedTreeHead, new: SignedTreeHead) -> None:
-    """Raise ForkDetected (with both signed heads as evidence) unless ``new`` is a signed extension of ``old``."""
+    """Raise ForkDetected (with both signed heads as evidence) unless ``new`` is a signed extension of ``old``.
+
+    Both heads are checked under ``key`` first: heads of two different logs are no evidence of a fork (a head kept
+    from another board, or a board whose key changed, is a :class:`TreeHeadError`)."""
+    verify_tree_head(old, key)
     verify_tree_head(new, key)
     if new.tree_size < old.tree_size:
         raise ForkDetected(
@@ -101,7 +105,7 @@ class MirrorResult:
     witnessed: mirror_witnesses.MirrorWitnessing
 
 
-def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
+def mirror(url: str, target: Path, timeout: float = 30.0, board_key: str | None = None) -> MirrorResult:
     """Copy new entries of the board at ``url`` into the record directory ``target`` and check the new head.
 
     Streamed both ways, so a national record mirrors in bounded memory: the local copy is read a line at a time
@@ -109,10 +113,17 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
     a time into ``events.jsonl.incoming``, which is appended to ``events.jsonl`` only once they hash to the root
     the board signed; ``heads.jsonl`` is written last. Lines beyond the last kept head are what an interrupted
     run appended before writing its head: they are dropped and fetched again.
+
+    ``board_key`` (hex, the key the organiser published): a board serving another key is refused before anything is
+    written, on the first run too; later runs are pinned to the key ``target`` holds in any case.
     """
     with httpx.Client(base_url=url, timeout=timeout) as client:
         key_hex = get_json(client, "/api/board/key")["public_key"]
         key = hex_bytes(key_hex, 32, "board key")
+        if board_key is not None and key.hex() != board_key.lower():
+            raise BoardClientError(
+                f"the board at {url} signs with key {key_hex}, not the expected {board_key}"
+            )
         exists = (target / store.EVENTS_FILE).exists()
         heads = store.read_heads(target) if exists else []
         known_key = store.read_board_key(target) if exists else None
@@ -122,6 +133,11 @@ def mirror(url: str, target: Path, timeout: float = 30.0) -> MirrorResult:
                 "of it (or the board's key changed)"
             )
         old = SignedTreeHead.from_dict(heads[-1]) if heads else None
+        if old is not None and old.log_id != log_id_for(key):
+            raise BoardClientError(
+                f"{target}: its heads are of log {old.log_id}, not of this board's log {log_id_for(key)} (key "
+                f"{key_hex}): not a mirror of it (or the board's key changed)"
+            )
         new, new_cosigs = split_served_head(get_json(client, "/api/board/head"))
         if new.log_id != log_id_for(key):
             raise TreeHeadError("the head's log_id is not the board key's")

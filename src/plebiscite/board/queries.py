@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 import nacl.signing
 from sqlalchemy import Connection, bindparam, func, insert, select, tuple_
 
-from plebiscite.board.db import SCHEMA_VERSION, entries, meta, nodes, tree_heads
+from plebiscite.board.db import SCHEMA_VERSION, cosignatures, entries, meta, nodes, tree_heads
 from plebiscite.board.errors import BoardCorruptError, KeyMismatchError
 from plebiscite.board.records import AppendResult, Entry, NewEntry
 from plebiscite.merkle import (
@@ -26,6 +26,7 @@ from plebiscite.merkle import (
     sign_tree_head,
     verify_consistency,
 )
+from plebiscite.merkle.cosign import Cosignature
 from plebiscite.merkle.tree import range_hashes
 
 IN_CHUNK = 500  # stay far below SQLite's bound-parameter limit
@@ -250,3 +251,34 @@ def sign_next_head(
     }
     conn.execute(_INSERT_HEAD, row)
     return sth
+
+
+def insert_signed(
+    conn: Connection, heads: Sequence[SignedTreeHead], cosigned: Sequence[tuple[int, Cosignature]]
+) -> None:
+    """Store heads and witnesses' cosignatures as they were signed (a restore, ``Board.restore``; checked by the
+    caller): nothing is re-signed, so the restored board serves the very heads receipts and witnesses hold."""
+    if heads:
+        rows = [
+            {
+                "tree_size": h.tree_size,
+                "root_hash": h.root,
+                "timestamp": h.timestamp,
+                "signature": bytes.fromhex(h.signature),
+            }
+            for h in heads
+        ]
+        conn.execute(_INSERT_HEAD, rows)
+    if cosigned:
+        conn.execute(
+            insert(cosignatures),
+            [
+                {
+                    "tree_size": size,
+                    "witness": c.witness,
+                    "cosigned_at": c.cosigned_at,
+                    "signature": bytes.fromhex(c.signature),
+                }
+                for size, c in cosigned
+            ],
+        )

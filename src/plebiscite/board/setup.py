@@ -7,6 +7,7 @@ is then imported into an empty board, which serves everything after it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import nacl.signing
@@ -14,6 +15,7 @@ import nacl.signing
 from plebiscite.board.election import BoardElection
 from plebiscite.board.errors import BoardCorruptError
 from plebiscite.board.records import IntegrityProblem
+from plebiscite.board.restore import Restored, is_own_record, restore
 from plebiscite.board.storage import Board
 from plebiscite.canonical import hex_bytes
 from plebiscite.record import store
@@ -50,20 +52,30 @@ def admin_token(path: Path) -> str:
 
 
 def open_election(
-    db: str, key: nacl.signing.SigningKey, record: Path | None = None, check_workers: int = 0
+    db: str,
+    key: nacl.signing.SigningKey,
+    record: Path | None = None,
+    check_workers: int = 0,
+    on_restore: Callable[[Restored], None] | None = None,
 ) -> BoardElection:
     """Open the board at ``db``; import ``record`` into it when the board is empty (or check it is a prefix).
 
-    First the whole database is audited against the board's signed heads (:func:`refuse_if_tampered`): a board
-    whose entries no longer hash to what it signed must not serve, nor sign new heads on top of them.
+    A ``record`` whose heads this board's key signed (a mirror of this board, or its export) is restored whole
+    into an empty board — entries, signed heads and the witnesses' cosignatures, each checked first
+    (``board/restore.py``; ``on_restore`` is told what was put back); a prepared record (signed offline) has its
+    events imported. First the whole database is audited against the board's signed heads
+    (:func:`refuse_if_tampered`): a board whose entries no longer hash to what it signed must not serve, nor sign
+    new heads on top of them.
     """
     board = Board.open(db, key)
     try:
         refuse_if_tampered(board, db)
         if record is not None:
-            events = store.read(record)
+            events, heads, record_key = store.read_all(record)
             size = board.size()
-            if size == 0:
+            if size == 0 and is_own_record(record, board, heads, record_key):
+                restore(board, record, events, heads, on_restore)
+            elif size == 0:
                 board.append_many([(e.type, e.raw) for e in events])
             else:
                 existing = [board.entry(i).leaf for i in range(min(size, len(events)))]

@@ -9,7 +9,7 @@ reads, fetched in at most two queries.  There is deliberately no method that upd
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 import nacl.signing
@@ -33,6 +33,7 @@ from plebiscite.board.queries import (
     bind_key,
     entry_from_row,
     head_from_row,
+    insert_signed,
     log_size,
     now_ms,
     sign_next_head,
@@ -205,6 +206,39 @@ class Board:
             return results, head
 
         return self._db.retry(attempt, what=f"appending {len(batch)} entries with a signed head")
+
+    def restore(
+        self,
+        items: Sequence[NewEntry],
+        heads: Sequence[SignedTreeHead],
+        cosigned: Sequence[tuple[int, Cosignature]],
+    ) -> None:
+        """Fill this empty board, in one transaction, with a copy of its own log: entries, the heads it signed over
+        them and the witnesses' cosignatures on those heads. ``board/restore.py`` checks all of it first (heads under
+        this board's key and over these entries, cosignatures by named witnesses); this only refuses a board that is
+        not empty (:class:`InvalidArgumentError`), so nothing is ever written beside an existing log."""
+        hashes = [leaf_hash(item.leaf) for item in items]
+
+        def attempt() -> CompactRange:
+            with self._db.write("entries", "tree_heads", "cosignatures") as conn:
+                if log_size(conn) or conn.execute(select(tree_heads.c.tree_size).limit(1)).first():
+                    raise InvalidArgumentError(
+                        "restore: the board is not empty; a restore needs an empty database"
+                    )
+                frontier = CompactRange()
+                now = self._clock()
+                for start in range(0, len(items), MAX_PAGE):
+                    end = start + MAX_PAGE
+                    _results, frontier = stage_append(
+                        conn, frontier, items[start:end], hashes[start:end], now
+                    )
+                insert_signed(conn, heads, cosigned)
+                return frontier
+
+        staged = self._db.retry(attempt, what=f"restoring {len(items)} entries")
+        with self._frontier_lock:
+            if staged.size > self._frontier.size:
+                self._frontier = staged
 
     def _frontier_at(self, conn: Connection, size: int) -> CompactRange:
         with self._frontier_lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 def serve(
     db: str = typer.Option("sqlite:///board.db", help="Storage URL: sqlite:///FILE or postgresql://…"),
     record: Path = typer.Option(
-        None, help="Prepared record (manifest, ceremony, roll) to import into an empty board."
+        None,
+        help="Prepared record (manifest, ceremony, roll) to import into an empty board; or a mirror of this board "
+        "(heads signed by its key) to restore it whole: entries, signed heads, witnesses' cosignatures, each checked.",
     ),
     secrets_dir: Path = typer.Option(
         None,
@@ -62,7 +65,13 @@ def serve(
             private_dir(secrets_dir)
         signing_key = board_key(key_path)
         token = admin_token(token_path)
-        election = open_election(db, signing_key, record, workers)
+        election = open_election(
+            db,
+            signing_key,
+            record,
+            workers,
+            on_restore=lambda done: console.print(done.text, highlight=False),
+        )
     except (RecordError, BoardError, SecretFileError, OSError) as exc:
         fail(str(exc))
     for path in (key_path, token_path):
@@ -121,6 +130,11 @@ def mirror(
     require_witnessed: bool = typer.Option(
         False, help="Fail (status 4) unless the latest head carries the manifest's threshold of cosignatures."
     ),
+    board_key: str = typer.Option(
+        None,
+        "--board-key",
+        help="The board key the organiser published (64 hex): refuse a board signing with another, first run too.",
+    ),
 ) -> None:
     """Copy the board incrementally; check each new signed head is consistent with the last one.
 
@@ -131,8 +145,10 @@ def mirror(
     from plebiscite.board.client import mirror as run_mirror
     from plebiscite.board.witnessing import WitnessingError
 
+    if board_key is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", board_key):
+        fail(f"--board-key: expected the board's Ed25519 public key as 64 hex digits, got {board_key!r}")
     try:
-        result = run_mirror(url, target)
+        result = run_mirror(url, target, board_key=board_key)
     except ForkDetected as exc:
         saved = save_evidence(target if evidence_dir is None else evidence_dir, exc.evidence, _extra(exc))
         fail(f"FORK: {exc} — both signed heads saved in {saved}", code=3)

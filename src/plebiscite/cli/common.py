@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,31 @@ console = Console(stderr=True, soft_wrap=True)
 def fail(message: str, code: int = 2) -> NoReturn:
     console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+ENGINE_VARIABLE = "PLEBISCITE_ENGINE"
+
+
+def check_engine_setting() -> None:
+    """Refuse at start (exit 2, one line naming the variable and the allowed values) a ``PLEBISCITE_ENGINE`` that
+    names no engine, or one not built here. Otherwise the board would start, and fail only at its first ballot."""
+    from plebiscite import native
+
+    value = os.environ.get(ENGINE_VARIABLE)
+    if not value:  # unset or empty: the default engine (native.default_engine)
+        return
+    allowed = ", ".join(native.ENGINES)
+    if value not in native.ENGINES:
+        fail(
+            f"{ENGINE_VARIABLE}={value!r}: not an engine; allowed values: {allowed} (or unset it for the default)"
+        )
+    try:
+        native.resolve(value)
+    except native.EngineError:
+        fail(
+            f"{ENGINE_VARIABLE}={value!r}: this engine is not built here (run `make`, which needs cargo); allowed "
+            f"values: {allowed}, of which only {native.REFERENCE} is available (or unset it for the default)"
+        )
 
 
 def clean_errors(*expected: type[BaseException]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -33,6 +33,15 @@ _COMMAND_MODULES = (
     "plebiscite.cli.witness_cmd",
 )
 
+
+@app.callback()
+def _settings() -> None:
+    """Settings read from the environment are checked before any command runs, so a typo fails at start."""
+    from plebiscite.cli.common import check_engine_setting
+
+    check_engine_setting()
+
+
 for _name in _COMMAND_MODULES:
     try:
         _module = importlib.import_module(_name)

@@ -106,16 +106,36 @@ def serve(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8100),
 ) -> None:
-    """The registration service devices call (put it behind TLS: credentials travel in its answers)."""
+    """The registration service devices call (put it behind TLS: credentials travel in its answers).
+
+    It follows the board: before each registration it reads the board's new signed head and entries, and refuses
+    (409) once the encrypted roll is published or the election left its setup phase, 503 if the board cannot be
+    read. It refuses to start when registration is closed already."""
     import uvicorn
 
+    from plebiscite.board.follow import Follower
+    from plebiscite.coercion.registrar_follow import BoardWindow, registration_closed
+
     secret = load_vault(vault, read_secret(passphrase_file, "registrar passphrase"))
-    info = reg.election_info(_board(board, vault.parent / "board-mirror", board_key).view())
+    view = _board(board, vault.parent / "board-mirror", board_key).view()
+    info = reg.election_info(view)
     if info.ceremony != secret.ceremony:
         fail("the vault belongs to another election's ceremony than the board's")
+    closed = registration_closed(view.events, view.state)
+    if closed is not None:
+        fail(closed)
     enrolment = Enrolment(state)
-    _say(f"registrar for {info.election_id!r} on http://{host}:{port}/registrar/ (enrolment state {state})")
-    uvicorn.run(registrar_app(secret, enrolment, info), host=host, port=port, log_level="warning")
+    follower = Follower(board, view.mirror, view.events)
+    try:
+        window = BoardWindow(follower, info, view.mirror)
+        _say(
+            f"registrar for {info.election_id!r} on http://{host}:{port}/registrar/ (enrolment state {state})"
+        )
+        app = registrar_app(secret, enrolment, info, window.require_open)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        follower.close()
+        enrolment.close()
 
 
 def _language(lang: str | None, election: st.SheetElection) -> str:

@@ -15,11 +15,12 @@ from plebiscite import native
 from plebiscite.cli.common import console, fail, print_json
 from plebiscite.merkle.heads import TreeHeadError, log_id_for
 from plebiscite.record.store import RecordError
+from plebiscite.verify.board_pin import ExpectedBoard, PinError, check_expected_board
 from plebiscite.verify.report import Report
 from plebiscite.verify.runner import Progress, verify_record
 
 
-def show_report(report: Report) -> None:
+def show_report(report: Report, expected: ExpectedBoard | None = None) -> None:
     title = "verification" if report.engine is None else f"verification (engine: {report.engine})"
     table = Table(title=title, show_lines=False)
     for col in ("#", "check", "items", "status"):
@@ -33,7 +34,14 @@ def show_report(report: Report) -> None:
             console.print(f"[red]{c.id} {c.name}:[/] {f}", highlight=False)
         if c.failure_count > len(c.failures):
             console.print(f"[red]{c.id} {c.name}:[/] … and {c.failure_count - len(c.failures)} more")
-    if report.board_key is not None:
+    if report.board_key is not None and expected is not None:
+        pinned = report.by_name("board heads").ok
+        console.print(
+            f"heads signed by board key {report.board_key} (log id {_log_id(report.board_key)}): "
+            + ("the key expected" if pinned else f"NOT the expected {expected.text}"),
+            highlight=False,
+        )
+    elif report.board_key is not None:
         console.print(
             f"heads signed by board key {report.board_key} (log id {_log_id(report.board_key)}): compare it with "
             "the key the organiser published, or the log id in your receipt",
@@ -79,14 +87,30 @@ def verify(
         help="What checks the ballots' signatures and proofs: 'native' (Rust, batch-verified; the default when "
         "built) or 'reference' (libsodium). The report says which (docs/native.md).",
     ),
+    board_key: str = typer.Option(
+        None,
+        "--board-key",
+        help="The board key the organiser published (64 hex): heads signed by any other key fail check 18.",
+    ),
+    log_id: str = typer.Option(
+        None,
+        "--log-id",
+        help="The log id in your receipt (SHA-256 of the board key, 64 hex): heads of any other log fail check 18.",
+    ),
 ) -> None:
     """Re-derive the result from the public record; exit 0 only if every check passes.
 
     The record is streamed, so memory stays bounded however many ballots it holds; progress (lines read, ballots
     checked, with rates) goes to stderr and never into ``--json``'s output.
     """
+    if engine and engine not in native.ENGINES:
+        fail(f"--engine: {engine!r} is not one of {', '.join(native.ENGINES)} (the allowed values)")
     if parquet is not None and not dask:
         fail("--parquet: only with --dask (the local verifier reads the record itself)")
+    try:
+        expected = ExpectedBoard.parse(board_key, log_id)
+    except PinError as exc:
+        fail(str(exc))
     try:
         chosen = native.resolve(engine or None)
         with verify_progress() as progress:
@@ -104,12 +128,17 @@ def verify(
                 )
     except (RecordError, native.EngineError) as exc:
         fail(str(exc))
+    if expected is not None:
+        check_expected_board(report, expected)
     for warning in report.warnings:  # on stderr too, so --json output cannot hide it
         typer.echo(f"WARNING: {warning}", err=True)
     if json_out:
-        print_json(report.to_json())
+        data = report.to_json()
+        if expected is not None:
+            data["expected_board"] = expected.to_json()
+        print_json(data)
     else:
-        show_report(report)
+        show_report(report, expected)
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.credentials import Credential, Registrar, VoterKeyRequest
@@ -216,9 +217,15 @@ def enrol(
     return credential
 
 
-def registrar_app(vault: RegistrarVault, enrolment: Enrolment, info: ElectionInfo) -> FastAPI:
+def registrar_app(
+    vault: RegistrarVault,
+    enrolment: Enrolment,
+    info: ElectionInfo,
+    require_open: Callable[[], None] | None = None,
+) -> FastAPI:
     """``GET /registrar/election`` and ``POST /registrar/register`` (serve it behind TLS: credentials travel in the
-    answer)."""
+    answer). ``require_open`` runs (in a worker thread) before each registration and raises
+    :class:`EnrolmentRefusal` once the board no longer takes registrations (``registrar_follow.BoardWindow``)."""
     app = FastAPI(title="plebiscite registrar", docs_url=None, redoc_url=None)
 
     @app.get("/registrar/election")
@@ -236,6 +243,8 @@ def registrar_app(vault: RegistrarVault, enrolment: Enrolment, info: ElectionInf
         if not isinstance(body["code"], str) or len(body["code"]) > 64:
             raise HTTPException(400, "code: expected the enrolment code as text")
         try:
+            if require_open is not None:  # first: once the roll is published no code is worth anything
+                await run_in_threadpool(require_open)
             check_code(enrolment, body["code"])  # an unknown or used code is named whatever else is wrong
             try:
                 voter_key = G.element_from_hex(body["voter_key"], "voter_key")

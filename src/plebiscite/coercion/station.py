@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plebiscite.board.trustee_client import BoardView
-from plebiscite.coercion import events as cev
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.credentials import Credential, VoterKey
+from plebiscite.coercion.registrar_follow import registration_closed
 from plebiscite.coercion.registrar_service import ElectionInfo, Enrolment, RegistrarVault, enrol
 from plebiscite.coercion.sheet_code import SheetCredential, sheet_sigma_for
 from plebiscite.coercion.sheet_pdf import LANGUAGES, render_sheet
@@ -62,8 +62,9 @@ def sheet_election(view: BoardView) -> SheetElection:
 
 def require_registration_open(view: BoardView) -> None:
     """A credential issued after the roll was published is on no roll: it would silently count for nothing."""
-    if any(e.type == cev.ROLL for e in view.events):
-        raise StationError("registration is closed: the encrypted roll is already on the board")
+    reason = registration_closed(view.events, view.state)
+    if reason is not None:
+        raise StationError(reason)
 
 
 def fake_paths(out: Path, count: int) -> list[Path]:
