@@ -34,7 +34,7 @@ from plebiscite.coercion.credentials import Credential, Registrar, VoterKey, tru
 from plebiscite.coercion.demo import coercion_manifest
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.trustees import TallyTrustee
-from plebiscite.conduct import Conduct
+from plebiscite.conduct import Conduct, manifest_payload
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import events as ev
@@ -172,11 +172,12 @@ def run(voters: int, workers: int) -> dict[str, Any]:
     costs_before = group_op_costs()
     manifest = coercion_manifest("bench-coercion", extra_questions=False)
     sink = MemorySink()
+    board = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    # the manifest event names the trustees' keys (as Conduct.create_record does for a record on disk)
     Conduct(ElectionState(), sink).post(
-        ev.MANIFEST, {"manifest": manifest.model_dump(mode="json"), "trustees": 3, "threshold": 2}
+        ev.MANIFEST, manifest_payload(manifest, [t.identity for t in board], 2)
     )
     cc = CoercionConduct(Conduct(ElectionState.from_events(sink.events), sink))
-    board = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     cc.run_ceremony(board)
     registrar = Registrar.new(2)
     mac = cc.deal_mac_key(registrar)
