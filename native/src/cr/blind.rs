@@ -20,7 +20,10 @@ pub fn failing(
     outputs: &[u8],
     proofs: &[u8],
 ) -> Result<Vec<u64>, String> {
-    if inputs.len() % 64 != 0 || outputs.len() != inputs.len() || proofs.len() != inputs.len() {
+    if !inputs.len().is_multiple_of(64)
+        || outputs.len() != inputs.len()
+        || proofs.len() != inputs.len()
+    {
         return Err(
             "blinding: inputs, outputs and proofs must be 64 bytes a row, as many rows each".into(),
         );

@@ -27,7 +27,7 @@ pub fn point(bytes: &[u8], what: &str) -> Result<RistrettoPoint, String> {
 
 /// A list of elements, 32 bytes each, concatenated.
 pub fn points(bytes: &[u8], what: &str) -> Result<Vec<RistrettoPoint>, String> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(format!(
             "{what}: length {} is not a multiple of 32",
             bytes.len()
@@ -51,7 +51,7 @@ pub fn scalar(bytes: &[u8], what: &str) -> Result<Scalar, String> {
 
 /// A list of scalars, 32 bytes each, concatenated.
 pub fn scalars(bytes: &[u8], what: &str) -> Result<Vec<Scalar>, String> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(format!(
             "{what}: length {} is not a multiple of 32",
             bytes.len()

@@ -46,7 +46,7 @@ pub fn seed(st: &LinearStatement) -> [u8; 32] {
 
 /// `(Σ e_i a_i, Σ e_i b_i)` with `e_i = coef(seed, i)`: the sums a prover computes over public rows.
 pub fn input_sums(seed: &[u8], inputs: &[u8]) -> Result<(RistrettoPoint, RistrettoPoint), String> {
-    if inputs.len() % 64 != 0 {
+    if !inputs.len().is_multiple_of(64) {
         return Err(format!(
             "inputs: length {} is not a multiple of 64",
             inputs.len()
@@ -65,7 +65,7 @@ pub fn verify(st: &LinearStatement, proof: &[u8]) -> Result<bool, String> {
         return Err(format!("proof: expected 96 bytes, got {}", proof.len()));
     }
     let rows = st.inputs.len() / 64;
-    if st.inputs.len() % 64 != 0
+    if !st.inputs.len().is_multiple_of(64)
         || st.out_b.len() != 32 * rows
         || st.out_a.is_some_and(|a| a.len() != 32 * rows)
     {

@@ -12,6 +12,7 @@ pub mod credential;
 pub mod kernels;
 pub mod linear;
 pub mod shuffle;
+pub mod votes;
 
 #[cfg(feature = "python")]
 pub(crate) mod python;

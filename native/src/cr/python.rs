@@ -7,7 +7,8 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 
 use super::kernels::{self, encode, point};
-use super::{blind, credential, linear, shuffle};
+use super::{blind, credential, linear, shuffle, votes};
+use crate::ballot::Election;
 use crate::python::guarded;
 
 fn bytes<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
@@ -92,7 +93,7 @@ fn cr_verify_linear(
 ) -> PyResult<bool> {
     py.allow_threads(|| {
         guarded("cr_verify_linear", || {
-            if inputs.len() % 64 != 0 {
+            if !inputs.len().is_multiple_of(64) {
                 return Err("inputs: not 64 bytes a row".into());
             }
             let st = linear::LinearStatement {
@@ -197,6 +198,60 @@ fn cr_credential_proofs<'py>(
     Ok(bytes(py, &out))
 }
 
+type VoteProofArgs = (
+    PyBackedBytes,
+    PyBackedBytes,
+    PyBackedBytes,
+    u64,
+    u64,
+    PyBackedBytes,
+);
+
+/// Per ballot, its vote proofs `(context, a, b, lo, hi, branches)`: a byte 1 when every one holds, else 0.
+#[pyfunction]
+fn cr_vote_proofs<'py>(
+    py: Python<'py>,
+    fingerprint: PyBackedBytes,
+    public_key: PyBackedBytes,
+    ballots: Vec<Vec<VoteProofArgs>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let out = py.allow_threads(|| {
+        guarded("cr_vote_proofs", || {
+            let fp: [u8; 32] = fingerprint[..]
+                .try_into()
+                .map_err(|_| "fingerprint: expected 32 bytes".to_string())?;
+            let key: [u8; 32] = public_key[..]
+                .try_into()
+                .map_err(|_| "public key: expected 32 bytes".to_string())?;
+            let election = Election::new(fp, key, vec![])?;
+            Ok(ballots
+                .iter()
+                .map(|proofs| {
+                    let proofs: Vec<votes::VoteProof> = proofs
+                        .iter()
+                        .map(|(context, a, b, lo, hi, branches)| votes::VoteProof {
+                            context,
+                            a,
+                            b,
+                            lo: *lo,
+                            hi: *hi,
+                            branches,
+                        })
+                        .collect();
+                    u8::from(votes::ballot_holds(&election, &proofs))
+                })
+                .collect::<Vec<u8>>())
+        })
+    })?;
+    Ok(bytes(py, &out))
+}
+
+/// Whether every 32-byte piece of `raw` is a canonical ristretto255 encoding (the identity included).
+#[pyfunction]
+fn cr_valid_elements(py: Python<'_>, raw: PyBackedBytes) -> bool {
+    py.allow_threads(|| kernels::points(&raw, "elements").is_ok())
+}
+
 /// `transcript.challenge` (for the cross-check tests), 32 bytes little-endian.
 #[pyfunction]
 fn cr_challenge<'py>(
@@ -238,6 +293,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_linear_input_sums, m)?)?;
     m.add_function(wrap_pyfunction!(cr_blind_failing, m)?)?;
     m.add_function(wrap_pyfunction!(cr_credential_proofs, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_vote_proofs, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_valid_elements, m)?)?;
     m.add_function(wrap_pyfunction!(cr_challenge, m)?)?;
     m.add_function(wrap_pyfunction!(cr_coefficients, m)?)?;
     Ok(())

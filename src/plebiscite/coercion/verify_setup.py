@@ -22,6 +22,7 @@ from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.credentials import MacKey, decode_mac_key, decode_roll
 from plebiscite.coercion.parallel import Workers
 from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import public as ceremony
 from plebiscite.native import cr as native_cr
 from plebiscite.record import events as ev
@@ -93,7 +94,9 @@ def _check_chunk(
             decoded.append((index, f"event {index}: {exc}"))
     ballots = [b for _, b in decoded if isinstance(b, CrBallot) and b.election == fp]
     # the native engine only accepts: a proof it does not accept is checked (and named) by the reference below
-    accepted = _native_credentials(fp, key, ballots) if native_cr.enabled(engine) else set()
+    accepted, votes_ok = (
+        _native_accepts(fp, key, layouts, ballots) if native_cr.enabled(engine) else (set(), set())
+    )
     out = []
     for index, ballot in decoded:
         if isinstance(ballot, str):
@@ -111,7 +114,8 @@ def _check_chunk(
                 failed, reason = "credential", str(exc)
             else:
                 try:
-                    verify_vote_proofs(ballot, key, layouts)
+                    if id(ballot) not in votes_ok:
+                        verify_vote_proofs(ballot, key, layouts)
                 except BallotError as exc:
                     failed, reason = "votes", str(exc)
         if reason:
@@ -120,13 +124,20 @@ def _check_chunk(
     return out
 
 
-def _native_credentials(fp: bytes, key: bytes, ballots: list[CrBallot]) -> set[int]:
-    """``id`` of every ballot whose credential proof the native engine accepts."""
+def _native_accepts(
+    fp: bytes, key: bytes, layouts: list[Layout], ballots: list[CrBallot]
+) -> tuple[set[int], set[int]]:
+    """``id`` of every ballot whose credential proof, and of every one whose vote proofs, the native engine
+    accepts (the others go through the reference, which names the reason)."""
     try:
-        statuses = native_cr.credential_proofs(fp, key, ballots)
-    except native_cr.native.EngineError:
-        return set()
-    return {id(b) for b, status in zip(ballots, statuses, strict=True) if status == 1}
+        credentials = native_cr.credential_proofs(fp, key, ballots)
+        votes = native_cr.vote_proofs(fp, key, ballots, layouts)
+    except (native_cr.native.EngineError, G.GroupError):
+        return set(), set()
+    return (
+        {id(b) for b, status in zip(ballots, credentials, strict=True) if status == 1},
+        {id(b) for b, status in zip(ballots, votes, strict=True) if status == 1},
+    )
 
 
 def check_ballots(

@@ -72,6 +72,11 @@ def hats(
     )
 
 
+def valid_elements(raw: bytes) -> bool:
+    """Whether every 32 bytes of ``raw`` are a canonical ristretto255 encoding (the identity included)."""
+    return bool(_call("cr_valid_elements", raw))
+
+
 def _rows(inputs: Sequence[Any]) -> bytes:
     return b"".join(ct.a + ct.b for ct in inputs)
 
@@ -132,6 +137,31 @@ def credential_proofs(fp: bytes, public_key: bytes, ballots: Sequence[Any]) -> b
         for b in ballots
     ]
     return bytes(_call("cr_credential_proofs", fp, public_key, items))
+
+
+def _branches(proof: Any) -> bytes:
+    return b"".join(
+        a + b + G.scalar_to_bytes(c) + G.scalar_to_bytes(z)
+        for a, b, c, z in zip(proof.commit_a, proof.commit_b, proof.challenges, proof.responses, strict=True)
+    )
+
+
+def _vote_proofs(ballot: Any, layouts: Sequence[Any]) -> list[tuple[bytes, bytes, bytes, int, int, bytes]]:
+    from plebiscite.ballot.check import option_context, sum_context, weighted_sum
+
+    binding, out = ballot.binding, []
+    for q, (ans, lay) in enumerate(zip(ballot.answers, layouts, strict=True)):
+        for i, (ct, proof) in enumerate(zip(ans.choices, ans.proofs, strict=True)):
+            out.append((option_context(binding, q, i), ct.a, ct.b, 0, 1, _branches(proof)))
+        if ans.sum_proof is not None:
+            total = weighted_sum(ans.choices, lay.weights)
+            out.append((sum_context(binding, q), total.a, total.b, lay.lo, lay.hi, _branches(ans.sum_proof)))
+    return out
+
+
+def vote_proofs(fp: bytes, public_key: bytes, ballots: Sequence[Any], layouts: Sequence[Any]) -> bytes:
+    """Per ``CrBallot``: 1 when all its 0/1 and sum proofs hold natively, else 0 (the reference then decides)."""
+    return bytes(_call("cr_vote_proofs", fp, public_key, [_vote_proofs(b, layouts) for b in ballots]))
 
 
 def challenge(tag: str, fp: bytes, context: bytes, statement: list[bytes], commitments: list[bytes]) -> int:
