@@ -320,3 +320,24 @@ def test_a_shuffle_forgery_the_native_path_refuses_is_named_as_by_the_reference(
     failures = reports["native"].by_name("cr: ballot shuffle").failures
     assert failures and "does not verify" in failures[0]
     assert _summary(reports["native"]) == _summary(reports["reference"])
+
+
+def test_board_check_same_answer_on_both_engines(cr_election: CrElection) -> None:  # noqa: F811
+    from plebiscite.ballot.model import BallotError
+    from plebiscite.coercion.ballot import check_ballot
+
+    e = cr_election
+    payload, _ = _ballot(e)
+    for engine in native.ENGINES:
+        check_ballot(payload, e.ctx, engine)
+    bumped = copy.deepcopy(payload)
+    bumped["proof"][2] = G.scalar_to_bytes((G.scalar_from_hex(bumped["proof"][2]) + 1) % ELL).hex()
+    identity = copy.deepcopy(payload)
+    identity["answers"][0]["choices"][0][0] = G.IDENTITY.hex()
+    for bad in (bumped, identity):
+        messages = set()
+        for engine in native.ENGINES:
+            with pytest.raises(BallotError) as err:
+                check_ballot(bad, e.ctx, engine)
+            messages.add(str(err.value))
+        assert len(messages) == 1, messages
