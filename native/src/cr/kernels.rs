@@ -27,6 +27,15 @@ pub fn point(bytes: &[u8], what: &str) -> Result<RistrettoPoint, String> {
 
 /// A list of elements, 32 bytes each, concatenated.
 pub fn points(bytes: &[u8], what: &str) -> Result<Vec<RistrettoPoint>, String> {
+    list(bytes, what, point)
+}
+
+/// `bytes` cut into 32-byte pieces, each decoded by `one` (errors name the piece).
+fn list<T>(
+    bytes: &[u8],
+    what: &str,
+    one: fn(&[u8], &str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
     if !bytes.len().is_multiple_of(32) {
         return Err(format!(
             "{what}: length {} is not a multiple of 32",
@@ -36,7 +45,7 @@ pub fn points(bytes: &[u8], what: &str) -> Result<Vec<RistrettoPoint>, String> {
     bytes
         .chunks_exact(32)
         .enumerate()
-        .map(|(i, raw)| point(raw, &format!("{what}[{i}]")))
+        .map(|(i, raw)| one(raw, &format!("{what}[{i}]")))
         .collect()
 }
 
@@ -51,17 +60,7 @@ pub fn scalar(bytes: &[u8], what: &str) -> Result<Scalar, String> {
 
 /// A list of scalars, 32 bytes each, concatenated.
 pub fn scalars(bytes: &[u8], what: &str) -> Result<Vec<Scalar>, String> {
-    if !bytes.len().is_multiple_of(32) {
-        return Err(format!(
-            "{what}: length {} is not a multiple of 32",
-            bytes.len()
-        ));
-    }
-    bytes
-        .chunks_exact(32)
-        .enumerate()
-        .map(|(i, raw)| scalar(raw, &format!("{what}[{i}]")))
-        .collect()
+    list(bytes, what, scalar)
 }
 
 pub fn encode(p: &RistrettoPoint) -> [u8; 32] {
