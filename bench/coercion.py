@@ -13,6 +13,10 @@ measured before and after each point (``group_op_microseconds``): other jobs on 
 down (shared caches and execution units), and this shows by how much.
 
     .venv/bin/python bench/coercion.py --voters 1000 10000 --out bench/results/coercion.json
+
+``--engine native|reference`` (default: ``PLEBISCITE_ENGINE``, else native when built) picks the engine of the
+proofs' public computations — in the tally's provers (the linear passes' public sums, the shuffle's generators),
+the board's ballot checks and the verification (docs/native.md §7); each point records it as ``"engine"``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from plebiscite import native
 from plebiscite.coercion.ballot import check_ballot, encrypt_ballot
 from plebiscite.coercion.conduct import CoercionConduct
 from plebiscite.coercion.credentials import Credential, Registrar, VoterKey, trustee_mac_share
@@ -218,6 +223,7 @@ def run(voters: int, workers: int) -> dict[str, Any]:
     return {
         "voters": voters,
         "ballots": 2 * voters,
+        "engine": native.default_engine(),
         "verified": report.ok,
         "result_correct": counts == {"yes": expected_yes, "no": voters - expected_yes},
         "seconds": t,
@@ -236,7 +242,11 @@ def main() -> None:
     parser.add_argument("--voters", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=Path("bench/results/coercion.json"))
+    parser.add_argument("--engine", choices=native.ENGINES, default=None)
     args = parser.parse_args()
+    if args.engine:  # every pool, check and verification of the run (workers inherit the environment)
+        os.environ["PLEBISCITE_ENGINE"] = args.engine
+    args.engine = native.default_engine()
     points: list[dict[str, Any]] = []
     for n in args.voters:
         point = run(n, args.workers)
@@ -257,7 +267,7 @@ def write(args: argparse.Namespace, points: list[dict[str, Any]]) -> None:
     out = {
         "command": "bench/coercion.py --voters "
         + " ".join(map(str, args.voters))
-        + f" --workers {args.workers}",
+        + f" --workers {args.workers} --engine {args.engine}",
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
