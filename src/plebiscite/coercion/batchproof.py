@@ -84,12 +84,11 @@ def prove_linear(
     else:
         out_b = [G.sub(G.mul(ct.b, z), G.mul(ct.a, u)) for ct in inputs]
     seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
-    if native_cr.enabled(engine):
-        big_a, big_b = native_cr.linear_input_sums(seed, inputs)
-    else:
+    sums = _native_input_sums(seed, inputs) if native_cr.enabled(engine) else None
+    if sums is None:
         e = coefficients(seed, 0, len(inputs))
-        big_a = msm(e, [ct.a for ct in inputs])
-        big_b = msm(e, [ct.b for ct in inputs])
+        sums = msm(e, [ct.a for ct in inputs]), msm(e, [ct.b for ct in inputs])
+    big_a, big_b = sums
     image_a = G.mul(big_a, z)
     image_b = G.sub(G.mul(big_b, z), G.mul(big_a, u))
     wz, wu = G.random_scalar(), G.random_scalar()
@@ -136,6 +135,13 @@ def verify_linear(
     statement.append(image_b)
     commitments.append(G.sub(G.sub(G.mul(big_b, proof.sz), G.mul(big_a, proof.su)), G.mul(image_b, c)))
     return challenge(LINEAR_TAG, fp, context, statement, commitments) == c
+
+
+def _native_input_sums(seed: bytes, inputs: Sequence[Ciphertext]) -> tuple[bytes, bytes] | None:
+    try:
+        return native_cr.linear_input_sums(seed, inputs)
+    except native_cr.native.EngineError:
+        return None  # an invalid element: the reference's operations refuse it with their GroupError
 
 
 def _native_accepts(
