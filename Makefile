@@ -13,7 +13,7 @@ all: $(STAMP) native
 CARGO ?= $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
 CARGO_ENV := PATH="$(dir $(CARGO)):$$PATH" CARGO_BUILD_JOBS=2
 NATIVE_STAMP := $(VENV)/.native
-NATIVE_SRC := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
+NATIVE_SRC := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs native/src/*/*.rs)
 HAVE_CARGO = test -x "$(CARGO)"
 NO_CARGO = echo "cargo not found: the native engine is not built, everything runs on the reference engine (docs/native.md)"
 

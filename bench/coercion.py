@@ -13,6 +13,10 @@ measured before and after each point (``group_op_microseconds``): other jobs on 
 down (shared caches and execution units), and this shows by how much.
 
     .venv/bin/python bench/coercion.py --voters 1000 10000 --out bench/results/coercion.json
+
+``--engine native|reference`` (default: ``PLEBISCITE_ENGINE``, else native when built) picks the engine of the
+proofs' public computations — in the tally's provers (the linear passes' public sums, the shuffle's generators),
+the board's ballot checks and the verification (docs/native.md §7); each point records it as ``"engine"``.
 """
 
 from __future__ import annotations
@@ -28,13 +32,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from plebiscite import native
 from plebiscite.coercion.ballot import check_ballot, encrypt_ballot
 from plebiscite.coercion.conduct import CoercionConduct
 from plebiscite.coercion.credentials import Credential, Registrar, VoterKey, trustee_mac_share
 from plebiscite.coercion.demo import coercion_manifest
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.trustees import TallyTrustee
-from plebiscite.conduct import Conduct
+from plebiscite.conduct import Conduct, manifest_payload
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony.trustee import Trustee
 from plebiscite.record import events as ev
@@ -172,11 +177,12 @@ def run(voters: int, workers: int) -> dict[str, Any]:
     costs_before = group_op_costs()
     manifest = coercion_manifest("bench-coercion", extra_questions=False)
     sink = MemorySink()
+    board = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
+    # the manifest event names the trustees' keys (as Conduct.create_record does for a record on disk)
     Conduct(ElectionState(), sink).post(
-        ev.MANIFEST, {"manifest": manifest.model_dump(mode="json"), "trustees": 3, "threshold": 2}
+        ev.MANIFEST, manifest_payload(manifest, [t.identity for t in board], 2)
     )
     cc = CoercionConduct(Conduct(ElectionState.from_events(sink.events), sink))
-    board = [Trustee.new(i, 3, 2) for i in (1, 2, 3)]
     cc.run_ceremony(board)
     registrar = Registrar.new(2)
     mac = cc.deal_mac_key(registrar)
@@ -217,6 +223,7 @@ def run(voters: int, workers: int) -> dict[str, Any]:
     return {
         "voters": voters,
         "ballots": 2 * voters,
+        "engine": native.default_engine(),
         "verified": report.ok,
         "result_correct": counts == {"yes": expected_yes, "no": voters - expected_yes},
         "seconds": t,
@@ -235,7 +242,11 @@ def main() -> None:
     parser.add_argument("--voters", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=Path("bench/results/coercion.json"))
+    parser.add_argument("--engine", choices=native.ENGINES, default=None)
     args = parser.parse_args()
+    if args.engine:  # every pool, check and verification of the run (workers inherit the environment)
+        os.environ["PLEBISCITE_ENGINE"] = args.engine
+    args.engine = native.default_engine()
     points: list[dict[str, Any]] = []
     for n in args.voters:
         point = run(n, args.workers)
@@ -256,7 +267,7 @@ def write(args: argparse.Namespace, points: list[dict[str, Any]]) -> None:
     out = {
         "command": "bench/coercion.py --voters "
         + " ".join(map(str, args.voters))
-        + f" --workers {args.workers}",
+        + f" --workers {args.workers} --engine {args.engine}",
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

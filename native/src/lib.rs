@@ -6,6 +6,7 @@
 
 pub mod ballot;
 pub mod batch;
+pub mod cr;
 pub mod signature;
 pub mod transcript;
 

@@ -20,7 +20,7 @@ create_exception!(
     "The native engine refused its input or failed."
 );
 
-fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T, String>) -> PyResult<T> {
+pub(crate) fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T, String>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(work)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(message)) => Err(NativeError::new_err(format!("{what}: {message}"))),
@@ -156,5 +156,6 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
     m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
+    crate::cr::python::register(m)?;
     Ok(())
 }

@@ -54,10 +54,16 @@ def re_encoding_prover(target: bytes):  # type: ignore[no-untyped-def]
     honest = bp.prove_linear
 
     def prove(
-        z: int, u: int, inputs: Sequence[Ciphertext], with_a: bool, fp: bytes, context: bytes
+        z: int,
+        u: int,
+        inputs: Sequence[Ciphertext],
+        with_a: bool,
+        fp: bytes,
+        context: bytes,
+        engine: str = "reference",
     ) -> tuple[list[bytes] | None, list[bytes], bp.LinearProof]:
         if context != bp.chunk_context(target, 0):
-            return honest(z, u, inputs, with_a, fp, context)
+            return honest(z, u, inputs, with_a, fp, context, engine)
         out_a, out_b, _ = honest(z, u, inputs, with_a, fp, context)
         out_b = [flip_top_bit(out_b[0]), *out_b[1:]]
         z_pub, u_pub = G.mul_base(z), G.mul_base(u)

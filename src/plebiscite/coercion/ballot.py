@@ -17,12 +17,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from plebiscite import native
 from plebiscite.ballot.check import branch_counts, verify_proofs
 from plebiscite.ballot.encrypt import Opening, encrypt_answers
 from plebiscite.ballot.model import Answer, Ballot, BallotError, ballot_from_json, shape_of
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.hazmat.group import frame
+from plebiscite.native import cr as native_cr
 from plebiscite.proofs.common import ProofError, scalars_from_json, scalars_to_json
 from plebiscite.proofs.transcript import challenge
 from plebiscite.setup.election import ElectionContext
@@ -187,14 +189,30 @@ def cr_tracking_code_of(value: object) -> str:
     return decode_ballot(value, shape_of(value)).tracking_code()
 
 
-def check_ballot(value: object, ctx: ElectionContext) -> CrBallot:
-    """Everything the board checks before accepting a ballot (cheap checks first)."""
+def check_ballot(value: object, ctx: ElectionContext, engine: str | None = None) -> CrBallot:
+    """Everything the board checks before accepting a ballot (cheap checks first).
+
+    ``engine`` (``None``: the default, ``PLEBISCITE_ENGINE`` or native when built): a ballot whose credential
+    and vote proofs the native engine accepts is accepted at once; any other goes through the reference checks
+    below, whose error is the answer (docs/native.md)."""
     ballot = decode_ballot(value, branch_counts(ctx.layouts))
     if ballot.election != ctx.fingerprint:
         raise BallotError("ballot.election: made for another election (fingerprint differs)")
+    if native_cr.enabled(native.resolve(engine)) and _native_accepts(ballot, ctx):
+        return ballot
     verify_credential_proof(ballot, ctx.public_key)
     verify_vote_proofs(ballot, ctx.public_key, ctx.layouts)
     return ballot
+
+
+def _native_accepts(ballot: CrBallot, ctx: ElectionContext) -> bool:
+    try:
+        return (
+            native_cr.credential_proofs(ctx.fingerprint, ctx.public_key, [ballot]) == b"\x01"
+            and native_cr.vote_proofs(ctx.fingerprint, ctx.public_key, [ballot], ctx.layouts) == b"\x01"
+        )
+    except (native.EngineError, G.GroupError):
+        return False  # the reference names what is wrong
 
 
 class CastingCredential(Protocol):

@@ -19,6 +19,7 @@ from plebiscite.coercion.codec import coefficients, list_digest, seed_bytes
 from plebiscite.coercion.parallel import msm
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native import cr as native_cr
 from plebiscite.proofs.transcript import challenge, int_bytes
 
 SEED_TAG = "cr-batch-seed"
@@ -63,9 +64,19 @@ def _seed(
 
 
 def prove_linear(
-    z: int, u: int, inputs: Sequence[Ciphertext], with_a: bool, fp: bytes, context: bytes
+    z: int,
+    u: int,
+    inputs: Sequence[Ciphertext],
+    with_a: bool,
+    fp: bytes,
+    context: bytes,
+    engine: str = "reference",
 ) -> tuple[list[bytes] | None, list[bytes], LinearProof]:
-    """Transform one chunk and prove it; returns ``(a' list or None, b' list, proof)``."""
+    """Transform one chunk and prove it; returns ``(a' list or None, b' list, proof)``.
+
+    ``z`` and ``u`` are secrets: every operation on them is libsodium's (constant time). With the native engine
+    only the sums ``A = Σ e_i a_i``, ``B = Σ e_i b_i`` — public coefficients over public input rows — are a
+    variable-time multiscalar multiplication (docs/native.md)."""
     z_pub, u_pub = G.mul_base(z), G.mul_base(u)
     out_a = [G.mul(ct.a, z) for ct in inputs] if with_a else None
     if u % G.ORDER == 0:  # a plain exponentiation (the MAC fold): no subtraction of the identity per row
@@ -73,9 +84,11 @@ def prove_linear(
     else:
         out_b = [G.sub(G.mul(ct.b, z), G.mul(ct.a, u)) for ct in inputs]
     seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
-    e = coefficients(seed, 0, len(inputs))
-    big_a = msm(e, [ct.a for ct in inputs])
-    big_b = msm(e, [ct.b for ct in inputs])
+    sums = _native_input_sums(seed, inputs) if native_cr.enabled(engine) else None
+    if sums is None:
+        e = coefficients(seed, 0, len(inputs))
+        sums = msm(e, [ct.a for ct in inputs]), msm(e, [ct.b for ct in inputs])
+    big_a, big_b = sums
     image_a = G.mul(big_a, z)
     image_b = G.sub(G.mul(big_b, z), G.mul(big_a, u))
     wz, wu = G.random_scalar(), G.random_scalar()
@@ -97,8 +110,14 @@ def verify_linear(
     out_b: Sequence[bytes],
     fp: bytes,
     context: bytes,
+    engine: str = "reference",
 ) -> bool:
-    """True when the chunk's outputs are the claimed transformation of its inputs."""
+    """True when the chunk's outputs are the claimed transformation of its inputs.
+
+    With the native engine a chunk the native check accepts is accepted; one it refuses (or cannot decode) is
+    checked again here, so the answer on a bad chunk is the reference's."""
+    if native_cr.enabled(engine) and _native_accepts(proof, z_pub, u_pub, inputs, out_a, out_b, fp, context):
+        return True
     if len(out_b) != len(inputs) or (out_a is not None and len(out_a) != len(inputs)):
         return False
     seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
@@ -116,6 +135,31 @@ def verify_linear(
     statement.append(image_b)
     commitments.append(G.sub(G.sub(G.mul(big_b, proof.sz), G.mul(big_a, proof.su)), G.mul(image_b, c)))
     return challenge(LINEAR_TAG, fp, context, statement, commitments) == c
+
+
+def _native_input_sums(seed: bytes, inputs: Sequence[Ciphertext]) -> tuple[bytes, bytes] | None:
+    try:
+        return native_cr.linear_input_sums(seed, inputs)
+    except native_cr.native.EngineError:
+        return None  # an invalid element: the reference's operations refuse it with their GroupError
+
+
+def _native_accepts(
+    proof: LinearProof,
+    z_pub: bytes,
+    u_pub: bytes,
+    inputs: Sequence[Ciphertext],
+    out_a: Sequence[bytes] | None,
+    out_b: Sequence[bytes],
+    fp: bytes,
+    context: bytes,
+) -> bool:
+    try:
+        return native_cr.verify_linear(
+            (proof.c, proof.sz, proof.su), z_pub, u_pub, inputs, out_a, out_b, fp, context
+        )
+    except native_cr.native.EngineError:
+        return False  # an encoding the native decoder refuses: the reference says why
 
 
 def row_context(context: bytes, index: int) -> bytes:
@@ -144,8 +188,18 @@ def verify_blind_rows(
     fp: bytes,
     context: bytes,
     start: int,
+    engine: str = "reference",
 ) -> list[int]:
-    """Indices (numbered from ``start``) whose blinding does not verify."""
+    """Indices (numbered from ``start``) whose blinding does not verify.
+
+    With the native engine, rows are checked natively first; if any fails (or an encoding is refused), the
+    reference checks the rows again and its list is the answer."""
+    if native_cr.enabled(engine):
+        try:
+            if not native_cr.blind_failing(inputs, outputs, proofs, fp, context, start):
+                return []
+        except native_cr.native.EngineError:
+            pass
     bad = []
     zero = Ciphertext(G.IDENTITY, G.IDENTITY)
     for i, (ct, out, (c, s)) in enumerate(zip(inputs, outputs, proofs, strict=True)):

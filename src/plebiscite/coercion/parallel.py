@@ -17,8 +17,10 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
+from plebiscite import native
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native import cr as native_cr
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,12 +68,17 @@ copyreg.pickle(Ciphertext, _reduce_ciphertext)
 class Workers:
     """A process pool used as a context manager; ``workers=1`` (or small inputs) runs inline."""
 
-    def __init__(self, workers: int | None = None, start: str = "fork") -> None:
+    def __init__(self, workers: int | None = None, start: str = "fork", engine: str | None = None) -> None:
         """``start``: how worker processes start. ``fork`` (cheap, inherits the caller's imports) only from a
         process without threads: a threaded server (uvicorn) must use ``spawn``, as a forked child can inherit a
-        lock held by another thread and deadlock; :meth:`warm` then starts them ahead of the first job."""
+        lock held by another thread and deadlock; :meth:`warm` then starts them ahead of the first job.
+
+        ``engine`` (``None``: the default, see :func:`plebiscite.native.default_engine`) decides whether the
+        proofs' *public* computations checked or made through this pool run natively (docs/native.md); it
+        travels in the jobs, so spawned workers use the one chosen here."""
         self.count = max(1, workers or os.cpu_count() or 1)
         self.start = start
+        self.engine = native.resolve(engine)
         self._pool: ProcessPoolExecutor | None = None
         self._starting = threading.Lock()  # :meth:`warm` may run in another thread than the first job
 
@@ -153,7 +160,24 @@ def parallel_msm(pool: Workers, scalars: Sequence[int], columns: Sequence[Sequen
     return [sum_points([p[k] for p in parts]) for k in range(len(columns))]
 
 
-def parallel_sum(pool: Workers, points: Sequence[bytes]) -> bytes:
-    """``Σ points`` with the additions spread over the workers."""
+def parallel_sum(pool: Workers, points: Sequence[bytes], native: bool | None = None) -> bytes:
+    """``Σ points`` with the additions spread over the workers; natively with the native engine (``native``:
+    whether to, instead of the pool's engine)."""
+    native = native_cr.enabled(pool.engine) if native is None else native
+    kernel = native_cr.point_sum if native else sum_points
     jobs = [(list(points[lo:hi]),) for lo, hi in pool.ranges(len(points), 4096)]
-    return sum_points(pool.map(sum_points, jobs)) if jobs else G.IDENTITY
+    return kernel(pool.map(kernel, jobs)) if jobs else G.IDENTITY
+
+
+def public_msm(pool: Workers, scalars: Sequence[int], columns: Sequence[Sequence[bytes]]) -> list[bytes]:
+    """:func:`parallel_msm` for **public** scalars and elements only (a verifier's sums): with the native engine,
+    a variable-time multiscalar multiplication per chunk (docs/native.md). A prover's secret scalars go through
+    :func:`parallel_msm`, which stays in libsodium's constant-time operations."""
+    if not native_cr.enabled(pool.engine):
+        return parallel_msm(pool, scalars, columns)
+    n = len(scalars)
+    jobs = [(list(scalars[lo:hi]), [list(c[lo:hi]) for c in columns]) for lo, hi in pool.ranges(n)]
+    if not jobs:
+        return [G.IDENTITY] * len(columns)
+    parts = pool.map(native_cr.msm_columns, jobs)
+    return [native_cr.point_sum([p[k] for p in parts]) for k in range(len(columns))]

@@ -37,9 +37,10 @@ from plebiscite.coercion.codec import (
     scalars,
     seed_bytes,
 )
-from plebiscite.coercion.parallel import Workers, parallel_msm, parallel_sum
+from plebiscite.coercion.parallel import Workers, parallel_msm, parallel_sum, public_msm
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native import cr as native_cr
 from plebiscite.proofs.transcript import challenge, int_bytes
 
 GENERATOR_TAG = b"plebiscite/v1/cr-shuffle-generator"
@@ -139,10 +140,23 @@ def _pmap(pool: Workers, fn: Any, n: int, *lists: Sequence[Any], extra: tuple[An
     return [item for part in pool.map(fn, jobs) for item in part]
 
 
-def generators(pool: Workers, fp: bytes, context: bytes, n: int) -> tuple[bytes, list[bytes]]:
+def generators(
+    pool: Workers, fp: bytes, context: bytes, n: int, native: bool | None = None
+) -> tuple[bytes, list[bytes]]:
+    """``h`` and ``h_0 … h_{n−1}``: public (hashed from the election), so natively with the native engine
+    (``native``: whether to, instead of the pool's engine)."""
     h = G.hash_to_element(GENERATOR_TAG, fp, context, b"h")
+    native = native_cr.enabled(pool.engine) if native is None else native
+    kernel = native_cr.generators if native else _generators
     jobs = [(fp, context, lo, hi) for lo, hi in pool.ranges(n)]
-    return h, [g for part in pool.map(_generators, jobs) for g in part]
+    return h, [g for part in pool.map(kernel, jobs) for g in part]
+
+
+def _native_hats(
+    c: int, s_hat: list[int], s_prime: list[int], prev: list[bytes], cur: list[bytes]
+) -> list[bytes]:
+    """:func:`_hat_check` natively (``prev[i]`` is ``cur[i − 1]`` within a chunk: only its first is passed)."""
+    return native_cr.hats(c, s_hat, s_prime, prev[0], cur)
 
 
 def _statement(
@@ -246,14 +260,37 @@ def verify(
     fp: bytes,
     context: bytes,
 ) -> str | None:
-    """None when the proof shows ``outputs`` is a re-encrypted permutation of ``inputs``, else the reason."""
+    """None when the proof shows ``outputs`` is a re-encrypted permutation of ``inputs``, else the reason.
+
+    With the native engine the verifier's sums, multiscalar multiplications (public ``u`` and ``s'``) and chain
+    commitments are computed natively; a proof that then fails is checked again on the reference, whose answer
+    is the one given (the native engine only accepts on its own)."""
+    if native_cr.enabled(pool.engine):
+        try:
+            if _verify(pool, inputs, outputs, proof, key, fp, context, True) is None:
+                return None
+        except native_cr.native.EngineError:
+            pass  # an encoding the native decoder refuses: the reference says why
+    return _verify(pool, inputs, outputs, proof, key, fp, context, False)
+
+
+def _verify(
+    pool: Workers,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    proof: ShuffleProof,
+    key: bytes,
+    fp: bytes,
+    context: bytes,
+    native: bool,
+) -> str | None:
     n = len(inputs)
     if n < 2 or len(outputs) != n:
         return "the output does not have as many rows as the input"
     width = len(inputs[0])
     if any(len(r) != width for r in outputs):
         return "output rows do not have the input's width"
-    h, hs = generators(pool, fp, context, n)
+    h, hs = generators(pool, fp, context, n, native)
     statement = _statement(key, h, inputs, outputs, proof.commitments)
     u = _u_values(fp, context, statement, n)
     q = G.ORDER
@@ -261,10 +298,11 @@ def verify(
     for x in u:
         u_prod = u_prod * x % q
     c = proof.c
-    c_bar = G.sub(parallel_sum(pool, proof.commitments), parallel_sum(pool, hs))
+    c_bar = G.sub(parallel_sum(pool, proof.commitments, native), parallel_sum(pool, hs, native))
+    msm = public_msm if native else parallel_msm  # u and s' are public: the verifier's sums
+    by_u = msm(pool, u, [proof.commitments, *_columns(inputs, width)])
+    by_s = msm(pool, proof.s_prime, [hs, *_columns(outputs, width)])
     c_hat = G.sub(proof.chain[-1], G.mul(h, u_prod))
-    by_u = parallel_msm(pool, u, [proof.commitments, *_columns(inputs, width)])
-    by_s = parallel_msm(pool, proof.s_prime, [hs, *_columns(outputs, width)])
     s1, s2, s3 = proof.s
     ts = [
         G.sub(G.mul_base(s1), G.mul(c_bar, c)),
@@ -275,7 +313,14 @@ def verify(
         ts.append(G.sub(G.sub(by_s[1 + 2 * k], G.mul_base(proof.s4[k])), G.mul(by_u[1 + 2 * k], c)))
         ts.append(G.sub(G.sub(by_s[2 + 2 * k], G.mul(key, proof.s4[k])), G.mul(by_u[2 + 2 * k], c)))
     hats = _pmap(
-        pool, _hat_check, n, proof.s_hat, proof.s_prime, [h, *proof.chain[:-1]], proof.chain, extra=(c,)
+        pool,
+        _native_hats if native else _hat_check,
+        n,
+        proof.s_hat,
+        proof.s_prime,
+        [h, *proof.chain[:-1]],
+        proof.chain,
+        extra=(c,),
     )
     if _challenge(fp, context, statement, proof.chain, ts, hats) != c:
         return "the proof of shuffle does not verify"

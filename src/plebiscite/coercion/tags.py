@@ -130,9 +130,18 @@ def decode_pass(value: object, n: int, with_a: bool, what: str, pool: Workers | 
 
 
 def _prove_chunks(
-    z: int, u: int, with_a: bool, fp: bytes, context: bytes, chunks: list[tuple[int, list[Ciphertext]]]
+    z: int,
+    u: int,
+    with_a: bool,
+    fp: bytes,
+    context: bytes,
+    chunks: list[tuple[int, list[Ciphertext]]],
+    engine: str,
 ) -> list[tuple[list[bytes] | None, list[bytes], bp.LinearProof]]:
-    return [bp.prove_linear(z, u, inputs, with_a, fp, bp.chunk_context(context, i)) for i, inputs in chunks]
+    return [
+        bp.prove_linear(z, u, inputs, with_a, fp, bp.chunk_context(context, i), engine)
+        for i, inputs in chunks
+    ]
 
 
 def _verify_chunks(
@@ -141,11 +150,12 @@ def _verify_chunks(
     fp: bytes,
     context: bytes,
     chunks: list[tuple[int, list[Ciphertext], list[bytes] | None, list[bytes], bp.LinearProof]],
+    engine: str,
 ) -> list[int]:
     return [
         i
         for i, inputs, a, b, proof in chunks
-        if not bp.verify_linear(proof, z_pub, u_pub, inputs, a, b, fp, bp.chunk_context(context, i))
+        if not bp.verify_linear(proof, z_pub, u_pub, inputs, a, b, fp, bp.chunk_context(context, i), engine)
     ]
 
 
@@ -170,7 +180,9 @@ def run_pass(
     """One trustee's pass over ``inputs`` (see the module docstring), chunk proofs computed in parallel."""
     count = -(-len(inputs) // bp.CHUNK)
     spans = [(i, list(inputs[i * bp.CHUNK : (i + 1) * bp.CHUNK])) for i in range(count)]
-    jobs = [(z, u, with_a, fp, context, [spans[i] for i in group]) for group in _jobs(pool, count)]
+    jobs = [
+        (z, u, with_a, fp, context, [spans[i] for i in group], pool.engine) for group in _jobs(pool, count)
+    ]
     results = [r for part in pool.map(_prove_chunks, jobs) for r in part]
     a = [x for r in results for x in (r[0] or [])] if with_a else None
     return PassOutput(a, [x for r in results for x in r[1]], [r[2] for r in results])
@@ -192,7 +204,9 @@ def check_pass(
         lo, hi = i * bp.CHUNK, (i + 1) * bp.CHUNK
         return (i, list(inputs[lo:hi]), None if out.a is None else out.a[lo:hi], out.b[lo:hi], out.proofs[i])
 
-    jobs = [(key_z, key_u, fp, context, [span(i) for i in group]) for group in _jobs(pool, count)]
+    jobs = [
+        (key_z, key_u, fp, context, [span(i) for i in group], pool.engine) for group in _jobs(pool, count)
+    ]
     return [i for part in pool.map(_verify_chunks, jobs) for i in part]
 
 
@@ -246,8 +260,9 @@ def _check_blind_chunk(
     inputs: list[Ciphertext],
     outputs: list[Ciphertext],
     proofs: list[tuple[int, int]],
+    engine: str,
 ) -> list[int]:
-    return bp.verify_blind_rows(inputs, outputs, proofs, fp, context, start)
+    return bp.verify_blind_rows(inputs, outputs, proofs, fp, context, start, engine)
 
 
 def run_blind(
@@ -267,7 +282,7 @@ def check_blind(
     context: bytes,
 ) -> list[int]:
     jobs = [
-        (fp, context, lo, list(inputs[lo:hi]), list(outputs[lo:hi]), list(proofs[lo:hi]))
+        (fp, context, lo, list(inputs[lo:hi]), list(outputs[lo:hi]), list(proofs[lo:hi]), pool.engine)
         for lo, hi in pool.ranges(len(inputs))
     ]
     return [i for part in pool.map(_check_blind_chunk, jobs) for i in part]

@@ -11,12 +11,20 @@ from typing import Any
 from plebiscite.ballot.check import branch_counts
 from plebiscite.ballot.model import BallotError
 from plebiscite.coercion import events as cev
-from plebiscite.coercion.ballot import TallyView, decode_ballot, verify_credential_proof, verify_vote_proofs
+from plebiscite.coercion.ballot import (
+    CrBallot,
+    TallyView,
+    decode_ballot,
+    verify_credential_proof,
+    verify_vote_proofs,
+)
 from plebiscite.coercion.codec import CoercionError
 from plebiscite.coercion.credentials import MacKey, decode_mac_key, decode_roll
 from plebiscite.coercion.parallel import Workers
 from plebiscite.elgamal import Ciphertext
+from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import public as ceremony
+from plebiscite.native import cr as native_cr
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Layout
@@ -75,15 +83,24 @@ class BallotResult:
 
 
 def _check_chunk(
-    fp: bytes, key: bytes, layouts: list[Layout], chunk: list[tuple[int, dict[str, Any]]]
+    fp: bytes, key: bytes, layouts: list[Layout], chunk: list[tuple[int, dict[str, Any]]], engine: str
 ) -> list[BallotResult]:
     counts = branch_counts(layouts)
-    out = []
+    decoded: list[tuple[int, CrBallot | str]] = []
     for index, payload in chunk:
         try:
-            ballot = decode_ballot(payload, counts)
+            decoded.append((index, decode_ballot(payload, counts)))
         except BallotError as exc:
-            out.append(BallotResult(index, None, None, "format", f"event {index}: {exc}"))
+            decoded.append((index, f"event {index}: {exc}"))
+    ballots = [b for _, b in decoded if isinstance(b, CrBallot) and b.election == fp]
+    # the native engine only accepts: a proof it does not accept is checked (and named) by the reference below
+    accepted, votes_ok = (
+        _native_accepts(fp, key, layouts, ballots) if native_cr.enabled(engine) else (set(), set())
+    )
+    out = []
+    for index, ballot in decoded:
+        if isinstance(ballot, str):
+            out.append(BallotResult(index, None, None, "format", ballot))
             continue
         code = ballot.tracking_code()
         failed = reason = None
@@ -91,12 +108,14 @@ def _check_chunk(
             failed, reason = "format", "ballot.election: made for another election"
         else:
             try:
-                verify_credential_proof(ballot, key)
+                if id(ballot) not in accepted:
+                    verify_credential_proof(ballot, key)
             except BallotError as exc:
                 failed, reason = "credential", str(exc)
             else:
                 try:
-                    verify_vote_proofs(ballot, key, layouts)
+                    if id(ballot) not in votes_ok:
+                        verify_vote_proofs(ballot, key, layouts)
                 except BallotError as exc:
                     failed, reason = "votes", str(exc)
         if reason:
@@ -105,13 +124,30 @@ def _check_chunk(
     return out
 
 
+def _native_accepts(
+    fp: bytes, key: bytes, layouts: list[Layout], ballots: list[CrBallot]
+) -> tuple[set[int], set[int]]:
+    """``id`` of every ballot whose credential proof, and of every one whose vote proofs, the native engine
+    accepts (the others go through the reference, which names the reason)."""
+    try:
+        credentials = native_cr.credential_proofs(fp, key, ballots)
+        votes = native_cr.vote_proofs(fp, key, ballots, layouts)
+    except (native_cr.native.EngineError, G.GroupError):
+        return set(), set()
+    return (
+        {id(b) for b, status in zip(ballots, credentials, strict=True) if status == 1},
+        {id(b) for b, status in zip(ballots, votes, strict=True) if status == 1},
+    )
+
+
 def check_ballots(
     checks: dict[str, Check], events: list[ev.Event], ctx: ElectionContext, pool: Workers
 ) -> list[TallyView]:
     """Every ballot's proofs; returns the valid ballots in record order (what the tally must start from)."""
     items = [(e.index, e.payload) for e in events if e.type == cev.BALLOT]
     jobs = [
-        (ctx.fingerprint, ctx.public_key, ctx.layouts, items[lo:hi]) for lo, hi in pool.ranges(len(items), 32)
+        (ctx.fingerprint, ctx.public_key, ctx.layouts, items[lo:hi], pool.engine)
+        for lo, hi in pool.ranges(len(items), 32)
     ]
     results = [r for part in pool.map(_check_chunk, jobs) for r in part]
     names = {"format": "cr: ballot format", "credential": "cr: credential proofs", "votes": "cr: vote proofs"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plebiscite import native
 from plebiscite.coercion import events as cev
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.verify_precompute import PrecomputeVerifier
@@ -53,8 +54,17 @@ class CoercionStage:
         return ctx.manifest.mode == "coercion-resistant"
 
     def run(
-        self, report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any, workers: int | None
+        self,
+        report: Report,
+        events: list[ev.Event],
+        ctx: ElectionContext,
+        outcome: Any,
+        workers: int | None,
+        engine: str = native.REFERENCE,
     ) -> None:
+        # the mixnet, tag, blinding and credential proofs run on ``engine``; the decryption shares, tag keys and
+        # vote proofs of this mode are still the reference's (docs/native.md, "Coercion-resistant mode")
+        report.engine = engine
         checks = {name: report.add_check(name) for name in CHECKS}
         std = {name: report.by_name(name) for name in STANDARD}
         stray = [e.index for e in events if e.type in (ev.BALLOT, ev.CHALLENGE)]
@@ -62,7 +72,7 @@ class CoercionStage:
             checks["cr: ballot format"].fail(
                 f"events {stray[:5]}: standard ballots have no place in this mode"
             )
-        with Workers(workers) as pool:
+        with Workers(workers, engine=engine) as pool:
             mac = check_mac_key(checks["cr: registrar MAC key"], events, ctx)
             if mac is None:
                 return

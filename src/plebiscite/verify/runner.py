@@ -51,7 +51,13 @@ class Extension(Protocol):
     def applies(self, ctx: ElectionContext) -> bool: ...
 
     def run(
-        self, report: Report, events: list[ev.Event], ctx: ElectionContext, outcome: Any, workers: int | None
+        self,
+        report: Report,
+        events: list[ev.Event],
+        ctx: ElectionContext,
+        outcome: Any,
+        workers: int | None,
+        engine: str,
     ) -> None: ...
 
 
@@ -231,8 +237,7 @@ def _verify(
         qualified=tuple(outcome.qualified),
     )
     if ext is not None and ext.applies(ctx):
-        report.engine = native.REFERENCE  # an optional mode's checks are the reference's (docs/native.md §6)
-        ext.run(report, events, ctx, outcome, workers)
+        ext.run(report, events, ctx, outcome, workers, engine)  # it sets report.engine (docs/native.md)
         return report
     verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress, engine)
     return report
