@@ -209,3 +209,48 @@ def test_the_command_on_a_served_board_before_and_after_the_roll(tmp_path: Path)
         assert "cannot be replaced without a change to the roll" in output
         assert not (tmp_path / "late.csv").exists() and _dump(home / "enrolment.db") == before
         enrolment.close()
+
+
+def test_a_reissue_during_publication_waits_and_sees_the_roll(tmp_path: Path) -> None:
+    """`publish` reads and posts the entries under the state's write lock: a re-issue started meanwhile (another
+    process, another connection) waits, then reads the board with the roll on it and is refused — it can never
+    void an entry that is being posted."""
+    import threading
+    import time
+
+    first = Enrolment(tmp_path / "enrolment.db")
+    (code,) = first.add_codes(1)
+    with first.db:
+        first.db.execute(
+            "UPDATE codes SET voter_key = 'aa', entry = '[]' WHERE digest = ?", (code_digest(code),)
+        )
+    second = Enrolment(tmp_path / "enrolment.db")
+    board_has_roll = threading.Event()
+    outcome: list[object] = []
+
+    def still_open() -> None:
+        if board_has_roll.is_set():
+            raise ReissueRefusal(
+                "re-issue refused: registration is closed: the encrypted roll is already on the board"
+            )
+
+    def reissue() -> None:
+        try:
+            outcome.append(second.reissue(code, still_open, _nothing))
+        except ReissueRefusal as exc:
+            outcome.append(exc)
+
+    racer = threading.Thread(target=reissue)
+
+    def post(entries: list[dict[str, object]]) -> int:
+        racer.start()
+        time.sleep(0.5)  # the re-issue is waiting for the lock, not running
+        assert not outcome
+        board_has_roll.set()  # the board appended the roll
+        return len(entries)
+
+    assert first.publishing(post) == (1, 0)
+    racer.join(10)
+    assert isinstance(outcome[0], ReissueRefusal) and first.status(code) == "used"
+    first.close()
+    second.close()

@@ -127,3 +127,14 @@ def test_a_streamed_restore_puts_back_every_entry_and_head(db_url: str, tmp_path
         assert board.size() == 2_000 and [h.tree_size for h in board.heads()] == [500, 1_000, 1_500, 2_000]
         lines = (mirror / store.EVENTS_FILE).read_bytes().splitlines()
         assert board.entry(1_999).leaf == lines[1_999] and board.check_integrity() == []
+
+
+def test_a_zipped_export_restores_the_same(tmp_path: Path) -> None:
+    """The board's own `GET /api/record.zip` is a record too: streamed from the zip's members."""
+    mirror = tmp_path / "mirror"
+    write_mirror(mirror, 1_200)
+    store.export_zip(mirror, tmp_path / "record.zip")
+    with Board.open(f"sqlite:///{tmp_path / 'z.db'}", KEY) as board:
+        assert is_own_record(tmp_path / "record.zip", board)
+        assert restore(board, tmp_path / "record.zip").entries == 1_200
+        assert [h.tree_size for h in board.heads()] == [500, 1_000, 1_200] and board.check_integrity() == []
