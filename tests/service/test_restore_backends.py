@@ -11,7 +11,7 @@ import pytest
 
 from plebiscite.board.client import check_receipt, mirror
 from plebiscite.board.errors import InvalidArgumentError
-from plebiscite.board.records import NewEntry
+from plebiscite.board.records import NewEntry, RestoreChunk
 
 from .conftest import Setup, live_service
 
@@ -32,5 +32,5 @@ def test_restore_on_each_backend(db_url: str, yesno_setup: Setup, tmp_path: Path
         for receipt in receipts:
             assert check_receipt(receipt, restored.url)["ok"]
         with pytest.raises(InvalidArgumentError, match="not empty"):
-            board.restore([NewEntry("x", b"{}")], [], [])
+            board.restore(lambda: [RestoreChunk([NewEntry("x", b"{}")], [b"\0" * 32], [], [])])
         assert board.heads() == heads

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from plebiscite.board.errors import InvalidEntryError
+
+if TYPE_CHECKING:
+    from plebiscite.merkle.cosign import Cosignature
+    from plebiscite.merkle.heads import SignedTreeHead
 
 __all__ = [
     "MAX_DEDUP_KEY_CHARS",
@@ -15,6 +21,7 @@ __all__ = [
     "Entry",
     "IntegrityProblem",
     "NewEntry",
+    "RestoreChunk",
 ]
 
 MAX_KIND_CHARS = 64
@@ -106,3 +113,15 @@ class IntegrityProblem:
     def __str__(self) -> str:
         where = "" if self.index is None else f" at {self.index}"
         return f"{self.code}{where}: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreChunk:
+    """A checked slice of a board's own log being restored (``Board.restore``, ``board/restore.py``): at most
+    ``MAX_PAGE`` entries with their leaf hashes, and the signed heads ending within it with their witnesses'
+    cosignatures. A restore holds one chunk at a time, never the record."""
+
+    entries: Sequence[NewEntry]
+    hashes: Sequence[bytes]
+    heads: Sequence[SignedTreeHead]
+    cosigned: Sequence[tuple[int, Cosignature]]

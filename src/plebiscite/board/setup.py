@@ -70,12 +70,12 @@ def open_election(
     board = Board.open(db, key)
     try:
         refuse_if_tampered(board, db)
-        if record is not None:
-            events, heads, record_key = store.read_all(record)
+        if record is not None and board.size() == 0 and is_own_record(record, board):
+            restore(board, record, on_restore)  # streamed: a national record is never held whole
+        elif record is not None:
+            events = store.read(record)
             size = board.size()
-            if size == 0 and is_own_record(record, board, heads, record_key):
-                restore(board, record, events, heads, on_restore)
-            elif size == 0:
+            if size == 0:
                 board.append_many([(e.type, e.raw) for e in events])
             else:
                 existing = [board.entry(i).leaf for i in range(min(size, len(events)))]

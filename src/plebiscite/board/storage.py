@@ -9,7 +9,7 @@ reads, fetched in at most two queries.  There is deliberately no method that upd
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import nacl.signing
@@ -39,7 +39,7 @@ from plebiscite.board.queries import (
     sign_next_head,
     stage_append,
 )
-from plebiscite.board.records import AppendResult, Entry, IntegrityProblem, NewEntry
+from plebiscite.board.records import AppendResult, Entry, IntegrityProblem, NewEntry, RestoreChunk
 from plebiscite.merkle import (
     CompactRange,
     SignedTreeHead,
@@ -207,17 +207,11 @@ class Board:
 
         return self._db.retry(attempt, what=f"appending {len(batch)} entries with a signed head")
 
-    def restore(
-        self,
-        items: Sequence[NewEntry],
-        heads: Sequence[SignedTreeHead],
-        cosigned: Sequence[tuple[int, Cosignature]],
-    ) -> None:
-        """Fill this empty board, in one transaction, with a copy of its own log: entries, the heads it signed over
-        them and the witnesses' cosignatures on those heads. ``board/restore.py`` checks all of it first (heads under
-        this board's key and over these entries, cosignatures by named witnesses); this only refuses a board that is
-        not empty (:class:`InvalidArgumentError`), so nothing is ever written beside an existing log."""
-        hashes = [leaf_hash(item.leaf) for item in items]
+    def restore(self, chunks: Callable[[], Iterable[RestoreChunk]]) -> None:
+        """Fill this empty board, in one transaction, with a copy of its own log, chunk by chunk as ``chunks()``
+        yields them: ``board/restore.py`` checks each chunk before yielding it and raises at the first problem,
+        which rolls all of it back (a retry on contention reads them again). This only refuses a board that is not
+        empty (:class:`InvalidArgumentError`), so nothing is ever written beside an existing log."""
 
         def attempt() -> CompactRange:
             with self._db.write("entries", "tree_heads", "cosignatures") as conn:
@@ -225,17 +219,13 @@ class Board:
                     raise InvalidArgumentError(
                         "restore: the board is not empty; a restore needs an empty database"
                     )
-                frontier = CompactRange()
-                now = self._clock()
-                for start in range(0, len(items), MAX_PAGE):
-                    end = start + MAX_PAGE
-                    _results, frontier = stage_append(
-                        conn, frontier, items[start:end], hashes[start:end], now
-                    )
-                insert_signed(conn, heads, cosigned)
+                frontier, now = CompactRange(), self._clock()
+                for chunk in chunks():
+                    _results, frontier = stage_append(conn, frontier, chunk.entries, chunk.hashes, now)
+                    insert_signed(conn, chunk.heads, chunk.cosigned)
                 return frontier
 
-        staged = self._db.retry(attempt, what=f"restoring {len(items)} entries")
+        staged = self._db.retry(attempt, what="restoring the board's log")
         with self._frontier_lock:
             if staged.size > self._frontier.size:
                 self._frontier = staged

@@ -2,10 +2,11 @@
 
 The registrar, on its own machine: ``deal`` (its MAC key, to the trustees, through the board), ``enroll`` (one-time
 codes to hand out), ``serve`` (the service voters' devices register with), ``station`` (in-person registration that
-prints a credential sheet), ``publish`` (the encrypted roll, to the board). The voter, on their device:
+prints a credential sheet), ``reissue`` (a new code for a voter whose credential was lost or copied, before the
+roll), ``publish`` (the encrypted roll, to the board). The voter, on their device:
 ``credential register`` (make ``y``, get and check the credential), ``credential fake`` (a fake credential that
 looks exactly like it), ``credential check``, ``credential sheet --fake`` (fake credential sheets, anywhere, without
-any secret). docs/coercion.md §3.4–3.5.
+any secret). docs/coercion.md §3.4–3.6.
 """
 
 from __future__ import annotations
@@ -172,6 +173,54 @@ def station(
         )
     finally:
         enrolment.close()
+
+
+@registrar_app_cli.command("reissue")
+@_clean
+def reissue(
+    vault: Path = VAULT,
+    state: Path = STATE,
+    board: str = BOARD,
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Where to write the voter's new one-time code (0600; hand it to the voter in person).",
+    ),
+    code: str = typer.Option(
+        None, "--code", help="The code the voter registered with (asked for, hidden, when not given)."
+    ),
+    passphrase_file: Path = PASSPHRASE,
+    board_key: str = BOARD_KEY,
+) -> None:
+    """Before the roll is published: void the credential a used code registered (answer lost in transit, sheet
+    lost, credential stolen) and give the voter a new one-time code to register again with (docs/coercion.md
+    §3.6)."""
+    from plebiscite.coercion.registrar_follow import require_reissue_open
+
+    if out.exists():
+        fail(f"{out}: already exists; refusing to overwrite a code")
+    secret = load_vault(vault, read_secret(passphrase_file, "registrar passphrase"))
+    trustee_board = _board(board, vault.parent / "board-mirror", board_key)
+    old = code if code is not None else read_secret(None, "the voter's enrolment code")
+
+    written: list[Path] = []
+
+    def keep(fresh: str) -> None:  # before the commit: the new code is never in the state without its file
+        write_private_bytes(out, f"code\n{fresh}\n".encode())
+        written.append(out)
+
+    enrolment = Enrolment(state)
+    try:
+        enrolment.reissue(old, lambda: require_reissue_open(trustee_board.view(), secret.ceremony), keep)
+    except BaseException:
+        for path in written:  # written, then the commit failed: no code file that the state does not hold
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        enrolment.close()
+    _say(
+        f"the entry registered with that code is void (it will not be on the roll); the new code is in {out}"
+    )
 
 
 @registrar_app_cli.command("publish")

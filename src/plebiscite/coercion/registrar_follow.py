@@ -21,7 +21,7 @@ from plebiscite.board.client import BoardClientError
 from plebiscite.board.follow import Follower
 from plebiscite.board.trustee_client import BoardView
 from plebiscite.coercion import events as cev
-from plebiscite.coercion.registrar_service import ElectionInfo, EnrolmentRefusal
+from plebiscite.coercion.registrar_service import ElectionInfo, EnrolmentRefusal, ReissueRefusal
 from plebiscite.coercion.registration import RegistrationError, election_info
 from plebiscite.merkle.heads import ForkDetected, TreeHeadError
 from plebiscite.merkle.tree import MerkleError
@@ -39,6 +39,19 @@ def registration_closed(events: list[ev.Event], state: ElectionState) -> str | N
     if state.phase != "setup":
         return f"registration is closed: the election is in phase {state.phase!r}"
     return None
+
+
+def require_reissue_open(view: BoardView, ceremony: bytes) -> None:
+    """A re-issue (``registrar reissue``) on the registrar's election whose roll is not on the board: after it, the
+    voided entry would stay on the roll and the new credential be on none — refused, naming why."""
+    if election_info(view).ceremony != ceremony:
+        raise ReissueRefusal("board: holds another election's ceremony than the registrar's vault")
+    reason = registration_closed(view.events, view.state)
+    if reason is not None:
+        raise ReissueRefusal(
+            f"re-issue refused: {reason}; once the roll is published a credential cannot be replaced without "
+            "a change to the roll"
+        )
 
 
 class BoardWindow:

@@ -16,7 +16,9 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,15 @@ from plebiscite.proofs.common import ProofError
 from plebiscite.secretfiles import read_document, write_private_bytes
 
 VAULT_FORMAT = "plebiscite-registrar-vault/1"
+VOIDED_TABLE = (
+    "CREATE TABLE IF NOT EXISTS voided (digest TEXT PRIMARY KEY, voter_key TEXT NOT NULL, entry TEXT NOT NULL, "
+    "voided_at INTEGER NOT NULL, replaced_by TEXT NOT NULL)"
+)
+REISSUE_REFUSALS = {
+    "unknown": "code: not an enrolment code of this election",
+    "unused": "code: not used yet, nothing to re-issue (the voter registers with this code)",
+    "voided": "code: already re-issued (its entry is void; the voter holds the code that replaced it)",
+}
 CODE_BYTES = 10  # 80 bits: not guessable in an election's lifetime
 
 
@@ -104,12 +115,14 @@ class Enrolment:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # a re-issue or a publication holds the write lock while it reads the board: wait for it, do not fail
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=120)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS codes (digest TEXT PRIMARY KEY, voter_key TEXT UNIQUE, entry TEXT)"
         )
+        self.db.execute(VOIDED_TABLE)
 
     def close(self) -> None:
         self.db.close()
@@ -123,9 +136,13 @@ class Enrolment:
         return codes
 
     def status(self, code: str) -> str:
-        """``unknown``, ``unused`` or ``used``."""
-        row = self.db.execute("SELECT voter_key FROM codes WHERE digest = ?", (code_digest(code),)).fetchone()
-        return "unknown" if row is None else ("unused" if row[0] is None else "used")
+        """``unknown``, ``unused``, ``used`` or ``voided`` (replaced by a re-issue: its entry is void)."""
+        digest = code_digest(code)
+        row = self.db.execute("SELECT voter_key FROM codes WHERE digest = ?", (digest,)).fetchone()
+        if row is None:
+            voided = self.db.execute("SELECT 1 FROM voided WHERE digest = ?", (digest,)).fetchone()
+            return "unknown" if voided is None else "voided"
+        return "unused" if row[0] is None else "used"
 
     def claim(self, code: str, voter_key: bytes, entry: list[str]) -> bool:
         """Record the entry against an unused code, atomically; False if the code was used meanwhile."""
@@ -140,10 +157,58 @@ class Enrolment:
         return cursor.rowcount == 1
 
     def entries(self) -> list[dict[str, Any]]:
+        """The live roll entries: one per code used (a voided entry is in ``voided``, never here)."""
         rows = self.db.execute(
             "SELECT voter_key, entry FROM codes WHERE voter_key IS NOT NULL ORDER BY voter_key"
         )
         return [{"voter_key": key, "credential": json.loads(entry)} for key, entry in rows]
+
+    def voided_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM voided").fetchone()[0])
+
+    def reissue(self, code: str, still_open: Callable[[], None], keep: Callable[[str], None]) -> str:
+        """Void the entry ``code`` claimed and make the voter a fresh one-time code (docs/coercion.md §3.6).
+
+        One transaction holding the state's write lock: the code must be used (else :class:`ReissueRefusal`
+        naming why), then ``still_open`` reads the board — now, under the lock, so that a publication cannot slip
+        between — and raises if the roll is out; the entry moves to ``voided`` (kept for audit, with when and the
+        digest of the code replacing it), the old code is retired for good, the fresh code is added unused, and
+        ``keep`` hands the fresh code over (writes its file) *before* the commit: a refusal or a failure anywhere
+        leaves the state as it was, and a code is never made that nobody holds.
+        """
+        digest, fresh = code_digest(code), new_code()
+        with self._lock, self._transaction():
+            status = self.status(code)
+            if status != "used":
+                raise ReissueRefusal(REISSUE_REFUSALS[status])
+            still_open()
+            voter_key, entry = self.db.execute(
+                "SELECT voter_key, entry FROM codes WHERE digest = ?", (digest,)
+            ).fetchone()
+            self.db.execute(
+                "INSERT INTO voided (digest, voter_key, entry, voided_at, replaced_by) VALUES (?, ?, ?, ?, ?)",
+                (digest, voter_key, entry, int(time.time()), code_digest(fresh)),
+            )
+            self.db.execute("DELETE FROM codes WHERE digest = ?", (digest,))
+            self.db.execute("INSERT INTO codes (digest) VALUES (?)", (code_digest(fresh),))
+            keep(fresh)
+        return fresh
+
+    def publishing(self, post: Callable[[list[dict[str, Any]]], int]) -> tuple[int, int]:
+        """``post`` the live entries while holding the write lock, so that no re-issue or registration changes
+        them between reading and posting; the number posted and the number of voided entries left out."""
+        with self._lock, self._transaction():
+            return post(self.entries()), self.voided_count()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -174,6 +239,11 @@ class EnrolmentRefusal(CoercionError):
 
 
 USED = "code: already used (ask the registrar in person)"
+VOIDED = "code: replaced by a re-issue (register with the new code the registrar gave you)"
+
+
+class ReissueRefusal(CoercionError):
+    """A re-issue refused (``registrar reissue``); the message names the field and the reason."""
 
 
 def check_code(enrolment: Enrolment, code: str) -> None:
@@ -183,6 +253,8 @@ def check_code(enrolment: Enrolment, code: str) -> None:
         raise EnrolmentRefusal(403, "code: not an enrolment code of this election")
     if status == "used":
         raise EnrolmentRefusal(409, USED)
+    if status == "voided":
+        raise EnrolmentRefusal(409, VOIDED)
 
 
 def enrol(

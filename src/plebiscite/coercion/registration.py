@@ -81,13 +81,21 @@ def deal(board: TrusteeBoard, vault_path: Path, passphrase: str, token: str, say
 
 
 def publish(board_url: str, enrolment: Enrolment, token: str, say: Say) -> int:
-    """Post the roll entries of every code used; the board checks and appends ``cr-roll`` and ``roll``."""
-    entries = enrolment.entries()
-    if not entries:
-        raise RegistrationError("nobody has registered yet: there is no roll to publish")
-    answer = _admin_post(board_url, "/api/admin/cr-roll", token, {"entries": entries})
-    say(f"roll of {answer['entries']} voters published")
-    return int(answer["entries"])
+    """Post the live roll entries (one per code used; voided ones left out) while holding the enrolment state's
+    write lock; the board checks and appends ``cr-roll`` and ``roll``."""
+
+    def post(entries: list[dict[str, Any]]) -> int:
+        if not entries:
+            raise RegistrationError("nobody has registered yet: there is no roll to publish")
+        answer = _admin_post(board_url, "/api/admin/cr-roll", token, {"entries": entries})
+        return int(answer["entries"])
+
+    posted, voided = enrolment.publishing(post)
+    say(
+        f"roll of {posted} voters published; {voided} entries voided by re-issue were left out "
+        f"(kept in {enrolment.path} for audit)"
+    )
+    return posted
 
 
 # --- the voter's device ------------------------------------------------------------------------------------------

@@ -91,11 +91,20 @@ class EventLines:
                     raise RecordError(f"{self.where}: truncated (the last line has no newline)")
                 yield index, line[:-1]
 
-    def _open(self) -> AbstractContextManager[IO[bytes]]:
+    def other_lines(self, name: str) -> Iterator[bytes]:
+        """The lines of another file of the record (``heads.jsonl``, ``cosignatures.jsonl``), streamed; none if it
+        is absent (a restore reads a national record's heads this way, never whole)."""
+        if not self._has(name):
+            return
+        with self._open(name) as f:
+            for line in f:
+                yield line.rstrip(b"\r\n")
+
+    def _open(self, name: str = EVENTS_FILE) -> AbstractContextManager[IO[bytes]]:
         if self._zip_members is None:
-            return open(self.path / EVENTS_FILE, "rb", buffering=1 << 20)
+            return open(self.path / name, "rb", buffering=1 << 20)
         z = zipfile.ZipFile(self.path)
-        return _ClosingMember(z, z.open(self._zip_members[EVENTS_FILE]))
+        return _ClosingMember(z, z.open(self._zip_members[name]))
 
 
 class _ClosingMember:
