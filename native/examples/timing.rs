@@ -4,8 +4,14 @@ use std::time::Instant;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::VartimeMultiscalarMul;
+use curve25519_dalek::traits::{BasepointTable, VartimeMultiscalarMul};
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, ED25519_BASEPOINT_TABLE};
+use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
 use ed25519_dalek::{Signer, SigningKey};
+
+fn per(n: usize, t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e6 / n as f64
+}
 
 fn main() {
     let n = 12_000;
@@ -42,4 +48,35 @@ fn main() {
         "ed25519 verify_strict: {:.2} us",
         t.elapsed().as_secs_f64() * 1e6 / m as f64
     );
+    let a_point = ED25519_BASEPOINT_POINT * Scalar::from(987_654_321u64);
+    let k = Scalar::from_bytes_mod_order([9u8; 32]);
+    let s_ = Scalar::from_bytes_mod_order([5u8; 32]);
+    let t = Instant::now();
+    let mut acc = EdwardsPoint::default();
+    for _ in 0..m {
+        acc += EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &a_point, &s_);
+    }
+    println!("edwards double-base (vartime): {:.2} us", per(m, t));
+    let table = EdwardsBasepointTable::create(&a_point);
+    let t = Instant::now();
+    for _ in 0..m {
+        acc += &table * &k + ED25519_BASEPOINT_TABLE * &s_;
+    }
+    println!("edwards two comb tables (B and A): {:.2} us", per(m, t));
+    let t = Instant::now();
+    for _ in 0..m {
+        let _ = EdwardsBasepointTable::create(&a_point);
+    }
+    println!("edwards comb table creation: {:.2} us", per(m, t));
+    let t = Instant::now();
+    let mut c = [0u8; 32];
+    for _ in 0..m {
+        c = acc.compress().to_bytes();
+    }
+    println!("edwards compress: {:.2} us", per(m, t));
+    let t = Instant::now();
+    for _ in 0..m {
+        assert!(curve25519_dalek::edwards::CompressedEdwardsY(c).decompress().is_some());
+    }
+    println!("edwards decompress: {:.2} us", per(m, t));
 }

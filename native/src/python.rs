@@ -140,6 +140,26 @@ fn verify_signature(
     })
 }
 
+/// Many signatures under one key (the board's signed heads), each by the reference's rules: one byte a pair
+/// (1 valid, 0 not), in order.
+#[pyfunction]
+fn verify_signatures<'py>(
+    py: Python<'py>,
+    public_key: &[u8],
+    pairs: Vec<(PyBackedBytes, PyBackedBytes)>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let public_key = public_key.to_vec();
+    let answers = py.allow_threads(|| {
+        guarded("verify_signatures", || {
+            let key = array32(&public_key, "public key")?;
+            let items: Vec<(&[u8], &[u8])> = pairs.iter().map(|(m, s)| (&m[..], &s[..])).collect();
+            let answers = crate::signature::verify_many(&key, &items);
+            Ok(answers.into_iter().map(u8::from).collect::<Vec<u8>>())
+        })
+    })?;
+    Ok(PyBytes::new(py, &answers))
+}
+
 /// Panics inside the guard: the tests check that it arrives as `NativeError`, never as a `PanicException`.
 #[pyfunction]
 fn _panic_for_test() -> PyResult<()> {
@@ -154,6 +174,7 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(check_ballots, m)?)?;
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     Ok(())
