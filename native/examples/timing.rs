@@ -4,7 +4,7 @@ use std::time::Instant;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{BasepointTable, VartimeMultiscalarMul};
+use curve25519_dalek::traits::{BasepointTable, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul};
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, ED25519_BASEPOINT_TABLE};
 use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
 use ed25519_dalek::{Signer, SigningKey};
@@ -79,4 +79,20 @@ fn main() {
         assert!(curve25519_dalek::edwards::CompressedEdwardsY(c).decompress().is_some());
     }
     println!("edwards decompress: {:.2} us", per(m, t));
+    let eight: Vec<RistrettoPoint> = points[..8].to_vec();
+    let mut sc: Vec<Scalar> = scalars[..8].to_vec();
+    for x in sc.iter_mut().skip(4) {
+        *x = Scalar::from_bytes_mod_order([0xab; 32]);
+    }
+    let t = Instant::now();
+    for _ in 0..m {
+        let _ = RistrettoPoint::vartime_multiscalar_mul(&sc, &eight);
+    }
+    println!("msm of one yes/no ballot (8 points, Straus): {:.2} us", per(m, t));
+    let pre = curve25519_dalek::ristretto::VartimeRistrettoPrecomputation::new(&eight[6..]);
+    let t = Instant::now();
+    for _ in 0..m {
+        let _ = pre.vartime_mixed_multiscalar_mul(&sc[6..], &sc[..6], &eight[..6]);
+    }
+    println!("the same, G and K precomputed: {:.2} us", per(m, t));
 }

@@ -68,7 +68,7 @@ fn check_ballots<'py>(
                     sum_proof,
                 })
                 .collect();
-            let election = Election::new(
+            let election = Election::cached(
                 array32(&fingerprint, "fingerprint")?,
                 array32(&public_key, "public key")?,
                 layouts,
