@@ -6,6 +6,7 @@
 
 pub mod ballot;
 pub mod batch;
+pub mod lines;
 pub mod signature;
 pub mod transcript;
 

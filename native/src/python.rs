@@ -9,7 +9,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyTuple};
 
 use crate::ballot::{Election, QuestionLayout};
 
@@ -160,6 +160,43 @@ fn verify_signatures<'py>(
     Ok(PyBytes::new(py, &answers))
 }
 
+/// A standard ballot line's `(ballot bytes, signature, election, credential, tracking code)`, or `None` when the
+/// line is not exactly the canonical event of a ballot of this layout (`counts`: per question, options and the
+/// sum proof's branches) — the caller's Python path then reads it (`native/src/lines.rs`).
+#[pyfunction]
+fn read_ballot_lines<'py>(
+    py: Python<'py>,
+    lines: Vec<PyBackedBytes>,
+    counts: Vec<(usize, Option<usize>)>,
+) -> PyResult<Vec<Option<Bound<'py, PyTuple>>>> {
+    let read = py.allow_threads(|| {
+        guarded("read_ballot_lines", || {
+            Ok(lines
+                .iter()
+                .map(|line| crate::lines::read(line, &counts))
+                .collect::<Vec<_>>())
+        })
+    })?;
+    read.into_iter()
+        .map(|found| {
+            found
+                .map(|b| {
+                    PyTuple::new(
+                        py,
+                        [
+                            PyBytes::new(py, &b.content),
+                            PyBytes::new(py, &b.signature),
+                            PyBytes::new(py, &b.election),
+                            PyBytes::new(py, &b.credential),
+                            PyBytes::new(py, &b.tracking_code),
+                        ],
+                    )
+                })
+                .transpose()
+        })
+        .collect()
+}
+
 /// Panics inside the guard: the tests check that it arrives as `NativeError`, never as a `PanicException`.
 #[pyfunction]
 fn _panic_for_test() -> PyResult<()> {
@@ -175,6 +212,7 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_ballots, m)?)?;
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
     m.add_function(wrap_pyfunction!(verify_signatures, m)?)?;
+    m.add_function(wrap_pyfunction!(read_ballot_lines, m)?)?;
     m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     Ok(())

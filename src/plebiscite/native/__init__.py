@@ -102,6 +102,23 @@ def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> boo
     return bool(_module.verify_signature(public_key, message, signature))
 
 
+def read_ballot_lines(
+    lines: list[bytes], counts: list[tuple[int, int | None]]
+) -> list[tuple[bytes, bytes, bytes, bytes, bytes] | None]:
+    """Per standard ballot line, ``(ballot bytes, signature, election, credential, raw tracking code)`` read in the
+    extension, or ``None`` where the line is not exactly the canonical event of a ballot of this layout (then the
+    Python path reads it). ``counts`` as ``ballot.check.branch_counts`` gives them."""
+    if _module is None:
+        raise EngineError("engine: native is not built")
+    try:
+        found: list[tuple[bytes, bytes, bytes, bytes, bytes] | None] = _module.read_ballot_lines(
+            lines, counts
+        )
+    except _module.NativeError as exc:
+        raise EngineError(f"native engine: {exc}") from None
+    return found
+
+
 def verify_signatures(public_key: bytes, pairs: list[tuple[bytes, bytes]]) -> list[bool]:
     """Ed25519 by libsodium's rules for many ``(message, signature)`` pairs under one key (the board's heads), in
     the extension: each answer is :func:`verify_signature`'s. Raises :class:`EngineError` on failure."""
