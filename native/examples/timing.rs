@@ -2,11 +2,13 @@
 use std::time::Instant;
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
-use curve25519_dalek::ristretto::RistrettoPoint;
-use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{BasepointTable, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul};
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, ED25519_BASEPOINT_TABLE};
 use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{
+    BasepointTable, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul,
+};
 use ed25519_dalek::{Signer, SigningKey};
 
 fn per(n: usize, t: Instant) -> f64 {
@@ -76,7 +78,9 @@ fn main() {
     println!("edwards compress: {:.2} us", per(m, t));
     let t = Instant::now();
     for _ in 0..m {
-        assert!(curve25519_dalek::edwards::CompressedEdwardsY(c).decompress().is_some());
+        assert!(curve25519_dalek::edwards::CompressedEdwardsY(c)
+            .decompress()
+            .is_some());
     }
     println!("edwards decompress: {:.2} us", per(m, t));
     let eight: Vec<RistrettoPoint> = points[..8].to_vec();
@@ -88,7 +92,10 @@ fn main() {
     for _ in 0..m {
         let _ = RistrettoPoint::vartime_multiscalar_mul(&sc, &eight);
     }
-    println!("msm of one yes/no ballot (8 points, Straus): {:.2} us", per(m, t));
+    println!(
+        "msm of one yes/no ballot (8 points, Straus): {:.2} us",
+        per(m, t)
+    );
     let pre = curve25519_dalek::ristretto::VartimeRistrettoPrecomputation::new(&eight[6..]);
     let t = Instant::now();
     for _ in 0..m {

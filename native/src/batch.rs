@@ -105,10 +105,7 @@ pub fn holds(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<bool, 
 
 /// Indices (into `ballots`) of the ballots whose equations do not all hold: the whole batch first, then halves
 /// of a failing batch, each with fresh weights, down to single ballots.
-pub fn failing(
-    bases: &FixedBases,
-    ballots: &[&[RangeStatement]],
-) -> Result<Vec<usize>, String> {
+pub fn failing(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<Vec<usize>, String> {
     let mut bad = Vec::new();
     bisect(bases, ballots, 0, &mut bad)?;
     Ok(bad)
@@ -199,7 +196,7 @@ mod tests {
                 2 => branch.c += Scalar::ONE,
                 3 => statement[0].a += RISTRETTO_BASEPOINT_POINT,
                 4 => statement[0].b += key, // off by K: only the K table's term can notice
-                _ => statement[0].lo = 1, // the branches' values shift: m·G terms no longer match
+                _ => statement[0].lo = 1,   // the branches' values shift: m·G terms no longer match
             }
             let mut many: Vec<Vec<RangeStatement>> = (0..20).map(|_| honest(&key)).collect();
             assert!(

@@ -211,7 +211,10 @@ mod tests {
         assert_eq!(got.election, [0xe; 32]);
         assert_eq!(got.signature, [0x5; 64]);
         // tag, election, credential, count; width, a, b; proof count, 2 × (A, B, c, z); flag
-        assert_eq!(got.content.len(), 28 + 40 + 40 + 16 + 16 + 80 + 16 + 2 * 160 + 9);
+        assert_eq!(
+            got.content.len(),
+            28 + 40 + 40 + 16 + 16 + 80 + 16 + 2 * 160 + 9
+        );
         assert_eq!(got.content[got.content.len() - 1], 0);
         let with_sum = read(line(Some(2)).as_bytes(), &[(1, Some(2))]).expect("canonical");
         assert_eq!(with_sum.content[with_sum.content.len() - 1], 1);
@@ -224,10 +227,10 @@ mod tests {
         assert!(read(good.as_bytes(), &[(2, None)]).is_none());
         assert!(read(good.as_bytes(), &[]).is_none());
         for (from, to) in [
-            ("0a", "0A"),           // uppercase hex
+            ("0a", "0A"),            // uppercase hex
             ("\"ballot\"", "\"x\""), // another type
-            (":[[", ": [["),        // a space
-            ("\"A\"", "\"a\""),     // another key
+            (":[[", ": [["),         // a space
+            ("\"A\"", "\"a\""),      // another key
         ] {
             assert!(read(good.replacen(from, to, 1).as_bytes(), &[(1, None)]).is_none());
         }
@@ -235,6 +238,7 @@ mod tests {
             assert!(read(&good.as_bytes()[..cut], &[(1, None)]).is_none());
         }
         assert!(read(format!("{good} ").as_bytes(), &[(1, None)]).is_none());
-        assert!(read(good.replacen("0a0a", "0a", 1).as_bytes(), &[(1, None)]).is_none()); // short hex
+        assert!(read(good.replacen("0a0a", "0a", 1).as_bytes(), &[(1, None)]).is_none());
+        // short hex
     }
 }

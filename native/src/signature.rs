@@ -17,15 +17,14 @@
 //! coefficients derived from the signatures themselves, and a signature whose `R` is off by a point of order 2,
 //! 4 or 8 passes such a combination with probability up to 1/2 (the coefficients only matter modulo 8 on the
 //! torsion part) where the single check always refuses it — so the two engines could disagree on a forged
-//! ballot. See docs/native.md §2. Many signatures under **one** key (the board's signed heads) are still checked
-//! one by one, exactly, but with a precomputed table of that key ([`verify_many`]).
+//! ballot. See docs/native.md §2. Many signatures under **one** key (the board's signed heads) are checked one by
+//! one too ([`verify_many`]), the key decoded once.
 
 use std::sync::OnceLock;
 
-use curve25519_dalek::constants::{ED25519_BASEPOINT_TABLE, EIGHT_TORSION};
-use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsBasepointTable, EdwardsPoint};
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::BasepointTable;
 use sha2::{Digest, Sha512};
 
 /// `p = 2^255 − 19` little-endian: an encoding whose 255-bit `y` is `≥ p` is not canonical.
@@ -98,18 +97,13 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
         == r
 }
 
-/// Fewer signatures than this under one key are checked by [`verify`]: the key's table costs about as much as
-/// 40–60 double-base multiplications.
-const TABLE_FROM: usize = 64;
-
 /// Many `(message, signature)` pairs under one key (the board's signed heads): each answer is [`verify`]'s, the
-/// key checked and decoded once and, for many pairs, `[k]A` taken from a precomputed table of `−A`
-/// (`[s]B` from dalek's table of `B`). Each `R'` is still computed and compared alone: nothing is batched.
+/// key checked and decoded once. Each `R'` is computed and compared alone: nothing is batched (a comb table of
+/// the key, `EdwardsBasepointTable`, was tried: no faster than the variable-time double-base multiplication here).
 pub fn verify_many(public_key: &[u8; 32], items: &[(&[u8], &[u8])]) -> Vec<bool> {
-    let Some(a) = key_point(public_key) else {
+    let Some(minus_a) = key_point(public_key).map(|a| -a) else {
         return vec![false; items.len()];
     };
-    let table = (items.len() >= TABLE_FROM).then(|| EdwardsBasepointTable::create(&-a));
     items
         .iter()
         .map(|(message, signature)| {
@@ -120,11 +114,10 @@ pub fn verify_many(public_key: &[u8; 32], items: &[(&[u8], &[u8])]) -> Vec<bool>
                 return false;
             };
             let k = challenge(&r, public_key, message);
-            let r_check = match &table {
-                Some(table) => table.mul_base(&k) + ED25519_BASEPOINT_TABLE.mul_base(&s),
-                None => EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-a, &s),
-            };
-            r_check.compress().to_bytes() == r
+            EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &minus_a, &s)
+                .compress()
+                .to_bytes()
+                == r
         })
         .collect()
 }
@@ -212,7 +205,7 @@ mod tests {
         let a = Scalar::from(31337u64);
         let key = (a * ED25519_BASEPOINT_POINT).compress().to_bytes();
         let mut sigs = Vec::new();
-        for i in 0..(TABLE_FROM as u64 + 6) {
+        for i in 0..70u64 {
             let r = Scalar::from(1000 + i);
             let mut r_point = r * ED25519_BASEPOINT_POINT;
             if i % 7 == 3 {

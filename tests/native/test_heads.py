@@ -1,5 +1,5 @@
 """The board's signed heads (check 18) under both engines: the native engine checks their signatures in one call
-(``verify_signatures``, a precomputed table of the board key from 64 heads on) and must refuse exactly the heads
+(``verify_signatures``) and must refuse exactly the heads
 the reference refuses, with the reference's message — torsion-shifted ``R``, ``s + ℓ``, flipped bits, small-order
 and non-canonical ``R`` included."""
 
@@ -54,7 +54,7 @@ def failures(heads: list[dict[str, Any]], engine: str) -> tuple[list[str], int, 
     return check.failures, check.failure_count, len(stream.signed)
 
 
-@pytest.mark.parametrize("count", [10, 90])  # below and above the size that builds the key's table
+@pytest.mark.parametrize("count", [10, 90])
 def test_both_engines_refuse_the_same_heads_with_the_same_message(count: int) -> None:
     kinds = ["ok", "torsion", "s+l", "flip", "small R", "non-canonical R"]
     heads = [head(size, kinds[size % len(kinds)] if size % 3 else "ok") for size in range(1, count + 1)]
