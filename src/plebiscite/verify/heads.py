@@ -90,11 +90,12 @@ class HeadsStream:
                 parsed.append(exc)
                 continue
             parsed.append(sth)
-        accepted = self._natively_signed(key, [sth for sth in parsed if isinstance(sth, SignedTreeHead)])
-        for number, sth in enumerate(parsed, start=1):
+        accepted = self._natively_signed(key, [h for h in parsed if isinstance(h, SignedTreeHead)])
+        for number, head in enumerate(parsed, start=1):
             try:
-                if isinstance(sth, TreeHeadError):
-                    raise sth
+                if isinstance(head, TreeHeadError):
+                    raise head
+                sth = head
                 if not accepted.get(id(sth), False):
                     verify_tree_head(sth, key)
                     if self.engine == native.NATIVE:  # the reference accepts what native refused
