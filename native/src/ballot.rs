@@ -12,6 +12,9 @@ use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::Identity;
 
+use std::sync::{Arc, Mutex};
+
+use crate::batch::FixedBases;
 use crate::signature;
 use crate::transcript::{int_bytes, Transcript, RANGE_DOMAIN};
 
@@ -19,7 +22,7 @@ pub const BALLOT_TAG: &[u8] = b"plebiscite/v1/ballot";
 
 /// One question's layout (`setup/manifest.py`, `Layout`): `width` ciphertexts with 0/1 proofs, and, when
 /// `sum_proof`, a proof that `Σ weights[i]·m_i ∈ [lo, hi]`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuestionLayout {
     pub weights: Vec<u64>,
     pub lo: u64,
@@ -39,7 +42,12 @@ pub struct Election {
     pub public_key_bytes: [u8; 32],
     pub public_key: RistrettoPoint,
     pub layouts: Vec<QuestionLayout>,
+    /// `G` and `K` with their precomputed tables, for the batches (`batch.rs`).
+    pub bases: FixedBases,
 }
+
+/// The last election built by [`Election::cached`]: the board checks one ballot a call, always of one election.
+static LAST: Mutex<Option<Arc<Election>>> = Mutex::new(None);
 
 impl Election {
     /// Refuses an invalid or identity election key and layouts no ballot could satisfy.
@@ -67,7 +75,30 @@ impl Election {
             public_key_bytes: public_key,
             public_key: point,
             layouts,
+            bases: FixedBases::new(point),
         })
+    }
+
+    /// [`Election::new`], reusing the previous call's election when the inputs are the same (the key decoded and
+    /// its table built once, not once a ballot).
+    pub fn cached(
+        fingerprint: [u8; 32],
+        public_key: [u8; 32],
+        layouts: Vec<QuestionLayout>,
+    ) -> Result<Arc<Self>, String> {
+        let same = |e: &Election| {
+            e.fingerprint == fingerprint && e.public_key_bytes == public_key && e.layouts == layouts
+        };
+        if let Ok(last) = LAST.lock() {
+            if let Some(e) = last.as_ref().filter(|e| same(e)) {
+                return Ok(Arc::clone(e));
+            }
+        }
+        let election = Arc::new(Election::new(fingerprint, public_key, layouts)?);
+        if let Ok(mut last) = LAST.lock() {
+            *last = Some(Arc::clone(&election));
+        }
+        Ok(election)
     }
 }
 
@@ -226,8 +257,10 @@ pub fn check(
         for _ in 0..width {
             let (raw_a, a) = r.element().ok_or(Malformed)?;
             let (raw_b, b) = r.element().ok_or(Malformed)?;
-            if a == RistrettoPoint::identity() {
-                return Err(Malformed); // a = 0·G: b = m·G, the vote in clear
+            if raw_a == &[0u8; 32] {
+                // a = 0·G: b = m·G, the vote in clear (the decoding is canonical: all zeros is the identity's
+                // one encoding)
+                return Err(Malformed);
             }
             cts.push(((raw_a, raw_b), (a, b)));
         }
@@ -357,5 +390,5 @@ pub fn check_range_proof(
         lo,
         branches: proof.branches,
     }];
-    crate::batch::holds(&election.public_key, &[&statement[..]])
+    crate::batch::holds(&election.bases, &[&statement[..]])
 }

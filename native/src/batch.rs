@@ -14,11 +14,33 @@
 //! not hold, so the caller reports exactly the ballots the one-by-one check would.
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{RistrettoPoint, VartimeRistrettoPrecomputation};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use curve25519_dalek::traits::{
+    IsIdentity, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul,
+};
 
 use crate::ballot::RangeStatement;
+
+/// A batch with fewer variable points than this (one ballot at a time: the board's check) uses precomputed
+/// tables of `G` and `K` (Straus with fixed-base tables); a larger one, Pippenger over all its points, where two
+/// more points cost nothing and dalek's precomputed variant (Straus only) would cost more per point.
+const PIPPENGER_FROM: usize = 64;
+
+/// The batch's two fixed bases, `G` and the election key `K`, with their precomputed tables.
+pub struct FixedBases {
+    pub key: RistrettoPoint,
+    table: VartimeRistrettoPrecomputation,
+}
+
+impl FixedBases {
+    pub fn new(key: RistrettoPoint) -> Self {
+        FixedBases {
+            key,
+            table: VartimeRistrettoPrecomputation::new([RISTRETTO_BASEPOINT_POINT, key]),
+        }
+    }
+}
 
 /// `n` weights of 128 bits from the OS CSPRNG.
 fn weights(n: usize) -> Result<Vec<Scalar>, String> {
@@ -31,7 +53,7 @@ fn weights(n: usize) -> Result<Vec<Scalar>, String> {
 }
 
 /// Whether every equation of every statement of the given ballots holds (up to 2^-128).
-pub fn holds(public_key: &RistrettoPoint, ballots: &[&[RangeStatement]]) -> Result<bool, String> {
+pub fn holds(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<bool, String> {
     let equations: usize = ballots
         .iter()
         .flat_map(|s| s.iter())
@@ -68,31 +90,34 @@ pub fn holds(public_key: &RistrettoPoint, ballots: &[&[RangeStatement]]) -> Resu
         scalars.push(on_b);
         points.push(statement.b);
     }
+    if points.len() < PIPPENGER_FROM {
+        let sum = bases
+            .table
+            .vartime_mixed_multiscalar_mul([g, k], &scalars, &points);
+        return Ok(sum.is_identity());
+    }
     scalars.push(g);
     points.push(RISTRETTO_BASEPOINT_POINT);
     scalars.push(k);
-    points.push(*public_key);
+    points.push(bases.key);
     Ok(RistrettoPoint::vartime_multiscalar_mul(&scalars, &points).is_identity())
 }
 
 /// Indices (into `ballots`) of the ballots whose equations do not all hold: the whole batch first, then halves
 /// of a failing batch, each with fresh weights, down to single ballots.
-pub fn failing(
-    public_key: &RistrettoPoint,
-    ballots: &[&[RangeStatement]],
-) -> Result<Vec<usize>, String> {
+pub fn failing(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<Vec<usize>, String> {
     let mut bad = Vec::new();
-    bisect(public_key, ballots, 0, &mut bad)?;
+    bisect(bases, ballots, 0, &mut bad)?;
     Ok(bad)
 }
 
 fn bisect(
-    public_key: &RistrettoPoint,
+    bases: &FixedBases,
     ballots: &[&[RangeStatement]],
     offset: usize,
     bad: &mut Vec<usize>,
 ) -> Result<(), String> {
-    if ballots.is_empty() || holds(public_key, ballots)? {
+    if ballots.is_empty() || holds(bases, ballots)? {
         return Ok(());
     }
     if ballots.len() == 1 {
@@ -100,8 +125,8 @@ fn bisect(
         return Ok(());
     }
     let mid = ballots.len() / 2;
-    bisect(public_key, &ballots[..mid], offset, bad)?;
-    bisect(public_key, &ballots[mid..], offset + mid, bad)
+    bisect(bases, &ballots[..mid], offset, bad)?;
+    bisect(bases, &ballots[mid..], offset + mid, bad)
 }
 
 #[cfg(test)]
@@ -143,22 +168,26 @@ mod tests {
     #[test]
     fn honest_batches_hold_and_a_false_equation_is_found_alone() {
         let key = RISTRETTO_BASEPOINT_POINT * random_scalar();
-        let mut ballots: Vec<Vec<RangeStatement>> = (0..9).map(|_| honest(&key)).collect();
+        let bases = FixedBases::new(key);
+        let mut ballots: Vec<Vec<RangeStatement>> = (0..30).map(|_| honest(&key)).collect();
         let view: Vec<&[RangeStatement]> = ballots.iter().map(|s| s.as_slice()).collect();
-        assert!(holds(&key, &view).unwrap());
-        assert!(failing(&key, &view).unwrap().is_empty());
+        assert!(holds(&bases, &view).unwrap()); // 180 points: Pippenger
+        assert!(holds(&bases, &view[..2]).unwrap()); // 12 points: the fixed bases' tables
+        assert!(failing(&bases, &view).unwrap().is_empty());
         // off by G in ballot 3's B_1 and by −G in ballot 7's B_1: a plain sum would cancel, the weights do not
         ballots[3][0].branches[1].commit_b += RISTRETTO_BASEPOINT_POINT;
         ballots[7][0].branches[1].commit_b -= RISTRETTO_BASEPOINT_POINT;
         let view: Vec<&[RangeStatement]> = ballots.iter().map(|s| s.as_slice()).collect();
-        assert!(!holds(&key, &view).unwrap());
-        assert_eq!(failing(&key, &view).unwrap(), vec![3, 7]);
+        assert!(!holds(&bases, &view).unwrap());
+        assert!(!holds(&bases, &view[3..4]).unwrap());
+        assert_eq!(failing(&bases, &view).unwrap(), vec![3, 7]);
     }
 
     #[test]
     fn each_kind_of_equation_is_covered() {
         let key = RISTRETTO_BASEPOINT_POINT * random_scalar();
-        for which in 0..5 {
+        let bases = FixedBases::new(key);
+        for which in 0..6 {
             let mut statement = honest(&key);
             let branch = &mut statement[0].branches[1];
             match which {
@@ -166,13 +195,21 @@ mod tests {
                 1 => branch.z += Scalar::ONE,
                 2 => branch.c += Scalar::ONE,
                 3 => statement[0].a += RISTRETTO_BASEPOINT_POINT,
-                _ => statement[0].lo = 1, // the branches' values shift: m·G terms no longer match
+                4 => statement[0].b += key, // off by K: only the K table's term can notice
+                _ => statement[0].lo = 1,   // the branches' values shift: m·G terms no longer match
             }
+            let mut many: Vec<Vec<RangeStatement>> = (0..20).map(|_| honest(&key)).collect();
             assert!(
-                !holds(&key, &[statement.as_slice()]).unwrap(),
-                "alteration {which} passed"
+                !holds(&bases, &[statement.as_slice()]).unwrap(),
+                "alteration {which} passed alone"
+            );
+            many.push(statement);
+            let view: Vec<&[RangeStatement]> = many.iter().map(|s| s.as_slice()).collect();
+            assert!(
+                !holds(&bases, &view).unwrap(),
+                "alteration {which} passed in a large batch"
             );
         }
-        assert!(holds(&key, &[]).unwrap());
+        assert!(holds(&bases, &[]).unwrap());
     }
 }

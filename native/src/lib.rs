@@ -7,6 +7,7 @@
 pub mod ballot;
 pub mod batch;
 pub mod cr;
+pub mod lines;
 pub mod signature;
 pub mod transcript;
 
@@ -45,7 +46,7 @@ pub fn check_chunk(
     }
     let statements: Vec<&[ballot::RangeStatement]> =
         checked.iter().map(|c| c.statements.as_slice()).collect();
-    let bad = batch::failing(&election.public_key, &statements)?;
+    let bad = batch::failing(&election.bases, &statements)?;
     let mut passed = vec![true; checked.len()];
     for b in bad {
         passed[b] = false;

@@ -9,7 +9,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyTuple};
 
 use crate::ballot::{Election, QuestionLayout};
 
@@ -68,7 +68,7 @@ fn check_ballots<'py>(
                     sum_proof,
                 })
                 .collect();
-            let election = Election::new(
+            let election = Election::cached(
                 array32(&fingerprint, "fingerprint")?,
                 array32(&public_key, "public key")?,
                 layouts,
@@ -140,6 +140,63 @@ fn verify_signature(
     })
 }
 
+/// Many signatures under one key (the board's signed heads), each by the reference's rules: one byte a pair
+/// (1 valid, 0 not), in order.
+#[pyfunction]
+fn verify_signatures<'py>(
+    py: Python<'py>,
+    public_key: &[u8],
+    pairs: Vec<(PyBackedBytes, PyBackedBytes)>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let public_key = public_key.to_vec();
+    let answers = py.allow_threads(|| {
+        guarded("verify_signatures", || {
+            let key = array32(&public_key, "public key")?;
+            let items: Vec<(&[u8], &[u8])> = pairs.iter().map(|(m, s)| (&m[..], &s[..])).collect();
+            let answers = crate::signature::verify_many(&key, &items);
+            Ok(answers.into_iter().map(u8::from).collect::<Vec<u8>>())
+        })
+    })?;
+    Ok(PyBytes::new(py, &answers))
+}
+
+/// A standard ballot line's `(ballot bytes, signature, election, credential, tracking code)`, or `None` when the
+/// line is not exactly the canonical event of a ballot of this layout (`counts`: per question, options and the
+/// sum proof's branches) — the caller's Python path then reads it (`native/src/lines.rs`).
+#[pyfunction]
+fn read_ballot_lines<'py>(
+    py: Python<'py>,
+    lines: Vec<PyBackedBytes>,
+    counts: Vec<(usize, Option<usize>)>,
+) -> PyResult<Vec<Option<Bound<'py, PyTuple>>>> {
+    let read = py.allow_threads(|| {
+        guarded("read_ballot_lines", || {
+            Ok(lines
+                .iter()
+                .map(|line| crate::lines::read(line, &counts))
+                .collect::<Vec<_>>())
+        })
+    })?;
+    read.into_iter()
+        .map(|found| {
+            found
+                .map(|b| {
+                    PyTuple::new(
+                        py,
+                        [
+                            PyBytes::new(py, &b.content),
+                            PyBytes::new(py, &b.signature),
+                            PyBytes::new(py, &b.election),
+                            PyBytes::new(py, &b.credential),
+                            PyBytes::new(py, &b.tracking_code),
+                        ],
+                    )
+                })
+                .transpose()
+        })
+        .collect()
+}
+
 /// Panics inside the guard: the tests check that it arrives as `NativeError`, never as a `PanicException`.
 #[pyfunction]
 fn _panic_for_test() -> PyResult<()> {
@@ -154,6 +211,8 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(check_ballots, m)?)?;
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_signatures, m)?)?;
+    m.add_function(wrap_pyfunction!(read_ballot_lines, m)?)?;
     m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     crate::cr::python::register(m)?;

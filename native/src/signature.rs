@@ -7,14 +7,25 @@
 //! * `R` must not have small order, and `[s]B − [H(R‖A‖M)]A` must *encode* to exactly the 32 bytes of `R`
 //!   (cofactorless: a non-canonical `R`, or one off by a torsion point, never matches).
 //!
-//! ed25519-dalek's `verify_strict` does all of it but the canonical check of `A` (dalek decodes `y ≥ p` by
-//! reducing it), which is added here. Its `verify_batch` is **not** used: it checks the cofactorless equation
-//! for a random combination of signatures with coefficients derived from the signatures themselves, and a
-//! signature whose `R` is off by a point of order 2, 4 or 8 passes such a combination with probability up to 1/2
-//! (the combination's coefficients only matter modulo 8 on the torsion part) where the single check always
-//! refuses it — so the two engines could disagree on a forged ballot. See docs/native.md §2.
+//! The check follows libsodium's steps, on curve25519-dalek's Edwards arithmetic: the small-order tests are
+//! libsodium's blocklist on the *encodings* (sign bit masked, so `R` is never decompressed: a non-canonical or
+//! non-decodable `R` can never equal the canonical encoding computed below), then `R' = [s]B − [k]A` with a
+//! variable-time double-base multiplication and a byte comparison. (ed25519-dalek's `verify_strict`, used
+//! before, decompresses `R` only to test its order: about 10 µs a signature for the same answer.)
+//!
+//! ed25519-dalek's `verify_batch` is **not** used: it checks a random combination of signatures with
+//! coefficients derived from the signatures themselves, and a signature whose `R` is off by a point of order 2,
+//! 4 or 8 passes such a combination with probability up to 1/2 (the coefficients only matter modulo 8 on the
+//! torsion part) where the single check always refuses it — so the two engines could disagree on a forged
+//! ballot. See docs/native.md §2. Many signatures under **one** key (the board's signed heads) are checked one by
+//! one too ([`verify_many`]), the key decoded once.
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use std::sync::OnceLock;
+
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use sha2::{Digest, Sha512};
 
 /// `p = 2^255 − 19` little-endian: an encoding whose 255-bit `y` is `≥ p` is not canonical.
 fn y_is_canonical(encoding: &[u8; 32]) -> bool {
@@ -25,17 +36,90 @@ fn y_is_canonical(encoding: &[u8; 32]) -> bool {
     !(top && middle && encoding[0] >= 0xed)
 }
 
+/// The `y` encodings (sign bit cleared) of the eight points of order dividing 8.
+fn torsion_ys() -> &'static [[u8; 32]; 8] {
+    static YS: OnceLock<[[u8; 32]; 8]> = OnceLock::new();
+    YS.get_or_init(|| {
+        EIGHT_TORSION.map(|t| {
+            let mut y = t.compress().to_bytes();
+            y[31] &= 0x7f;
+            y
+        })
+    })
+}
+
+/// libsodium's `ge25519_has_small_order` on an encoding: its `y` (sign bit masked, reduced mod p: `p` and
+/// `p + 1` are the non-canonical spellings of 0 and 1) is the `y` of a point of order 1, 2, 4 or 8.
+fn has_small_order(encoding: &[u8; 32]) -> bool {
+    let mut y = *encoding;
+    y[31] &= 0x7f;
+    if !y_is_canonical(&y) {
+        return y[0] == 0xed || y[0] == 0xee; // p ≡ 0, p + 1 ≡ 1; p + 2 … p + 18 are no torsion point's y
+    }
+    torsion_ys().contains(&y)
+}
+
+/// `s` canonical and `R` not of small order (libsodium's checks on the signature alone).
+fn split(signature: &[u8; 64]) -> Option<([u8; 32], Scalar)> {
+    let r: [u8; 32] = signature[..32].try_into().expect("32 bytes");
+    let s = Option::from(Scalar::from_canonical_bytes(
+        signature[32..].try_into().expect("32 bytes"),
+    ))?;
+    (!has_small_order(&r)).then_some((r, s))
+}
+
+/// The public key decoded, if libsodium would use it: canonical, not of small order, a curve point.
+fn key_point(public_key: &[u8; 32]) -> Option<EdwardsPoint> {
+    if !y_is_canonical(public_key) || has_small_order(public_key) {
+        return None;
+    }
+    CompressedEdwardsY(*public_key).decompress()
+}
+
+/// `k = SHA-512(R ‖ A ‖ M) mod ℓ`.
+fn challenge(r: &[u8; 32], public_key: &[u8; 32], message: &[u8]) -> Scalar {
+    let mut h = Sha512::new();
+    h.update(r);
+    h.update(public_key);
+    h.update(message);
+    Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+}
+
 /// True iff `signature` is a valid Ed25519 signature of `message` under `public_key` by libsodium's rules.
 pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    if !y_is_canonical(public_key) {
+    let (Some((r, s)), Some(a)) = (split(signature), key_point(public_key)) else {
         return false;
-    }
-    let key = match VerifyingKey::from_bytes(public_key) {
-        Ok(key) => key,
-        Err(_) => return false,
     };
-    key.verify_strict(message, &Signature::from_bytes(signature))
-        .is_ok()
+    let k = challenge(&r, public_key, message);
+    EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-a, &s)
+        .compress()
+        .to_bytes()
+        == r
+}
+
+/// Many `(message, signature)` pairs under one key (the board's signed heads): each answer is [`verify`]'s, the
+/// key checked and decoded once. Each `R'` is computed and compared alone: nothing is batched (a comb table of
+/// the key, `EdwardsBasepointTable`, was tried: no faster than the variable-time double-base multiplication here).
+pub fn verify_many(public_key: &[u8; 32], items: &[(&[u8], &[u8])]) -> Vec<bool> {
+    let Some(minus_a) = key_point(public_key).map(|a| -a) else {
+        return vec![false; items.len()];
+    };
+    items
+        .iter()
+        .map(|(message, signature)| {
+            let Ok(signature) = <&[u8; 64]>::try_from(*signature) else {
+                return false;
+            };
+            let Some((r, s)) = split(signature) else {
+                return false;
+            };
+            let k = challenge(&r, public_key, message);
+            EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &minus_a, &s)
+                .compress()
+                .to_bytes()
+                == r
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -84,6 +168,64 @@ mod tests {
             .to_bytes();
         let sig = sign_with(a, key, r, r_point, b"m");
         assert!(!verify(&key, b"m", &sig));
+    }
+
+    #[test]
+    fn the_blocklist_is_libsodiums() {
+        // libsodium 1.0.18's seven blocklisted encodings (sign bit masked), and nothing else of y < 19 + p
+        let listed = [
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "0100000000000000000000000000000000000000000000000000000000000000",
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        ];
+        for hex in listed {
+            let mut e = [0u8; 32];
+            for (i, b) in e.iter_mut().enumerate() {
+                *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+            }
+            assert!(has_small_order(&e), "{hex}");
+            e[31] |= 0x80;
+            assert!(has_small_order(&e), "{hex} with the sign bit");
+        }
+        for low in 0xefu8..=0xff {
+            let mut e = [0xffu8; 32];
+            e[0] = low;
+            e[31] = 0x7f;
+            assert!(!has_small_order(&e));
+        }
+        assert!(!has_small_order(&[2u8; 32]));
+    }
+
+    #[test]
+    fn many_under_one_key_answer_as_one_by_one() {
+        let a = Scalar::from(31337u64);
+        let key = (a * ED25519_BASEPOINT_POINT).compress().to_bytes();
+        let mut sigs = Vec::new();
+        for i in 0..70u64 {
+            let r = Scalar::from(1000 + i);
+            let mut r_point = r * ED25519_BASEPOINT_POINT;
+            if i % 7 == 3 {
+                r_point += EIGHT_TORSION[2]; // refused alone, must be refused here too
+            }
+            let mut sig = sign_with(a, key, r, r_point.compress().to_bytes(), &i.to_be_bytes());
+            if i % 11 == 5 {
+                sig[50] ^= 4;
+            }
+            sigs.push((i.to_be_bytes(), sig));
+        }
+        for n in [6, sigs.len()] {
+            let items: Vec<(&[u8], &[u8])> =
+                sigs[..n].iter().map(|(m, s)| (&m[..], &s[..])).collect();
+            let expected: Vec<bool> = sigs[..n].iter().map(|(m, s)| verify(&key, m, s)).collect();
+            assert_eq!(verify_many(&key, &items), expected);
+            assert!(expected.contains(&true) && expected.contains(&false));
+        }
+        assert_eq!(verify_many(&[0u8; 32], &[(b"m", &[0u8; 64])]), vec![false]);
+        assert_eq!(verify_many(&key, &[(b"m", &[0u8; 63])]), vec![false]);
     }
 
     #[test]

@@ -116,3 +116,31 @@ def test_random_alterations_agree(seed: bytes, flips: list[int]) -> None:
     for bit in flips:
         blob[bit // 8] ^= 1 << (bit % 8)
     agree(bytes(blob[:32]), bytes(blob[96:]), bytes(blob[32:96]))
+
+
+def times(point: bytes, n: int) -> bytes:
+    """``n·point`` for a small ``n`` (torsion points), by repeated addition from the identity."""
+    out = TORSION[0]
+    for _ in range(n):
+        out = add(out, point)
+    return out
+
+
+def test_a_small_order_r_that_satisfies_the_equation_is_refused_by_both() -> None:
+    """With a mixed-order key ``A = a·B + T`` and ``s = k·a``, ``[s]B − [k]A = −k·T`` has small order: when ``R`` is
+    that point's encoding the equation holds, and only the small-order rule on ``R`` refuses the signature."""
+    a = 777
+    found = 0
+    for t in TORSION[1:]:
+        if t[31] & 0x80:
+            continue
+        key = add(base(a), t)
+        for m in range(64):
+            message = bytes([m])
+            for r_point in TORSION:
+                k = int.from_bytes(hashlib.sha512(r_point + key + message).digest(), "little") % L
+                if times(t, (-k) % 8) != r_point:
+                    continue
+                found += 1
+                assert not agree(key, message, r_point + (k * a % L).to_bytes(32, "little"))
+    assert found >= 10

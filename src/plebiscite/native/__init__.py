@@ -102,9 +102,43 @@ def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> boo
     return bool(_module.verify_signature(public_key, message, signature))
 
 
+def read_ballot_lines(
+    lines: list[bytes], counts: list[tuple[int, int | None]]
+) -> list[tuple[bytes, bytes, bytes, bytes, bytes] | None]:
+    """Per standard ballot line, ``(ballot bytes, signature, election, credential, raw tracking code)`` read in the
+    extension, or ``None`` where the line is not exactly the canonical event of a ballot of this layout (then the
+    Python path reads it). ``counts`` as ``ballot.check.branch_counts`` gives them."""
+    if _module is None:
+        raise EngineError("engine: native is not built")
+    try:
+        found: list[tuple[bytes, bytes, bytes, bytes, bytes] | None] = _module.read_ballot_lines(
+            lines, counts
+        )
+    except _module.NativeError as exc:
+        raise EngineError(f"native engine: {exc}") from None
+    return found
+
+
+def verify_signatures(public_key: bytes, pairs: list[tuple[bytes, bytes]]) -> list[bool]:
+    """Ed25519 by libsodium's rules for many ``(message, signature)`` pairs under one key (the board's heads), in
+    the extension: each answer is :func:`verify_signature`'s. Raises :class:`EngineError` on failure."""
+    if _module is None:
+        raise EngineError("engine: native is not built")
+    try:
+        answers = _module.verify_signatures(public_key, pairs)
+    except _module.NativeError as exc:
+        raise EngineError(f"native engine: {exc}") from None
+    return [bool(a) for a in answers]
+
+
 def disagreement(stage: int) -> str:
     """The reason given for a ballot the native engine refused (``stage``) and the reference accepted."""
+    return disagreement_on(f"this ballot ({STATUS_NAMES.get(stage, stage)})")
+
+
+def disagreement_on(what: str) -> str:
+    """The reason given for something (``what``) the native engine refused and the reference accepted."""
     return (
-        f"engines disagree: the native engine refuses this ballot ({STATUS_NAMES.get(stage, stage)}), the "
-        "reference accepts it; verify again with --engine reference and report this"
+        f"engines disagree: the native engine refuses {what}, the reference accepts it; verify again with "
+        "--engine reference and report this"
     )

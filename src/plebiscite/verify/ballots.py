@@ -172,7 +172,12 @@ def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
     unreadable: list[str] = []
     rows: list[tuple[int, bytes, str, bytes]] = []  # index, line, tracking code, credential
     pending: list[tuple[bytes, bytes]] = []
-    for index, line in chunk:
+    read = native.read_ballot_lines([line for _, line in chunk], counts)  # canonical lines, read in Rust
+    for (index, line), fast in zip(chunk, read, strict=True):
+        if fast is not None and fast[2] == job.fingerprint and fast[3] in job.roll:
+            rows.append((index, line, fast[4].hex(), fast[3]))
+            pending.append((fast[0], fast[1]))
+            continue
         event = _ballot_event(index, line, unreadable)
         if event is None:
             continue

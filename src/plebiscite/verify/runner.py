@@ -115,7 +115,7 @@ def verify_record(
     board_key = source.board_key() if heads else None
     mode = _mode_of(source)
     report, ext, ranks, ballot_types = _start(mode)
-    stream = _heads_stream(report, heads, board_key, allow_unsigned)
+    stream = _heads_stream(report, heads, board_key, allow_unsigned, engine)
     read = 0
 
     def on_line(line: bytes) -> None:
@@ -154,7 +154,7 @@ def verify_events(
     engine = native.resolve(engine)
     mode = ev.declared_mode(events)
     report, ext, ranks, ballot_types = _start(mode)
-    stream = None if heads is None else _heads_stream(report, heads, board_key, False)
+    stream = None if heads is None else _heads_stream(report, heads, board_key, False, engine)
     scan, ballots = scan_events(events, ballot_types, None if stream is None else stream.leaf)
     if stream is not None:
         stream.finish()
@@ -164,12 +164,16 @@ def verify_events(
 
 
 def _heads_stream(
-    report: Report, heads: list[dict[str, Any]], board_key: str | None, allow_unsigned: bool
+    report: Report,
+    heads: list[dict[str, Any]],
+    board_key: str | None,
+    allow_unsigned: bool,
+    engine: str = native.REFERENCE,
 ) -> HeadsStream | None:
     """Checks 18 and 19 fed line by line; ``None`` for a record without heads, whose check 19 is settled here."""
     if heads:
         report.board_key = board_key
-        return HeadsStream(report.by_name("board heads"), heads, board_key)
+        return HeadsStream(report.by_name("board heads"), heads, board_key, engine)
     warning = check_complete_without_heads(report.by_name("record complete"), allow_unsigned)
     if warning is not None:
         report.warnings.append(warning)
