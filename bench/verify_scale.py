@@ -29,10 +29,44 @@ from machine import ROOT, loadavg, machine_info, versions
 from scale_record import build_record
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 from pathlib import Path
 from plebiscite.verify.runner import verify_record
 record, workers, dask, parquet = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+# ru_maxrss of the children counts, for a forked (or fork-then-exec'd) child, every page it shares with the verifier
+# at the fork: it reports the verifier's size, not what a worker costs. So each worker's proportional set size (PSS:
+# its private pages plus its share of the shared ones) is sampled from /proc.
+worker_rss = [0]
+def children(pid):
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    found = []
+    for tid in tids:
+        try:
+            found += open(f"/proc/{pid}/task/{tid}/children").read().split()
+        except OSError:
+            pass
+    return found
+def sample():  # every descendant (Dask's workers are its nannies' children)
+    while True:
+        try:
+            sample_once()
+        except Exception:  # a process that ended between two reads: next round
+            pass
+        time.sleep(0.5)
+def sample_once():
+    todo = children(os.getpid())
+    while todo:
+        pid = todo.pop()
+        todo += children(pid)
+        try:
+            line = next(x for x in open(f"/proc/{pid}/smaps_rollup") if x.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+        worker_rss[0] = max(worker_rss[0], int(line.split()[1]) // 1024)
+threading.Thread(target=sample, daemon=True).start()
 start = time.perf_counter()
 if dask:
     from plebiscite.verify.distributed import DaskBallots, connect
@@ -44,7 +78,8 @@ wall = time.perf_counter() - start
 own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"ok": report.ok, "engine": report.engine,
                   "wall_s": wall, "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
-                  "peak_rss_mb": own.ru_maxrss // 1024, "worker_peak_rss_mb": kids.ru_maxrss // 1024,
+                  "peak_rss_mb": own.ru_maxrss // 1024, "worker_peak_pss_mb": worker_rss[0],
+                  "children_ru_maxrss_mb": kids.ru_maxrss // 1024,
                   "report": [[c.name, c.items, c.failure_count] for c in report.checks]}))
 """
 
@@ -131,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{ballots:,} ballots, workers={workers}{' (Dask)' if dask else ''}: {run['wall_s']:.1f} s "
             f"({run['ballots_per_s']:,.0f} ballots/s), verified={run['ok']}, same report={run['same_report']}, "
-            f"peak RSS {run['peak_rss_mb']} MB (workers {run['worker_peak_rss_mb']} MB), "
+            f"peak RSS {run['peak_rss_mb']} MB (a worker's PSS {run['worker_peak_pss_mb']} MB), "
             f"{run['peak_rss_mb'] * 1024 / ballots:.2f} KB per ballot"
         )
     data = {
