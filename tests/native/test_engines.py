@@ -24,6 +24,7 @@ from plebiscite.ballot.model import Answer, Ballot
 from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
 from plebiscite.verify.ballots import BallotJob, ChunkResult, Lines, check_chunk
+from plebiscite.verify.roll_keys import RollKeys
 from tests.core.conftest import Election
 from tests.core.test_batch import forged
 
@@ -41,7 +42,9 @@ def ballot_lines(election: Election) -> Lines:
 
 def run(election: Election, lines: Lines, engine: str, batched: bool = False) -> ChunkResult:
     ctx = election.ctx
-    job = BallotJob(ctx.fingerprint, ctx.public_key, ctx.roll, ctx.layouts, batched, batched, engine)
+    job = BallotJob(
+        ctx.fingerprint, ctx.public_key, RollKeys(ctx.roll), ctx.layouts, batched, batched, engine
+    )
     return check_chunk(job, lines)
 
 

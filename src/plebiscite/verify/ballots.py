@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -48,8 +48,8 @@ PositionSums = list[list[tuple[bytes, bytes]]]
 class BallotJob:
     fingerprint: bytes
     public_key: bytes
-    roll: Collection[bytes]
-    """The roll's keys; held as :class:`RollKeys` (32 bytes a voter: every worker gets the whole roll)."""
+    roll: RollKeys
+    """The roll's keys, 32 bytes a voter: every worker gets the whole roll."""
     layouts: list[Layout]
     batched: bool = False
     """Defer the 0/1 proofs' ``b`` equations to per-position batches (see the module's docstring)."""
@@ -57,15 +57,6 @@ class BallotJob:
     """With ``batched``: also sum the passing ballots' ciphertexts (``a`` plainly, ``b`` inside the batch)."""
     engine: str = native.REFERENCE
     """``native`` or ``reference`` (``plebiscite.native``): which code checks the signatures and proofs."""
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.roll, RollKeys):
-            object.__setattr__(self, "roll", RollKeys(self.roll))
-
-    def on_roll(self, keys: list[bytes]) -> list[bool]:
-        """Per key, whether it is on the roll (a chunk's credentials in one search)."""
-        roll = self.roll
-        return roll.contains_many(keys) if isinstance(roll, RollKeys) else [k in roll for k in keys]
 
 
 @dataclass(frozen=True)
@@ -184,7 +175,7 @@ def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
     rows: list[tuple[int, bytes, str, bytes]] = []  # index, line, tracking code, credential
     pending: list[tuple[bytes, bytes]] = []
     read = native.read_ballot_lines([line for _, line in chunk], counts)  # canonical lines, read in Rust
-    eligible = iter(job.on_roll([fast[3] for fast in read if fast is not None]))
+    eligible = iter(job.roll.contains_many([fast[3] for fast in read if fast is not None]))
     for (index, line), fast in zip(chunk, read, strict=True):
         if fast is not None and next(eligible) and fast[2] == job.fingerprint:
             rows.append((index, line, fast[4].hex(), fast[3]))

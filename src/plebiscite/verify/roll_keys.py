@@ -9,7 +9,7 @@ national roll fits every worker of a cluster. A lookup is one ``searchsorted`` (
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -28,13 +28,9 @@ class RollKeys:
         self._keys = np.unique(np.array(listed, dtype=f"S{KEY_SIZE}"))
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, bytes) or len(key) != KEY_SIZE:
-            return False
-        keys = self._keys
-        at = int(np.searchsorted(keys, np.array(key, dtype=f"S{KEY_SIZE}")))
-        return at < len(keys) and keys[at : at + 1].tobytes() == key
+        return self.contains_many([key])[0]
 
-    def contains_many(self, keys: list[bytes]) -> list[bool]:
+    def contains_many(self, keys: Sequence[object]) -> list[bool]:
         """``[k in self for k in keys]`` in one binary search of the whole list (a chunk's credentials)."""
         ok = [isinstance(k, bytes) and len(k) == KEY_SIZE for k in keys]
         wanted = np.array(

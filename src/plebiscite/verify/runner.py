@@ -29,6 +29,7 @@ from plebiscite.verify.ballots import (
 )
 from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
+from plebiscite.verify.roll_keys import RollKeys
 from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
 from plebiscite.verify.witnesses import check_witnesses
 
@@ -289,7 +290,7 @@ def verify_standard(
     job = BallotJob(
         ctx.fingerprint,
         ctx.public_key,
-        ctx.roll,
+        RollKeys(ctx.roll),
         ctx.layouts,
         batched=True,
         fold=tally is not None,
