@@ -34,7 +34,7 @@ from .conftest import needs_native
 pytestmark = needs_native
 
 P = 2**255 - 19
-Q, I = 1, 1  # the position forged (question 1 has several positions)
+QUESTION, POS = 1, 1  # the position forged (question 1 has several positions)
 Payload = dict[str, Any]
 
 
@@ -99,43 +99,49 @@ def inconsistent_proof(election: Election, trustee: int, q: int, i: int) -> list
 
 
 def forgeries(election: Election) -> dict[str, Callable[[Payload, Payload], None]]:
-    """What a cheating trustee may post at position ``[Q][I]`` (``other``: another trustee's honest post)."""
+    """What a cheating trustee may post at position ``[QUESTION][POS]`` (``other``: another trustee's honest post)."""
 
     def share(p: Payload, _: Payload) -> None:
-        p["shares"][Q][I] = G.add(bytes.fromhex(p["shares"][Q][I]), G.GENERATOR).hex()
+        p["shares"][QUESTION][POS] = G.add(bytes.fromhex(p["shares"][QUESTION][POS]), G.GENERATOR).hex()
 
     def c(p: Payload, _: Payload) -> None:
-        p["proofs"][Q][I][0] = bump(p["proofs"][Q][I][0])
+        p["proofs"][QUESTION][POS][0] = bump(p["proofs"][QUESTION][POS][0])
 
     def z(p: Payload, _: Payload) -> None:
-        p["proofs"][Q][I][1] = bump(p["proofs"][Q][I][1])
+        p["proofs"][QUESTION][POS][1] = bump(p["proofs"][QUESTION][POS][1])
 
     def commitment(p: Payload, _: Payload) -> None:
-        p["proofs"][Q][I] = inconsistent_proof(election, p["trustee"], Q, I)
+        p["proofs"][QUESTION][POS] = inconsistent_proof(election, p["trustee"], QUESTION, POS)
 
     def other_trustee(p: Payload, other: Payload) -> None:
-        p["shares"][Q][I], p["proofs"][Q][I] = other["shares"][Q][I], other["proofs"][Q][I]
+        p["shares"][QUESTION][POS], p["proofs"][QUESTION][POS] = (
+            other["shares"][QUESTION][POS],
+            other["proofs"][QUESTION][POS],
+        )
 
     def other_position(p: Payload, _: Payload) -> None:
-        p["shares"][Q][I], p["proofs"][Q][I] = p["shares"][Q][0], p["proofs"][Q][0]
+        p["shares"][QUESTION][POS], p["proofs"][QUESTION][POS] = (
+            p["shares"][QUESTION][0],
+            p["proofs"][QUESTION][0],
+        )
 
     def bit_255(p: Payload, _: Payload) -> None:
-        raw = bytearray(bytes.fromhex(p["shares"][Q][I]))
+        raw = bytearray(bytes.fromhex(p["shares"][QUESTION][POS]))
         raw[31] |= 0x80
-        p["shares"][Q][I] = raw.hex()
+        p["shares"][QUESTION][POS] = raw.hex()
 
     def s_plus_p(p: Payload, _: Payload) -> None:  # 1 + p: the non-canonical spelling of a field element
-        p["shares"][Q][I] = (P + 1).to_bytes(32, "little").hex()
+        p["shares"][QUESTION][POS] = (P + 1).to_bytes(32, "little").hex()
 
     def z_plus_l(
         p: Payload, _: Payload
     ) -> None:  # the same value modulo ℓ: a lenient decoder would accept it
-        value = G.scalar_from_hex(p["proofs"][Q][I][1]) + G.ORDER
-        p["proofs"][Q][I][1] = value.to_bytes(32, "little").hex()
+        value = G.scalar_from_hex(p["proofs"][QUESTION][POS][1]) + G.ORDER
+        p["proofs"][QUESTION][POS][1] = value.to_bytes(32, "little").hex()
 
     def c_plus_l(p: Payload, _: Payload) -> None:
-        value = G.scalar_from_hex(p["proofs"][Q][I][0]) + G.ORDER
-        p["proofs"][Q][I][0] = value.to_bytes(32, "little").hex()
+        value = G.scalar_from_hex(p["proofs"][QUESTION][POS][0]) + G.ORDER
+        p["proofs"][QUESTION][POS][0] = value.to_bytes(32, "little").hex()
 
     return {
         "share": share,
@@ -185,14 +191,14 @@ def test_a_forged_share_or_proof_fails_the_same_way_and_native_refuses_it(
     posts[0] = resigned(election, forged)
     failures, count, accepted = both(election, posts)
     assert count == 1 and accepted == [other["trustee"]], failures
-    assert f"trustee {forged['trustee']}" in failures[0] and f"[{Q}][{I}]" in failures[0], failures
+    assert f"trustee {forged['trustee']}" in failures[0] and f"[{QUESTION}][{POS}]" in failures[0], failures
     totals, fp = totals_of(election), election.ctx.fingerprint
     key = election.ctx.verification_keys[forged["trustee"]]
     assert native_shares.accepted_shares(posts[0], totals, key, fp) is None
     flat_shares = [bytes.fromhex(d) for row in forged["shares"] for d in row]
     flat_proofs = b"".join(bytes.fromhex(s) for row in forged["proofs"] for proof in row for s in proof)
     failing = native_shares.failing_positions(fp, forged["trustee"], key, totals, flat_shares, flat_proofs)
-    assert failing == [sum(len(row) for row in totals[:Q]) + I], (
+    assert failing == [sum(len(row) for row in totals[:QUESTION]) + POS], (
         kind
     )  # the extension itself refuses exactly the forged position
 
@@ -200,12 +206,12 @@ def test_a_forged_share_or_proof_fails_the_same_way_and_native_refuses_it(
 @pytest.mark.parametrize(
     "change",
     [
-        lambda p: p["shares"][Q].pop(),
+        lambda p: p["shares"][QUESTION].pop(),
         lambda p: p["proofs"].append([]),
-        lambda p: p["proofs"][Q][I].append(p["proofs"][Q][I][0]),
-        lambda p: p["shares"][Q].__setitem__(I, p["shares"][Q][I].upper()),
-        lambda p: p["shares"][Q].__setitem__(I, p["shares"][Q][I][:62]),
-        lambda p: p["proofs"][Q].__setitem__(I, None),
+        lambda p: p["proofs"][QUESTION][POS].append(p["proofs"][QUESTION][POS][0]),
+        lambda p: p["shares"][QUESTION].__setitem__(POS, p["shares"][QUESTION][POS].upper()),
+        lambda p: p["shares"][QUESTION].__setitem__(POS, p["shares"][QUESTION][POS][:62]),
+        lambda p: p["proofs"][QUESTION].__setitem__(POS, None),
         lambda p: p.__setitem__("shares", "00"),
     ],
     ids=[
