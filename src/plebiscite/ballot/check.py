@@ -5,6 +5,8 @@ Order matters for denial of service: cheap structural checks and the signature c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from plebiscite import native
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
@@ -108,26 +110,75 @@ def check_ballot(
     native engine checks signature and proofs first and a ballot it accepts is returned at once; one it refuses
     goes through the reference checks below, whose error is the answer (docs/native.md §1).
     """
-    layouts = ctx.layouts
-    counts = branch_counts(layouts)
-    ballot = ballot_from_json(value, counts, validate=False)
+    ballot = _admitted(value, ctx, require_roll)
+    if native.resolve(engine) == native.NATIVE and _native_accepts([ballot], ctx) == [True]:
+        return ballot
+    try:
+        verify_signature(ballot)
+        verify_proofs(ballot, ctx.public_key, ctx.layouts)
+    except BallotError:
+        ballot_from_json(
+            value, branch_counts(ctx.layouts)
+        )  # slow path, bad ballots only: name an invalid element exactly, if any
+        raise
+    return ballot
+
+
+def check_ballots(
+    values: Sequence[object], ctx: ElectionContext, require_roll: bool = True, engine: str | None = None
+) -> list[Ballot | Exception]:
+    """:func:`check_ballot` for ballots that arrived together (the board's check workers): one answer each, in
+    order — the checked ballot, or the exception :func:`check_ballot` raises for it alone.
+
+    On the native engine the ballots that pass decoding and eligibility go to the extension in **one** call
+    (docs/native.md §3: decoding and Ed25519 per ballot, the proofs' equations as one batch, bisected if it fails),
+    so the fixed costs are shared. A ballot that call does not accept is checked again alone by
+    :func:`check_ballot` (native, then the reference), so its answer — a refusal word for word, or an acceptance —
+    is the one it gets alone, and the others' answers do not depend on it. Reference engine: one by one.
+    """
+    batched = native.resolve(engine) == native.NATIVE and len(values) > 1
+    results: list[Ballot | Exception] = []
+    for value in values:
+        try:
+            results.append(
+                _admitted(value, ctx, require_roll)
+                if batched
+                else check_ballot(value, ctx, require_roll, engine)
+            )
+        except Exception as exc:  # each ballot's own answer, for the caller to map
+            results.append(exc)
+    if not batched:
+        return results
+    admitted = [(k, r) for k, r in enumerate(results) if isinstance(r, Ballot)]
+    try:
+        accepted = _native_accepts([b for _, b in admitted], ctx)
+    except native.EngineError:  # the extension refused the call: each ballot alone says what it gets
+        accepted = [False] * len(admitted)
+    for (k, _), ok in zip(admitted, accepted, strict=True):
+        if not ok:
+            try:
+                results[k] = check_ballot(values[k], ctx, require_roll, engine)
+            except Exception as exc:
+                results[k] = exc
+    return results
+
+
+def _admitted(value: object, ctx: ElectionContext, require_roll: bool) -> Ballot:
+    """The ballot decoded (elements unvalidated), for this election, its credential on the roll."""
+    ballot = ballot_from_json(value, branch_counts(ctx.layouts), validate=False)
     if ballot.election != ctx.fingerprint:
         raise BallotError("ballot.election: made for another election (fingerprint differs)")
     if require_roll and ballot.credential not in ctx.roll:
         raise BallotError("ballot.credential: not on the roll")
-    if native.resolve(engine) == native.NATIVE:
-        pair = [(ballot.content_bytes(), ballot.signature)]
-        statuses, _ = native.check_ballots(
-            ctx.fingerprint, ctx.public_key, native.layouts_for_native(layouts), pair
-        )
-        if statuses == b"\0":
-            return ballot
-    try:
-        verify_signature(ballot)
-        verify_proofs(ballot, ctx.public_key, layouts)
-    except BallotError:
-        ballot_from_json(
-            value, counts
-        )  # slow path, bad ballots only: name an invalid element exactly, if any
-        raise
     return ballot
+
+
+def _native_accepts(ballots: list[Ballot], ctx: ElectionContext) -> list[bool]:
+    """Whether the native engine accepts each ballot's signature and proofs, all in one call."""
+    if not ballots:
+        return []
+    pairs = [(b.content_bytes(), b.signature) for b in ballots]
+    statuses, _ = native.check_ballots(
+        ctx.fingerprint, ctx.public_key, native.layouts_for_native(ctx.layouts), pairs
+    )
+    return [status == 0 for status in statuses]

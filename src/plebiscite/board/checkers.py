@@ -15,7 +15,10 @@ event loop itself:
   + the ballot event's canonical bytes (the Merkle leaf), or the status and ``detail`` of the refusal
   (:mod:`plebiscite.board.refusals`, the same as in the server).
 
-A worker answers in order, so the server matches answers to requests with a FIFO per worker. A worker that dies
+A worker answers in order, so the server matches answers to requests with a FIFO per worker. The frames already
+queued in a worker when it is ready are checked together, a standard election's ballots in one native call
+(``ballot.check.check_ballots``: the proofs' equations as one batch), each still getting exactly the answer it gets
+alone (docs/native.md §1). A worker that dies
 fails its outstanding checks with 503 (casting is idempotent: the client retries) and is replaced on next use.
 Worker and server talk over one ``socketpair`` (the worker's stdin and stdout), so the event loop owns one
 descriptor per worker and learns of its death once (``tests/service/test_faults.py`` kills one under 200 clients).
@@ -27,22 +30,24 @@ import asyncio
 import contextlib
 import os
 import pickle
+import select
 import socket
 import subprocess
 import sys
 import traceback
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, BinaryIO, cast
+from typing import Any, cast
 
-from plebiscite.ballot.check import check_ballot
+from plebiscite.ballot.check import check_ballot, check_ballots
+from plebiscite.ballot.model import Ballot
 from plebiscite.board.refusals import Refusal, parse_json, refusal_for
 from plebiscite.coercion import ballot as cr_ballot
 from plebiscite.coercion import events as cev
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
 
-__all__ = ["CheckPool", "Checked", "check_body", "check_value"]
+__all__ = ["CheckPool", "Checked", "check_bodies", "check_body", "check_value"]
 
 _LEN = 4
 _CODE = 64  # hex tracking code
@@ -69,7 +74,10 @@ def check_value(value: Any, ctx: ElectionContext) -> Checked:
         cr = cr_ballot.check_ballot(value, ctx)
         leaf = ev.make_event(0, cev.BALLOT, cr.to_json()).raw
         return Checked(cr.tracking_code(), leaf, cr.credential.a + cr.credential.b)
-    ballot = check_ballot(value, ctx)
+    return _standard(check_ballot(value, ctx))
+
+
+def _standard(ballot: Ballot) -> Checked:
     return Checked(ballot.tracking_code(), ev.make_event(0, ev.BALLOT, ballot.to_json()).raw)
 
 
@@ -97,37 +105,93 @@ def _frame(payload: bytes) -> bytes:
     return len(payload).to_bytes(_LEN, "big") + payload
 
 
-def _answer(body: bytes, ctx: ElectionContext) -> bytes:
-    try:
-        checked = check_body(body, ctx)
-    except Exception as exc:
-        refusal = refusal_for(exc)
-        if refusal is None:  # a bug in the check: say so in the server's log, answer 500
-            traceback.print_exc(file=sys.stderr)
-            refusal = Refusal(500, "ballot: internal error while checking")
-        return refusal.status.to_bytes(2, "big") + refusal.detail.encode()
-    return (200).to_bytes(2, "big") + _encode(checked)
+MAX_BATCH = 64
+"""The most request frames a worker checks in one native call (a batch of 64 yes/no ballots is about 8 ms of
+CPU: the last answer of a full batch waits that long)."""
 
 
-def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
-    data = stream.read(n)
-    return data if data is not None and len(data) == n else None
+def check_bodies(bodies: list[bytes], ctx: ElectionContext) -> list[Checked | Exception]:
+    """:func:`check_body` for bodies that arrived together: one answer each, in order, each the one that body gets
+    alone. A standard election's ballots are checked with one native call (``ballot.check.check_ballots``); a
+    coercion-resistant election's one by one."""
+    values: list[Any] = []
+    answers: list[Checked | Exception | None] = []
+    for body in bodies:
+        try:
+            values.append(parse_json(body))
+            answers.append(None)
+        except Refusal as exc:
+            answers.append(exc)
+    if ctx.manifest.mode == cev.MODE:
+        checked: list[Checked | Exception] = []
+        for value in values:
+            try:
+                checked.append(check_value(value, ctx))
+            except Exception as exc:  # its own refusal (or a bug: a 500), for the caller to map
+                checked.append(exc)
+    else:
+        checked = [r if isinstance(r, Exception) else _standard(r) for r in check_ballots(values, ctx)]
+    fill = iter(checked)
+    return [next(fill) if a is None else a for a in answers]
+
+
+def _reply(result: Checked | Exception) -> bytes:
+    if isinstance(result, Checked):
+        return (200).to_bytes(2, "big") + _encode(result)
+    refusal = refusal_for(result)
+    if refusal is None:  # a bug in the check: say so in the server's log, answer 500
+        traceback.print_exception(result, file=sys.stderr)
+        refusal = Refusal(500, "ballot: internal error while checking")
+    return refusal.status.to_bytes(2, "big") + refusal.detail.encode()
+
+
+def _frames(buffer: bytearray) -> list[bytes]:
+    """The complete frames at the front of ``buffer``, taken out of it."""
+    frames, at = [], 0
+    while len(buffer) - at >= _LEN:
+        end = at + _LEN + int.from_bytes(buffer[at : at + _LEN], "big")
+        if len(buffer) < end:
+            break
+        frames.append(bytes(buffer[at + _LEN : end]))
+        at = end
+    del buffer[:at]
+    return frames
+
+
+def _read_ready(fd: int, buffer: bytearray) -> bool:
+    """Block until the server sends something, then take everything already sent; False at end of input."""
+    data = os.read(fd, 1 << 20)
+    if not data:
+        return False
+    buffer += data
+    while select.select([fd], [], [], 0)[0]:
+        more = os.read(fd, 1 << 20)
+        if not more:
+            break  # end of input: the next blocking read says so
+        buffer += more
+    return True
 
 
 def worker_main() -> None:
-    """The worker: read the context, then answer each request frame in order; exit at end of input."""
+    """The worker: read the context, then answer the request frames in order; exit at end of input.
+
+    The frames already queued when the worker is ready are checked together (:func:`check_bodies`, at most
+    :data:`MAX_BATCH` at a time), so ballots that arrive together share one native call; a lone ballot is
+    checked at once, as before."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed by accident goes to stderr, never into the protocol
-    source = sys.stdin.buffer
+    fd = sys.stdin.fileno()
+    buffer = bytearray()
     ctx: ElectionContext | None = None
-    while (header := _read_exactly(source, _LEN)) is not None:
-        payload = _read_exactly(source, int.from_bytes(header, "big"))
-        if payload is None:
-            break
-        if ctx is None:
-            ctx = pickle.loads(payload)  # noqa: S301 - our own parent, over a private pipe
+    pending: list[bytes] = []
+    while pending or _read_ready(fd, buffer):
+        pending += _frames(buffer)
+        if ctx is None and pending:
+            ctx = pickle.loads(pending.pop(0))  # noqa: S301 - our own parent, over a private pipe
+        if ctx is None or not pending:
             continue
-        out.write(_frame(_answer(payload, ctx)))
+        batch, pending = pending[:MAX_BATCH], pending[MAX_BATCH:]
+        out.write(b"".join(_frame(_reply(r)) for r in check_bodies(batch, ctx)))
         out.flush()
 
 
