@@ -77,6 +77,19 @@ def alone(body: bytes, setup: Setup, engine: str | None = None) -> bytes:
     return checkers._reply(result)
 
 
+def count_native_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the number of ballots in each call of the extension's ``check_ballots``."""
+    calls: list[int] = []
+    real = native.check_ballots
+
+    def counting(*args: Any) -> Any:
+        calls.append(len(args[3]))
+        return real(*args)
+
+    monkeypatch.setattr(native, "check_ballots", counting)
+    return calls
+
+
 def encoded(payloads: list[Any]) -> list[bytes]:
     return [p if isinstance(p, bytes) else json.dumps(p).encode() for p in payloads]
 
@@ -86,16 +99,9 @@ def encoded(payloads: list[Any]) -> list[bytes]:
 def test_one_forged_ballot_among_honest_ones_gets_its_own_refusal_and_the_others_their_ballots(
     setup: Setup, honest: list[dict[str, Any]], how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[int] = []
-    real = native.check_ballots
-
-    def counting(*args: Any) -> Any:
-        calls.append(len(args[3]))
-        return real(*args)
-
     bodies = encoded([*honest[:4], forged(setup, honest[4], how), *honest[5:], b"{not json"])
     expected = [alone(body, setup) for body in bodies]
-    monkeypatch.setattr(native, "check_ballots", counting)
+    calls = count_native_calls(monkeypatch)
     answers = [checkers._reply(r) for r in check_bodies(bodies, setup.ctx)]
     assert answers == expected
     statuses = [int.from_bytes(a[:2], "big") for a in answers]
@@ -111,14 +117,11 @@ def test_one_forged_ballot_among_honest_ones_gets_its_own_refusal_and_the_others
 def test_honest_ballots_in_any_order_get_their_own_answers_from_one_call(
     setup: Setup, honest: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[int] = []
-    real = native.check_ballots
-    monkeypatch.setattr(native, "check_ballots", lambda *a: (calls.append(len(a[3])), real(*a))[1])
     order = list(range(len(honest)))
     random.Random(5).shuffle(order)
     bodies = encoded([honest[k] for k in order])
     expected = [alone(body, setup) for body in bodies]
-    calls.clear()
+    calls = count_native_calls(monkeypatch)
     assert [checkers._reply(r) for r in check_bodies(bodies, setup.ctx)] == expected
     assert calls == [len(bodies)]
 
