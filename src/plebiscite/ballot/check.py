@@ -15,6 +15,7 @@ from plebiscite.hazmat import group as G
 from plebiscite.proofs import range as range_proof
 from plebiscite.proofs.common import ProofError
 from plebiscite.proofs.transcript import int_bytes
+from plebiscite.record.events import BALLOT, canonical_json
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Layout
 
@@ -124,43 +125,53 @@ def check_ballot(
     return ballot
 
 
-def check_ballots(
+def accepted_together(
     values: Sequence[object], ctx: ElectionContext, require_roll: bool = True, engine: str | None = None
-) -> list[Ballot | Exception]:
-    """:func:`check_ballot` for ballots that arrived together (the board's check workers): one answer each, in
-    order — the checked ballot, or the exception :func:`check_ballot` raises for it alone.
+) -> list[tuple[str, bytes] | None]:
+    """For ballots that arrived together (the board's check workers), those the native engine accepts in **one**
+    call: per value, ``(tracking code, the ballot event's canonical bytes)`` — exactly what :func:`check_ballot`
+    gives for it (``Ballot.tracking_code()``, ``make_event(…, ballot.to_json()).raw``) — or ``None``, and the caller
+    checks that value alone with :func:`check_ballot`, whose answer (a refusal word for word, or an acceptance) is
+    its answer. So no ballot's answer depends on the others'; only the cost is shared.
 
-    On the native engine the ballots that pass decoding and eligibility go to the extension in **one** call
-    (docs/native.md §3: decoding and Ed25519 per ballot, the proofs' equations as one batch, bisected if it fails),
-    so the fixed costs are shared. A ballot that call does not accept is checked again alone by
-    :func:`check_ballot` (native, then the reference), so its answer — a refusal word for word, or an acceptance —
-    is the one it gets alone, and the others' answers do not depend on it. Reference engine: one by one.
+    Each value's canonical event line goes to the crate's reader (``native.read_ballot_lines``), which accepts
+    only the one canonical spelling of a well-formed ballot of this layout and returns its ballot bytes, signature,
+    election, credential and tracking code (docs/native.md §1; anything else is ``None`` here). Those made for
+    this election by a credential on the roll are checked in one ``native.check_ballots`` call: decoding and
+    Ed25519 per ballot, the proofs' equations as one batch, bisected if it fails (§3). All ``None`` on the
+    reference engine, for a single value, or if the extension refuses the call.
     """
-    batched = native.resolve(engine) == native.NATIVE and len(values) > 1
-    results: list[Ballot | Exception] = []
+    if native.resolve(engine) != native.NATIVE or len(values) < 2:
+        return [None] * len(values)
+    lines: list[bytes] = []
     for value in values:
         try:
-            results.append(
-                _admitted(value, ctx, require_roll)
-                if batched
-                else check_ballot(value, ctx, require_roll, engine)
-            )
-        except Exception as exc:  # each ballot's own answer, for the caller to map
-            results.append(exc)
-    if not batched:
-        return results
-    admitted = [(k, r) for k, r in enumerate(results) if isinstance(r, Ballot)]
+            lines.append(canonical_json({"type": BALLOT, "payload": value}))
+        except ValueError:  # no canonical form (a lone surrogate, NaN): the single check names the fault
+            lines.append(b"")
     try:
-        accepted = _native_accepts([b for _, b in admitted], ctx)
+        read = native.read_ballot_lines(lines, branch_counts(ctx.layouts))
+    except native.EngineError:
+        return [None] * len(values)
+    eligible = [
+        (k, r)
+        for k, r in enumerate(read)
+        if r is not None and r[2] == ctx.fingerprint and (not require_roll or r[3] in ctx.roll)
+    ]
+    try:
+        statuses, _ = native.check_ballots(
+            ctx.fingerprint,
+            ctx.public_key,
+            native.layouts_for_native(ctx.layouts),
+            [(r[0], r[1]) for _, r in eligible],
+        )
     except native.EngineError:  # the extension refused the call: each ballot alone says what it gets
-        accepted = [False] * len(admitted)
-    for (k, _), ok in zip(admitted, accepted, strict=True):
-        if not ok:
-            try:
-                results[k] = check_ballot(values[k], ctx, require_roll, engine)
-            except Exception as exc:
-                results[k] = exc
-    return results
+        return [None] * len(values)
+    out: list[tuple[str, bytes] | None] = [None] * len(values)
+    for (k, r), status in zip(eligible, statuses, strict=True):
+        if status == 0:
+            out[k] = (r[4].hex(), lines[k])
+    return out
 
 
 def _admitted(value: object, ctx: ElectionContext, require_roll: bool) -> Ballot:

@@ -17,7 +17,7 @@ event loop itself:
 
 A worker answers in order, so the server matches answers to requests with a FIFO per worker. The frames already
 queued in a worker when it is ready are checked together, a standard election's ballots in one native call
-(``ballot.check.check_ballots``: the proofs' equations as one batch), each still getting exactly the answer it gets
+(``ballot.check.accepted_together``: the proofs' equations as one batch), each still getting exactly the answer it gets
 alone (docs/native.md §1). A worker that dies
 fails its outstanding checks with 503 (casting is idempotent: the client retries) and is replaced on next use.
 Worker and server talk over one ``socketpair`` (the worker's stdin and stdout), so the event loop owns one
@@ -39,8 +39,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, cast
 
-from plebiscite.ballot.check import check_ballot, check_ballots
-from plebiscite.ballot.model import Ballot
+from plebiscite.ballot.check import accepted_together, check_ballot
 from plebiscite.board.refusals import Refusal, parse_json, refusal_for
 from plebiscite.coercion import ballot as cr_ballot
 from plebiscite.coercion import events as cev
@@ -74,10 +73,7 @@ def check_value(value: Any, ctx: ElectionContext) -> Checked:
         cr = cr_ballot.check_ballot(value, ctx)
         leaf = ev.make_event(0, cev.BALLOT, cr.to_json()).raw
         return Checked(cr.tracking_code(), leaf, cr.credential.a + cr.credential.b)
-    return _standard(check_ballot(value, ctx))
-
-
-def _standard(ballot: Ballot) -> Checked:
+    ballot = check_ballot(value, ctx)
     return Checked(ballot.tracking_code(), ev.make_event(0, ev.BALLOT, ballot.to_json()).raw)
 
 
@@ -112,8 +108,8 @@ CPU: the last answer of a full batch waits that long)."""
 
 def check_bodies(bodies: list[bytes], ctx: ElectionContext) -> list[Checked | Exception]:
     """:func:`check_body` for bodies that arrived together: one answer each, in order, each the one that body gets
-    alone. A standard election's ballots are checked with one native call (``ballot.check.check_ballots``); a
-    coercion-resistant election's one by one."""
+    alone. A standard election's ballots are checked with one native call (``ballot.check.accepted_together``);
+    each it does not accept, and a coercion-resistant election's ballots, are checked alone (:func:`check_value`)."""
     values: list[Any] = []
     answers: list[Checked | Exception | None] = []
     for body in bodies:
@@ -122,15 +118,16 @@ def check_bodies(bodies: list[bytes], ctx: ElectionContext) -> list[Checked | Ex
             answers.append(None)
         except Refusal as exc:
             answers.append(exc)
-    if ctx.manifest.mode == cev.MODE:
-        checked: list[Checked | Exception] = []
-        for value in values:
-            try:
-                checked.append(check_value(value, ctx))
-            except Exception as exc:  # its own refusal (or a bug: a 500), for the caller to map
-                checked.append(exc)
-    else:
-        checked = [r if isinstance(r, Exception) else _standard(r) for r in check_ballots(values, ctx)]
+    together = accepted_together(values, ctx) if ctx.manifest.mode != cev.MODE else [None] * len(values)
+    checked: list[Checked | Exception] = []
+    for value, accepted in zip(values, together, strict=True):
+        if accepted is not None:
+            checked.append(Checked(*accepted))
+            continue
+        try:
+            checked.append(check_value(value, ctx))
+        except Exception as exc:  # its own refusal (or a bug: a 500), for the caller to map
+            checked.append(exc)
     fill = iter(checked)
     return [next(fill) if a is None else a for a in answers]
 
