@@ -101,6 +101,7 @@ def _frame(payload: bytes) -> bytes:
     return len(payload).to_bytes(_LEN, "big") + payload
 
 
+_READ = 1 << 16  # bytes a read asks for: below malloc's mmap threshold, so a read costs no mapping of its own
 MAX_BATCH = 64
 """The most request frames a worker checks in one native call (a batch of 64 yes/no ballots is about 8 ms of
 CPU: the last answer of a full batch waits that long)."""
@@ -157,12 +158,12 @@ def _frames(buffer: bytearray) -> list[bytes]:
 
 def _read_ready(fd: int, buffer: bytearray) -> bool:
     """Block until the server sends something, then take everything already sent; False at end of input."""
-    data = os.read(fd, 1 << 20)
+    data = os.read(fd, _READ)
     if not data:
         return False
     buffer += data
     while select.select([fd], [], [], 0)[0]:
-        more = os.read(fd, 1 << 20)
+        more = os.read(fd, _READ)
         if not more:
             break  # end of input: the next blocking read says so
         buffer += more
