@@ -181,3 +181,12 @@ def test_a_worker_answers_queued_ballots_in_order_with_their_own_answers(
             pool.close()
 
     assert asyncio.run(scenario()) == expected
+
+
+@needs_native
+@pytest.mark.parametrize("how", ["honest", "equation", "signature", "another election"])
+def test_a_lone_ballot_gets_its_single_check_answer(
+    setup: Setup, honest: list[dict[str, Any]], how: str
+) -> None:
+    body = encoded([honest[7] if how == "honest" else forged(setup, honest[7], how)])[0]
+    assert [checkers._reply(r) for r in check_bodies([body], setup.ctx)] == [alone(body, setup)]
