@@ -107,9 +107,9 @@ def test_one_forged_ballot_among_honest_ones_gets_its_own_refusal_and_the_others
     statuses = [int.from_bytes(a[:2], "big") for a in answers]
     assert statuses[5:10] == [200] * 5, statuses
     assert statuses[:4] == [200] * 4 and statuses[4] == 422 and statuses[10] == 400, statuses
-    # one call for the batch; a ballot it did not accept is checked again alone
-    # (off the roll or for another election: not sent to the extension; bit 255: refused by its decoder in the batch, then alone by
-    # Python's before any native call)
+    # one call for the batch; a ballot it did not accept is checked again alone (off the roll or for another
+    # election: not sent to the extension; bit 255: refused by its decoder in the batch, then alone by Python's
+    # before any native call)
     expected_calls = {"not on the roll": [9], "another election": [9], "bit 255": [10]}.get(how, [10, 1])
     assert calls == expected_calls
 
