@@ -64,7 +64,10 @@ pub fn dleq_holds(
     if proof.len() != 64 {
         return Share::Malformed;
     }
-    let (Some(c), Some(z)) = (canonical_scalar(&proof[..32]), canonical_scalar(&proof[32..])) else {
+    let (Some(c), Some(z)) = (
+        canonical_scalar(&proof[..32]),
+        canonical_scalar(&proof[32..]),
+    ) else {
         return Share::Malformed;
     };
     let t1 = RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, public.0, &z);
@@ -93,7 +96,11 @@ pub fn check(
     proofs: &[u8],
 ) -> Result<Vec<Share>, String> {
     let n: usize = widths.iter().sum();
-    for (what, got, each) in [("bases", bases, 32), ("shares", shares, 32), ("proofs", proofs, 64)] {
+    for (what, got, each) in [
+        ("bases", bases, 32),
+        ("shares", shares, 32),
+        ("proofs", proofs, 64),
+    ] {
         if got.len() != n * each {
             return Err(format!(
                 "{what}: expected {} bytes for {n} positions, got {}",
@@ -133,6 +140,7 @@ pub fn check(
 /// `NativeError` naming it.
 #[cfg(feature = "python")]
 #[pyo3::pyfunction]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn check_decryption_shares<'py>(
     py: pyo3::Python<'py>,
     fingerprint: pyo3::pybacked::PyBackedBytes,
@@ -167,7 +175,12 @@ mod tests {
     const FP: [u8; 32] = [7; 32];
 
     /// An honest partial decryption of `bases` by share `x` (the prover of `proofs/dleq.prove`, fixed nonces).
-    fn honest(x: Scalar, trustee: u64, widths: &[usize], bases: &[RistrettoPoint]) -> (Vec<u8>, Vec<u8>) {
+    fn honest(
+        x: Scalar,
+        trustee: u64,
+        widths: &[usize],
+        bases: &[RistrettoPoint],
+    ) -> (Vec<u8>, Vec<u8>) {
         let key = G * x;
         let (mut shares, mut proofs) = (Vec::new(), Vec::new());
         let mut at = 0;
