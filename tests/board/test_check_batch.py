@@ -163,7 +163,8 @@ def test_a_worker_answers_queued_ballots_in_order_with_their_own_answers(
     setup: Setup, honest: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     """Through a real worker process: many checks sent at once queue in its socket and are checked together."""
-    bodies = encoded([*honest[:5], forged(setup, honest[5], "equation"), *honest[6:], b"[]"] * 3)
+    big = b"[" + b"0," * 100_000 + b"0]"  # 200 kB: a frame the worker reads in several pieces
+    bodies = encoded([*honest[:5], forged(setup, honest[5], "equation"), *honest[6:], b"[]", big] * 3)
     expected = [alone(body, setup) for body in bodies]
 
     async def scenario() -> list[bytes]:
