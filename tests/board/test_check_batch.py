@@ -191,3 +191,16 @@ def test_a_lone_ballot_gets_its_single_check_answer(
 ) -> None:
     body = encoded([honest[7] if how == "honest" else forged(setup, honest[7], how)])[0]
     assert [checkers._reply(r) for r in check_bodies([body], setup.ctx)] == [alone(body, setup)]
+
+
+def test_a_bug_in_the_batch_path_leaves_each_ballot_to_its_single_check(
+    setup: Setup, honest: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodies = encoded([*honest[:3], forged(setup, honest[3], "signature")])
+    expected = [alone(body, setup) for body in bodies]
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("deliberate")
+
+    monkeypatch.setattr(checkers, "accepted_together", broken)
+    assert [checkers._reply(r) for r in check_bodies(bodies, setup.ctx)] == expected
