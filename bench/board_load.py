@@ -141,14 +141,15 @@ def free_port() -> int:
 class Server:
     """``plebiscite serve`` on a fresh SQLite board, in its own process group."""
 
-    def __init__(self, record: Path, workdir: Path, check_workers: int) -> None:
+    def __init__(self, record: Path, workdir: Path, check_workers: int, python: str = sys.executable) -> None:
+        """``python``: the interpreter that runs the server (another checkout's venv for an A/B comparison)."""
         workdir.mkdir(parents=True)
         (workdir / "admin-token.txt").write_text(TOKEN + "\n")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / "server.log"
         command = [
-            sys.executable, "-m", "plebiscite.cli.main", "serve",
+            python, "-m", "plebiscite.cli.main", "serve",
             "--db", f"sqlite:///{workdir / 'board.db'}", "--record", str(record),
             "--board-key-file", str(workdir / "board-key.hex"), "--admin-token-file", str(workdir / "admin-token.txt"),
             "--host", "127.0.0.1", "--port", str(self.port), "--check-workers", str(check_workers),

@@ -5,6 +5,8 @@ Order matters for denial of service: cheap structural checks and the signature c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from plebiscite import native
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
@@ -13,6 +15,7 @@ from plebiscite.hazmat import group as G
 from plebiscite.proofs import range as range_proof
 from plebiscite.proofs.common import ProofError
 from plebiscite.proofs.transcript import int_bytes
+from plebiscite.record.events import BALLOT, canonical_json
 from plebiscite.setup.election import ElectionContext
 from plebiscite.setup.manifest import Layout
 
@@ -108,26 +111,86 @@ def check_ballot(
     native engine checks signature and proofs first and a ballot it accepts is returned at once; one it refuses
     goes through the reference checks below, whose error is the answer (docs/native.md §1).
     """
-    layouts = ctx.layouts
-    counts = branch_counts(layouts)
-    ballot = ballot_from_json(value, counts, validate=False)
+    ballot = _admitted(value, ctx, require_roll)
+    if native.resolve(engine) == native.NATIVE and _native_accepts([ballot], ctx) == [True]:
+        return ballot
+    try:
+        verify_signature(ballot)
+        verify_proofs(ballot, ctx.public_key, ctx.layouts)
+    except BallotError:
+        ballot_from_json(
+            value, branch_counts(ctx.layouts)
+        )  # slow path, bad ballots only: name an invalid element exactly, if any
+        raise
+    return ballot
+
+
+def accepted_together(
+    values: Sequence[object], ctx: ElectionContext, require_roll: bool = True, engine: str | None = None
+) -> list[tuple[str, bytes] | None]:
+    """For ballots that arrived together (the board's check workers), those the native engine accepts in **one**
+    call: per value, ``(tracking code, the ballot event's canonical bytes)`` — exactly what :func:`check_ballot`
+    gives for it (``Ballot.tracking_code()``, ``make_event(…, ballot.to_json()).raw``) — or ``None``, and the caller
+    checks that value alone with :func:`check_ballot`, whose answer (a refusal word for word, or an acceptance) is
+    its answer. So no ballot's answer depends on the others'; only the cost is shared.
+
+    Each value's canonical event line goes to the crate's reader (``native.read_ballot_lines``), which accepts
+    only the one canonical spelling of a well-formed ballot of this layout and returns its ballot bytes, signature,
+    election, credential and tracking code (docs/native.md §1; anything else is ``None`` here). Those made for
+    this election by a credential on the roll are checked in one ``native.check_ballots`` call: decoding and
+    Ed25519 per ballot, the proofs' equations as one batch, bisected if it fails (§3). All ``None`` on the
+    reference engine, or if the extension refuses the call. A lone ballot takes this path too: reading its line in
+    the crate is cheaper than decoding it in Python; only a ballot that is refused pays for a second check.
+    """
+    if native.resolve(engine) != native.NATIVE or not values:
+        return [None] * len(values)
+    lines: list[bytes] = []
+    for value in values:
+        try:
+            lines.append(canonical_json({"type": BALLOT, "payload": value}))
+        except ValueError:  # no canonical form (a lone surrogate, NaN): the single check names the fault
+            lines.append(b"")
+    try:
+        read = native.read_ballot_lines(lines, branch_counts(ctx.layouts))
+    except native.EngineError:
+        return [None] * len(values)
+    eligible = [
+        (k, r)
+        for k, r in enumerate(read)
+        if r is not None and r[2] == ctx.fingerprint and (not require_roll or r[3] in ctx.roll)
+    ]
+    try:
+        statuses, _ = native.check_ballots(
+            ctx.fingerprint,
+            ctx.public_key,
+            native.layouts_for_native(ctx.layouts),
+            [(r[0], r[1]) for _, r in eligible],
+        )
+    except native.EngineError:  # the extension refused the call: each ballot alone says what it gets
+        return [None] * len(values)
+    out: list[tuple[str, bytes] | None] = [None] * len(values)
+    for (k, r), status in zip(eligible, statuses, strict=True):
+        if status == 0:
+            out[k] = (r[4].hex(), lines[k])
+    return out
+
+
+def _admitted(value: object, ctx: ElectionContext, require_roll: bool) -> Ballot:
+    """The ballot decoded (elements unvalidated), for this election, its credential on the roll."""
+    ballot = ballot_from_json(value, branch_counts(ctx.layouts), validate=False)
     if ballot.election != ctx.fingerprint:
         raise BallotError("ballot.election: made for another election (fingerprint differs)")
     if require_roll and ballot.credential not in ctx.roll:
         raise BallotError("ballot.credential: not on the roll")
-    if native.resolve(engine) == native.NATIVE:
-        pair = [(ballot.content_bytes(), ballot.signature)]
-        statuses, _ = native.check_ballots(
-            ctx.fingerprint, ctx.public_key, native.layouts_for_native(layouts), pair
-        )
-        if statuses == b"\0":
-            return ballot
-    try:
-        verify_signature(ballot)
-        verify_proofs(ballot, ctx.public_key, layouts)
-    except BallotError:
-        ballot_from_json(
-            value, counts
-        )  # slow path, bad ballots only: name an invalid element exactly, if any
-        raise
     return ballot
+
+
+def _native_accepts(ballots: list[Ballot], ctx: ElectionContext) -> list[bool]:
+    """Whether the native engine accepts each ballot's signature and proofs, all in one call."""
+    if not ballots:
+        return []
+    pairs = [(b.content_bytes(), b.signature) for b in ballots]
+    statuses, _ = native.check_ballots(
+        ctx.fingerprint, ctx.public_key, native.layouts_for_native(ctx.layouts), pairs
+    )
+    return [status == 0 for status in statuses]

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from plebiscite import native
 from plebiscite.ballot.challenge import check_opening, describe
 from plebiscite.ballot.check import branch_counts, verify_proofs, verify_signature
 from plebiscite.ballot.model import BallotError, ballot_from_json
@@ -13,6 +14,7 @@ from plebiscite.decrypt.combine import combine, counts
 from plebiscite.decrypt.partial import check_partial
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native import shares as native_shares
 from plebiscite.record import events as ev
 from plebiscite.record.signing import SignatureError
 from plebiscite.record.signing import verify as verify_post
@@ -185,7 +187,14 @@ def check_partials(
     ctx: ElectionContext,
     totals: list[list[Ciphertext]],
     signing_keys: dict[int, str],
+    engine: str | None = None,
 ) -> dict[int, list[list[bytes]]]:
+    """Check 16: each qualified trustee's one signed partial decryption, every share's Chaum–Pedersen proof.
+
+    ``engine`` (``None``: the default engine): with ``native``, the proofs are checked by the extension first
+    (:func:`_check_shares`); the report is the reference's either way.
+    """
+    engine = native.resolve(engine)
     valid: dict[int, list[list[bytes]]] = {}
     for e in events:
         if e.type != ev.PARTIAL_DECRYPTION:
@@ -203,10 +212,27 @@ def check_partials(
             continue
         try:
             verify_post("partial-decryption", e.payload, signing_keys[trustee])
-            valid[trustee] = check_partial(e.payload, totals, ctx.verification_keys[trustee], ctx.fingerprint)
+            valid[trustee] = _check_shares(
+                e.payload, totals, ctx.verification_keys[trustee], ctx.fingerprint, engine
+            )
         except (SignatureError, ValueError) as exc:
             check.fail(f"event {e.index}: trustee {trustee}: {exc}")
     return valid
+
+
+def _check_shares(
+    payload: dict[str, Any], totals: list[list[Ciphertext]], key: bytes, fingerprint: bytes, engine: str
+) -> list[list[bytes]]:
+    """``check_partial`` on ``engine``: the native engine only accepts; what it does not accept goes to the
+    reference, whose ValueError names the position and reason (docs/native.md §1). Should the reference accept
+    what native refused, the engines disagree: a verifier bug, reported as this partial decryption's failure."""
+    if engine == native.NATIVE:
+        shares = native_shares.accepted_shares(payload, totals, key, fingerprint)
+        if shares is not None:
+            return shares
+        check_partial(payload, totals, key, fingerprint)
+        raise ValueError(native.disagreement_on("this partial decryption"))
+    return check_partial(payload, totals, key, fingerprint)
 
 
 def check_result(
