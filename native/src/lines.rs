@@ -302,7 +302,9 @@ mod tests {
     fn normal_form_is_the_python_rule() {
         let canonical = line(None);
         assert!(in_normal_form(canonical.as_bytes()));
-        assert!(!in_normal_form(canonical.replacen("\":\"", "\": \"", 1).as_bytes()));
+        assert!(!in_normal_form(
+            canonical.replacen("\":\"", "\": \"", 1).as_bytes()
+        ));
         let upper = canonical.replacen("11", "1F", 1).to_uppercase();
         assert!(!in_normal_form(upper.as_bytes()));
         assert!(!in_normal_form(b"\"C\":"));

@@ -200,7 +200,9 @@ fn read_ballot_lines<'py>(
 /// Whether a ballot event's line is in the board's normal form (`verify/scan.py`'s check 1; `lines.rs`).
 #[pyfunction]
 fn line_in_normal_form(line: &[u8]) -> PyResult<bool> {
-    guarded("line_in_normal_form", || Ok(crate::lines::in_normal_form(line)))
+    guarded("line_in_normal_form", || {
+        Ok(crate::lines::in_normal_form(line))
+    })
 }
 
 /// Panics inside the guard: the tests check that it arrives as `NativeError`, never as a `PanicException`.

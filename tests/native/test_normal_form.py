@@ -18,7 +18,24 @@ from .test_engines import ballot_lines
 
 pytestmark = needs_native
 
-TOKENS = [b'"A":', b'"B":', b'"', b":", b"A", b"B", b"C", b"Z", b"a", b"b", b"f", b"0", b" ", b"{", b"[", b"\xff"]
+TOKENS = [
+    b'"A":',
+    b'"B":',
+    b'"',
+    b":",
+    b"A",
+    b"B",
+    b"C",
+    b"Z",
+    b"a",
+    b"b",
+    b"f",
+    b"0",
+    b" ",
+    b"{",
+    b"[",
+    b"\xff",
+]
 """Pieces whose joins can form, split or hide the two keys: where a left-to-right removal differs from others."""
 
 
@@ -50,7 +67,9 @@ def test_the_removal_order_is_pythons() -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), how=st.sampled_from(["upper", "space", "byte", "key"]))
-def test_honest_and_respelt_ballot_lines_are_judged_alike(multi_election: Election, seed: int, how: str) -> None:
+def test_honest_and_respelt_ballot_lines_are_judged_alike(
+    multi_election: Election, seed: int, how: str
+) -> None:
     rng = random.Random(seed)
     line = rng.choice(ballot_lines(multi_election))[1]
     assert native_answer(line) and in_normal_form(line)
