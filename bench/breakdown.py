@@ -2,6 +2,10 @@
 is Python.
 
 Used by ``ballots.py`` (the last lines of its report) and its ``--profile`` option.
+
+Run on its own, it says where the native engine's time goes on a record (CPU µs a ballot, by ``process_time``):
+
+    .venv/bin/python bench/breakdown.py /tmp/plebiscite-bench/scale-n1000000   # any standard-mode record
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import pstats
 import timeit
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from machine import r1
@@ -126,3 +131,94 @@ def profile_check(ctx: ElectionContext, payloads: list[dict[str, Any]], top: int
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
     return out.getvalue()
+
+
+class _Captured(Exception):
+    """Stops ``verify_record`` once the ballot job is made (see :func:`native_costs`)."""
+
+
+def _ballot_job(record: Path) -> Any:
+    """The verifier's own ``BallotJob`` for ``record``: its setup checks run, then the ballot checks are skipped."""
+    from plebiscite.verify import runner
+
+    found: list[Any] = []
+
+    def capture(job: Any, *_args: Any, **_kw: Any) -> Any:
+        found.append(job)
+        raise _Captured
+
+    saved = runner.check_all
+    runner.check_all = capture  # type: ignore[assignment]
+    try:
+        runner.verify_record(record, 1)
+    except _Captured:
+        pass
+    finally:
+        runner.check_all = saved  # type: ignore[assignment]
+    if not found:
+        raise SystemExit(f"{record}: the setup checks did not pass, no ballot job")
+    return found[0]
+
+
+def native_costs(record: Path, chunk: int = 2000, reps: int = 3) -> dict[str, Any]:
+    """CPU µs a ballot (best of ``reps``) of the native engine's steps on the first ``chunk`` ballot lines of
+    ``record``, and of the verifier's first pass over the whole record with each normal-form check."""
+    import time
+
+    from plebiscite import native
+    from plebiscite.ballot.check import branch_counts
+    from plebiscite.record import events as ev
+    from plebiscite.record.stream import EventLines, is_ballot_line
+    from plebiscite.verify import ballots as B
+    from plebiscite.verify.scan import in_normal_form, scan_lines
+
+    job = _ballot_job(record)
+    job = B.BallotJob(job.fingerprint, job.public_key, job.roll, job.layouts, True, True, native.NATIVE)
+    source = EventLines(record)
+    lines: list[tuple[int, bytes]] = []
+    for index, line in source:
+        if is_ballot_line(line):
+            lines.append((index, line))
+            if len(lines) == chunk:
+                break
+    counts, layouts = branch_counts(job.layouts), native.layouts_for_native(job.layouts)
+    read = native.read_ballot_lines([line for _, line in lines], counts)
+    pairs = [(r[0], r[1]) for r in read if r is not None]
+
+    def best(fn: Callable[[], Any], n: int) -> float | None:
+        runs = []
+        for _ in range(reps):
+            start = time.process_time()
+            fn()
+            runs.append((time.process_time() - start) / n * 1e6)
+        return r1(min(runs))
+
+    fast = native.normal_form_check()
+    out: dict[str, Any] = {
+        "ballots_in_chunk": len(lines),
+        "read_ballot_lines": best(
+            lambda: native.read_ballot_lines([x for _, x in lines], counts), len(lines)
+        ),
+        "check_ballots": best(
+            lambda: native.check_ballots(job.fingerprint, job.public_key, layouts, pairs), len(lines)
+        ),
+        "check_chunk": best(lambda: B.check_chunk(job, lines), len(lines)),
+    }
+    types = frozenset({ev.BALLOT})
+
+    def first_pass(rule: Callable[[bytes], bool]) -> float:  # without the signed heads' check (no on_line)
+        start = time.process_time()
+        ballots = scan_lines(source, source.where, types, None, rule).ballots
+        return (time.process_time() - start) / max(1, ballots) * 1e6
+
+    out["first_pass_python_normal_form"] = r1(min(first_pass(in_normal_form) for _ in range(reps)))
+    if fast is not None:
+        out["first_pass_native_normal_form"] = r1(min(first_pass(fast) for _ in range(reps)))
+    return out
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(native_costs(Path(sys.argv[1])), indent=1))

@@ -170,6 +170,62 @@ pub fn read(line: &[u8], counts: &Counts) -> Option<BallotLine> {
     })
 }
 
+/// Whether a ballot event's line spells its hex as the board writes it: the verifier's check 1
+/// (`verify/scan.py`, `in_normal_form`), exactly: no space, and no capital once every `"A":` and then every `"B":`
+/// is removed (Python's `bytes.replace`: left to right, non-overlapping). Any line, canonical or not.
+pub fn in_normal_form(line: &[u8]) -> bool {
+    // Fast and exact: when every capital is the letter of a `"A":` or `"B":` key, removing the keys removes every
+    // capital (two such keys never overlap, so each is found and removed whole, whatever the order). Otherwise —
+    // a line the verifier will refuse anyway — the rule as stated decides.
+    let key_letter = |i: usize| {
+        (line[i] == b'A' || line[i] == b'B')
+            && i >= 1
+            && line[i - 1] == b'"'
+            && line.get(i + 1..i + 3) == Some(&b"\":"[..])
+    };
+    // 32 bytes at a time, without an early exit inside a block (so the compiler vectorises the scan)
+    for (block, bytes) in line.chunks(32).enumerate() {
+        let (space, capital) = bytes.iter().fold((false, false), |(s, c), &b| {
+            (s | (b == b' '), c | b.is_ascii_uppercase())
+        });
+        if space {
+            return false;
+        }
+        if capital {
+            for (j, b) in bytes.iter().enumerate() {
+                if b.is_ascii_uppercase() && !key_letter(32 * block + j) {
+                    return by_definition(line);
+                }
+            }
+        }
+    }
+    true
+}
+
+/// The rule as stated: no space, and no capital once every `"A":` and then every `"B":` is removed.
+fn by_definition(line: &[u8]) -> bool {
+    if line.contains(&b' ') {
+        return false;
+    }
+    let keys_aside = remove_all(&remove_all(line, b"\"A\":"), b"\"B\":");
+    !keys_aside.iter().any(u8::is_ascii_uppercase)
+}
+
+/// `text` without the occurrences of `pattern`, found left to right without overlapping (`bytes.replace(p, b"")`).
+fn remove_all(text: &[u8], pattern: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i..].starts_with(pattern) {
+            i += pattern.len();
+        } else {
+            out.push(text[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +296,33 @@ mod tests {
         assert!(read(format!("{good} ").as_bytes(), &[(1, None)]).is_none());
         assert!(read(good.replacen("0a0a", "0a", 1).as_bytes(), &[(1, None)]).is_none());
         // short hex
+    }
+
+    #[test]
+    fn normal_form_is_the_python_rule() {
+        let canonical = line(None);
+        assert!(in_normal_form(canonical.as_bytes()));
+        assert!(!in_normal_form(
+            canonical.replacen("\":\"", "\": \"", 1).as_bytes()
+        ));
+        let upper = canonical.replacen("11", "1F", 1).to_uppercase();
+        assert!(!in_normal_form(upper.as_bytes()));
+        assert!(!in_normal_form(b"\"C\":"));
+        assert!(in_normal_form(b"\"A\":\"B\":x"));
+        // removing "A": first joins a "B": that Python's second replace then removes: normal
+        assert!(in_normal_form(b"\"B\"A\":\":"));
+        // "B" removed first would join an "A": — Python removes "A": first, so a B stays: not normal
+        assert!(!in_normal_form(b"\"A\"B\":\":"));
+        assert!(in_normal_form(b""));
+        for text in [
+            &b"\"A\":\"B\":"[..],
+            b"\"A\"",
+            b"A\":",
+            b"x\"B\":\"A\"B\":\":",
+            b"\"AB\":",
+            b"\"A\":\"C\":",
+        ] {
+            assert_eq!(in_normal_form(text), by_definition(text), "{text:?}");
+        }
     }
 }

@@ -197,6 +197,14 @@ fn read_ballot_lines<'py>(
         .collect()
 }
 
+/// Whether a ballot event's line is in the board's normal form (`verify/scan.py`'s check 1; `lines.rs`).
+#[pyfunction]
+fn line_in_normal_form(line: &[u8]) -> PyResult<bool> {
+    guarded("line_in_normal_form", || {
+        Ok(crate::lines::in_normal_form(line))
+    })
+}
+
 /// Panics inside the guard: the tests check that it arrives as `NativeError`, never as a `PanicException`.
 #[pyfunction]
 fn _panic_for_test() -> PyResult<()> {
@@ -213,6 +221,7 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
     m.add_function(wrap_pyfunction!(verify_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(read_ballot_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(line_in_normal_form, m)?)?;
     m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(crate::shares::check_decryption_shares, m)?)?;

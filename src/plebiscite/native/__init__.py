@@ -13,7 +13,7 @@ the ballot's check rather than passed over (:func:`disagreement`).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from plebiscite.setup.manifest import Layout
@@ -117,6 +117,11 @@ def read_ballot_lines(
     except _module.NativeError as exc:
         raise EngineError(f"native engine: {exc}") from None
     return found
+
+
+def normal_form_check() -> Callable[[bytes], bool] | None:
+    """The extension's exact twin of ``verify.scan.in_normal_form`` (one call a line, ~6× faster), if built."""
+    return None if _module is None else _module.line_in_normal_form  # type: ignore[no-any-return]
 
 
 def verify_signatures(public_key: bytes, pairs: list[tuple[bytes, bytes]]) -> list[bool]:

@@ -172,13 +172,13 @@ def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
     counts = branch_counts(job.layouts)
     out = Outcomes()
     unreadable: list[str] = []
-    rows: list[tuple[int, bytes, str, bytes]] = []  # index, line, tracking code, credential
+    rows: list[tuple[int, bytes, bytes, bytes]] = []  # index, line, tracking code (32 bytes), credential
     pending: list[tuple[bytes, bytes]] = []
     read = native.read_ballot_lines([line for _, line in chunk], counts)  # canonical lines, read in Rust
     eligible = iter(job.roll.contains_many([fast[3] for fast in read if fast is not None]))
     for (index, line), fast in zip(chunk, read, strict=True):
         if fast is not None and next(eligible) and fast[2] == job.fingerprint:
-            rows.append((index, line, fast[4].hex(), fast[3]))
+            rows.append((index, line, fast[4], fast[3]))
             pending.append((fast[0], fast[1]))
             continue
         event = _ballot_event(index, line, unreadable)
@@ -193,16 +193,19 @@ def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
             found = content, ballot.signature, ballot.election, ballot.credential
         else:
             code = tracking_code(found[0], found[1])
-        rows.append((index, line, code, found[3]))
+        rows.append((index, line, bytes.fromhex(code), found[3]))
         pending.append((found[0], found[1]))
     statuses, sums = native.check_ballots(
         job.fingerprint, job.public_key, native.layouts_for_native(job.layouts), pending
     )
-    for (index, line, code, credential), status in zip(rows, statuses, strict=True):
-        if status:
-            _check_with_reference(job, counts, index, line, out, unreadable, status)
-        else:
-            out.add(index, code, credential, None, "")
+    if statuses.count(0) == len(statuses):  # the usual chunk: every ballot passed, its rows added at once
+        out.add_passed([r[0] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
+    else:
+        for (index, line, raw_code, credential), status in zip(rows, statuses, strict=True):
+            if status:
+                _check_with_reference(job, counts, index, line, out, unreadable, status)
+            else:
+                out.add_passed([index], [raw_code], [credential])
     if job.batched and not job.fold:  # what closed batches give when every equation holds
         sums = [[(G.IDENTITY, G.IDENTITY)] * lay.width for lay in job.layouts]
     return ChunkResult(out.in_record_order(), sums, unreadable)

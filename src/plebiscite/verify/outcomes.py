@@ -44,6 +44,19 @@ class Outcomes:
         if failed is not None:
             self.failures[index] = (failed, reason)
 
+    def add_passed(self, indices: list[int], codes: list[bytes], credentials: list[bytes]) -> None:
+        """Rows of ballots that passed, their tracking codes and credentials as raw 32-byte strings."""
+        joined = b"".join(codes), b"".join(credentials)
+        if not len(codes) == len(credentials) == len(indices) or any(
+            len(j) != ROW * len(indices) for j in joined
+        ):
+            raise ValueError(
+                "outcomes: a passed row needs an index, a 32-byte tracking code and a 32-byte credential"
+            )
+        self.indices.extend(indices)
+        self.codes += joined[0]
+        self.credentials += joined[1]
+
     def extend(self, other: Outcomes) -> None:
         self.indices.extend(other.indices)
         self.codes += other.codes

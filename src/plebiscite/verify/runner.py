@@ -30,7 +30,7 @@ from plebiscite.verify.ballots import (
 from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
 from plebiscite.verify.roll_keys import RollKeys
-from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
+from plebiscite.verify.scan import BallotLines, FileBallots, Scan, in_normal_form, scan_events, scan_lines
 from plebiscite.verify.witnesses import check_witnesses
 
 
@@ -127,7 +127,8 @@ def verify_record(
         if read % 10_000 == 0:
             progress("reading", read, None)
 
-    scan = scan_lines(source, source.where, ballot_types, on_line)
+    fast = native.normal_form_check() if engine == native.NATIVE else None
+    scan = scan_lines(source, source.where, ballot_types, on_line, fast or in_normal_form)
     progress("reading", read, read)
     if stream is not None:
         stream.finish()

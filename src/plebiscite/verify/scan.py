@@ -11,6 +11,7 @@ ballot.
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -64,8 +65,10 @@ def scan_lines(
     where: str,
     ballot_types: frozenset[str],
     on_line: Callable[[bytes], None] | None = None,
+    normal_form: Callable[[bytes], bool] = in_normal_form,
 ) -> Scan:
-    """The first pass over streamed lines; ``on_line`` sees every line (the signed-heads check)."""
+    """The first pass over streamed lines; ``on_line`` sees every line (the signed-heads check). ``normal_form``
+    decides check 1 for the standard ballots: :func:`in_normal_form` or its native twin (the same answer)."""
     scan = Scan()
     digest = BallotDigest()
     for index, line in lines:
@@ -75,7 +78,7 @@ def scan_lines(
             scan.types.append(ev.BALLOT)
             scan.ballots += 1
             digest.add(index, line)
-            if not in_normal_form(line):
+            if not normal_form(line):
                 scan.not_normal.append(index)
             continue
         event = parse_event(index, line, f"{where} line {index + 1}")
@@ -88,6 +91,10 @@ def scan_lines(
     return scan
 
 
+_FRAME = struct.Struct(">QQ")
+"""A ballot line's index and length, 8 bytes each, big-endian, before the line in :class:`BallotDigest`."""
+
+
 class BallotDigest:
     """A running SHA-256 of ballot lines with their indices (the file is read twice; both readings must agree)."""
 
@@ -95,7 +102,7 @@ class BallotDigest:
         self._h = hashlib.sha256()
 
     def add(self, index: int, line: bytes) -> None:
-        self._h.update(index.to_bytes(8, "big") + len(line).to_bytes(8, "big"))
+        self._h.update(_FRAME.pack(index, len(line)))
         self._h.update(line)
 
     def value(self) -> bytes:
