@@ -286,3 +286,23 @@ def test_any_flipped_bit_fails_alike_on_both_engines(
     posts[0] = resigned(election, p)
     failures, count, _ = both(election, posts)
     assert count == 1 and f"[{q}][{i}]" in failures[0], failures
+
+
+@pytest.mark.parametrize("engine", native.ENGINES)
+def test_the_verifier_carries_its_engine_into_check_16(
+    election: Election, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``verify --engine reference`` keeps the shares off the extension; ``native`` sends every post to it."""
+    from plebiscite.verify.runner import verify_events
+
+    calls: list[int] = []
+    real = native_shares.accepted_shares
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(native_shares, "accepted_shares", counted)
+    report = verify_events(election.events, workers=1, engine=engine)
+    assert report.ok and report.engine == engine
+    assert len(calls) == (len(partials(election)) if engine == native.NATIVE else 0)

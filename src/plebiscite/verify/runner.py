@@ -327,7 +327,7 @@ def verify_standard(
     if totals is None:
         return
     signing_keys = {a.index: a.signing_key for a in outcome.announcements.values()}
-    partials = counting.check_partials(c("partial decryptions"), events, ctx, totals, signing_keys)
+    partials = counting.check_partials(c("partial decryptions"), events, ctx, totals, signing_keys, engine)
     c("partial decryptions").ran = True
     results = [e.payload for e in events if e.type == ev.RESULT]
     if not results:
