@@ -11,7 +11,10 @@ core with ``os.sched_setaffinity``:
 * check_ballot: ``check_ballot`` on every cast ballot's JSON (decode, eligibility, signature, proof);
 * record: ``verify_record(path, workers=1)`` on the whole 1,000-ballot election (3 trustees, 2-of-3: ceremony
   checks, roll, fingerprint, every ballot, uniqueness, aggregation, partial decryptions, result), and on the same
-  setup with no ballot (setup-only cost); ``workers=2`` (both cores, not pinned) for information.
+  setup with no ballot (setup-only cost); ``workers=2`` (both cores, not pinned) for information. The record
+  verified carries the signed heads a board publishes (one per group commit: :data:`BOARD_GROUP` ballots, as the
+  board signed them paced at 500 ballots/s); the offline record as ``Conduct`` writes it, with a head after every
+  event (one more Ed25519 signature a ballot), is verified too and reported on its own line.
 
 Belenios (``belenios-tool`` 2.0, see ``bench/belenios.py``): ``election verify`` on the same-sized election and on
 the same setup with no ballot, pinned with ``taskset``; ``election generate-ballot`` (one process per ballot).
@@ -93,6 +96,33 @@ def finish_plebiscite(
     return conduct.combine()
 
 
+BOARD_GROUP = 10
+"""Ballots a signed head covers in the record the benchmark verifies: the board signs one head per group commit,
+and paced at 500 ballots/s it signed 991 heads for 10,000 ballots (bench/results/board_load.json, open loop)."""
+
+
+def board_shaped(offline: Path, to: Path, group: int = BOARD_GROUP) -> int:
+    """A copy of the offline record ``offline`` with the heads a board would have published: the same events and
+    the same signed heads, less those that end inside a group of ``group`` ballots.
+
+    An offline record (``Conduct``) signs a head after *every* event, so verifying it checks one more Ed25519
+    signature a ballot than a board's export, where one head covers a whole group commit. Every head kept is one
+    the record's own key signed over the record's own prefix, so check 18 and 19 run on it unchanged. Returns the
+    number of heads kept."""
+    shutil.copytree(offline, to)
+    kinds = [e.type for e in store.read(offline)]
+    ballots_before = [0]
+    for kind in kinds:
+        ballots_before.append(ballots_before[-1] + (kind == ev.BALLOT))
+    kept = []
+    for line in (offline / store.HEADS_FILE).read_bytes().splitlines(keepends=True):
+        size = json.loads(line)["tree_size"]
+        if size == len(kinds) or kinds[size - 1] != ev.BALLOT or ballots_before[size] % group == 0:
+            kept.append(line)
+    (to / store.HEADS_FILE).write_bytes(b"".join(kept))
+    return len(kept)
+
+
 def plebiscite_side(n: int, reps: int, work: Path, say: Callable[[str], None]) -> dict[str, Any]:
     rng = random.Random(20240611)
     full, empty = work / "record", work / "record-empty"
@@ -140,17 +170,21 @@ def plebiscite_side(n: int, reps: int, work: Path, say: Callable[[str], None]) -
 
         return run
 
-    rec1 = repeat(n, verify(full, 1, n), reps)
+    board = work / "record-board"
+    heads_kept = board_shaped(full, board)
+    rec1 = repeat(n, verify(board, 1, n), reps)
     e_conduct, e_ctx, _, e_trustees = build_plebiscite(empty, n)
     finish_plebiscite(e_conduct, empty, e_ctx, e_trustees)
     rec0 = repeat(0, verify(empty, 1, 0), reps)
+    say("plebiscite: verify_record, workers=1, the offline record (a signed head after every event) …")
+    off1 = repeat(n, verify(full, 1, n), reps)
     say("plebiscite: verify_record, workers=2 (both cores, not pinned) …")
     with unpinned():
-        rec2 = repeat(n, verify(full, 2, n), max(2, reps - 2))
+        rec2 = repeat(n, verify(board, 2, n), max(2, reps - 2))
     reference = None
     if native.default_engine() != native.REFERENCE:
         say("plebiscite: verify_record, workers=1, reference engine …")
-        ref1 = repeat(n, verify(full, 1, n, native.REFERENCE), reps)
+        ref1 = repeat(n, verify(board, 1, n, native.REFERENCE), reps)
         ref0 = repeat(0, verify(empty, 1, 0, native.REFERENCE), reps)
         reference = {
             "engine": native.REFERENCE,
@@ -169,6 +203,12 @@ def plebiscite_side(n: int, reps: int, work: Path, say: Callable[[str], None]) -
         "verify_record_w1": rec1,
         "verify_record_empty_w1": rec0,
         "verify_record_w1_marginal": marginal(n, rec1, rec0, "verify_record"),
+        "record_heads": {
+            "verified": f"as a board publishes them: one signed head per {BOARD_GROUP} ballots ({heads_kept} heads)",
+            "offline": f"a signed head after every event ({len(store.read_heads(full))} heads), verified apart",
+        },
+        "verify_record_w1_offline_record": off1,
+        "verify_record_w1_offline_record_marginal": marginal(n, off1, rec0, "verify_record"),
         "verify_record_w2": {**rec2, "pinned": False, "note": "CPU time includes the worker processes"},
         "reference_engine": reference,
         "_ctx": ctx,
@@ -274,6 +314,11 @@ def comparisons(
         ("verify whole election, marginal per ballot", g(p, "verify_record_w1_marginal", key), b_marg),
         ("verify whole election, n / total time", g(p, "verify_record_w1", key), g(b, "verify_full", key)),
         ("verify whole election, workers=2 (2 cores)", g(p, "verify_record_w2", key), None),
+        (
+            "  marginal, offline record (a head every event)",
+            g(p, "verify_record_w1_offline_record_marginal", key),
+            b_marg,
+        ),
     ]
     return [(what, x, y, ratio(x, y)) for what, x, y in rows]
 
@@ -337,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         "verify_marginal": wall_rows[3][3],
         "verify_marginal_reference_engine": ref_rows[3][3] if ref_rows else wall_rows[3][3],
         "verify_whole_election": wall_rows[4][3],
+        "verify_marginal_offline_record": wall_rows[6][3],
         "check_ballot_vs_belenios_marginal": wall_rows[2][3],
         "encrypt_vs_generate": wall_rows[0][3],
         "encrypt_vs_generate_without_startup": wall_rows[1][3],
@@ -348,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "from_cpu_time": {
             "verify_marginal": cpu_rows[3][3],
+            "verify_marginal_offline_record": cpu_rows[6][3],
             "verify_whole_election": cpu_rows[4][3],
             "check_ballot_vs_belenios_marginal": cpu_rows[2][3],
             "encrypt_vs_generate": cpu_rows[0][3],
