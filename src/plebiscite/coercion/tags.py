@@ -248,9 +248,9 @@ def fold_apply(
 
 
 def _blind_chunk(
-    fp: bytes, context: bytes, start: int, inputs: list[Ciphertext]
+    fp: bytes, context: bytes, start: int, inputs: list[Ciphertext], engine: str
 ) -> tuple[list[Ciphertext], list[tuple[int, int]]]:
-    return bp.blind_rows(inputs, fp, context, start)
+    return bp.blind_rows(inputs, fp, context, start, engine)
 
 
 def _check_blind_chunk(
@@ -268,7 +268,7 @@ def _check_blind_chunk(
 def run_blind(
     pool: Workers, inputs: Sequence[Ciphertext], fp: bytes, context: bytes
 ) -> tuple[list[Ciphertext], list[tuple[int, int]]]:
-    jobs = [(fp, context, lo, list(inputs[lo:hi])) for lo, hi in pool.ranges(len(inputs))]
+    jobs = [(fp, context, lo, list(inputs[lo:hi]), pool.engine) for lo, hi in pool.ranges(len(inputs))]
     parts = pool.map(_blind_chunk, jobs)
     return [x for p in parts for x in p[0]], [x for p in parts for x in p[1]]
 
