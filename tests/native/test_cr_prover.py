@@ -41,7 +41,10 @@ ENGINES = ("reference", "native")
 
 def _cts(n: int, seed: int) -> list[Ciphertext]:
     rng = random.Random(seed)
-    return [Ciphertext(G.mul_base(rng.randrange(1, G.ORDER)), G.mul_base(rng.randrange(1, G.ORDER))) for _ in range(n)]
+    return [
+        Ciphertext(G.mul_base(rng.randrange(1, G.ORDER)), G.mul_base(rng.randrange(1, G.ORDER)))
+        for _ in range(n)
+    ]
 
 
 def _same_randomness(monkeypatch: pytest.MonkeyPatch, seed: bytes) -> None:

@@ -180,7 +180,10 @@ def blind_rows(
     constant-time operations (docs/native.md §7.6), the same bytes from the same randomness."""
     if cr_prover.enabled(engine):
         raw_out, raw_proofs = cr_prover.blind_rows(inputs, fp, context, start)
-        pts, scs = cr_prover.split(raw_out), [int.from_bytes(x, "little") for x in cr_prover.split(raw_proofs)]
+        pts, scs = (
+            cr_prover.split(raw_out),
+            [int.from_bytes(x, "little") for x in cr_prover.split(raw_proofs)],
+        )
         return (
             [Ciphertext(pts[i], pts[i + 1]) for i in range(0, len(pts), 2)],
             [(scs[i], scs[i + 1]) for i in range(0, len(scs), 2)],

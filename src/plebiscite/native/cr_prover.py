@@ -18,7 +18,6 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from plebiscite import native
 from plebiscite.hazmat import group as G
 from plebiscite.native import cr as native_cr
 
@@ -117,9 +116,7 @@ def shuffle_commitments(key: bytes, width: int, parts: Sequence[bytes], nonces: 
     return split(_call("cr_prove_shuffle_commitments", key, width, b"".join(parts), nonces))
 
 
-def shuffle_responses(
-    c: int, width: int, raw: bytes, nonces: bytes, u: bytes, u_prime: bytes
-) -> list[int]:
+def shuffle_responses(c: int, width: int, raw: bytes, nonces: bytes, u: bytes, u_prime: bytes) -> list[int]:
     """``s (3) ‖ s4 (w) ‖ ŝ (n) ‖ s' (n)`` as integers (public once posted)."""
     out = _call("cr_prove_shuffle_responses", G.scalar_to_bytes(c), width, raw, nonces, u, u_prime)
     return [int.from_bytes(x, "little") for x in split(out)]
