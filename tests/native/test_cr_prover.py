@@ -24,8 +24,9 @@ from plebiscite import native
 from plebiscite.coercion import batchproof as bp
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import shuffle as sh
-from plebiscite.coercion import steps
+from plebiscite.coercion import steps, tags
 from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.tally import aggregate_rows
 from plebiscite.coercion.trustees import tally_set
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
@@ -187,3 +188,24 @@ def test_the_reference_engine_keeps_secrets_off_the_native_code(monkeypatch: pyt
     assert calls == []
     with Workers(1, engine="native") as pool, pytest.raises(AssertionError, match="native prover called"):
         sh.shuffle(pool, rows, G.GENERATOR, FP, b"list")  # the spy is where the native engine goes
+
+
+def test_public_sums_are_the_reference_and_refuse_as_it_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tally's public sums between the steps (MAC fold's ``D``, the aggregate): native calls with the native
+    engine, the same elements; an invalid element gets the reference's error, not the native one."""
+    macs, e1, e2 = _cts(70, 7), _cts(70, 8), _cts(70, 9)
+    rows = list(zip(macs, e1, e2, strict=True))
+    called: list[str] = []
+    real = cr_prover._call
+    monkeypatch.setattr(cr_prover, "_call", lambda name, *a: called.append(name) or real(name, *a))
+    out = {}
+    for engine in ENGINES:
+        with Workers(1, engine=engine) as pool:
+            out[engine] = (tags.fold_sum(pool, [e1, e2], macs), aggregate_rows(pool, rows, [0, 3, 69], [2]))
+    assert called == ["cr_add_lists", "cr_column_sums"]  # only the native engine's run
+    assert out["native"] == out["reference"]
+    assert out["native"][0][5].b == G.sub(G.add(G.add(macs[5].b, e1[5].b), e2[5].b), G.GENERATOR)
+    bad = [Ciphertext(macs[0].a, b"\x01" + bytes(31)), *macs[1:]]
+    for engine in ENGINES:
+        with Workers(1, engine=engine) as pool, pytest.raises(G.GroupError):
+            tags.fold_sum(pool, [e1], bad)

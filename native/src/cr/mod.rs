@@ -14,6 +14,7 @@ pub mod linear;
 // the exception: the trustees' secret computations, constant time only (docs/native.md §7.6)
 pub mod prover;
 pub mod prover_shuffle;
+pub mod prover_sums;
 pub mod shuffle;
 pub mod votes;
 

@@ -105,16 +105,17 @@ fn cr_prove_shuffle_rows<'py>(
     rands: PyBackedBytes,
     r: PyBackedBytes,
     h_commit: PyBackedBytes,
-    h_rows: PyBackedBytes,
+    w_commit: PyBackedBytes,
     w_prime: PyBackedBytes,
 ) -> PyResult<(Bytes<'py>, Bytes<'py>, Bytes<'py>)> {
     let res = py.allow_threads(|| {
         guarded("cr_prove_shuffle_rows", || {
             let rands = wide(&rands, count(&rands, "rands")?, "rands")?;
             let r = wide(&r, count(&r, "r")?, "r")?;
+            let w_commit = wide(&w_commit, count(&w_commit, "w_commit")?, "w_commit")?;
             let w_prime = wide(&w_prime, count(&w_prime, "w_prime")?, "w_prime")?;
             shuffle::rows_chunk(
-                &key, width, &inputs, &rands, &r, &h_commit, &h_rows, &w_prime,
+                &key, width, &inputs, &rands, &r, &h_commit, &w_commit, &w_prime,
             )
         })
     })?;
@@ -209,6 +210,33 @@ fn cr_prove_shuffle_responses<'py>(
     Ok(out(py, &res))
 }
 
+/// The tally's public element-wise sums (`prover_sums::add_lists`).
+#[pyfunction]
+fn cr_add_lists<'py>(
+    py: Python<'py>,
+    lists: Vec<PyBackedBytes>,
+    offset: PyBackedBytes,
+) -> PyResult<Bytes<'py>> {
+    let res = py.allow_threads(|| {
+        guarded("cr_add_lists", || {
+            let refs: Vec<&[u8]> = lists.iter().map(|l| &l[..]).collect();
+            super::prover_sums::add_lists(&refs, &offset)
+        })
+    })?;
+    Ok(out(py, &res))
+}
+
+/// The column sums of rows of `width` elements (`prover_sums::column_sums`).
+#[pyfunction]
+fn cr_column_sums<'py>(py: Python<'py>, rows: PyBackedBytes, width: usize) -> PyResult<Bytes<'py>> {
+    let res = py.allow_threads(|| {
+        guarded("cr_column_sums", || {
+            super::prover_sums::column_sums(&rows, width)
+        })
+    })?;
+    Ok(out(py, &res))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_prover_nonzero, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_linear, m)?)?;
@@ -218,5 +246,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_prove_shuffle_chain, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_shuffle_commitments, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_shuffle_responses, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_add_lists, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_column_sums, m)?)?;
     Ok(())
 }

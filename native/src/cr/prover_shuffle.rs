@@ -29,7 +29,9 @@ pub struct RowsChunk {
 
 /// One chunk of rows: re-encryption `a' = a + r·G`, `b' = b + r·K` (tables for `G` and the election key `K`), the
 /// permutation commitments `c_j = r_j·G + h_{ψ⁻¹(j)}`, and the prover's multi-exponentiation over the chunk's
-/// outputs (constant-time Straus, secret `ω'`).
+/// outputs (constant-time Straus, secret `ω'`). The generators' term is summed in commitment order,
+/// `Σ_j ω'_{ψ⁻¹(j)}·h_{ψ⁻¹(j)}` (`w_commit` = `ω'_{ψ⁻¹(j)}`), so each `h` is decoded once: the chunks' partial
+/// sums differ from row order's, their total `Σ_i ω'_i h_i` does not.
 #[allow(clippy::too_many_arguments)]
 pub fn rows_chunk(
     key: &[u8],
@@ -38,18 +40,18 @@ pub fn rows_chunk(
     rands: &[Scalar],
     r: &[Scalar],
     h_commit: &[u8],
-    h_rows: &[u8],
+    w_commit: &[Scalar],
     w_prime: &[Scalar],
 ) -> Result<RowsChunk, String> {
     if width == 0 || !inputs.len().is_multiple_of(64 * width) {
         return Err("inputs: not whole rows of the given width".into());
     }
     let n = inputs.len() / (64 * width);
-    let (h_commit, h_rows) = (points(h_commit, "h_commit")?, points(h_rows, "h_rows")?);
-    if rands.len() != n * width || r.len() != n || w_prime.len() != n {
+    let h_commit = points(h_commit, "h_commit")?;
+    if rands.len() != n * width || r.len() != n || w_prime.len() != n || w_commit.len() != n {
         return Err("randomness: not as many scalars as rows".into());
     }
-    if h_commit.len() != n || h_rows.len() != n {
+    if h_commit.len() != n {
         return Err("generators: not one a row".into());
     }
     let key_point = point(key, "key")?;
@@ -70,7 +72,7 @@ pub fn rows_chunk(
         .zip(&h_commit)
         .map(|(x, h)| RISTRETTO_BASEPOINT_TABLE * x + h)
         .collect();
-    let mut sums = vec![RistrettoPoint::multiscalar_mul(w_prime, &h_rows)];
+    let mut sums = vec![RistrettoPoint::multiscalar_mul(w_commit, &h_commit)];
     for k in 0..width {
         let col_a = out_a.iter().skip(k).step_by(width);
         let col_b = out_b.iter().skip(k).step_by(width);

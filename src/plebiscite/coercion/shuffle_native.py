@@ -59,7 +59,10 @@ def shuffle(
             _cut(raw, lo * width, hi * width),
             _cut(raw, base["r"] + lo, base["r"] + hi),
             b"".join(hs[inverse[j]] for j in range(lo, hi)),
-            b"".join(hs[lo:hi]),
+            b"".join(
+                _cut(raw, base["w_prime"] + inverse[j], base["w_prime"] + inverse[j] + 1)
+                for j in range(lo, hi)
+            ),
             _cut(raw, base["w_prime"] + lo, base["w_prime"] + hi),
         )
         for lo, hi in spans

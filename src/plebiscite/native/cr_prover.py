@@ -90,12 +90,13 @@ def shuffle_rows(
     rands: bytes,
     r: bytes,
     h_commit: bytes,
-    h_rows: bytes,
+    w_commit: bytes,
     w_prime: bytes,
 ) -> tuple[bytes, bytes, bytes]:
-    """One chunk of re-encrypted rows, their commitments and the chunk's ``Σ ω'_i·(h_i, a'_i, b'_i)``."""
+    """One chunk of re-encrypted rows, their commitments and the chunk's share of ``Σ ω'_i·(h_i, a'_i, b'_i)``
+    (the generators' term in commitment order: ``w_commit`` holds ``ω'_{ψ⁻¹(j)}``)."""
     return tuple(  # type: ignore[return-value]
-        _call("cr_prove_shuffle_rows", key, width, inputs, rands, r, h_commit, h_rows, w_prime)
+        _call("cr_prove_shuffle_rows", key, width, inputs, rands, r, h_commit, w_commit, w_prime)
     )
 
 
@@ -125,3 +126,14 @@ def shuffle_responses(c: int, width: int, raw: bytes, nonces: bytes, u: bytes, u
 def coefficients(seed: bytes, count: int) -> bytes:
     """``codec.coefficients(seed, 0, count)`` natively, 32 bytes each (public)."""
     return bytes(_call("cr_coefficients", seed, 0, count))
+
+
+def add_lists(lists: Sequence[bytes], offset: bytes = b"") -> list[bytes]:
+    """Element-wise sums of equal-length lists of elements (joined), plus ``offset``'s elements cyclically (public
+    values only: the tally's sums between the trustees' steps)."""
+    return split(_call("cr_add_lists", list(lists), offset))
+
+
+def column_sums(rows: bytes, width: int) -> list[bytes]:
+    """The column sums of rows of ``width`` elements (joined; public values only)."""
+    return split(_call("cr_column_sums", rows, width))
