@@ -15,8 +15,10 @@ down (shared caches and execution units), and this shows by how much.
     .venv/bin/python bench/coercion.py --voters 1000 10000 --out bench/results/coercion.json
 
 ``--engine native|reference`` (default: ``PLEBISCITE_ENGINE``, else native when built) picks the engine of the
-proofs' public computations — in the tally's provers (the linear passes' public sums, the shuffle's generators),
-the board's ballot checks and the verification (docs/native.md §7); each point records it as ``"engine"``.
+proofs' public computations — the board's ballot checks and the verification (docs/native.md §7) — and of the
+trustees' secret computations in the precomputation and the tally (tag passes, MAC fold, blinding, shuffles:
+curve25519-dalek's constant-time code with native, libsodium with reference, docs/native.md §7.6); each point
+records it as ``"engine"``.
 """
 
 from __future__ import annotations

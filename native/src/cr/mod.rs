@@ -11,8 +11,14 @@ pub mod blind;
 pub mod credential;
 pub mod kernels;
 pub mod linear;
+// the exception: the trustees' secret computations, constant time only (docs/native.md §7.6)
+pub mod prover;
+pub mod prover_shuffle;
+pub mod prover_sums;
 pub mod shuffle;
 pub mod votes;
 
+#[cfg(feature = "python")]
+mod prover_python;
 #[cfg(feature = "python")]
 pub(crate) mod python;

@@ -297,5 +297,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_valid_elements, m)?)?;
     m.add_function(wrap_pyfunction!(cr_challenge, m)?)?;
     m.add_function(wrap_pyfunction!(cr_coefficients, m)?)?;
+    super::prover_python::register(m)?; // the trustees' secret computations (prover_python.rs)
     Ok(())
 }

@@ -20,6 +20,7 @@ from plebiscite.coercion.parallel import msm
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.native import cr as native_cr
+from plebiscite.native import cr_prover
 from plebiscite.proofs.transcript import challenge, int_bytes
 
 SEED_TAG = "cr-batch-seed"
@@ -74,9 +75,13 @@ def prove_linear(
 ) -> tuple[list[bytes] | None, list[bytes], LinearProof]:
     """Transform one chunk and prove it; returns ``(a' list or None, b' list, proof)``.
 
-    ``z`` and ``u`` are secrets: every operation on them is libsodium's (constant time). With the native engine
-    only the sums ``A = Σ e_i a_i``, ``B = Σ e_i b_i`` — public coefficients over public input rows — are a
-    variable-time multiscalar multiplication (docs/native.md)."""
+    ``z`` and ``u`` are secrets: every operation on them is constant time — curve25519-dalek's with the native
+    engine (the whole chunk in one call, docs/native.md §7.6), libsodium's with the reference engine. Only the sums
+    ``A = Σ e_i a_i``, ``B = Σ e_i b_i`` — public coefficients over public input rows — are a variable-time
+    multiscalar multiplication with the native engine."""
+    if cr_prover.enabled(engine):
+        out_a, out_b, (c, sz, su) = cr_prover.prove_linear(z, u, inputs, with_a, fp, context)
+        return out_a, out_b, LinearProof(c, sz, su)
     z_pub, u_pub = G.mul_base(z), G.mul_base(u)
     out_a = [G.mul(ct.a, z) for ct in inputs] if with_a else None
     if u % G.ORDER == 0:  # a plain exponentiation (the MAC fold): no subtraction of the identity per row
@@ -167,9 +172,22 @@ def row_context(context: bytes, index: int) -> bytes:
 
 
 def blind_rows(
-    inputs: Sequence[Ciphertext], fp: bytes, context: bytes, start: int
+    inputs: Sequence[Ciphertext], fp: bytes, context: bytes, start: int, engine: str = "reference"
 ) -> tuple[list[Ciphertext], list[tuple[int, int]]]:
-    """Multiply each ciphertext by a fresh secret ``ρ`` and prove it; rows are numbered from ``start``."""
+    """Multiply each ciphertext by a fresh secret ``ρ`` and prove it; rows are numbered from ``start``.
+
+    ``ρ`` and the nonce ``w`` are secrets: with the native engine the chunk is one call on curve25519-dalek's
+    constant-time operations (docs/native.md §7.6), the same bytes from the same randomness."""
+    if cr_prover.enabled(engine):
+        raw_out, raw_proofs = cr_prover.blind_rows(inputs, fp, context, start)
+        pts, scs = (
+            cr_prover.split(raw_out),
+            [int.from_bytes(x, "little") for x in cr_prover.split(raw_proofs)],
+        )
+        return (
+            [Ciphertext(pts[i], pts[i + 1]) for i in range(0, len(pts), 2)],
+            [(scs[i], scs[i + 1]) for i in range(0, len(scs), 2)],
+        )
     outputs, proofs = [], []
     for i, ct in enumerate(inputs):
         rho, w = G.random_scalar(), G.random_scalar()

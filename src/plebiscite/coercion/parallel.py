@@ -171,8 +171,9 @@ def parallel_sum(pool: Workers, points: Sequence[bytes], native: bool | None = N
 
 def public_msm(pool: Workers, scalars: Sequence[int], columns: Sequence[Sequence[bytes]]) -> list[bytes]:
     """:func:`parallel_msm` for **public** scalars and elements only (a verifier's sums): with the native engine,
-    a variable-time multiscalar multiplication per chunk (docs/native.md). A prover's secret scalars go through
-    :func:`parallel_msm`, which stays in libsodium's constant-time operations."""
+    a variable-time multiscalar multiplication per chunk (docs/native.md). A prover's secret scalars never come
+    here: the reference engine's prover uses :func:`parallel_msm` (libsodium, constant time), the native engine's a
+    constant-time multiscalar multiplication in ``native/src/cr/prover_shuffle.rs`` (docs/native.md §7.6)."""
     if not native_cr.enabled(pool.engine):
         return parallel_msm(pool, scalars, columns)
     n = len(scalars)

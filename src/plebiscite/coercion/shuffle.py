@@ -41,6 +41,7 @@ from plebiscite.coercion.parallel import Workers, parallel_msm, parallel_sum, pu
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
 from plebiscite.native import cr as native_cr
+from plebiscite.native import cr_prover
 from plebiscite.proofs.transcript import challenge, int_bytes
 
 GENERATOR_TAG = b"plebiscite/v1/cr-shuffle-generator"
@@ -200,7 +201,14 @@ def _random_scalars(n: int) -> list[int]:
 def shuffle(
     pool: Workers, inputs: Sequence[Row], key: bytes, fp: bytes, context: bytes
 ) -> tuple[list[Row], ShuffleProof]:
-    """Permute and re-encrypt ``inputs``; prove it. ``context`` names the list (and the mixer)."""
+    """Permute and re-encrypt ``inputs``; prove it. ``context`` names the list (and the mixer).
+
+    With the native engine the same proof is made by ``shuffle_native`` on curve25519-dalek's constant-time
+    operations (docs/native.md §7.6); ``PLEBISCITE_ENGINE=reference`` keeps it on libsodium, below."""
+    if cr_prover.enabled(pool.engine):
+        from plebiscite.coercion import shuffle_native  # it builds on this module
+
+        return shuffle_native.shuffle(pool, inputs, key, fp, context)
     n = len(inputs)
     if n < 2:
         raise CoercionError("shuffle: needs at least two rows")
