@@ -10,6 +10,7 @@
 pub mod blind;
 pub mod credential;
 pub mod kernels;
+pub mod keyproofs;
 pub mod linear;
 pub mod shuffle;
 pub mod votes;

@@ -72,10 +72,10 @@ class CrBallot:
         c1, c2 = self.credential, self.mac
         return frame(BALLOT_TAG, self.election, c1.a, c1.b, c2.a, c2.b, self.votes().content_bytes())
 
-    def tracking_code(self) -> str:
-        return hashlib.sha256(
-            frame(TRACKING_TAG, self.content_bytes(), *map(G.scalar_to_bytes, self.proof))
-        ).hexdigest()
+    def tracking_code(self, content: bytes | None = None) -> str:
+        """``content``: :meth:`content_bytes`, when the caller has it already (the verifier hashes it twice)."""
+        content = self.content_bytes() if content is None else content
+        return hashlib.sha256(frame(TRACKING_TAG, content, *map(G.scalar_to_bytes, self.proof))).hexdigest()
 
     def vote_ciphertexts(self) -> tuple[Ciphertext, ...]:
         return tuple(ct for ans in self.answers for ct in ans.choices)

@@ -90,7 +90,25 @@ def scalars(value: object, count: int | None, what: str) -> list[int]:
     if not isinstance(value, list) or (count is not None and len(value) != count):
         expected = "a list" if count is None else f"a list of {count}"
         raise CoercionError(f"{what}: expected {expected} hex scalars")
-    return [scalar(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    fast = _scalars_joined(value)
+    return fast if fast is not None else [scalar(v, f"{what}[{i}]") for i, v in enumerate(value)]
+
+
+def _scalars_joined(values: list[object]) -> list[int] | None:
+    """The scalars of a list of canonical hex spellings in one ``fromhex`` (a shuffle proof has two per row);
+    ``None`` when anything is unusual (a non-string, non-canonical hex, a value ``≥ ℓ``): :func:`scalar` then
+    decodes entry by entry and names the first bad one."""
+    if not all(isinstance(v, str) and len(v) == 64 for v in values):
+        return None
+    joined = "".join(values)  # type: ignore[arg-type]
+    try:
+        raw = bytes.fromhex(joined)
+    except ValueError:
+        return None
+    if len(raw) != 32 * len(values) or raw.hex() != joined:
+        return None
+    out = [int.from_bytes(raw[i : i + 32], "little") for i in range(0, len(raw), 32)]
+    return out if all(v < G.ORDER for v in out) else None
 
 
 def ciphertext(value: object, what: str) -> Ciphertext:

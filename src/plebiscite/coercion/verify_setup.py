@@ -31,7 +31,9 @@ from plebiscite.setup.manifest import Layout
 from plebiscite.verify.report import Check
 
 
-def check_mac_key(check: Check, events: list[ev.Event], ctx: ElectionContext) -> MacKey | None:
+def check_mac_key(
+    check: Check, events: list[ev.Event], ctx: ElectionContext, engine: str = "reference"
+) -> MacKey | None:
     found = [e for e in events if e.type == cev.MAC_KEY]
     check.item()
     if len(found) != 1:
@@ -40,7 +42,7 @@ def check_mac_key(check: Check, events: list[ev.Event], ctx: ElectionContext) ->
     manifest_payload = next(e.payload for e in events if e.type == ev.MANIFEST)
     fp = ceremony.ceremony_fingerprint(ev.canonical_json(manifest_payload), ctx.trustees, ctx.threshold)
     try:
-        key = decode_mac_key(found[0].payload, ctx.threshold, ctx.qualified, fp)
+        key = decode_mac_key(found[0].payload, ctx.threshold, ctx.qualified, fp, engine)
     except CoercionError as exc:
         check.fail(f"event {found[0].index}: {exc}")
         return None
@@ -93,16 +95,20 @@ def _check_chunk(
         except BallotError as exc:
             decoded.append((index, f"event {index}: {exc}"))
     ballots = [b for _, b in decoded if isinstance(b, CrBallot) and b.election == fp]
+    # what the credential proof and the tracking code both hash, computed once a ballot
+    contents = {id(b): b.content_bytes() for b in ballots}
     # the native engine only accepts: a proof it does not accept is checked (and named) by the reference below
     accepted, votes_ok = (
-        _native_accepts(fp, key, layouts, ballots) if native_cr.enabled(engine) else (set(), set())
+        _native_accepts(fp, key, layouts, ballots, [contents[id(b)] for b in ballots])
+        if native_cr.enabled(engine)
+        else (set(), set())
     )
     out = []
     for index, ballot in decoded:
         if isinstance(ballot, str):
             out.append(BallotResult(index, None, None, "format", ballot))
             continue
-        code = ballot.tracking_code()
+        code = ballot.tracking_code(contents.get(id(ballot)))
         failed = reason = None
         if ballot.election != fp:
             failed, reason = "format", "ballot.election: made for another election"
@@ -125,12 +131,12 @@ def _check_chunk(
 
 
 def _native_accepts(
-    fp: bytes, key: bytes, layouts: list[Layout], ballots: list[CrBallot]
+    fp: bytes, key: bytes, layouts: list[Layout], ballots: list[CrBallot], contents: list[bytes]
 ) -> tuple[set[int], set[int]]:
     """``id`` of every ballot whose credential proof, and of every one whose vote proofs, the native engine
     accepts (the others go through the reference, which names the reason)."""
     try:
-        credentials = native_cr.credential_proofs(fp, key, ballots)
+        credentials = native_cr.credential_proofs(fp, key, ballots, contents)
         votes = native_cr.vote_proofs(fp, key, ballots, layouts)
     except (native_cr.native.EngineError, G.GroupError):
         return set(), set()
