@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from plebiscite import native
-from plebiscite.coercion import events as cev
 from plebiscite.coercion import credentials, tags
+from plebiscite.coercion import events as cev
 from plebiscite.coercion.credentials import mac_context
 from plebiscite.coercion.precompute import STAGES
 from plebiscite.hazmat import group as G
@@ -126,7 +126,9 @@ def test_honest_key_proofs_need_no_reference(
         raise AssertionError("the reference check ran")
 
     # only the mode's hooks lose their reference (the key ceremony's Schnorr proofs are the standard verifier's)
-    monkeypatch.setattr(credentials, "schnorr", SimpleNamespace(SchnorrProof=schnorr.SchnorrProof, verify=refuse))
+    monkeypatch.setattr(
+        credentials, "schnorr", SimpleNamespace(SchnorrProof=schnorr.SchnorrProof, verify=refuse)
+    )
     monkeypatch.setattr(tags, "dleq", SimpleNamespace(DleqProof=dleq.DleqProof, verify=refuse))
     report = verify_events(cr_election.events, workers=1, engine="native")
     assert report.by_name("cr: registrar MAC key").ok
