@@ -176,3 +176,26 @@ def test_a_key_payload_is_not_changed_by_checking_it(cr_election: CrElection) ->
     fp = cr_election.ctx.fingerprint
     key = tags.check_tag_key(x.payload["match"], "match", j, vk, lam, fp, "k", engine="native")
     assert key.z.hex() == x.payload["match"]["z"] and x.payload == before
+
+
+INVALID = (2**255 - 19 + 1).to_bytes(32, "little").hex()  # canonical hex, bit 255 clear, not an element
+BALLOT_SPOTS = [
+    lambda p: p["credential"].__setitem__(0, INVALID),
+    lambda p: p["mac"].__setitem__(1, INVALID),
+    lambda p: p["answers"][0]["choices"][0].__setitem__(1, INVALID),
+    lambda p: p["answers"][0]["proofs"][0]["B"].__setitem__(0, INVALID),
+]
+
+
+@pytest.mark.parametrize("spot", range(len(BALLOT_SPOTS)))
+def test_a_ballot_element_off_the_curve_is_named_as_by_the_reference(
+    cr_election: CrElection,  # noqa: F811
+    spot: int,
+) -> None:
+    """On the native engine a cr-ballot is decoded without the elements' curve check (the native proofs decode
+    every element); one that is not an element must still be a format failure naming it, as on the reference."""
+    events = rebuild(tamper(cr_election, cev.BALLOT, 1, BALLOT_SPOTS[spot]))
+    reports = {e: verify_events(events, workers=1, engine=e) for e in native.ENGINES}
+    failures = reports["native"].by_name("cr: ballot format").failures
+    assert failures and "canonical" in failures[0], failures
+    assert _summary(reports["native"]) == _summary(reports["reference"])

@@ -160,8 +160,11 @@ def verify_vote_proofs(ballot: CrBallot, public_key: bytes, layouts: list[Layout
     verify_proofs(ballot.votes(), public_key, layouts)
 
 
-def decode_ballot(value: object, counts: list[tuple[int, int | None]]) -> CrBallot:
-    """Decode a ``cr-ballot`` payload; every element is validated and every error names the field."""
+def decode_ballot(value: object, counts: list[tuple[int, int | None]], validate: bool = True) -> CrBallot:
+    """Decode a ``cr-ballot`` payload; every element is validated and every error names the field.
+
+    ``validate=False`` leaves the elements' curve check to proofs that decode every element (the verifier's
+    native credential and vote proofs; a ballot they do not accept is decoded again with it)."""
     if not isinstance(value, dict):
         raise BallotError("ballot: expected a JSON object")
     if set(value) != _KEYS:
@@ -172,10 +175,10 @@ def decode_ballot(value: object, counts: list[tuple[int, int | None]]) -> CrBall
         "answers": value["answers"],
         "signature": "00" * 64,
     }
-    votes = ballot_from_json(synthetic, counts)
+    votes = ballot_from_json(synthetic, counts, validate)
     try:
-        c1 = Ciphertext.from_json(value["credential"], "ballot.credential")
-        c2 = Ciphertext.from_json(value["mac"], "ballot.mac")
+        c1 = Ciphertext.from_json(value["credential"], "ballot.credential", validate)
+        c2 = Ciphertext.from_json(value["mac"], "ballot.mac", validate)
         c, z1, zs, zt = scalars_from_json(value["proof"], 4, "ballot.proof")
     except (G.GroupError, ProofError) as exc:
         raise BallotError(str(exc)) from None

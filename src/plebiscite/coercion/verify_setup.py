@@ -88,21 +88,29 @@ def _check_chunk(
     fp: bytes, key: bytes, layouts: list[Layout], chunk: list[tuple[int, dict[str, Any]]], engine: str
 ) -> list[BallotResult]:
     counts = branch_counts(layouts)
-    decoded: list[tuple[int, CrBallot | str]] = []
-    for index, payload in chunk:
-        try:
-            decoded.append((index, decode_ballot(payload, counts)))
-        except BallotError as exc:
-            decoded.append((index, f"event {index}: {exc}"))
+    native = native_cr.enabled(engine)
+    # on the native engine the curve check of every element is left to the native proofs, which decode each one;
+    # a ballot they do not accept on both counts is decoded again below with the reference's checks
+    decoded = [(index, _decoded(index, payload, counts, not native)) for index, payload in chunk]
     ballots = [b for _, b in decoded if isinstance(b, CrBallot) and b.election == fp]
     # what the credential proof and the tracking code both hash, computed once a ballot
     contents = {id(b): b.content_bytes() for b in ballots}
     # the native engine only accepts: a proof it does not accept is checked (and named) by the reference below
     accepted, votes_ok = (
         _native_accepts(fp, key, layouts, ballots, [contents[id(b)] for b in ballots])
-        if native_cr.enabled(engine)
+        if native
         else (set(), set())
     )
+    if native:
+        decoded = [
+            (
+                index,
+                ballot
+                if id(ballot) in accepted and id(ballot) in votes_ok
+                else _decoded(index, payload, counts),
+            )
+            for (index, ballot), (_, payload) in zip(decoded, chunk, strict=True)
+        ]
     out = []
     for index, ballot in decoded:
         if isinstance(ballot, str):
@@ -128,6 +136,17 @@ def _check_chunk(
             reason = f"event {index} (ballot {code[:16]}): {reason}"
         out.append(BallotResult(index, ballot.view(), code, failed, reason))
     return out
+
+
+def _decoded(
+    index: int, payload: dict[str, Any], counts: list[tuple[int, int | None]], validate: bool = True
+) -> CrBallot | str:
+    """The ballot, or the reason it cannot be decoded (``validate=False``: without the elements' curve check,
+    for proofs that decode every element themselves)."""
+    try:
+        return decode_ballot(payload, counts, validate)
+    except BallotError as exc:
+        return f"event {index}: {exc}"
 
 
 def _native_accepts(
