@@ -10,6 +10,7 @@
 pub mod blind;
 pub mod credential;
 pub mod kernels;
+pub mod keyproofs;
 pub mod linear;
 // the exception: the trustees' secret computations, constant time only (docs/native.md §7.6)
 pub mod prover;

@@ -7,7 +7,7 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 
 use super::kernels::{self, encode, point};
-use super::{blind, credential, linear, shuffle, votes};
+use super::{blind, credential, keyproofs, linear, shuffle, votes};
 use crate::ballot::Election;
 use crate::python::guarded;
 
@@ -246,6 +246,40 @@ fn cr_vote_proofs<'py>(
     Ok(bytes(py, &out))
 }
 
+/// Whether a Schnorr proof `c ‖ z` of knowledge of `log_G public` holds (`proofs/schnorr.verify`).
+#[pyfunction]
+fn cr_schnorr(
+    py: Python<'_>,
+    fingerprint: PyBackedBytes,
+    context: PyBackedBytes,
+    public: PyBackedBytes,
+    proof: PyBackedBytes,
+) -> PyResult<bool> {
+    py.allow_threads(|| {
+        guarded("cr_schnorr", || {
+            keyproofs::schnorr_holds(&fingerprint, &context, &public, &proof)
+        })
+    })
+}
+
+/// Whether a Chaum–Pedersen proof `c ‖ z` of `log_G public = log_base image` holds (`proofs/dleq.verify`).
+#[pyfunction]
+fn cr_dleq(
+    py: Python<'_>,
+    fingerprint: PyBackedBytes,
+    context: PyBackedBytes,
+    base: PyBackedBytes,
+    public: PyBackedBytes,
+    image: PyBackedBytes,
+    proof: PyBackedBytes,
+) -> PyResult<bool> {
+    py.allow_threads(|| {
+        guarded("cr_dleq", || {
+            keyproofs::dleq_holds(&fingerprint, &context, &base, &public, &image, &proof)
+        })
+    })
+}
+
 /// Whether every 32-byte piece of `raw` is a canonical ristretto255 encoding (the identity included).
 #[pyfunction]
 fn cr_valid_elements(py: Python<'_>, raw: PyBackedBytes) -> bool {
@@ -295,6 +329,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_credential_proofs, m)?)?;
     m.add_function(wrap_pyfunction!(cr_vote_proofs, m)?)?;
     m.add_function(wrap_pyfunction!(cr_valid_elements, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_schnorr, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_dleq, m)?)?;
     m.add_function(wrap_pyfunction!(cr_challenge, m)?)?;
     m.add_function(wrap_pyfunction!(cr_coefficients, m)?)?;
     super::prover_python::register(m)?; // the trustees' secret computations (prover_python.rs)

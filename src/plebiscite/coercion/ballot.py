@@ -72,10 +72,10 @@ class CrBallot:
         c1, c2 = self.credential, self.mac
         return frame(BALLOT_TAG, self.election, c1.a, c1.b, c2.a, c2.b, self.votes().content_bytes())
 
-    def tracking_code(self) -> str:
-        return hashlib.sha256(
-            frame(TRACKING_TAG, self.content_bytes(), *map(G.scalar_to_bytes, self.proof))
-        ).hexdigest()
+    def tracking_code(self, content: bytes | None = None) -> str:
+        """``content``: :meth:`content_bytes`, when the caller has it already (the verifier hashes it twice)."""
+        content = self.content_bytes() if content is None else content
+        return hashlib.sha256(frame(TRACKING_TAG, content, *map(G.scalar_to_bytes, self.proof))).hexdigest()
 
     def vote_ciphertexts(self) -> tuple[Ciphertext, ...]:
         return tuple(ct for ans in self.answers for ct in ans.choices)
@@ -160,8 +160,11 @@ def verify_vote_proofs(ballot: CrBallot, public_key: bytes, layouts: list[Layout
     verify_proofs(ballot.votes(), public_key, layouts)
 
 
-def decode_ballot(value: object, counts: list[tuple[int, int | None]]) -> CrBallot:
-    """Decode a ``cr-ballot`` payload; every element is validated and every error names the field."""
+def decode_ballot(value: object, counts: list[tuple[int, int | None]], validate: bool = True) -> CrBallot:
+    """Decode a ``cr-ballot`` payload; every element is validated and every error names the field.
+
+    ``validate=False`` leaves the elements' curve check to proofs that decode every element (the verifier's
+    native credential and vote proofs; a ballot they do not accept is decoded again with it)."""
     if not isinstance(value, dict):
         raise BallotError("ballot: expected a JSON object")
     if set(value) != _KEYS:
@@ -172,10 +175,10 @@ def decode_ballot(value: object, counts: list[tuple[int, int | None]]) -> CrBall
         "answers": value["answers"],
         "signature": "00" * 64,
     }
-    votes = ballot_from_json(synthetic, counts)
+    votes = ballot_from_json(synthetic, counts, validate)
     try:
-        c1 = Ciphertext.from_json(value["credential"], "ballot.credential")
-        c2 = Ciphertext.from_json(value["mac"], "ballot.mac")
+        c1 = Ciphertext.from_json(value["credential"], "ballot.credential", validate)
+        c2 = Ciphertext.from_json(value["mac"], "ballot.mac", validate)
         c, z1, zs, zt = scalars_from_json(value["proof"], 4, "ballot.proof")
     except (G.GroupError, ProofError) as exc:
         raise BallotError(str(exc)) from None

@@ -90,7 +90,19 @@ def scalars(value: object, count: int | None, what: str) -> list[int]:
     if not isinstance(value, list) or (count is not None and len(value) != count):
         expected = "a list" if count is None else f"a list of {count}"
         raise CoercionError(f"{what}: expected {expected} hex scalars")
-    return [scalar(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    fast = _scalars_joined(value)
+    return fast if fast is not None else [scalar(v, f"{what}[{i}]") for i, v in enumerate(value)]
+
+
+def _scalars_joined(values: list[object]) -> list[int] | None:
+    """The scalars of a list of canonical hex spellings in one ``fromhex`` (a shuffle proof has two per row);
+    ``None`` when anything is unusual (a non-string, non-canonical hex, a value ``≥ ℓ``): :func:`scalar` then
+    decodes entry by entry and names the first bad one."""
+    raw = _hex_joined(values)
+    if raw is None:
+        return None
+    out = [int.from_bytes(raw[i : i + 32], "little") for i in range(0, len(raw), 32)]
+    return out if all(v < G.ORDER for v in out) else None
 
 
 def ciphertext(value: object, what: str) -> Ciphertext:
@@ -125,15 +137,26 @@ def elements(value: object, count: int, what: str, pool: Any = None) -> list[byt
 def _elements_native(values: list[object], what: str, start: int) -> list[bytes]:
     """:func:`_elements_chunk` with one native check of the whole chunk; anything unusual (a non-string, hex that
     is not canonical, an invalid element) goes through the reference, which names the entry and the reason."""
-    if all(isinstance(v, str) and len(v) == 64 for v in values):
-        joined = "".join(values)  # type: ignore[arg-type]
-        try:
-            raw = bytes.fromhex(joined)
-        except ValueError:
-            raw = b""
-        if len(raw) == 32 * len(values) and raw.hex() == joined and native_cr.valid_elements(raw):
-            return [raw[i : i + 32] for i in range(0, len(raw), 32)]
+    raw = _hex_joined(values)
+    if raw is not None and native_cr.valid_elements(raw):
+        return [raw[i : i + 32] for i in range(0, len(raw), 32)]
     return _elements_chunk(values, what, start)
+
+
+def _hex_joined(values: list[object]) -> bytes | None:
+    """The bytes of a list of 32-byte values each spelled in canonical hex, read in one ``fromhex``; ``None`` when
+    any entry is not a string of exactly 64 lowercase hex digits (the per-entry decoders then name it)."""
+    try:
+        joined = "".join(values)  # type: ignore[arg-type]  # a TypeError when an entry is not a string
+    except TypeError:
+        return None
+    if values and set(map(len, values)) != {64}:  # type: ignore[arg-type]  # all strings here
+        return None
+    try:
+        raw = bytes.fromhex(joined)
+    except ValueError:
+        return None
+    return raw if len(raw) == 32 * len(values) and raw.hex() == joined else None
 
 
 def _elements_chunk(values: list[object], what: str, start: int) -> list[bytes]:

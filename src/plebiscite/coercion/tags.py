@@ -28,6 +28,7 @@ from plebiscite.coercion.codec import CoercionError, elements, scalars
 from plebiscite.coercion.parallel import Workers
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native import cr as native_cr
 from plebiscite.native import cr_prover
 from plebiscite.proofs import dleq
 from plebiscite.proofs.common import ProofError
@@ -72,22 +73,24 @@ def check_tag_key(
     fp: bytes,
     what: str,
     verify: bool = True,
+    engine: str = "reference",
 ) -> TagKey:
-    """Decode a trustee's public tag key and check its proof (``verify=False``: checked already, decode only)."""
+    """Decode a trustee's public tag key and check its proof (``verify=False``: checked already, decode only).
+
+    With the native engine the Chaum–Pedersen proof is checked natively first; one it does not accept is checked
+    again by the reference, whose error is the answer (docs/native.md §7.3)."""
     if not isinstance(value, dict) or set(value) != {"z", "u", "proof"}:
         raise CoercionError(f"{what}: expected keys z, u, proof")
     z_pub, u_pub = elements([value["z"], value["u"]], 2, what)
     try:
         proof = dleq.DleqProof.from_json(value["proof"], f"{what}.proof")
         if verify:
-            dleq.verify(
-                proof,
-                G.mul(verification_key, lam),
-                z_pub,
-                u_pub,
-                fp,
-                stage_context("tag-key/" + stage, trustee),
-            )
+            base = G.mul(verification_key, lam)
+            context = stage_context("tag-key/" + stage, trustee)
+            if not (
+                native_cr.enabled(engine) and native_cr.dleq_holds(proof, base, z_pub, u_pub, fp, context)
+            ):
+                dleq.verify(proof, base, z_pub, u_pub, fp, context)
     except ProofError as exc:
         raise CoercionError(f"{what}: {exc}") from None
     if z_pub == G.IDENTITY:

@@ -80,6 +80,7 @@ class PrecomputeVerifier(StepVerifier):
                         self.fp,
                         f"event {e.index}.{stage}",
                         verify=self._checked(e),
+                        engine=self.pool.engine,
                     ),
                 )
                 tag_keys[(stage, j)] = (key.z, key.u)

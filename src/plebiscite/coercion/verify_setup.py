@@ -31,7 +31,9 @@ from plebiscite.setup.manifest import Layout
 from plebiscite.verify.report import Check
 
 
-def check_mac_key(check: Check, events: list[ev.Event], ctx: ElectionContext) -> MacKey | None:
+def check_mac_key(
+    check: Check, events: list[ev.Event], ctx: ElectionContext, engine: str = "reference"
+) -> MacKey | None:
     found = [e for e in events if e.type == cev.MAC_KEY]
     check.item()
     if len(found) != 1:
@@ -40,7 +42,7 @@ def check_mac_key(check: Check, events: list[ev.Event], ctx: ElectionContext) ->
     manifest_payload = next(e.payload for e in events if e.type == ev.MANIFEST)
     fp = ceremony.ceremony_fingerprint(ev.canonical_json(manifest_payload), ctx.trustees, ctx.threshold)
     try:
-        key = decode_mac_key(found[0].payload, ctx.threshold, ctx.qualified, fp)
+        key = decode_mac_key(found[0].payload, ctx.threshold, ctx.qualified, fp, engine)
     except CoercionError as exc:
         check.fail(f"event {found[0].index}: {exc}")
         return None
@@ -86,23 +88,35 @@ def _check_chunk(
     fp: bytes, key: bytes, layouts: list[Layout], chunk: list[tuple[int, dict[str, Any]]], engine: str
 ) -> list[BallotResult]:
     counts = branch_counts(layouts)
-    decoded: list[tuple[int, CrBallot | str]] = []
-    for index, payload in chunk:
-        try:
-            decoded.append((index, decode_ballot(payload, counts)))
-        except BallotError as exc:
-            decoded.append((index, f"event {index}: {exc}"))
+    native = native_cr.enabled(engine)
+    # on the native engine the curve check of every element is left to the native proofs, which decode each one;
+    # a ballot they do not accept on both counts is decoded again below with the reference's checks
+    decoded = [(index, _decoded(index, payload, counts, not native)) for index, payload in chunk]
     ballots = [b for _, b in decoded if isinstance(b, CrBallot) and b.election == fp]
+    # what the credential proof and the tracking code both hash, computed once a ballot
+    contents = {id(b): b.content_bytes() for b in ballots}
     # the native engine only accepts: a proof it does not accept is checked (and named) by the reference below
     accepted, votes_ok = (
-        _native_accepts(fp, key, layouts, ballots) if native_cr.enabled(engine) else (set(), set())
+        _native_accepts(fp, key, layouts, ballots, [contents[id(b)] for b in ballots])
+        if native
+        else (set(), set())
     )
+    if native:
+        decoded = [
+            (
+                index,
+                ballot
+                if id(ballot) in accepted and id(ballot) in votes_ok
+                else _decoded(index, payload, counts),
+            )
+            for (index, ballot), (_, payload) in zip(decoded, chunk, strict=True)
+        ]
     out = []
     for index, ballot in decoded:
         if isinstance(ballot, str):
             out.append(BallotResult(index, None, None, "format", ballot))
             continue
-        code = ballot.tracking_code()
+        code = ballot.tracking_code(contents.get(id(ballot)))
         failed = reason = None
         if ballot.election != fp:
             failed, reason = "format", "ballot.election: made for another election"
@@ -124,13 +138,24 @@ def _check_chunk(
     return out
 
 
+def _decoded(
+    index: int, payload: dict[str, Any], counts: list[tuple[int, int | None]], validate: bool = True
+) -> CrBallot | str:
+    """The ballot, or the reason it cannot be decoded (``validate=False``: without the elements' curve check,
+    for proofs that decode every element themselves)."""
+    try:
+        return decode_ballot(payload, counts, validate)
+    except BallotError as exc:
+        return f"event {index}: {exc}"
+
+
 def _native_accepts(
-    fp: bytes, key: bytes, layouts: list[Layout], ballots: list[CrBallot]
+    fp: bytes, key: bytes, layouts: list[Layout], ballots: list[CrBallot], contents: list[bytes]
 ) -> tuple[set[int], set[int]]:
     """``id`` of every ballot whose credential proof, and of every one whose vote proofs, the native engine
     accepts (the others go through the reference, which names the reason)."""
     try:
-        credentials = native_cr.credential_proofs(fp, key, ballots)
+        credentials = native_cr.credential_proofs(fp, key, ballots, contents)
         votes = native_cr.vote_proofs(fp, key, ballots, layouts)
     except (native_cr.native.EngineError, G.GroupError):
         return set(), set()

@@ -62,8 +62,8 @@ class CoercionStage:
         workers: int | None,
         engine: str = native.REFERENCE,
     ) -> None:
-        # the mixnet, tag, blinding and credential proofs run on ``engine``; the decryption shares, tag keys and
-        # vote proofs of this mode are still the reference's (docs/native.md, "Coercion-resistant mode")
+        # every proof of this mode (the MAC key's and tag keys' too) runs on ``engine``; the final decryption
+        # shares are the standard verifier's (docs/native.md, "Coercion-resistant mode")
         report.engine = engine
         checks = {name: report.add_check(name) for name in CHECKS}
         std = {name: report.by_name(name) for name in STANDARD}
@@ -73,7 +73,7 @@ class CoercionStage:
                 f"events {stray[:5]}: standard ballots have no place in this mode"
             )
         with Workers(workers, engine=engine) as pool:
-            mac = check_mac_key(checks["cr: registrar MAC key"], events, ctx)
+            mac = check_mac_key(checks["cr: registrar MAC key"], events, ctx, engine)
             if mac is None:
                 return
             roll = check_roll(checks["cr: encrypted roll"], events, ctx, mac)

@@ -40,7 +40,9 @@ def _call(name: str, *args: Any) -> Any:
 
 
 def _scalars(values: Sequence[int]) -> bytes:
-    return b"".join(G.scalar_to_bytes(v) for v in values)
+    """``G.scalar_to_bytes`` of each, joined (inlined: a shuffle proof packs two scalars a row)."""
+    order = G.ORDER
+    return b"".join([(v % order).to_bytes(32, "little") for v in values])
 
 
 def _split(raw: bytes) -> list[bytes]:
@@ -126,15 +128,16 @@ def blind_failing(
     return list(_call("cr_blind_failing", fp, context, start, _rows(inputs), _rows(outputs), flat))
 
 
-def credential_proofs(fp: bytes, public_key: bytes, ballots: Sequence[Any]) -> bytes:
-    """Per ``CrBallot``: 1 when its credential proof holds, 0 when it does not, 2 when an encoding is refused."""
+def credential_proofs(
+    fp: bytes, public_key: bytes, ballots: Sequence[Any], contents: Sequence[bytes] | None = None
+) -> bytes:
+    """Per ``CrBallot``: 1 when its credential proof holds, 0 when it does not, 2 when an encoding is refused
+    (``contents``: each ballot's ``content_bytes()``, when the caller has them)."""
+    if contents is None:
+        contents = [b.content_bytes() for b in ballots]
     items = [
-        (
-            b.credential.a + b.credential.b + b.mac.a + b.mac.b,
-            b.content_bytes(),
-            _scalars(b.proof),
-        )
-        for b in ballots
+        (b.credential.a + b.credential.b + b.mac.a + b.mac.b, content, _scalars(b.proof))
+        for b, content in zip(ballots, contents, strict=True)
     ]
     return bytes(_call("cr_credential_proofs", fp, public_key, items))
 
@@ -162,6 +165,28 @@ def _vote_proofs(ballot: Any, layouts: Sequence[Any]) -> list[tuple[bytes, bytes
 def vote_proofs(fp: bytes, public_key: bytes, ballots: Sequence[Any], layouts: Sequence[Any]) -> bytes:
     """Per ``CrBallot``: 1 when all its 0/1 and sum proofs hold natively, else 0 (the reference then decides)."""
     return bytes(_call("cr_vote_proofs", fp, public_key, [_vote_proofs(b, layouts) for b in ballots]))
+
+
+def _proof(c: int, z: int) -> bytes:
+    return G.scalar_to_bytes(c) + G.scalar_to_bytes(z)
+
+
+def schnorr_holds(proof: Any, public: bytes, fp: bytes, context: bytes) -> bool:
+    """Whether a Schnorr proof (``proofs/schnorr.verify``) holds natively; False also when an encoding is refused
+    (the reference then checks it and names the reason)."""
+    try:
+        return bool(_call("cr_schnorr", fp, context, public, _proof(proof.c, proof.z)))
+    except native.EngineError:
+        return False
+
+
+def dleq_holds(proof: Any, base: bytes, public: bytes, image: bytes, fp: bytes, context: bytes) -> bool:
+    """Whether a Chaum–Pedersen proof with ``g = G`` (``proofs/dleq.verify``) holds natively; False also when an
+    encoding is refused (the reference then checks it and names the reason)."""
+    try:
+        return bool(_call("cr_dleq", fp, context, base, public, image, _proof(proof.c, proof.z)))
+    except native.EngineError:
+        return False
 
 
 def challenge(tag: str, fp: bytes, context: bytes, statement: list[bytes], commitments: list[bytes]) -> int:
