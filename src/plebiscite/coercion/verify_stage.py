@@ -88,7 +88,9 @@ class CoercionStage:
         if totals is None:
             return
         signing_keys = {a.index: a.signing_key for a in outcome.announcements.values()}
-        partials = counting.check_partials(std["partial decryptions"], events, ctx, totals, signing_keys)
+        partials = counting.check_partials(
+            std["partial decryptions"], events, ctx, totals, signing_keys, engine
+        )
         std["partial decryptions"].ran = True
         results = [e.payload for e in events if e.type == ev.RESULT]
         if not results:

@@ -3,8 +3,9 @@
 Thin wrappers around the ``cr_*`` functions of ``plebiscite_native`` (``native/src/cr/``). Every one of them is
 variable time and takes **public** values only — elements and proofs from the record, coefficients and challenges
 derived from them. The callers in ``coercion/`` never pass a secret here: a prover uses these for sums over public
-rows with public coefficients only, and keeps its secrets (tag keys, shares, permutations, re-encryption and
-blinding randomness) in libsodium's constant-time operations.
+rows with public coefficients only. Its secrets (tag keys, shares, permutations, re-encryption and blinding
+randomness) go to :mod:`plebiscite.native.cr_prover` — curve25519-dalek's constant-time operations — with the native
+engine, and stay in libsodium's with the reference engine (docs/native.md §7.6).
 
 As for standard ballots, the native engine only *accepts* on its own: a proof it refuses (or an input it cannot
 decode) is checked again by the reference, whose answer — and message — is the one reported.
