@@ -7,17 +7,14 @@
 //!
 //! The proofs carry no commitments, so there is nothing to batch across them (docs/native.md §3): each is two
 //! two-term variable-time multiplications — Straus (`vartime_double_scalar_mul_basepoint` for `T1`,
-//! `vartime_multiscalar_mul` for `T2`) — on public values only.
+//! `vartime_multiscalar_mul` for `T2`) — on public values only. The check itself is the coercion-resistant
+//! mode's tag-key check, `cr::keyproofs::dleq_decoded` (the same proof, `proofs/dleq.verify` with `g = G`).
 
 use curve25519_dalek::ristretto::RistrettoPoint;
-use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::VartimeMultiscalarMul;
 
-use crate::cr::kernels::{challenge, encode, point, G};
+use crate::cr::kernels::point;
+use crate::cr::keyproofs;
 use crate::transcript::int_bytes;
-
-/// `proofs/dleq.TAG`.
-pub const DLEQ_TAG: &[u8] = b"chaum-pedersen";
 
 /// One position's answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,14 +39,8 @@ pub fn decryption_context(trustee: u64, question: u64, position: u64) -> Vec<u8>
     .concat()
 }
 
-fn canonical_scalar(bytes: &[u8]) -> Option<Scalar> {
-    let raw: [u8; 32] = bytes.try_into().ok()?;
-    Option::from(Scalar::from_canonical_bytes(raw))
-}
-
-/// Whether the compact Chaum–Pedersen proof `proof = c ‖ z` shows `log_G public = log_base image`, for the
-/// statement `[G, public, base, image]` (`proofs/dleq.verify` with `g = G`). `public` and `base` are decoded
-/// already; `image` and the proof are raw bytes from the record.
+/// One position's proof (`proofs/dleq.verify` with `g = G`: [`keyproofs::dleq_decoded`]): the trustee's key and
+/// the aggregate's `a` decoded already, the share `D` and the proof `c ‖ z` as raw bytes from the record.
 pub fn dleq_holds(
     fingerprint: &[u8],
     context: &[u8],
@@ -58,27 +49,20 @@ pub fn dleq_holds(
     image: &[u8],
     proof: &[u8],
 ) -> Share {
-    let Ok(d) = point(image, "image") else {
-        return Share::Malformed;
-    };
-    if proof.len() != 64 {
-        return Share::Malformed;
-    }
-    let (Some(c), Some(z)) = (
-        canonical_scalar(&proof[..32]),
-        canonical_scalar(&proof[32..]),
-    ) else {
-        return Share::Malformed;
-    };
-    let t1 = RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, public.0, &z);
-    let t2 = RistrettoPoint::vartime_multiscalar_mul([z, -c], [*base.0, d]);
-    let g = encode(&G);
-    let statement: [&[u8]; 4] = [&g, public.1, base.1, image];
-    let (e1, e2) = (encode(&t1), encode(&t2));
-    if challenge(DLEQ_TAG, fingerprint, context, &statement, &[&e1, &e2]) == c {
-        Share::Holds
-    } else {
-        Share::Challenge
+    let answer = keyproofs::proof(proof).and_then(|cz| {
+        keyproofs::dleq_decoded(
+            fingerprint,
+            context,
+            (public.0, public.1),
+            (base.0, base.1),
+            image,
+            cz,
+        )
+    });
+    match answer {
+        Ok(true) => Share::Holds,
+        Ok(false) => Share::Challenge,
+        Err(_) => Share::Malformed, // a share or a scalar not in its one encoding
     }
 }
 
@@ -171,6 +155,9 @@ pub(crate) fn check_decryption_shares<'py>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cr::kernels::{challenge, encode, G};
+    use crate::cr::keyproofs::DLEQ_TAG;
+    use curve25519_dalek::scalar::Scalar;
 
     const FP: [u8; 32] = [7; 32];
 

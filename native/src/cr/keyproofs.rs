@@ -5,20 +5,13 @@
 //! challenge hashed byte for byte as `proofs/transcript.challenge`; public values only.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 
 use super::kernels::{challenge, encode, point, scalar, G};
 
 /// `(c, z)` from 64 bytes `c ‖ z`, each a canonical scalar.
-fn proof(
-    raw: &[u8],
-) -> Result<
-    (
-        curve25519_dalek::scalar::Scalar,
-        curve25519_dalek::scalar::Scalar,
-    ),
-    String,
-> {
+pub fn proof(raw: &[u8]) -> Result<(Scalar, Scalar), String> {
     if raw.len() != 64 {
         return Err(format!("proof: expected 64 bytes, got {}", raw.len()));
     }
@@ -48,6 +41,9 @@ pub fn schnorr_holds(
     ) == c)
 }
 
+/// `proofs/dleq.TAG`.
+pub const DLEQ_TAG: &[u8] = b"chaum-pedersen";
+
 /// `dleq.verify` with `g = G`: `T1 = z·G − c·P`, `T2 = z·B − c·I`,
 /// `c = FS("chaum-pedersen", fp, context, [G, P, B, I], [T1, T2])` (`P` public, `B` base, `I` image).
 pub fn dleq_holds(
@@ -59,17 +55,34 @@ pub fn dleq_holds(
     raw: &[u8],
 ) -> Result<bool, String> {
     let (c, z) = proof(raw)?;
-    let (b, p, i) = (
-        point(base, "base")?,
-        point(public, "public")?,
-        point(image, "image")?,
-    );
-    let t1 = RistrettoPoint::vartime_multiscalar_mul([z, -c], [G, p]);
-    let t2 = RistrettoPoint::vartime_multiscalar_mul([z, -c], [b, i]);
+    let (b, p) = (point(base, "base")?, point(public, "public")?);
+    dleq_decoded(
+        fingerprint,
+        context,
+        (&p, public),
+        (&b, base),
+        image,
+        (c, z),
+    )
+}
+
+/// [`dleq_holds`] with `P` and `B` decoded already (each beside its encoding) and the proof's `(c, z)` read:
+/// the decryption shares (`crate::shares`) decode a trustee's key once for all its positions.
+pub fn dleq_decoded(
+    fingerprint: &[u8],
+    context: &[u8],
+    public: (&RistrettoPoint, &[u8]),
+    base: (&RistrettoPoint, &[u8]),
+    image: &[u8],
+    (c, z): (Scalar, Scalar),
+) -> Result<bool, String> {
+    let i = point(image, "image")?;
+    let t1 = RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, public.0, &z);
+    let t2 = RistrettoPoint::vartime_multiscalar_mul([z, -c], [*base.0, i]);
     let g = encode(&G);
-    let statement: [&[u8]; 4] = [&g, public, base, image];
+    let statement: [&[u8]; 4] = [&g, public.1, base.1, image];
     Ok(challenge(
-        b"chaum-pedersen",
+        DLEQ_TAG,
         fingerprint,
         context,
         &statement,
@@ -80,7 +93,6 @@ pub fn dleq_holds(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use curve25519_dalek::scalar::Scalar;
 
     #[test]
     fn honest_proofs_hold_and_forged_ones_do_not() {

@@ -112,7 +112,10 @@ def check_ballot(
     goes through the reference checks below, whose error is the answer (docs/native.md §1).
     """
     ballot = _admitted(value, ctx, require_roll)
-    if native.resolve(engine) == native.NATIVE and _native_accepts([ballot], ctx) == [True]:
+    if (
+        native.resolve(engine) == native.NATIVE
+        and _native_statuses([(ballot.content_bytes(), ballot.signature)], ctx) == b"\0"
+    ):
         return ballot
     try:
         verify_signature(ballot)
@@ -160,12 +163,7 @@ def accepted_together(
         if r is not None and r[2] == ctx.fingerprint and (not require_roll or r[3] in ctx.roll)
     ]
     try:
-        statuses, _ = native.check_ballots(
-            ctx.fingerprint,
-            ctx.public_key,
-            native.layouts_for_native(ctx.layouts),
-            [(r[0], r[1]) for _, r in eligible],
-        )
+        statuses = _native_statuses([(r[0], r[1]) for _, r in eligible], ctx)
     except native.EngineError:  # the extension refused the call: each ballot alone says what it gets
         return [None] * len(values)
     out: list[tuple[str, bytes] | None] = [None] * len(values)
@@ -185,12 +183,9 @@ def _admitted(value: object, ctx: ElectionContext, require_roll: bool) -> Ballot
     return ballot
 
 
-def _native_accepts(ballots: list[Ballot], ctx: ElectionContext) -> list[bool]:
-    """Whether the native engine accepts each ballot's signature and proofs, all in one call."""
-    if not ballots:
-        return []
-    pairs = [(b.content_bytes(), b.signature) for b in ballots]
+def _native_statuses(pairs: list[tuple[bytes, bytes]], ctx: ElectionContext) -> bytes:
+    """The native engine's status byte for each ``(ballot bytes, signature)``, all in one call (0: accepted)."""
     statuses, _ = native.check_ballots(
         ctx.fingerprint, ctx.public_key, native.layouts_for_native(ctx.layouts), pairs
     )
-    return [status == 0 for status in statuses]
+    return statuses

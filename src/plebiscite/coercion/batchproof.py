@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from plebiscite import native
 from plebiscite.coercion.codec import coefficients, list_digest, seed_bytes
 from plebiscite.coercion.parallel import msm
 from plebiscite.elgamal import Ciphertext
@@ -145,7 +146,7 @@ def verify_linear(
 def _native_input_sums(seed: bytes, inputs: Sequence[Ciphertext]) -> tuple[bytes, bytes] | None:
     try:
         return native_cr.linear_input_sums(seed, inputs)
-    except native_cr.native.EngineError:
+    except native.EngineError:
         return None  # an invalid element: the reference's operations refuse it with their GroupError
 
 
@@ -163,7 +164,7 @@ def _native_accepts(
         return native_cr.verify_linear(
             (proof.c, proof.sz, proof.su), z_pub, u_pub, inputs, out_a, out_b, fp, context
         )
-    except native_cr.native.EngineError:
+    except native.EngineError:
         return False  # an encoding the native decoder refuses: the reference says why
 
 
@@ -181,8 +182,8 @@ def blind_rows(
     if cr_prover.enabled(engine):
         raw_out, raw_proofs = cr_prover.blind_rows(inputs, fp, context, start)
         pts, scs = (
-            cr_prover.split(raw_out),
-            [int.from_bytes(x, "little") for x in cr_prover.split(raw_proofs)],
+            native.split(raw_out),
+            [int.from_bytes(x, "little") for x in native.split(raw_proofs)],
         )
         return (
             [Ciphertext(pts[i], pts[i + 1]) for i in range(0, len(pts), 2)],
@@ -216,7 +217,7 @@ def verify_blind_rows(
         try:
             if not native_cr.blind_failing(inputs, outputs, proofs, fp, context, start):
                 return []
-        except native_cr.native.EngineError:
+        except native.EngineError:
             pass
     bad = []
     zero = Ciphertext(G.IDENTITY, G.IDENTITY)

@@ -198,6 +198,19 @@ def _random_scalars(n: int) -> list[int]:
     return [x or G.random_scalar() for x in out]
 
 
+def permutation(n: int) -> tuple[list[int], list[int]]:
+    """The mixer's secret permutation ``ψ`` of ``n ≥ 2`` rows (``secrets``) and its inverse; both provers draw it
+    here, so from the same randomness they permute alike."""
+    if n < 2:
+        raise CoercionError("shuffle: needs at least two rows")
+    psi = list(range(n))
+    secrets.SystemRandom().shuffle(psi)
+    inverse = [0] * n
+    for i, j in enumerate(psi):
+        inverse[j] = i
+    return psi, inverse
+
+
 def shuffle(
     pool: Workers, inputs: Sequence[Row], key: bytes, fp: bytes, context: bytes
 ) -> tuple[list[Row], ShuffleProof]:
@@ -210,15 +223,9 @@ def shuffle(
 
         return shuffle_native.shuffle(pool, inputs, key, fp, context)
     n = len(inputs)
-    if n < 2:
-        raise CoercionError("shuffle: needs at least two rows")
+    psi, inverse = permutation(n)
     width = len(inputs[0])
     q = G.ORDER
-    psi = list(range(n))
-    secrets.SystemRandom().shuffle(psi)
-    inverse = [0] * n
-    for i, j in enumerate(psi):
-        inverse[j] = i
     flat = _random_scalars(n * (width + 4))
     rands = [flat[i * width : (i + 1) * width] for i in range(n)]
     r, r_hat, w_hat, w_p = (flat[n * (width + k) : n * (width + k + 1)] for k in range(4))

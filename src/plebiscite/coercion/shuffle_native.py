@@ -11,11 +11,11 @@ the workers as bytes through the pool's pipes, as the reference's integers do.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 
+from plebiscite import native
 from plebiscite.coercion import shuffle as sh
-from plebiscite.coercion.codec import CoercionError, Row, seed_bytes
+from plebiscite.coercion.codec import Row, seed_bytes
 from plebiscite.coercion.parallel import Workers
 from plebiscite.elgamal import Ciphertext
 from plebiscite.native import cr_prover
@@ -28,7 +28,7 @@ def _cut(raw: bytes, lo: int, hi: int) -> bytes:
 
 
 def _rows(flat: bytes, width: int) -> list[Row]:
-    parts = cr_prover.split(flat)
+    parts = native.split(flat)
     cts = [Ciphertext(parts[i], parts[i + 1]) for i in range(0, len(parts), 2)]
     return [tuple(cts[i : i + width]) for i in range(0, len(cts), width)]
 
@@ -38,14 +38,8 @@ def shuffle(
 ) -> tuple[list[Row], sh.ShuffleProof]:
     """:func:`shuffle.shuffle` natively (same arguments, same result from the same randomness)."""
     n = len(inputs)
-    if n < 2:
-        raise CoercionError("shuffle: needs at least two rows")
+    psi, inverse = sh.permutation(n)
     width = len(inputs[0])
-    psi = list(range(n))
-    secrets.SystemRandom().shuffle(psi)
-    inverse = [0] * n
-    for i, j in enumerate(psi):
-        inverse[j] = i
     raw = cr_prover.randomness(n * (width + 4))  # rands (n·w), r, r̂, ω̂, ω' (n each): the reference's one read
     nonces = cr_prover.randomness(3 + width)  # ω1, ω2, ω3, ω4_k: the reference's next draws
     base = {name: n * (width + k) for k, name in enumerate(("r", "r_hat", "w_hat", "w_prime"))}
@@ -69,10 +63,10 @@ def shuffle(
     ]
     parts = pool.map(cr_prover.shuffle_rows, jobs)
     outputs = [r for p in parts for r in _rows(p[0], width)]
-    commitments = [c for p in parts for c in cr_prover.split(p[1])]
+    commitments = [c for p in parts for c in native.split(p[1])]
     statement = sh._statement(key, h, inputs, outputs, commitments)
     u_raw = cr_prover.coefficients(seed_bytes(challenge(sh.U_TAG, fp, context, statement, [])), n)
-    u = cr_prover.split(u_raw)
+    u = native.split(u_raw)
     u_prime = b"".join(u[j] for j in psi)
     r_hat = _cut(raw, base["r_hat"], base["r_hat"] + n)
     carries = cr_prover.shuffle_carries(r_hat, u_prime, [lo for lo, _ in spans])
@@ -80,7 +74,7 @@ def shuffle(
         (
             h,
             carry,
-            r_hat[64 * lo : 64 * hi],
+            _cut(r_hat, lo, hi),
             u_prime[32 * lo : 32 * hi],
             _cut(raw, base["w_hat"] + lo, base["w_hat"] + hi),
             _cut(raw, base["w_prime"] + lo, base["w_prime"] + hi),
@@ -88,8 +82,8 @@ def shuffle(
         for (lo, hi), carry in zip(spans, carries, strict=True)
     ]
     linked = pool.map(cr_prover.shuffle_chain, chain_jobs)
-    chain = [x for p in linked for x in cr_prover.split(p[0])]
-    hats = [x for p in linked for x in cr_prover.split(p[1])]
+    chain = [x for p in linked for x in native.split(p[0])]
+    hats = [x for p in linked for x in native.split(p[1])]
     ts = cr_prover.shuffle_commitments(key, width, [p[2] for p in parts], nonces)
     c = sh._challenge(fp, context, statement, chain, ts, hats)
     s = cr_prover.shuffle_responses(c, width, raw, nonces, u_raw, u_prime)

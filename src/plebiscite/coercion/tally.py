@@ -53,7 +53,7 @@ def _column_sums_native(rows: list[Row]) -> list[tuple[bytes, bytes]]:
     chunk to the reference, whose error is the answer."""
     width = len(rows[0]) - 1 if rows else 0
     try:
-        sums = cr_prover.column_sums(b"".join(ct.a + ct.b for r in rows for ct in r[1:]), 2 * width)
+        sums = cr_prover.column_sums(cr_prover.rows_bytes([ct for r in rows for ct in r[1:]]), 2 * width)
     except native.EngineError:
         return _column_sums(rows)
     return [(sums[2 * k], sums[2 * k + 1]) for k in range(width)]

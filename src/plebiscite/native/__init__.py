@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Any
 
 from plebiscite.setup.manifest import Layout
 
@@ -65,6 +66,23 @@ def resolve(engine: str | None) -> str:
     return engine
 
 
+def call(name: str, *args: Any) -> Any:
+    """The extension's function ``name`` on ``args``. Raises :class:`EngineError` when the extension is not built
+    or refuses the call (its ``NativeError``: a refused input, or an internal error, a Rust panic included), never
+    anything else."""
+    if _module is None:
+        raise EngineError("engine: native is not built")
+    try:
+        return getattr(_module, name)(*args)
+    except _module.NativeError as exc:
+        raise EngineError(f"native engine: {exc}") from None
+
+
+def split(raw: bytes, size: int = 32) -> list[bytes]:
+    """``raw`` cut into pieces of ``size`` bytes (the extension returns lists of elements and scalars joined)."""
+    return [raw[i : i + size] for i in range(0, len(raw), size)]
+
+
 def layouts_for_native(layouts: Sequence[Layout]) -> list[tuple[list[int], int, int, bool]]:
     return [(list(lay.weights), lay.lo, lay.hi, lay.sum_proof) for lay in layouts]
 
@@ -78,12 +96,7 @@ def check_ballots(
     """Native check of ``(ballot bytes, signature)`` pairs: a status byte per ballot (0: passed) and, per
     question and option, ``(Σ a, Σ b)`` over the ballots that passed. Raises :class:`EngineError` on failure
     (a refused input or an internal error of the extension, a Rust panic included), never anything else."""
-    if _module is None:
-        raise EngineError("engine: native is not built")
-    try:
-        statuses, flat = _module.check_ballots(fingerprint, public_key, layouts, ballots)
-    except _module.NativeError as exc:
-        raise EngineError(f"native engine: {exc}") from None
+    statuses, flat = call("check_ballots", fingerprint, public_key, layouts, ballots)
     sums: list[list[tuple[bytes, bytes]]] = []
     at = 0
     for weights, *_ in layouts:
@@ -108,14 +121,7 @@ def read_ballot_lines(
     """Per standard ballot line, ``(ballot bytes, signature, election, credential, raw tracking code)`` read in the
     extension, or ``None`` where the line is not exactly the canonical event of a ballot of this layout (then the
     Python path reads it). ``counts`` as ``ballot.check.branch_counts`` gives them."""
-    if _module is None:
-        raise EngineError("engine: native is not built")
-    try:
-        found: list[tuple[bytes, bytes, bytes, bytes, bytes] | None] = _module.read_ballot_lines(
-            lines, counts
-        )
-    except _module.NativeError as exc:
-        raise EngineError(f"native engine: {exc}") from None
+    found: list[tuple[bytes, bytes, bytes, bytes, bytes] | None] = call("read_ballot_lines", lines, counts)
     return found
 
 
@@ -127,13 +133,7 @@ def normal_form_check() -> Callable[[bytes], bool] | None:
 def verify_signatures(public_key: bytes, pairs: list[tuple[bytes, bytes]]) -> list[bool]:
     """Ed25519 by libsodium's rules for many ``(message, signature)`` pairs under one key (the board's heads), in
     the extension: each answer is :func:`verify_signature`'s. Raises :class:`EngineError` on failure."""
-    if _module is None:
-        raise EngineError("engine: native is not built")
-    try:
-        answers = _module.verify_signatures(public_key, pairs)
-    except _module.NativeError as exc:
-        raise EngineError(f"native engine: {exc}") from None
-    return [bool(a) for a in answers]
+    return [bool(a) for a in call("verify_signatures", public_key, pairs)]
 
 
 def disagreement(stage: int) -> str:

@@ -20,11 +20,9 @@ from plebiscite import native
 from plebiscite.hazmat import group as G
 
 
-def _module() -> Any:
-    module = native._module  # the loaded extension, or None (the reference engine then runs everything)
-    if module is None:
-        raise native.EngineError("engine: native is not built")
-    return module
+def _call(name: str, *args: Any) -> Any:
+    """The extension's ``name`` (:func:`plebiscite.native.call`); one name to spy on in the tests."""
+    return native.call(name, *args)
 
 
 def enabled(engine: str) -> bool:
@@ -32,22 +30,10 @@ def enabled(engine: str) -> bool:
     return engine == native.NATIVE and native.AVAILABLE
 
 
-def _call(name: str, *args: Any) -> Any:
-    module = _module()
-    try:
-        return getattr(module, name)(*args)
-    except module.NativeError as exc:
-        raise native.EngineError(f"native engine: {exc}") from None
-
-
 def _scalars(values: Sequence[int]) -> bytes:
     """``G.scalar_to_bytes`` of each, joined (inlined: a shuffle proof packs two scalars a row)."""
     order = G.ORDER
     return b"".join([(v % order).to_bytes(32, "little") for v in values])
-
-
-def _split(raw: bytes) -> list[bytes]:
-    return [raw[i : i + 32] for i in range(0, len(raw), 32)]
 
 
 def msm_columns(scalars: Sequence[int], columns: Sequence[Sequence[bytes]]) -> list[bytes]:
@@ -61,14 +47,14 @@ def point_sum(points: Sequence[bytes]) -> bytes:
 
 def generators(fp: bytes, context: bytes, lo: int, hi: int) -> list[bytes]:
     """The shuffle's generators ``h_lo … h_{hi−1}`` (``shuffle._generators``)."""
-    return _split(_call("cr_generators", fp, context, lo, hi))
+    return native.split(_call("cr_generators", fp, context, lo, hi))
 
 
 def hats(
     c: int, s_hat: Sequence[int], s_prime: Sequence[int], first_prev: bytes, chain: Sequence[bytes]
 ) -> list[bytes]:
     """``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i`` with ``ĉ_{i−1}`` = ``first_prev`` for the first row."""
-    return _split(
+    return native.split(
         _call(
             "cr_hats", G.scalar_to_bytes(c), _scalars(s_hat), _scalars(s_prime), first_prev, b"".join(chain)
         )
@@ -198,7 +184,7 @@ def challenge(tag: str, fp: bytes, context: bytes, statement: list[bytes], commi
 
 def coefficients(seed: bytes, start: int, count: int) -> list[int]:
     """``codec.coefficients`` computed natively (for the cross-check tests)."""
-    return [int.from_bytes(x, "little") for x in _split(_call("cr_coefficients", seed, start, count))]
+    return [int.from_bytes(x, "little") for x in native.split(_call("cr_coefficients", seed, start, count))]
 
 
 def linear_seed(

@@ -18,17 +18,19 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from plebiscite import native
 from plebiscite.hazmat import group as G
 from plebiscite.native import cr as native_cr
+
+
+def _call(name: str, *args: Any) -> Any:
+    """The extension's ``name`` (:func:`plebiscite.native.call`); one name to spy on in the tests."""
+    return native.call(name, *args)
 
 
 def enabled(engine: str) -> bool:
     """Whether ``engine`` (resolved) runs the trustees' secret computations natively."""
     return native_cr.enabled(engine)
-
-
-def _call(name: str, *args: Any) -> Any:
-    return native_cr._call(name, *args)
 
 
 def randomness(count: int) -> bytes:
@@ -43,10 +45,6 @@ def randomness(count: int) -> bytes:
 def secret_bytes(value: int) -> bytes:
     """A trustee's secret scalar as the extension takes it (32 bytes little-endian, reduced)."""
     return G.scalar_to_bytes(value)
-
-
-def split(raw: bytes, size: int = 32) -> list[bytes]:
-    return [raw[i : i + size] for i in range(0, len(raw), size)]
 
 
 def rows_bytes(cts: Sequence[Any]) -> bytes:
@@ -71,8 +69,8 @@ def prove_linear(
         with_a,
         nonces,
     )
-    c, sz, su = (int.from_bytes(x, "little") for x in split(proof))
-    return (None if a is None else split(a)), split(b), (c, sz, su)
+    c, sz, su = (int.from_bytes(x, "little") for x in native.split(proof))
+    return (None if a is None else native.split(a)), native.split(b), (c, sz, su)
 
 
 def blind_rows(inputs: Sequence[Any], fp: bytes, context: bytes, start: int) -> tuple[bytes, bytes]:
@@ -102,7 +100,7 @@ def shuffle_rows(
 
 def shuffle_carries(r_hat: bytes, u_prime: bytes, starts: list[int]) -> list[bytes]:
     """The chain's secret state ``R ‖ U`` (64 bytes) before each chunk."""
-    return split(_call("cr_prove_shuffle_carries", r_hat, u_prime, starts), 64)
+    return native.split(_call("cr_prove_shuffle_carries", r_hat, u_prime, starts), 64)
 
 
 def shuffle_chain(
@@ -114,13 +112,13 @@ def shuffle_chain(
 
 def shuffle_commitments(key: bytes, width: int, parts: Sequence[bytes], nonces: bytes) -> list[bytes]:
     """``t1, t2, t3, t4a_0, t4b_0, …``."""
-    return split(_call("cr_prove_shuffle_commitments", key, width, b"".join(parts), nonces))
+    return native.split(_call("cr_prove_shuffle_commitments", key, width, b"".join(parts), nonces))
 
 
 def shuffle_responses(c: int, width: int, raw: bytes, nonces: bytes, u: bytes, u_prime: bytes) -> list[int]:
     """``s (3) ‖ s4 (w) ‖ ŝ (n) ‖ s' (n)`` as integers (public once posted)."""
     out = _call("cr_prove_shuffle_responses", G.scalar_to_bytes(c), width, raw, nonces, u, u_prime)
-    return [int.from_bytes(x, "little") for x in split(out)]
+    return [int.from_bytes(x, "little") for x in native.split(out)]
 
 
 def coefficients(seed: bytes, count: int) -> bytes:
@@ -131,9 +129,9 @@ def coefficients(seed: bytes, count: int) -> bytes:
 def add_lists(lists: Sequence[bytes], offset: bytes = b"") -> list[bytes]:
     """Element-wise sums of equal-length lists of elements (joined), plus ``offset``'s elements cyclically (public
     values only: the tally's sums between the trustees' steps)."""
-    return split(_call("cr_add_lists", list(lists), offset))
+    return native.split(_call("cr_add_lists", list(lists), offset))
 
 
 def column_sums(rows: bytes, width: int) -> list[bytes]:
     """The column sums of rows of ``width`` elements (joined; public values only)."""
-    return split(_call("cr_column_sums", rows, width))
+    return native.split(_call("cr_column_sums", rows, width))

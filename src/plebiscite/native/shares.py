@@ -11,20 +11,19 @@ shares and proofs. The trustee's secret share never reaches this code.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from plebiscite import native
+from plebiscite.canonical import EncodingError, hex_bytes
 from plebiscite.elgamal import Ciphertext
-
-_HEX32 = re.compile(r"[0-9a-f]{64}")
 
 
 def _raw(value: object) -> bytes | None:
     """32 bytes from exactly 64 lowercase hex digits (the protocol's only spelling, docs/protocol.md §1)."""
-    if isinstance(value, str) and _HEX32.fullmatch(value):
-        return bytes.fromhex(value)
-    return None
+    try:
+        return hex_bytes(value, 32, "share")
+    except EncodingError:
+        return None
 
 
 def _flatten(payload: dict[str, Any], widths: list[int]) -> tuple[list[bytes], bytes] | None:
@@ -64,17 +63,18 @@ def failing_positions(
     """Positions (flat, question by question) whose share or proof the extension refuses; raises
     :class:`~plebiscite.native.EngineError` for an input it cannot take (a wrong length, a key that does not
     decode, an internal error)."""
-    module = native._module  # the loaded extension, or None
-    if module is None:
-        raise native.EngineError("engine: native is not built")
     widths = [len(row) for row in totals]
     bases = b"".join(ct.a for row in totals for ct in row)
-    try:
-        statuses = module.check_decryption_shares(
-            fingerprint, trustee, verification_key, widths, bases, b"".join(shares), proofs
-        )
-    except module.NativeError as exc:
-        raise native.EngineError(f"native engine: {exc}") from None
+    statuses = native.call(
+        "check_decryption_shares",
+        fingerprint,
+        trustee,
+        verification_key,
+        widths,
+        bases,
+        b"".join(shares),
+        proofs,
+    )
     return [k for k, status in enumerate(statuses) if status != 0]
 
 

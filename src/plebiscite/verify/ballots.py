@@ -198,14 +198,11 @@ def _check_chunk_native(job: BallotJob, chunk: Lines) -> ChunkResult:
     statuses, sums = native.check_ballots(
         job.fingerprint, job.public_key, native.layouts_for_native(job.layouts), pending
     )
-    if statuses.count(0) == len(statuses):  # the usual chunk: every ballot passed, its rows added at once
-        out.add_passed([r[0] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
-    else:
-        for (index, line, raw_code, credential), status in zip(rows, statuses, strict=True):
-            if status:
-                _check_with_reference(job, counts, index, line, out, unreadable, status)
-            else:
-                out.add_passed([index], [raw_code], [credential])
+    passed = [row for row, status in zip(rows, statuses, strict=True) if not status]
+    out.add_passed([r[0] for r in passed], [r[2] for r in passed], [r[3] for r in passed])  # at once
+    for (index, line, _, _), status in zip(rows, statuses, strict=True):
+        if status:  # refused natively: the reference names the check (rows are put in record order below)
+            _check_with_reference(job, counts, index, line, out, unreadable, status)
     if job.batched and not job.fold:  # what closed batches give when every equation holds
         sums = [[(G.IDENTITY, G.IDENTITY)] * lay.width for lay in job.layouts]
     return ChunkResult(out.in_record_order(), sums, unreadable)
