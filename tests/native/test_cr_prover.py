@@ -160,7 +160,17 @@ def test_malformed_inputs_are_named_errors_without_secrets() -> None:
     with pytest.raises(native.EngineError, match="u: not reduced"):
         cr_prover._call("cr_prove_linear", FP, b"ctx", z, bytes([0xFF] * 32), rows, True, nonces)
     with pytest.raises(native.EngineError, match="inputs: not whole rows"):
-        cr_prover.shuffle_rows(G.GENERATOR, 2, rows, b"", b"", b"", b"", b"")
+        cr_prover.shuffle_rows(G.GENERATOR, 2, rows, b"", b"", (FP, b"ctx", b""), b"", b"")
+    one_row = rows[
+        :128
+    ]  # one row of width 2, one scalar of each kind: only the generators' indices are short
+    draw = cr_prover.randomness(2)
+    index = cr_prover.generator_indices([1])
+    with pytest.raises(native.EngineError, match="generators: not one a row") as info:
+        cr_prover.shuffle_rows(
+            G.GENERATOR, 2, one_row, draw, draw[:64], (FP, b"ctx", index[:7]), draw[:64], draw[:64]
+        )
+    assert draw[:32].hex() not in str(info.value)
     with pytest.raises(native.EngineError, match="u_prime\\[0\\]: not reduced"):
         cr_prover.shuffle_carries(bytes(range(1, 65)), bytes([0xFF] * 32), [0])
 

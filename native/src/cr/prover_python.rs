@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
+use zeroize::Zeroizing;
 
 use super::prover::{self, secret, secrets, wide};
 use super::prover_shuffle as shuffle;
@@ -104,7 +105,7 @@ fn cr_prove_shuffle_rows<'py>(
     inputs: PyBackedBytes,
     rands: PyBackedBytes,
     r: PyBackedBytes,
-    h_commit: PyBackedBytes,
+    generators: (PyBackedBytes, PyBackedBytes, PyBackedBytes),
     w_commit: PyBackedBytes,
     w_prime: PyBackedBytes,
 ) -> PyResult<(Bytes<'py>, Bytes<'py>, Bytes<'py>)> {
@@ -114,8 +115,18 @@ fn cr_prove_shuffle_rows<'py>(
             let r = wide(&r, count(&r, "r")?, "r")?;
             let w_commit = wide(&w_commit, count(&w_commit, "w_commit")?, "w_commit")?;
             let w_prime = wide(&w_prime, count(&w_prime, "w_prime")?, "w_prime")?;
+            // the secret indices ψ⁻¹(j), copied into a buffer wiped when dropped
+            let (fingerprint, context, h_index) = &generators;
+            let h_index = Zeroizing::new(h_index.to_vec());
             shuffle::rows_chunk(
-                &key, width, &inputs, &rands, &r, &h_commit, &w_commit, &w_prime,
+                &key,
+                width,
+                &inputs,
+                &rands,
+                &r,
+                (fingerprint, context, &h_index),
+                &w_commit,
+                &w_prime,
             )
         })
     })?;

@@ -12,8 +12,9 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::MultiscalarMul;
 use zeroize::Zeroizing;
 
-use super::kernels::{encode, point, points};
+use super::kernels::{encode, hash_to_element, point, points};
 use super::prover::{encode_doubled, half, rows};
+use super::shuffle::GENERATOR_TAG;
 
 fn encode_all(ps: &[RistrettoPoint]) -> Vec<u8> {
     ps.iter().flat_map(encode).collect()
@@ -27,11 +28,30 @@ pub struct RowsChunk {
     pub sums: Vec<u8>,
 }
 
+/// The generators `h_{ψ⁻¹(j)}` of a chunk's commitments, hashed here from their **secret** indices (`h_index`:
+/// `int8(ψ⁻¹(j))`, 8 bytes big-endian a row, as the transcript encodes an index): `H_G(GENERATOR_TAG, fp,
+/// context, int8(i))`, the verifier's `h_i`. Constant time: SHA-512 over inputs of a fixed length and the RFC 9496
+/// map (`from_uniform_bytes`, constant-time Elligator); the indices are hashed, never used to index or branch.
+/// Hashing them here spares each generator an encoding, a decoding and a trip through Python.
+fn commitment_generators(
+    fingerprint: &[u8],
+    context: &[u8],
+    h_index: &[u8],
+) -> Result<Vec<RistrettoPoint>, String> {
+    if !h_index.len().is_multiple_of(8) {
+        return Err("h_index: not 8 bytes a row".into());
+    }
+    Ok(h_index
+        .chunks_exact(8)
+        .map(|i| hash_to_element(GENERATOR_TAG, &[fingerprint, context, i]))
+        .collect())
+}
+
 /// One chunk of rows: re-encryption `a' = a + r·G`, `b' = b + r·K` (tables for `G` and the election key `K`), the
-/// permutation commitments `c_j = r_j·G + h_{ψ⁻¹(j)}`, and the prover's multi-exponentiation over the chunk's
-/// outputs (constant-time Straus, secret `ω'`). The generators' term is summed in commitment order,
-/// `Σ_j ω'_{ψ⁻¹(j)}·h_{ψ⁻¹(j)}` (`w_commit` = `ω'_{ψ⁻¹(j)}`), so each `h` is decoded once: the chunks' partial
-/// sums differ from row order's, their total `Σ_i ω'_i h_i` does not.
+/// permutation commitments `c_j = r_j·G + h_{ψ⁻¹(j)}` (generators from [`commitment_generators`]), and the
+/// prover's multi-exponentiation over the chunk's outputs (constant-time Straus, secret `ω'`). The generators'
+/// term is summed in commitment order, `Σ_j ω'_{ψ⁻¹(j)}·h_{ψ⁻¹(j)}` (`w_commit` = `ω'_{ψ⁻¹(j)}`), so each `h` is
+/// hashed once: the chunks' partial sums differ from row order's, their total `Σ_i ω'_i h_i` does not.
 #[allow(clippy::too_many_arguments)]
 pub fn rows_chunk(
     key: &[u8],
@@ -39,7 +59,7 @@ pub fn rows_chunk(
     inputs: &[u8],
     rands: &[Scalar],
     r: &[Scalar],
-    h_commit: &[u8],
+    generators: (&[u8], &[u8], &[u8]),
     w_commit: &[Scalar],
     w_prime: &[Scalar],
 ) -> Result<RowsChunk, String> {
@@ -47,13 +67,14 @@ pub fn rows_chunk(
         return Err("inputs: not whole rows of the given width".into());
     }
     let n = inputs.len() / (64 * width);
-    let h_commit = points(h_commit, "h_commit")?;
     if rands.len() != n * width || r.len() != n || w_prime.len() != n || w_commit.len() != n {
         return Err("randomness: not as many scalars as rows".into());
     }
-    if h_commit.len() != n {
+    let (fingerprint, context, h_index) = generators;
+    if h_index.len() != 8 * n {
         return Err("generators: not one a row".into());
     }
+    let h_commit = commitment_generators(fingerprint, context, h_index)?;
     let key_point = point(key, "key")?;
     let key_table = RistrettoBasepointTable::create(&key_point);
     let (a, b) = rows(inputs, "inputs")?;

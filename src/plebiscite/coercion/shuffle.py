@@ -146,11 +146,16 @@ def generators(
 ) -> tuple[bytes, list[bytes]]:
     """``h`` and ``h_0 … h_{n−1}``: public (hashed from the election), so natively with the native engine
     (``native``: whether to, instead of the pool's engine)."""
-    h = G.hash_to_element(GENERATOR_TAG, fp, context, b"h")
+    h = main_generator(fp, context)
     native = native_cr.enabled(pool.engine) if native is None else native
     kernel = native_cr.generators if native else _generators
     jobs = [(fp, context, lo, hi) for lo, hi in pool.ranges(n)]
     return h, [g for part in pool.map(kernel, jobs) for g in part]
+
+
+def main_generator(fp: bytes, context: bytes) -> bytes:
+    """``h``, the chain's generator (hashed from the election)."""
+    return G.hash_to_element(GENERATOR_TAG, fp, context, b"h")
 
 
 def _native_hats(

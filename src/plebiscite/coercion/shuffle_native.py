@@ -4,7 +4,8 @@ randomness, its secret computations on curve25519-dalek's constant-time operatio
 What stays here, in Python, as in the reference: drawing the permutation and the randomness (``secrets``), applying
 the permutation (rows, the commitments' generators ``h_{ψ⁻¹(j)}``, ``u'_i = u_{ψ(i)}``), the statement digests and
 both challenges. What goes to ``native/src/cr/prover_shuffle.rs``, a chunk of rows per call on every worker:
-re-encryption (tables for ``G`` and ``K``), the permutation commitments, ``Σ ω'_i·(h_i, a'_i, b'_i)`` (constant-time
+re-encryption (tables for ``G`` and ``K``), the permutation commitments (their generators ``h_{ψ⁻¹(j)}`` hashed there
+from the secret indices, not passed as points), ``Σ ω'_i·(h_i, a'_i, b'_i)`` (constant-time
 Straus), the chain ``ĉ_i`` and its commitments ``t̂_i``; then, once, ``t1 … t4`` and the responses. The secrets reach
 the workers as bytes through the pool's pipes, as the reference's integers do.
 """
@@ -43,7 +44,7 @@ def shuffle(
     raw = cr_prover.randomness(n * (width + 4))  # rands (n·w), r, r̂, ω̂, ω' (n each): the reference's one read
     nonces = cr_prover.randomness(3 + width)  # ω1, ω2, ω3, ω4_k: the reference's next draws
     base = {name: n * (width + k) for k, name in enumerate(("r", "r_hat", "w_hat", "w_prime"))}
-    h, hs = sh.generators(pool, fp, context, n)
+    h = sh.main_generator(fp, context)
     spans = pool.ranges(n)
     jobs = [
         (
@@ -52,7 +53,7 @@ def shuffle(
             cr_prover.rows_bytes([ct for j in psi[lo:hi] for ct in inputs[j]]),
             _cut(raw, lo * width, hi * width),
             _cut(raw, base["r"] + lo, base["r"] + hi),
-            b"".join(hs[inverse[j]] for j in range(lo, hi)),
+            (fp, context, cr_prover.generator_indices(inverse[lo:hi])),
             b"".join(
                 _cut(raw, base["w_prime"] + inverse[j], base["w_prime"] + inverse[j] + 1)
                 for j in range(lo, hi)

@@ -87,15 +87,23 @@ def shuffle_rows(
     inputs: bytes,
     rands: bytes,
     r: bytes,
-    h_commit: bytes,
+    generators: tuple[bytes, bytes, bytes],
     w_commit: bytes,
     w_prime: bytes,
 ) -> tuple[bytes, bytes, bytes]:
     """One chunk of re-encrypted rows, their commitments and the chunk's share of ``Σ ω'_i·(h_i, a'_i, b'_i)``
-    (the generators' term in commitment order: ``w_commit`` holds ``ω'_{ψ⁻¹(j)}``)."""
+    (the generators' term in commitment order: ``w_commit`` holds ``ω'_{ψ⁻¹(j)}``). ``generators`` is ``(fp,
+    context, h_index)``: the commitments' generators ``h_{ψ⁻¹(j)}`` are hashed natively (constant time) from the
+    **secret** indices ``h_index`` = ``int8(ψ⁻¹(j))`` a row (:func:`generator_indices`)."""
     return tuple(  # type: ignore[return-value]
-        _call("cr_prove_shuffle_rows", key, width, inputs, rands, r, h_commit, w_commit, w_prime)
+        _call("cr_prove_shuffle_rows", key, width, inputs, rands, r, generators, w_commit, w_prime)
     )
+
+
+def generator_indices(indices: Sequence[int]) -> bytes:
+    """The secret indices of a chunk's commitment generators as the transcript encodes an index (8 bytes
+    big-endian each, ``proofs.transcript.int_bytes``): what ``shuffle_rows`` hashes."""
+    return b"".join(i.to_bytes(8, "big") for i in indices)
 
 
 def shuffle_carries(r_hat: bytes, u_prime: bytes, starts: list[int]) -> list[bytes]:
