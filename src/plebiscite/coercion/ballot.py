@@ -40,6 +40,7 @@ __all__ = [
     "decode_ballot",
     "encrypt_ballot",
     "tally_view",
+    "tally_views",
 ]
 
 BINDING_TAG = b"plebiscite/v1/cr-ballot-binding"
@@ -129,6 +130,42 @@ def tally_view(payload: dict[str, Any]) -> TallyView:
     The independent verifier does not use this: it decodes and checks every ballot itself."""
     votes = tuple(_ct(ct) for ans in payload["answers"] for ct in ans["choices"])
     return TallyView(_ct(payload["credential"]), _ct(payload["mac"]), votes)
+
+
+def _hex_parts(payload: dict[str, Any], out: list[str]) -> int:
+    """Append a ballot's element hex in :func:`tally_view`'s order (``C1``, ``C2``, the votes); the vote count."""
+    cred, mac = payload["credential"], payload["mac"]
+    out += (cred[0], cred[1], mac[0], mac[1])
+    votes = 0
+    for ans in payload["answers"]:
+        for ct in ans["choices"]:
+            out += (ct[0], ct[1])
+            votes += 1
+    return votes
+
+
+def tally_views(payloads: list[dict[str, Any]]) -> list[TallyView]:
+    """``[tally_view(p) for p in payloads]``, the hex of every element decoded in one ``bytes.fromhex`` and checked
+    in bulk as :func:`tally_view` checks it (64 lowercase hex digits, bit 255 clear); anything irregular — a
+    missing field, a wrong type, a bad spelling — sends the whole list through :func:`tally_view`, whose error is
+    the answer. The tally's main process decodes every cast ballot this way (1.2 M elements at 100 k voters)."""
+    texts: list[str] = []
+    try:
+        counts = [_hex_parts(p, texts) for p in payloads]
+        joined = "".join(texts)
+        raw = bytes.fromhex(joined)
+        canonical = raw.hex() == joined and all(len(t) == 64 for t in texts)
+        if canonical and (not raw or max(raw[31::32]) < 0x80):
+            elements = [raw[i : i + 32] for i in range(0, len(raw), 32)]
+            cts = [Ciphertext(elements[i], elements[i + 1]) for i in range(0, len(elements), 2)]
+            views, pos = [], 0
+            for votes in counts:
+                views.append(TallyView(cts[pos], cts[pos + 1], tuple(cts[pos + 2 : pos + 2 + votes])))
+                pos += 2 + votes
+            return views
+    except (KeyError, IndexError, TypeError, ValueError):
+        pass
+    return [tally_view(p) for p in payloads]
 
 
 def _statement(ballot: CrBallot, public_key: bytes) -> list[bytes]:

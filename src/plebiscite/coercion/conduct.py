@@ -14,7 +14,7 @@ from typing import Any
 
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import precompute as pc
-from plebiscite.coercion.ballot import REPLAY, BallotError, check_ballot, tally_view
+from plebiscite.coercion.ballot import REPLAY, BallotError, check_ballot, tally_views
 from plebiscite.coercion.credentials import MacKey, Registrar, decode_mac_key, decode_roll, roll_payloads
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.tally import run_tally
@@ -161,7 +161,7 @@ class CoercionConduct:
         self.state.require("closed")
         if self.precomputed is None:
             raise PhaseError("the roll precomputation must be posted while voting runs, before the tally")
-        ballots = [tally_view(p) for p in self.ballots]  # checked when cast
+        ballots = tally_views(self.ballots)  # checked when cast
         with Workers(workers) as pool:
             payload = run_tally(
                 self.conduct.post, self.context, self.precomputed, ballots, present, pool, say

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plebiscite.coercion import events as cev
-from plebiscite.coercion.ballot import tally_view
+from plebiscite.coercion.ballot import tally_views
 from plebiscite.coercion.credentials import MacKey, decode_roll
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.setup_posts import mac_key_of
@@ -141,7 +141,7 @@ def walk(
             if pre is not None:
                 ballots = memo.call(  # checked by the board when cast
                     "ballots",
-                    lambda cast: [tally_view(e.payload) for e in cast],
+                    lambda cast: tally_views([e.payload for e in cast]),
                     tuple(e for e in events if e.type == cev.BALLOT),
                 )
                 TallyVerifier(checks, events, ctx, setup.outcome, mac, pool, True, check_from, memo, own).run(
