@@ -1,15 +1,26 @@
-"""The tally's main-process shortcuts of issue 16 (docs/native.md §7.7): each gives exactly what the plain path
-gives, and on irregular input the plain path's error."""
+"""The tally's shortcuts of issue 16 (docs/native.md §7.7): the cast ballots decoded in bulk, and the MAC fold's
+rows computed while voting runs. Each gives exactly what the plain path gives — the same posted bytes from the same
+randomness — and on irregular input the plain path's error; a wrong row computed ahead is caught by the proof."""
 
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from plebiscite.coercion import batchproof as bp
+from plebiscite.coercion import steps, tags
 from plebiscite.coercion.ballot import tally_view, tally_views
+from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.trustees import tally_set
 from plebiscite.hazmat import group as G
+from tests.coercion.conftest import open_election
+
+from .conftest import needs_native
+from .test_cr_prover import FP, _cts, _same_randomness
 
 
 def _payload(votes: int) -> dict[str, Any]:
@@ -58,3 +69,97 @@ def test_irregular_ballots_give_tally_views_error(spoil: Any) -> None:
     spoil(bad[1])
     expected = _error(lambda: [tally_view(p) for p in bad])
     assert _error(lambda: tally_views(bad)) == expected
+
+
+# --- the MAC fold's rows computed while voting runs (steps.fold_ahead) -------------------------------------------
+
+
+def _fold_setup(tmp_path: Path) -> tuple[Any, list[Any], dict[int, int]]:
+    o = open_election(tmp_path / "r", "test-cr-fold-ahead", 3, extra_questions=False)
+    order, lam = tally_set(o.ctx, o.tally_set(o.trustees[1:]))
+    return o, order, lam
+
+
+@needs_native
+@pytest.mark.parametrize("engine", ["reference", "native"])
+def test_fold_ahead_posts_the_same_step_and_only_proves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """``cr-fold-exp`` from rows computed ahead (over more ballots, in another order, in two runs, some kept
+    ballots cast after the last run) is byte for byte the step computed after close from the same randomness; the
+    ahead path really ran (its transform saw every cast ballot once, the proofs got the rows)."""
+    o, order, lam = _fold_setup(tmp_path)
+    fp = o.ctx.fingerprint
+    cast = _cts(90, 11)
+    kept = [cast[i] for i in range(0, 90, 2)] + [cast[89]]
+    seen: list[int] = []
+    given: list[bool] = []
+    transform, prove = bp.transform, bp.prove_linear
+
+    def spy_transform(z: int, u: int, inputs: Any, with_a: bool, engine: str = "reference") -> Any:
+        seen.append(len(inputs))
+        return transform(z, u, inputs, with_a, engine)
+
+    def spy_prove(*args: Any) -> Any:
+        given.append(args[-1] is not None)
+        return prove(*args)
+
+    def run(ahead: bool) -> list[bytes]:
+        posted = []
+        with monkeypatch.context() as m, Workers(1, engine=engine) as pool:
+            _same_randomness(m, b"fold")
+            m.setattr(bp, "transform", spy_transform)
+            m.setattr(bp, "prove_linear", spy_prove)
+            for t in order:
+                t.ahead, t.ahead_exponent = {}, 0
+                if ahead:
+                    steps.fold_ahead(pool, t, lam[t.index], list(reversed(cast[:50])))
+                    steps.fold_ahead(pool, t, lam[t.index], cast[:80])
+                posted.append(steps.fold_exp(pool, t, lam[t.index], kept, fp)[1])
+        return [json.dumps(p, sort_keys=True).encode() for p in posted]
+
+    plain = run(False)
+    assert not any(given)
+    seen.clear()
+    given.clear()
+    assert run(True) == plain
+    assert given and all(given)
+    # per trustee: 50, then the 30 new, then the kept ballots cast after the last run (80, 82, 84, 86, 88, 89)
+    assert [n for n in seen if n] == [50, 30, 6] * len(order)
+
+
+@needs_native
+@pytest.mark.parametrize("engine", ["reference", "native"])
+def test_a_wrong_row_computed_ahead_makes_a_step_that_fails(tmp_path: Path, engine: str) -> None:
+    """The rows computed ahead are proved, not trusted: a wrong one gives a proof the reference refuses; another
+    exponent (another tally set) discards what was computed ahead."""
+    o, order, lam = _fold_setup(tmp_path)
+    fp, t = o.ctx.fingerprint, order[0]
+    creds = _cts(20, 12)
+    w = lam[t.index] * t.mac_share % G.ORDER
+    with Workers(1, engine=engine) as pool:
+        steps.fold_ahead(pool, t, lam[t.index], creds)
+        key = creds[3].a + creds[3].b
+        a, b = t.ahead[key]
+        assert (a, b) == (G.mul(creds[3].a, w), G.mul(creds[3].b, w))
+        t.ahead[key] = (a, G.add(b, G.GENERATOR))
+        out, _ = steps.fold_exp(pool, t, lam[t.index], creds, fp)
+        ctx = tags.stage_context("fold-exp", t.index)
+        assert tags.check_pass(pool, G.mul_base(w), G.IDENTITY, creds, out, fp, ctx) == [0]
+        steps.fold_ahead(pool, t, lam[t.index] + 1, creds[:5])
+        assert len(t.ahead) == 5 and t.ahead_exponent == (lam[t.index] + 1) * t.mac_share % G.ORDER
+
+
+@needs_native
+def test_rows_given_of_the_wrong_shape_are_named_errors() -> None:
+    from plebiscite import native
+    from plebiscite.native import cr_prover
+
+    rows = cr_prover.rows_bytes(_cts(3, 13))
+    z, nonces = G.scalar_to_bytes(99), cr_prover.randomness(2)
+    good = bytes(32 * 3)
+    for given in ((None, good), (good, good[:-32]), (good[:-1], good)):
+        with pytest.raises(native.EngineError, match="given: not one output a row"):
+            cr_prover._call("cr_prove_linear", FP, b"ctx", z, None, rows, True, nonces, given)
+    with pytest.raises(ValueError, match="given: not one output a row"):
+        bp.prove_linear(99, 0, _cts(3, 13), True, FP, b"ctx", "reference", (None, [good[:32]] * 3))

@@ -127,22 +127,16 @@ pub struct LinearProof {
     pub proof: Vec<u8>,
 }
 
-/// One chunk's linear pass and proof (`batchproof.prove_linear`): `a' = z·a` (when `with_a`), `b' = z·b − u·a`
-/// (`u = None`: the MAC fold's plain exponentiation `b' = z·b`, the caller's public choice: its `U` is the
-/// identity), then the proof with `nonces = (w_z, w_u)`.
-pub fn prove_linear(
-    fingerprint: &[u8],
-    context: &[u8],
+/// A linear pass's rows, without the proof: `a' = z·a` (when `with_a`) and `b' = z·b − u·a` (`u = None`: the MAC
+/// fold's plain exponentiation `b' = z·b`, the caller's public choice: its `U` is the identity), encoded (32 bytes
+/// a row each). Also what a trustee computes ahead, while voting runs, for the MAC fold (docs/native.md §7.7).
+pub fn transform(
     z: &Scalar,
     u: Option<&Scalar>,
-    inputs: &[u8],
+    a: &[RistrettoPoint],
+    b: &[RistrettoPoint],
     with_a: bool,
-    nonces: &[Scalar],
-) -> Result<LinearProof, String> {
-    let (a, b) = rows(inputs, "inputs")?;
-    if nonces.len() != 2 {
-        return Err("nonces: expected two".into());
-    }
+) -> (Option<Vec<u8>>, Vec<u8>) {
     let two = half();
     let hz_held = Zeroizing::new(z * two);
     let hz: &Scalar = &hz_held;
@@ -156,20 +150,55 @@ pub fn prove_linear(
             let minus_hu = Zeroizing::new(-(u * two));
             halves.extend(
                 a.iter()
-                    .zip(&b)
+                    .zip(b)
                     .map(|(pa, pb)| RistrettoPoint::multiscalar_mul([hz, &*minus_hu], [pb, pa])),
             );
         }
     }
-    let zero = Zeroizing::new(Scalar::ZERO);
-    let u: &Scalar = u.unwrap_or(&zero);
     let encoded = encode_doubled(&halves);
-    let (out_a, out_b) = if with_a {
+    if with_a {
         let (x, y) = encoded.split_at(32 * a.len());
         (Some(x.to_vec()), y.to_vec())
     } else {
         (None, encoded)
+    }
+}
+
+/// Outputs of a linear pass computed earlier ([`transform`]), handed to [`prove_linear`]: `(a' or None, b')`.
+pub type Given<'a> = (Option<&'a [u8]>, &'a [u8]);
+
+/// One chunk's linear pass and proof (`batchproof.prove_linear`): the rows by [`transform`] — or `given`, the
+/// same rows computed ahead (their lengths checked; a wrong one makes a proof that fails) — then the proof with
+/// `nonces = (w_z, w_u)`.
+#[allow(clippy::too_many_arguments)]
+pub fn prove_linear(
+    fingerprint: &[u8],
+    context: &[u8],
+    z: &Scalar,
+    u: Option<&Scalar>,
+    inputs: &[u8],
+    with_a: bool,
+    nonces: &[Scalar],
+    given: Option<Given>,
+) -> Result<LinearProof, String> {
+    let (a, b) = rows(inputs, "inputs")?;
+    if nonces.len() != 2 {
+        return Err("nonces: expected two".into());
+    }
+    let (out_a, out_b) = match given {
+        None => transform(z, u, &a, &b, with_a),
+        Some((given_a, given_b)) => {
+            if given_a.is_some() != with_a
+                || given_b.len() != 32 * a.len()
+                || given_a.is_some_and(|x| x.len() != 32 * a.len())
+            {
+                return Err("given: not one output a row".into());
+            }
+            (given_a.map(<[u8]>::to_vec), given_b.to_vec())
+        }
     };
+    let zero = Zeroizing::new(Scalar::ZERO);
+    let u: &Scalar = u.unwrap_or(&zero);
     let (z_pub, u_pub) = (encode(&base(z)), encode(&base(u)));
     let st = LinearStatement {
         fingerprint,

@@ -42,7 +42,7 @@ fn cr_prover_nonzero(py: Python<'_>, raw: PyBackedBytes) -> PyResult<bool> {
 /// One chunk's linear pass and proof: `(a' or None, b', c ‖ s_z ‖ s_u)`; `u = None` for the MAC fold.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (fingerprint, context, z, u, inputs, with_a, nonces))]
+#[pyo3(signature = (fingerprint, context, z, u, inputs, with_a, nonces, given=None))]
 fn cr_prove_linear<'py>(
     py: Python<'py>,
     fingerprint: PyBackedBytes,
@@ -52,6 +52,7 @@ fn cr_prove_linear<'py>(
     inputs: PyBackedBytes,
     with_a: bool,
     nonces: PyBackedBytes,
+    given: Option<(Option<PyBackedBytes>, PyBackedBytes)>,
 ) -> PyResult<(Option<Bytes<'py>>, Bytes<'py>, Bytes<'py>)> {
     let res = py.allow_threads(|| {
         guarded("cr_prove_linear", || {
@@ -66,6 +67,7 @@ fn cr_prove_linear<'py>(
                 &inputs,
                 with_a,
                 &nonces,
+                given.as_ref().map(|(a, b)| (a.as_deref(), &b[..])),
             )
         })
     })?;
@@ -74,6 +76,28 @@ fn cr_prove_linear<'py>(
         out(py, &res.out_b),
         out(py, &res.proof),
     ))
+}
+
+/// A linear pass's rows without a proof (`prover::transform`): `(a' or None, b')`, 32 bytes a row each; what a
+/// trustee computes ahead for the MAC fold while voting runs.
+#[pyfunction]
+#[pyo3(signature = (z, u, inputs, with_a))]
+fn cr_prove_transform<'py>(
+    py: Python<'py>,
+    z: PyBackedBytes,
+    u: Option<PyBackedBytes>,
+    inputs: PyBackedBytes,
+    with_a: bool,
+) -> PyResult<(Option<Bytes<'py>>, Bytes<'py>)> {
+    let res = py.allow_threads(|| {
+        guarded("cr_prove_transform", || {
+            let z = secret(&z, "z")?;
+            let u = u.as_deref().map(|x| secret(x, "u")).transpose()?;
+            let (a, b) = prover::rows(&inputs, "inputs")?;
+            Ok(prover::transform(&z, u.as_deref(), &a, &b, with_a))
+        })
+    })?;
+    Ok((res.0.as_deref().map(|a| out(py, a)), out(py, &res.1)))
 }
 
 /// One chunk's row blinding: `(outputs, proofs)`, 64 bytes a row each; `randomness` holds `ρ_i, w_i` a row.
@@ -252,6 +276,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_prover_nonzero, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_linear, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_blind, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_prove_transform, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_shuffle_rows, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_shuffle_carries, m)?)?;
     m.add_function(wrap_pyfunction!(cr_prove_shuffle_chain, m)?)?;

@@ -65,6 +65,24 @@ def _seed(
     return seed_bytes(challenge(SEED_TAG, fp, context, statement, []))
 
 
+Given = tuple[Sequence[bytes] | None, Sequence[bytes]]
+"""A linear pass's rows computed ahead (:func:`transform`): ``(a' list or None, b' list)``."""
+
+
+def transform(
+    z: int, u: int, inputs: Sequence[Ciphertext], with_a: bool, engine: str = "reference"
+) -> tuple[list[bytes] | None, list[bytes]]:
+    """A linear pass's rows without a proof: ``a' = z·a`` (when ``with_a``), ``b' = z·b − u·a``. Constant time on
+    the secrets, as in :func:`prove_linear`. A trustee computes the MAC fold's rows ahead with it, while voting
+    runs (docs/native.md §7.7)."""
+    if cr_prover.enabled(engine):
+        return cr_prover.transform(z, u, inputs, with_a)
+    out_a = [G.mul(ct.a, z) for ct in inputs] if with_a else None
+    if u % G.ORDER == 0:  # a plain exponentiation (the MAC fold): no subtraction of the identity per row
+        return out_a, [G.mul(ct.b, z) for ct in inputs]
+    return out_a, [G.sub(G.mul(ct.b, z), G.mul(ct.a, u)) for ct in inputs]
+
+
 def prove_linear(
     z: int,
     u: int,
@@ -73,22 +91,26 @@ def prove_linear(
     fp: bytes,
     context: bytes,
     engine: str = "reference",
+    given: Given | None = None,
 ) -> tuple[list[bytes] | None, list[bytes], LinearProof]:
-    """Transform one chunk and prove it; returns ``(a' list or None, b' list, proof)``.
+    """Transform one chunk and prove it; returns ``(a' list or None, b' list, proof)``. ``given``: the rows
+    already computed by :func:`transform` (from these inputs with these keys), so that only the proof is made.
 
     ``z`` and ``u`` are secrets: every operation on them is constant time — curve25519-dalek's with the native
     engine (the whole chunk in one call, docs/native.md §7.6), libsodium's with the reference engine. Only the sums
     ``A = Σ e_i a_i``, ``B = Σ e_i b_i`` — public coefficients over public input rows — are a variable-time
     multiscalar multiplication with the native engine."""
     if cr_prover.enabled(engine):
-        out_a, out_b, (c, sz, su) = cr_prover.prove_linear(z, u, inputs, with_a, fp, context)
+        out_a, out_b, (c, sz, su) = cr_prover.prove_linear(z, u, inputs, with_a, fp, context, given)
         return out_a, out_b, LinearProof(c, sz, su)
     z_pub, u_pub = G.mul_base(z), G.mul_base(u)
-    out_a = [G.mul(ct.a, z) for ct in inputs] if with_a else None
-    if u % G.ORDER == 0:  # a plain exponentiation (the MAC fold): no subtraction of the identity per row
-        out_b = [G.mul(ct.b, z) for ct in inputs]
+    if given is None:
+        out_a, out_b = transform(z, u, inputs, with_a, engine)
     else:
-        out_b = [G.sub(G.mul(ct.b, z), G.mul(ct.a, u)) for ct in inputs]
+        out_a = None if given[0] is None else list(given[0])
+        out_b = list(given[1])
+        if len(out_b) != len(inputs) or (out_a is None) == with_a or (out_a and len(out_a) != len(inputs)):
+            raise ValueError("given: not one output a row")
     seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
     sums = _native_input_sums(seed, inputs) if native_cr.enabled(engine) else None
     if sums is None:

@@ -14,11 +14,12 @@ from typing import Any
 
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import precompute as pc
+from plebiscite.coercion import steps
 from plebiscite.coercion.ballot import REPLAY, BallotError, check_ballot, tally_views
 from plebiscite.coercion.credentials import MacKey, Registrar, decode_mac_key, decode_roll, roll_payloads
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.tally import run_tally
-from plebiscite.coercion.trustees import TallyTrustee
+from plebiscite.coercion.trustees import TallyTrustee, tally_set
 from plebiscite.conduct import CastResult, Conduct
 from plebiscite.elgamal import Ciphertext
 from plebiscite.keyceremony.trustee import Trustee
@@ -37,6 +38,7 @@ class CoercionConduct:
         self.mac_payload: dict[str, Any] | None = None
         self.roll_payload: dict[str, Any] | None = None
         self.ballots: list[dict[str, Any]] = []
+        self._ahead_from = 0  # ballots before this one are in the trustees' fold computed ahead
         self.seen: set[bytes] = set()
         self.precomputed: pc.Precomputed | None = None
 
@@ -150,6 +152,26 @@ class CoercionConduct:
         with Workers(workers) as pool:
             self.precomputed = pc.run_precompute(self.conduct.post, self.context, roll, present, pool, say)
         return self.precomputed
+
+    def fold_ahead(self, present: Sequence[TallyTrustee], workers: int | None = None) -> int:
+        """While voting runs, after the precomputation: each trustee of the tally set computes the MAC fold's rows
+        ``E_t = (λ_t s_t)·C1`` of the ballots cast since its last run and keeps them (``steps.fold_ahead``), so the
+        tally after close only proves those of the kept ballots (docs/native.md §7.7). Nothing is posted; may run
+        any number of times. Returns the number of ballots covered."""
+        self.state.require("voting")
+        if self.precomputed is None:
+            raise PhaseError("the roll precomputation must be posted before the fold is computed ahead")
+        order, lam = tally_set(self.context, present)
+        if [t.index for t in order] != self.precomputed.trustees:
+            raise ValueError(
+                f"fold ahead: the tally set must be the precomputation's, {self.precomputed.trustees}"
+            )
+        creds = [v.credential for v in tally_views(self.ballots[self._ahead_from :])]
+        with Workers(workers) as pool:
+            for t in order:
+                steps.fold_ahead(pool, t, lam[t.index], creds)
+        self._ahead_from = len(self.ballots)
+        return len(self.ballots)
 
     def tally(
         self,

@@ -63,12 +63,35 @@ def tag_pass(
     return out, t.signed(kind, {"trustee": t.index, **out.to_json()})
 
 
+def fold_ahead(pool: Workers, t: TallyTrustee, lam: int, creds: Sequence[Ciphertext]) -> int:
+    """While voting runs: ``E_t = (λ_t s_t)·C1`` of cast credentials not yet done, kept by the trustee
+    (``t.ahead``) for its ``cr-fold-exp``; returns how many were computed. Nothing is posted: the tally's step
+    proves and posts the kept ballots' rows after close (docs/native.md §7.7). A change of exponent (another
+    tally set) starts afresh."""
+    w = lam * t.mac_share % G.ORDER
+    if w != t.ahead_exponent:
+        t.ahead, t.ahead_exponent = {}, w
+    todo = list({ct.a + ct.b: ct for ct in creds if ct.a + ct.b not in t.ahead}.values())
+    a, b = tags.transform_rows(pool, w, 0, todo, True)
+    assert a is not None
+    t.ahead.update((ct.a + ct.b, (x, y)) for ct, x, y in zip(todo, a, b, strict=True))
+    return len(todo)
+
+
 def fold_exp(
     pool: Workers, t: TallyTrustee, lam: int, creds: Sequence[Ciphertext], fp: bytes
 ) -> tuple[tags.PassOutput, dict[str, Any]]:
-    """``cr-fold-exp``: ``E_t = (λ_t s_t)·C1`` as a linear pass with ``u = 0`` against ``W_t = λ_t·S_t``."""
+    """``cr-fold-exp``: ``E_t = (λ_t s_t)·C1`` as a linear pass with ``u = 0`` against ``W_t = λ_t·S_t``. Rows the
+    trustee computed while voting ran (:func:`fold_ahead`) are only proved; the others are computed first."""
     w = lam * t.mac_share % G.ORDER
-    out = tags.run_pass(pool, w, 0, creds, True, fp, tags.stage_context("fold-exp", t.index))
+    given = None
+    if t.ahead:
+        fold_ahead(
+            pool, t, lam, creds
+        )  # the ballots cast since the last run (all of them for another tally set)
+        rows = [t.ahead[ct.a + ct.b] for ct in creds]
+        given = [r[0] for r in rows], [r[1] for r in rows]
+    out = tags.run_pass(pool, w, 0, creds, True, fp, tags.stage_context("fold-exp", t.index), given)
     return out, t.signed(cev.FOLD_EXP, {"trustee": t.index, **out.to_json()})
 
 

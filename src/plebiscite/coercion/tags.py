@@ -140,13 +140,29 @@ def _prove_chunks(
     with_a: bool,
     fp: bytes,
     context: bytes,
-    chunks: list[tuple[int, list[Ciphertext]]],
+    chunks: list[tuple[int, list[Ciphertext], bp.Given | None]],
     engine: str,
 ) -> list[tuple[list[bytes] | None, list[bytes], bp.LinearProof]]:
     return [
-        bp.prove_linear(z, u, inputs, with_a, fp, bp.chunk_context(context, i), engine)
-        for i, inputs in chunks
+        bp.prove_linear(z, u, inputs, with_a, fp, bp.chunk_context(context, i), engine, given)
+        for i, inputs, given in chunks
     ]
+
+
+def _transform_chunk(
+    z: int, u: int, with_a: bool, inputs: list[Ciphertext], engine: str
+) -> tuple[list[bytes] | None, list[bytes]]:
+    return bp.transform(z, u, inputs, with_a, engine)
+
+
+def transform_rows(
+    pool: Workers, z: int, u: int, inputs: Sequence[Ciphertext], with_a: bool
+) -> tuple[list[bytes] | None, list[bytes]]:
+    """A pass's rows without proofs (:func:`batchproof.transform`), over the workers."""
+    jobs = [(z, u, with_a, list(inputs[lo:hi]), pool.engine) for lo, hi in pool.ranges(len(inputs), 1024)]
+    parts = pool.map(_transform_chunk, jobs)
+    a = [x for p in parts for x in (p[0] or [])] if with_a else None
+    return a, [x for p in parts for x in p[1]]
 
 
 def _verify_chunks(
@@ -180,11 +196,26 @@ def _jobs(pool: Workers, count: int) -> list[list[int]]:
 
 
 def run_pass(
-    pool: Workers, z: int, u: int, inputs: Sequence[Ciphertext], with_a: bool, fp: bytes, context: bytes
+    pool: Workers,
+    z: int,
+    u: int,
+    inputs: Sequence[Ciphertext],
+    with_a: bool,
+    fp: bytes,
+    context: bytes,
+    given: bp.Given | None = None,
 ) -> PassOutput:
-    """One trustee's pass over ``inputs`` (see the module docstring), chunk proofs computed in parallel."""
+    """One trustee's pass over ``inputs`` (see the module docstring), chunk proofs computed in parallel; with
+    ``given`` (the rows computed ahead by :func:`transform_rows`, aligned with ``inputs``) only the proofs."""
     count = -(-len(inputs) // bp.CHUNK)
-    spans = [(i, list(inputs[i * bp.CHUNK : (i + 1) * bp.CHUNK])) for i in range(count)]
+
+    def rows(i: int) -> bp.Given | None:
+        if given is None:
+            return None
+        lo, hi = i * bp.CHUNK, (i + 1) * bp.CHUNK
+        return (None if given[0] is None else list(given[0][lo:hi])), list(given[1][lo:hi])
+
+    spans = [(i, list(inputs[i * bp.CHUNK : (i + 1) * bp.CHUNK]), rows(i)) for i in range(count)]
     jobs = [
         (z, u, with_a, fp, context, [spans[i] for i in group], pool.engine) for group in _jobs(pool, count)
     ]

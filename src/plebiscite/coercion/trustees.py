@@ -28,6 +28,11 @@ class TallyTrustee:
     trustee: Trustee
     mac_share: int = field(repr=False)  # never printed
     tag_keys: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    ahead: dict[bytes, tuple[bytes, bytes]] = field(default_factory=dict, repr=False)
+    """The MAC fold's rows computed while voting runs: ``C1.a ‖ C1.b → E_t = w·C1`` for the exponent
+    :attr:`ahead_exponent` (``w = λ_t s_t``); secret-derived, kept until the tally's ``cr-fold-exp`` posts the kept
+    ballots' (``steps.fold_ahead``)."""
+    ahead_exponent: int = field(default=0, repr=False)
 
     @property
     def index(self) -> int:

@@ -52,25 +52,37 @@ def rows_bytes(cts: Sequence[Any]) -> bytes:
     return b"".join(ct.a + ct.b for ct in cts)
 
 
+def _u_arg(u: int) -> bytes | None:
+    """``u`` as the extension takes it: ``None`` for the MAC fold's ``u = 0`` (public: its ``U`` is the identity,
+    decided as the reference decides it)."""
+    return None if u % G.ORDER == 0 else secret_bytes(u)
+
+
 def prove_linear(
-    z: int, u: int, inputs: Sequence[Any], with_a: bool, fp: bytes, context: bytes
+    z: int,
+    u: int,
+    inputs: Sequence[Any],
+    with_a: bool,
+    fp: bytes,
+    context: bytes,
+    given: tuple[Sequence[bytes] | None, Sequence[bytes]] | None = None,
 ) -> tuple[list[bytes] | None, list[bytes], tuple[int, int, int]]:
     """One chunk of ``batchproof.prove_linear``: ``(a' or None, b', (c, s_z, s_u))``; the nonces ``w_z, w_u`` are
-    drawn as the reference draws them (two scalars, in that order)."""
-    plain = u % G.ORDER == 0  # the MAC fold: public (its U is the identity), as in the reference
+    drawn as the reference draws them (two scalars, in that order). ``given``: the rows computed ahead
+    (:func:`transform`), then only the proof is made here."""
     nonces = randomness(2)
+    joined = None if given is None else (None if given[0] is None else b"".join(given[0]), b"".join(given[1]))
     a, b, proof = _call(
-        "cr_prove_linear",
-        fp,
-        context,
-        secret_bytes(z),
-        None if plain else secret_bytes(u),
-        rows_bytes(inputs),
-        with_a,
-        nonces,
+        "cr_prove_linear", fp, context, secret_bytes(z), _u_arg(u), rows_bytes(inputs), with_a, nonces, joined
     )
     c, sz, su = (int.from_bytes(x, "little") for x in native.split(proof))
     return (None if a is None else native.split(a)), native.split(b), (c, sz, su)
+
+
+def transform(z: int, u: int, inputs: Sequence[Any], with_a: bool) -> tuple[list[bytes] | None, list[bytes]]:
+    """A linear pass's rows without a proof (``a' = z·a`` when ``with_a``, ``b' = z·b − u·a``), constant time."""
+    a, b = _call("cr_prove_transform", secret_bytes(z), _u_arg(u), rows_bytes(inputs), with_a)
+    return (None if a is None else native.split(a)), native.split(b)
 
 
 def blind_rows(inputs: Sequence[Any], fp: bytes, context: bytes, start: int) -> tuple[bytes, bytes]:
