@@ -163,3 +163,41 @@ def test_rows_given_of_the_wrong_shape_are_named_errors() -> None:
             cr_prover._call("cr_prove_linear", FP, b"ctx", z, None, rows, True, nonces, given)
     with pytest.raises(ValueError, match="given: not one output a row"):
         bp.prove_linear(99, 0, _cts(3, 13), True, FP, b"ctx", "reference", (None, [good[:32]] * 3))
+
+
+def test_conduct_folds_ahead_while_voting_and_the_record_verifies(tmp_path: Path) -> None:
+    """``CoercionConduct.fold_ahead``: only while voting runs and after the precomputation, by its tally set; run
+    twice (ballots cast between, a revote after the last run), the tally's record verifies."""
+    from plebiscite.coercion.ballot import encrypt_ballot
+    from plebiscite.coercion.demo import coercer_choice
+    from plebiscite.record import store
+    from plebiscite.record.state import PhaseError
+    from plebiscite.verify.runner import verify_events
+
+    o = open_election(tmp_path / "r", "test-fold-ahead-conduct", 3, extra_questions=False)
+    tts = o.tally_set(o.trustees)
+
+    def cast(voter: int) -> None:
+        o.cc.cast(encrypt_ballot(o.ctx, o.credentials[voter], coercer_choice(o.manifest))[0].to_json())
+
+    cast(0)
+    with pytest.raises(PhaseError, match="precomputation"):
+        o.cc.fold_ahead(tts[1:], 1)
+    o.cc.precompute(tts[1:], 1)
+    assert o.cc.fold_ahead(tts[1:], 1) == 1
+    cast(1)
+    cast(2)
+    with pytest.raises(ValueError, match="precomputation's"):
+        o.cc.fold_ahead(tts[:2], 1)
+    assert o.cc.fold_ahead(tts[1:], 1) == 3
+    assert all(len(t.ahead) == 3 for t in tts[1:])
+    cast(0)  # a revote after the last run: computed at the tally
+    o.cc.close()
+    with pytest.raises(PhaseError, match="voting"):
+        o.cc.fold_ahead(tts[1:], 1)
+    o.cc.tally(tts[1:], 1)
+    assert all(len(t.ahead) == 4 for t in tts[1:])
+    for t in o.trustees[1:]:
+        o.cc.decrypt(t)
+    o.cc.combine()
+    assert verify_events(store.read(tmp_path / "r"), workers=1).ok
