@@ -174,7 +174,7 @@ def phase(t: dict[str, dict[str, float]], name: str) -> Iterator[None]:
     }
 
 
-def run(voters: int, workers: int, fold_ahead: bool = True) -> dict[str, Any]:
+def run(voters: int, workers: int, rows_ahead: bool = True) -> dict[str, Any]:
     t: dict[str, dict[str, float]] = {}
     costs_before = group_op_costs()
     manifest = coercion_manifest("bench-coercion", extra_questions=False)
@@ -210,9 +210,11 @@ def run(voters: int, workers: int, fold_ahead: bool = True) -> dict[str, Any]:
     for p in payloads:  # already checked in parallel above: post directly
         cc.conduct.post("cr-ballot", p)
         cc.ballots.append(p)
-    if fold_ahead:  # the trustees' MAC-fold rows of the cast ballots, while voting runs (docs/native.md §7.7)
-        with phase(t, "fold_ahead_during_voting"):
-            cc.fold_ahead(tts, workers)
+    if (
+        rows_ahead
+    ):  # the trustees' rows that need only the cast ballots, while voting runs (docs/native.md §7.7)
+        with phase(t, "rows_ahead_during_voting"):
+            cc.rows_ahead(tts, workers)
     cc.close()
     steps = Steps()
     with phase(t, "tally_after_close"):
@@ -229,7 +231,7 @@ def run(voters: int, workers: int, fold_ahead: bool = True) -> dict[str, Any]:
         "voters": voters,
         "ballots": 2 * voters,
         "engine": native.default_engine(),
-        "fold_ahead": fold_ahead,
+        "rows_ahead": rows_ahead,
         "verified": report.ok,
         "result_correct": counts == {"yes": expected_yes, "no": voters - expected_yes},
         "seconds": t,
@@ -250,10 +252,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/coercion.json"))
     parser.add_argument("--engine", choices=native.ENGINES, default=None)
     parser.add_argument(
-        "--no-fold-ahead",
-        dest="fold_ahead",
+        "--no-rows-ahead",
+        dest="rows_ahead",
         action="store_false",
-        help="compute the MAC fold's rows after close, not while voting runs (docs/native.md §7.7)",
+        help="compute the MAC fold's rows and the first duplicate-elimination pass after close, not while voting "
+        "runs (docs/native.md §7.7)",
     )
     args = parser.parse_args()
     if args.engine:  # every pool, check and verification of the run (workers inherit the environment)
@@ -261,7 +264,7 @@ def main() -> None:
     args.engine = native.default_engine()
     points: list[dict[str, Any]] = []
     for n in args.voters:
-        point = run(n, args.workers, args.fold_ahead)
+        point = run(n, args.workers, args.rows_ahead)
         print(json.dumps(point), flush=True)
         points.append(point)
         write(args, points)
@@ -280,7 +283,7 @@ def write(args: argparse.Namespace, points: list[dict[str, Any]]) -> None:
         "command": "bench/coercion.py --voters "
         + " ".join(map(str, args.voters))
         + f" --workers {args.workers} --engine {args.engine}"
-        + ("" if args.fold_ahead else " --no-fold-ahead"),
+        + ("" if args.rows_ahead else " --no-rows-ahead"),
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -290,8 +293,9 @@ def write(args: argparse.Namespace, points: list[dict[str, Any]]) -> None:
         },
         "setup": "yes/no referendum; 3 trustees, threshold 2, two present; one fake credential per voter, "
         "used once (2 ballots per voter); all cores; the roll precomputation runs while voting is open and is "
-        "reported apart from the tally after close, and so (unless --no-fold-ahead) do the trustees' MAC-fold "
-        "rows of the cast ballots (fold_ahead_during_voting, one run after the last ballot here)",
+        "reported apart from the tally after close, and so (unless --no-rows-ahead) do the trustees' MAC-fold "
+        "rows and the first trustee's duplicate-elimination pass of the cast ballots (rows_ahead_during_voting, "
+        "one run after the last ballot here)",
         "measured": points,
         "extrapolated_1M_voters": {
             "basis": f"linear from {top['voters']} voters (every step is linear in the number of ballots)",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from plebiscite.coercion import batchproof as bp
+from plebiscite.coercion import events as cev
 from plebiscite.coercion import steps, tags
 from plebiscite.coercion.ballot import tally_view, tally_views
 from plebiscite.coercion.parallel import Workers
@@ -166,7 +167,7 @@ def test_rows_given_of_the_wrong_shape_are_named_errors() -> None:
 
 
 def test_conduct_folds_ahead_while_voting_and_the_record_verifies(tmp_path: Path) -> None:
-    """``CoercionConduct.fold_ahead``: only while voting runs and after the precomputation, by its tally set; run
+    """``CoercionConduct.rows_ahead``: only while voting runs and after the precomputation, by its tally set; run
     twice (ballots cast between, a revote after the last run), the tally's record verifies."""
     from plebiscite.coercion.ballot import encrypt_ballot
     from plebiscite.coercion.demo import coercer_choice
@@ -182,22 +183,75 @@ def test_conduct_folds_ahead_while_voting_and_the_record_verifies(tmp_path: Path
 
     cast(0)
     with pytest.raises(PhaseError, match="precomputation"):
-        o.cc.fold_ahead(tts[1:], 1)
+        o.cc.rows_ahead(tts[1:], 1)
     o.cc.precompute(tts[1:], 1)
-    assert o.cc.fold_ahead(tts[1:], 1) == 1
+    assert o.cc.rows_ahead(tts[1:], 1) == 1
     cast(1)
     cast(2)
     with pytest.raises(ValueError, match="precomputation's"):
-        o.cc.fold_ahead(tts[:2], 1)
-    assert o.cc.fold_ahead(tts[1:], 1) == 3
+        o.cc.rows_ahead(tts[:2], 1)
+    assert o.cc.rows_ahead(tts[1:], 1) == 3
     assert all(len(t.ahead) == 3 for t in tts[1:])
+    assert [len(t.dedup_ahead) for t in tts[1:]] == [3, 0]  # the first trustee's pass only
     cast(0)  # a revote after the last run: computed at the tally
     o.cc.close()
     with pytest.raises(PhaseError, match="voting"):
-        o.cc.fold_ahead(tts[1:], 1)
+        o.cc.rows_ahead(tts[1:], 1)
     o.cc.tally(tts[1:], 1)
     assert all(len(t.ahead) == 4 for t in tts[1:])
+    assert [len(t.dedup_ahead) for t in tts[1:]] == [4, 0]
     for t in o.trustees[1:]:
         o.cc.decrypt(t)
     o.cc.combine()
     assert verify_events(store.read(tmp_path / "r"), workers=1).ok
+
+
+@needs_native
+@pytest.mark.parametrize("engine", ["reference", "native"])
+def test_first_dedup_pass_ahead_posts_the_same_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """The duplicate-elimination passes with the first trustee's computed ahead (over part of the ballots) are
+    byte for byte the passes computed after close; only the first trustee's pass got rows; a wrong row computed
+    ahead gives a chunk proof the reference refuses."""
+    o, order, lam = _fold_setup(tmp_path)
+    fp = o.ctx.fingerprint
+    for t in order:
+        steps.tag_keys(t, lam[t.index], fp)
+    cast = _cts(40, 14)
+    given: list[bool] = []
+    prove = bp.prove_linear
+
+    def spy_prove(*args: Any) -> Any:
+        given.append(args[-1] is not None)
+        return prove(*args)
+
+    def run(ahead: bool) -> list[bytes]:
+        posted: list[dict[str, Any]] = []
+        with monkeypatch.context() as m, Workers(1, engine=engine) as pool:
+            _same_randomness(m, b"dedup")
+            m.setattr(bp, "prove_linear", spy_prove)
+            order[0].dedup_ahead = {}
+            if ahead:
+                steps.dedup_ahead(pool, order[0], cast[:30])
+            steps.tag_passes(pool, order, cev.DEDUP_PASS, cast, fp, lambda _k, p: posted.append(p))
+        return [json.dumps(p, sort_keys=True).encode() for p in posted]
+
+    plain = run(False)
+    given.clear()
+    assert run(True) == plain
+    assert given == [
+        True,
+        False,
+    ]  # one chunk each: the first trustee's pass proved given rows, the second's not
+    t = order[0]
+    key = cast[5].a + cast[5].b
+    a, b = t.dedup_ahead[key]
+    t.dedup_ahead[key] = (a, G.add(b, G.GENERATOR))
+    with Workers(1, engine=engine) as pool:
+        out, _ = steps.tag_pass(
+            pool, t, cev.DEDUP_PASS, cast, False, fp, steps.dedup_given(pool, t, cast, False)
+        )
+        z, u = t.tag_keys["dedup"]
+        ctx = tags.stage_context("dedup", t.index)
+        assert tags.check_pass(pool, G.mul_base(z), G.mul_base(u), cast, out, fp, ctx) == [0]

@@ -153,21 +153,23 @@ class CoercionConduct:
             self.precomputed = pc.run_precompute(self.conduct.post, self.context, roll, present, pool, say)
         return self.precomputed
 
-    def fold_ahead(self, present: Sequence[TallyTrustee], workers: int | None = None) -> int:
-        """While voting runs, after the precomputation: each trustee of the tally set computes the MAC fold's rows
-        ``E_t = (λ_t s_t)·C1`` of the ballots cast since its last run and keeps them (``steps.fold_ahead``), so the
-        tally after close only proves those of the kept ballots (docs/native.md §7.7). Nothing is posted; may run
-        any number of times. Returns the number of ballots covered."""
+    def rows_ahead(self, present: Sequence[TallyTrustee], workers: int | None = None) -> int:
+        """While voting runs, after the precomputation, for the ballots cast since the last run: each trustee of the
+        tally set computes its MAC-fold rows ``E_t = (λ_t s_t)·C1`` (``steps.fold_ahead``), and the first one its
+        duplicate-elimination pass (``steps.dedup_ahead``); they keep them, and the tally after close only proves
+        the ones it posts (docs/native.md §7.7). Nothing is posted; may run any number of times. Returns the number
+        of ballots covered."""
         self.state.require("voting")
         if self.precomputed is None:
-            raise PhaseError("the roll precomputation must be posted before the fold is computed ahead")
+            raise PhaseError("the roll precomputation must be posted before rows are computed ahead")
         order, lam = tally_set(self.context, present)
         if [t.index for t in order] != self.precomputed.trustees:
             raise ValueError(
-                f"fold ahead: the tally set must be the precomputation's, {self.precomputed.trustees}"
+                f"rows ahead: the tally set must be the precomputation's, {self.precomputed.trustees}"
             )
         creds = [v.credential for v in tally_views(self.ballots[self._ahead_from :])]
         with Workers(workers) as pool:
+            steps.dedup_ahead(pool, order[0], creds)
             for t in order:
                 steps.fold_ahead(pool, t, lam[t.index], creds)
         self._ahead_from = len(self.ballots)

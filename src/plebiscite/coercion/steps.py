@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from plebiscite.coercion import batchproof as bp
 from plebiscite.coercion import events as cev
 from plebiscite.coercion import shuffle as sh
 from plebiscite.coercion import tags
@@ -54,12 +55,19 @@ def shuffle(
 
 
 def tag_pass(
-    pool: Workers, t: TallyTrustee, kind: str, inputs: Sequence[Ciphertext], last: bool, fp: bytes
+    pool: Workers,
+    t: TallyTrustee,
+    kind: str,
+    inputs: Sequence[Ciphertext],
+    last: bool,
+    fp: bytes,
+    given: bp.Given | None = None,
 ) -> tuple[tags.PassOutput, dict[str, Any]]:
-    """A tag pass (``cr-roll-tags``, ``cr-dedup-pass``, ``cr-match-pass``); the last trustee's keeps only ``b``."""
+    """A tag pass (``cr-roll-tags``, ``cr-dedup-pass``, ``cr-match-pass``); the last trustee's keeps only ``b``.
+    ``given``: its rows computed ahead (:func:`dedup_given`), then only the proofs are made."""
     stage, context = PASSES[kind]
     z, u = t.tag_keys[stage]
-    out = tags.run_pass(pool, z, u, inputs, not last, fp, tags.stage_context(context, t.index))
+    out = tags.run_pass(pool, z, u, inputs, not last, fp, tags.stage_context(context, t.index), given)
     return out, t.signed(kind, {"trustee": t.index, **out.to_json()})
 
 
@@ -76,6 +84,30 @@ def fold_ahead(pool: Workers, t: TallyTrustee, lam: int, creds: Sequence[Ciphert
     assert a is not None
     t.ahead.update((ct.a + ct.b, (x, y)) for ct, x, y in zip(todo, a, b, strict=True))
     return len(todo)
+
+
+def dedup_ahead(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext]) -> int:
+    """While voting runs, by the **first** trustee of the tally set only: its duplicate-elimination pass over the
+    cast ballots not yet done, ``(z·a, z·b − u·a)`` of each ``C1`` with its ``dedup`` tag key, kept
+    (``t.dedup_ahead``) for its ``cr-dedup-pass`` after close. A function of public ballots and its own key, which
+    tells nobody anything before it is posted; the later trustees' passes take its outputs and are not computed
+    ahead (the last one's are the tags, which would link a voter's ballots while voting runs)."""
+    z, u = t.tag_keys["dedup"]
+    todo = list({ct.a + ct.b: ct for ct in creds if ct.a + ct.b not in t.dedup_ahead}.values())
+    a, b = tags.transform_rows(pool, z, u, todo, True)
+    assert a is not None
+    t.dedup_ahead.update((ct.a + ct.b, (x, y)) for ct, x, y in zip(todo, a, b, strict=True))
+    return len(todo)
+
+
+def dedup_given(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext], last: bool) -> bp.Given | None:
+    """The first trustee's ``cr-dedup-pass`` rows from :func:`dedup_ahead` (the ballots cast since its last run
+    computed now), or None when it computed none ahead."""
+    if not t.dedup_ahead:
+        return None
+    dedup_ahead(pool, t, creds)
+    rows = [t.dedup_ahead[ct.a + ct.b] for ct in creds]
+    return (None if last else [r[0] for r in rows]), [r[1] for r in rows]
 
 
 def fold_exp(
@@ -117,7 +149,8 @@ def tag_passes(
     current = list(inputs)
     for n, t in enumerate(order):
         last = n == len(order) - 1
-        out, payload = tag_pass(pool, t, kind, current, last, fp)
+        given = dedup_given(pool, t, current, last) if kind == cev.DEDUP_PASS and n == 0 else None
+        out, payload = tag_pass(pool, t, kind, current, last, fp, given)
         post(kind, payload)
         if not last:
             current = out.ciphertexts()

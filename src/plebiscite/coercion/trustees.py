@@ -33,6 +33,9 @@ class TallyTrustee:
     :attr:`ahead_exponent` (``w = λ_t s_t``); secret-derived, kept until the tally's ``cr-fold-exp`` posts the kept
     ballots' (``steps.fold_ahead``)."""
     ahead_exponent: int = field(default=0, repr=False)
+    dedup_ahead: dict[bytes, tuple[bytes, bytes]] = field(default_factory=dict, repr=False)
+    """The first trustee's duplicate-elimination pass over the cast ballots, computed while voting runs:
+    ``C1.a ‖ C1.b → (z·a, z·b − u·a)`` with its ``dedup`` tag key (``steps.dedup_ahead``)."""
 
     @property
     def index(self) -> int:
