@@ -146,7 +146,8 @@ def _prove_chunks(
     out = []
     for i, inputs, given in chunks:
         ctx = bp.chunk_context(context, i)
-        if given is None:  # the plain call (the soundness tests replace the prover with one of this signature)
+        # the plain call when no rows are given (the soundness tests replace the prover with one of this signature)
+        if given is None:
             out.append(bp.prove_linear(z, u, inputs, with_a, fp, ctx, engine))
         else:
             out.append(bp.prove_linear(z, u, inputs, with_a, fp, ctx, engine, given))
