@@ -2,7 +2,9 @@
 
 Yes/no referendum, 3 trustees with threshold 2 (one absent: two trustees tally, shuffle and decrypt), all cores.
 Times registration, the roll precomputation (tag keys, roll shuffles and roll tags, posted while voting runs), the
-voters' devices (ballot creation), the board's ballot checks, the tally after close (every step with its proofs
+voters' devices (ballot creation), the board's ballot checks, the trustees' rows that need only the cast ballots
+(MAC-fold rows, the first duplicate-elimination pass: computed while voting runs, once after the last ballot here,
+docs/native.md §7.7; ``--no-rows-ahead`` leaves them to the tally), the tally after close (every step with its proofs
 and signed payloads), decryption, and the independent verification of the whole record (in memory: the events are
 built with their canonical bytes exactly as for a record on disk, but not written to it). The costs are linear in
 N, so 1 M voters is extrapolated linearly from the largest measured point.
