@@ -91,6 +91,21 @@ class EventLines:
                     raise RecordError(f"{self.where}: truncated (the last line has no newline)")
                 yield index, line[:-1]
 
+    def blocks(self, size: int = 1 << 23) -> Iterator[bytes]:
+        """The same lines as :meth:`__iter__`, as blocks of whole lines of about ``size`` bytes, each ending with a
+        newline (a line longer than ``size`` makes a block of its own); a truncated last line is refused alike."""
+        with self._open() as f:
+            rest = b""
+            while piece := f.read(size):
+                cut = piece.rfind(b"\n")
+                if cut < 0:
+                    rest += piece
+                    continue
+                yield rest + piece[: cut + 1]
+                rest = piece[cut + 1 :]
+            if rest:
+                raise RecordError(f"{self.where}: truncated (the last line has no newline)")
+
     def other_lines(self, name: str) -> Iterator[bytes]:
         """The lines of another file of the record (``heads.jsonl``, ``cosignatures.jsonl``), streamed; none if it
         is absent (a restore reads a national record's heads this way, never whole)."""

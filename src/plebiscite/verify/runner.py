@@ -23,14 +23,16 @@ from plebiscite.verify import counting, setup_checks
 from plebiscite.verify.ballots import (
     BallotJob,
     ChunkResult,
+    Lines,
     check_all,
     chunk_size,
     positions_sum,
 )
 from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
-from plebiscite.verify.roll_keys import RollKeys
-from plebiscite.verify.scan import BallotLines, FileBallots, Scan, in_normal_form, scan_events, scan_lines
+from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
+from plebiscite.verify.scan_native import scan_blocks
+from plebiscite.verify.speculate import Speculation, job_for
 from plebiscite.verify.witnesses import check_witnesses
 
 
@@ -86,6 +88,9 @@ class BallotCluster(Protocol):
     def check(self, job: BallotJob, ballots: BallotLines) -> tuple[ChunkResult, list[str]]: ...
 
 
+Prechecked = Callable[[BallotJob, frozenset[bytes]], ChunkResult | None]
+"""``Speculation.result``: the ballots' results if they were checked ahead under this job (and this roll)."""
+
 Progress = Callable[[str, int, int | None], None]
 """``(stage, done, total)``: the verifier's long steps report how far they are (the CLI draws progress bars)."""
 
@@ -127,15 +132,71 @@ def verify_record(
         if read % 10_000 == 0:
             progress("reading", read, None)
 
-    fast = native.normal_form_check() if engine == native.NATIVE else None
-    scan = scan_lines(source, source.where, ballot_types, on_line, fast or in_normal_form)
-    progress("reading", read, read)
+    if engine != native.NATIVE:
+        scan = scan_lines(source, source.where, ballot_types, on_line)
+        if stream is not None:
+            stream.finish()
+        return _after_scan(report, scan, source, stream, ext, ranks, mode, workers, cluster, progress, engine)
+    checked = 0
+
+    def on_chunk(size: int) -> None:
+        nonlocal checked
+        checked += size
+        progress("ballots", checked, None)
+
+    ahead = (
+        None
+        if ext is not None or cluster is not None
+        else Speculation(_speculative_context, workers, on_chunk)
+    )
+    try:
+        scan = scan_blocks(
+            source, ballot_types, stream, ahead or _no_speculation, lambda n: progress("reading", n, None)
+        )
+        return _after_scan(
+            report,
+            scan,
+            source,
+            stream,
+            ext,
+            ranks,
+            mode,
+            workers,
+            cluster,
+            progress,
+            engine,
+            None if ahead is None else ahead.result,
+        )
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _no_speculation(_scan: Scan, _lines: Lines) -> None:
+    pass
+
+
+def _after_scan(
+    report: Report,
+    scan: Scan,
+    source: EventLines,
+    stream: HeadsStream | None,
+    ext: Extension | None,
+    ranks: dict[str, int],
+    mode: str,
+    workers: int | None,
+    cluster: BallotCluster | None,
+    progress: Progress,
+    engine: str,
+    prechecked: Prechecked | None = None,
+) -> Report:
+    """The checks after the first pass over a file (``stream``: finished)."""
+    progress("reading", len(scan.types), len(scan.types))
     if stream is not None:
-        stream.finish()
         stream.check_complete(report.by_name("record complete"))
     ballots = FileBallots(source, scan.ballot_digest)
     check_witnesses(report, scan.events, stream, source.cosignatures())
-    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine)
+    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine, prechecked)
 
 
 def verify_events(
@@ -210,28 +271,44 @@ def _verify(
     cluster: BallotCluster | None,
     progress: Progress,
     engine: str,
+    prechecked: Prechecked | None = None,
 ) -> Report:
     c = report.by_name
     report.engine = engine
     setup_checks.check_format(c("record format"), scan.types, ranks, scan.not_normal, mode)
     events = scan.events
-    found = setup_checks.check_manifest(c("manifest"), events)
+    found = _context(report, events)
     if found is None:
         return report
+    ctx, outcome = found
+    if ext is not None and ext.applies(ctx):
+        ext.run(report, events, ctx, outcome, workers, engine)  # it sets report.engine (docs/native.md)
+        return report
+    verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress, engine, prechecked)
+    return report
+
+
+def _context(report: Report, events: list[ev.Event]) -> tuple[ElectionContext, Any] | None:
+    """Checks 2 to 7 (manifest to fingerprint): the election's context and the ceremony's outcome, or ``None``
+    when they do not give one (the checks say why). The speculative check runs them on a scratch report."""
+    c = report.by_name
+    found = setup_checks.check_manifest(c("manifest"), events)
+    if found is None:
+        return None
     manifest, manifest_payload = found
     elections = [e.payload for e in events if e.type == ev.ELECTION]
     election = elections[0] if elections else None
     if not setup_checks.check_parameters(c("parameters"), manifest_payload, election):
-        return report
+        return None
     outcome = setup_checks.check_ceremony(
         c("trustee keys and proofs"), c("election key"), events, manifest_payload, election
     )
     roll = setup_checks.check_roll(c("roll"), events, election)
     if election is None or outcome is None or roll is None:
-        return report
+        return None
     fp = setup_checks.check_fingerprint(c("fingerprint"), manifest_payload, outcome, roll, election)
     if fp is None or not c("fingerprint").ok or not c("election key").ok:
-        return report
+        return None
     ctx = ElectionContext(
         manifest=manifest,
         trustees=manifest_payload["trustees"],
@@ -242,11 +319,13 @@ def _verify(
         verification_keys=outcome.verification_keys,
         qualified=tuple(outcome.qualified),
     )
-    if ext is not None and ext.applies(ctx):
-        ext.run(report, events, ctx, outcome, workers, engine)  # it sets report.engine (docs/native.md)
-        return report
-    verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress, engine)
-    return report
+    return ctx, outcome
+
+
+def _speculative_context(events: list[ev.Event]) -> ElectionContext | None:
+    """:func:`_context` on the events read so far, on a scratch report (``verify/speculate.py``)."""
+    found = _context(new_report(), events)
+    return None if found is None else found[0]
 
 
 def verify_standard(
@@ -259,12 +338,15 @@ def verify_standard(
     cluster: BallotCluster | None = None,
     progress: Progress = _quiet,
     engine: str = native.REFERENCE,
+    prechecked: Prechecked | None = None,
 ) -> None:
     """Ballots, counting and decryption in the standard (Belenios-style) mode.
 
     The reference engine checks the ballots in batched mode first (``verify/ballots.py``); only if its batches do
     not confirm every proof and the aggregate are they checked again one by one, which names what is wrong. The
     native engine's first pass is already exact (it bisects its own batches), so it is never repeated.
+    ``prechecked`` gives the ballots' results checked during the first pass under a job, if that job was this one
+    (``verify/speculate.py``); else they are checked here.
     """
     c = report.by_name
     events = scan.events
@@ -272,7 +354,10 @@ def verify_standard(
     tally = tallies[0] if tallies else None
 
     def check_ballots(job: BallotJob, stage: str) -> tuple[ChunkResult, list[str]]:
-        if cluster is not None:
+        ahead = None if prechecked is None else prechecked(job, ctx.roll)
+        if ahead is not None:
+            result, problems = ahead, []
+        elif cluster is not None:
             result, problems = cluster.check(job, ballots)
         else:
             done = 0
@@ -288,15 +373,7 @@ def verify_standard(
             raise store.RecordError(f"events.jsonl: {result.unreadable[0]}")
         return result, problems
 
-    job = BallotJob(
-        ctx.fingerprint,
-        ctx.public_key,
-        RollKeys(ctx.roll),
-        ctx.layouts,
-        batched=True,
-        fold=tally is not None,
-        engine=engine,
-    )
+    job = job_for(ctx, tally is not None, engine)
     checked, problems = check_ballots(job, "ballots")
     challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, checked.outcomes)
     c("challenged ballots").ran = True

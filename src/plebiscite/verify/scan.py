@@ -82,11 +82,8 @@ def scan_lines(
                 scan.not_normal.append(index)
             continue
         event = parse_event(index, line, f"{where} line {index + 1}")
-        _keep(scan, event, ballot_types)
-        if (
-            len(line) > LARGE_LINE and event.type not in ballot_types
-        ):  # the roll, the tally: keep the payload only
-            scan.events[-1] = ev.Event(event.index, event.type, event.payload, b"")
+        scan.types.append(event.type)
+        keep_event(scan, event, ballot_types, light=True)
     scan.ballot_digest = digest.value()
     return scan
 
@@ -125,15 +122,19 @@ def scan_events(
             if not in_normal_form(event.raw):
                 scan.not_normal.append(event.index)
             continue
-        _keep(scan, event, ballot_types)
+        scan.types.append(event.type)
+        keep_event(scan, event, ballot_types)
     return scan, MemoryBallots(ballots)
 
 
-def _keep(scan: Scan, event: ev.Event, ballot_types: frozenset[str]) -> None:
-    scan.types.append(event.type)
-    scan.events.append(event)
+def keep_event(scan: Scan, event: ev.Event, ballot_types: frozenset[str], light: bool = False) -> None:
+    """Keep an event other than a standard ballot (its type is the caller's to note); ``light``: a very long line
+    (:data:`LARGE_LINE`: the roll, the tally) is kept parsed only, once its normal form is checked."""
     if event.type in ballot_types and not in_normal_form(event.raw):
         scan.not_normal.append(event.index)
+    if light and len(event.raw) > LARGE_LINE and event.type not in ballot_types:
+        event = ev.Event(event.index, event.type, event.payload, b"")
+    scan.events.append(event)
 
 
 @dataclass
