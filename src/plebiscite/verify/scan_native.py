@@ -23,6 +23,9 @@ from plebiscite.verify.scan import Scan, keep_event
 
 OnBallots = Callable[[Scan, Lines], None]
 
+BLOCK = 1 << 23
+"""Bytes read a block (whole lines: a longer line makes a block of its own)."""
+
 
 def _ignore(_scan: Scan, _lines: Lines) -> None:
     pass
@@ -41,7 +44,7 @@ def scan_blocks(
     scanner = native.call("LineScanner", wanted)
     scan = Scan()
     read = 0
-    for block in source.blocks():
+    for block in source.blocks(BLOCK):
         others, ballots, not_normal = _native(scanner.feed, block)
         lines = len(others) + len(ballots)
         scan.types.extend([ev.BALLOT] * lines)

@@ -18,11 +18,9 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import replace
 from typing import Any
 
 from plebiscite import native
-from plebiscite.hazmat import group as G
 from plebiscite.setup.election import ElectionContext
 from plebiscite.verify import ballots as checks
 from plebiscite.verify.ballots import BallotJob, ChunkResult, Lines
@@ -121,13 +119,7 @@ class Speculation:
         while self.pending:
             self._collect()
         self.close()
-        merged = checks.merge(self.results)
-        if (
-            job.batched and not job.fold
-        ):  # what the chunks give without a tally to fold (``_check_chunk_native``)
-            identity = [[(G.IDENTITY, G.IDENTITY)] * lay.width for lay in job.layouts]
-            merged = replace(merged, sums=identity)
-        return merged
+        return checks.merge(self.results)  # sums folded even without a tally: the runner reads them only with one
 
     def close(self) -> None:
         """Stop the workers (at the end, or when the verification stops on an error)."""
