@@ -160,13 +160,17 @@ def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | 
     if not isinstance(raw, list):
         check.fail("roll.credentials: expected a list")
         return None
-    keys = []
-    for i, value in enumerate(raw):
-        check.item()
-        try:
-            keys.append(hex_bytes(value, 32, f"roll.credentials[{i}]"))
-        except EncodingError as exc:
-            check.fail(f"{exc} (a 32-byte public key)")
+    keys = _canonical_keys(raw)
+    if keys is not None:
+        check.item(len(raw))
+    else:
+        keys = []
+        for i, value in enumerate(raw):
+            check.item()
+            try:
+                keys.append(hex_bytes(value, 32, f"roll.credentials[{i}]"))
+            except EncodingError as exc:
+                check.fail(f"{exc} (a 32-byte public key)")
     if len(set(keys)) != len(keys):
         check.fail("roll.credentials: a credential appears twice")
     if all(isinstance(v, str) for v in raw) and raw != sorted(raw):
@@ -174,6 +178,21 @@ def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | 
     if election is not None and election.get("roll_hash") != roll_hash(keys).hex():
         check.fail("election.roll_hash: does not match the published roll")
     return keys
+
+
+def _canonical_keys(raw: list[Any]) -> list[bytes] | None:
+    """Every key of the roll at once, if every one is a 32-byte key in canonical hex (one ``fromhex`` for a million
+    voters, instead of one call each); ``None`` otherwise, and the caller's loop names the entries that are not."""
+    if not all(isinstance(v, str) and len(v) == 64 for v in raw):
+        return None
+    joined = "".join(raw)
+    try:
+        blob = bytes.fromhex(joined)
+    except ValueError:
+        return None
+    if blob.hex() != joined:  # spaces, capitals: not the one spelling
+        return None
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
 
 
 def check_fingerprint(
