@@ -143,10 +143,12 @@ class _Spy:
         monkeypatch.setattr(speculate.Speculation, "result", result)
 
 
-def _without_speculation(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> dict[str, Any]:
+def _without_speculation(
+    path: Path, monkeypatch: pytest.MonkeyPatch, unsigned: bool = False
+) -> dict[str, Any]:
     with monkeypatch.context() as m:
         m.setattr(speculate, "CHUNK", 10**9)
-        return verify_record(path, 2, engine=native.NATIVE, **kw).to_json()
+        return verify_record(path, 2, engine=native.NATIVE, allow_unsigned=unsigned).to_json()
 
 
 TAMPERINGS = {
@@ -170,7 +172,7 @@ def test_checked_while_reading_gives_the_same_report(
     are read again, digest checked)."""
     tampering = TAMPERINGS[name]
     if tampering is None:
-        record, kw = _copy(election, tmp_path), {}
+        record, unsigned = _copy(election, tmp_path), False
     else:
         kind, change = tampering
         events = [ev.Event(e.index, e.type, copy.deepcopy(e.payload), e.raw) for e in election.events]
@@ -179,12 +181,12 @@ def test_checked_while_reading_gives_the_same_report(
         else:
             change(next(e for e in events if e.type == kind).payload)
         events = [ev.make_event(i, e.type, e.payload) for i, e in enumerate(events)]
-        record, kw = tmp_path / "r", {"allow_unsigned": True}
+        record, unsigned = tmp_path / "r", True
         store.write_record(record, events)
-    plain = _without_speculation(record, monkeypatch, **kw)
+    plain = _without_speculation(record, monkeypatch, unsigned)
     spy = _Spy(monkeypatch)
     monkeypatch.setattr(speculate, "CHUNK", 3)
-    ahead = verify_record(record, 2, engine=native.NATIVE, **kw).to_json()
+    ahead = verify_record(record, 2, engine=native.NATIVE, allow_unsigned=unsigned).to_json()
     assert spy.kept == 1
     assert ahead == plain
     assert ahead["ok"] == (name == "untouched")

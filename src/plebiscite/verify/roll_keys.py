@@ -23,9 +23,10 @@ class RollKeys:
 
     def __init__(self, keys: Iterable[bytes]) -> None:
         listed = list(keys)
-        if any(not isinstance(k, bytes) or len(k) != KEY_SIZE for k in listed):
+        if listed and (set(map(type, listed)) != {bytes} or set(map(len, listed)) != {KEY_SIZE}):
             raise ValueError(f"roll: every key must be {KEY_SIZE} bytes")
-        self._keys = np.unique(np.array(listed, dtype=f"S{KEY_SIZE}"))
+        joined = b"".join(listed)  # one buffer: a million voters in milliseconds, not one object at a time
+        self._keys = np.unique(np.frombuffer(joined, dtype=f"S{KEY_SIZE}"))
 
     def __contains__(self, key: object) -> bool:
         return self.contains_many([key])[0]

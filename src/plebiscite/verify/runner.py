@@ -88,8 +88,8 @@ class BallotCluster(Protocol):
     def check(self, job: BallotJob, ballots: BallotLines) -> tuple[ChunkResult, list[str]]: ...
 
 
-Prechecked = Callable[[BallotJob, frozenset[bytes]], ChunkResult | None]
-"""``Speculation.result``: the ballots' results if they were checked ahead under this job (and this roll)."""
+Prechecked = Callable[[ElectionContext, str], ChunkResult | None]
+"""``Speculation.result``: the ballots' results if they were checked ahead under this election's job."""
 
 Progress = Callable[[str, int, int | None], None]
 """``(stage, done, total)``: the verifier's long steps report how far they are (the CLI draws progress bars)."""
@@ -303,10 +303,11 @@ def _context(report: Report, events: list[ev.Event]) -> tuple[ElectionContext, A
     outcome = setup_checks.check_ceremony(
         c("trustee keys and proofs"), c("election key"), events, manifest_payload, election
     )
-    roll = setup_checks.check_roll(c("roll"), events, election)
-    if election is None or outcome is None or roll is None:
+    hashed = setup_checks.check_roll_hashed(c("roll"), events, election)
+    if election is None or outcome is None or hashed is None:
         return None
-    fp = setup_checks.check_fingerprint(c("fingerprint"), manifest_payload, outcome, roll, election)
+    roll, digest = hashed
+    fp = setup_checks.check_fingerprint(c("fingerprint"), manifest_payload, outcome, roll, election, digest)
     if fp is None or not c("fingerprint").ok or not c("election key").ok:
         return None
     ctx = ElectionContext(
@@ -354,10 +355,7 @@ def verify_standard(
     tally = tallies[0] if tallies else None
 
     def check_ballots(job: BallotJob, stage: str) -> tuple[ChunkResult, list[str]]:
-        ahead = None if prechecked is None else prechecked(job, ctx.roll)
-        if ahead is not None:
-            result, problems = ahead, []
-        elif cluster is not None:
+        if cluster is not None:
             result, problems = cluster.check(job, ballots)
         else:
             done = 0
@@ -369,18 +367,24 @@ def verify_standard(
 
             size = chunk_size(scan.ballots, workers)
             result, problems = check_all(job, ballots.chunks(size), workers, on_chunk), []
-        if result.unreadable:
-            raise store.RecordError(f"events.jsonl: {result.unreadable[0]}")
-        return result, problems
+        return readable(result), problems
 
-    job = job_for(ctx, tally is not None, engine)
-    checked, problems = check_ballots(job, "ballots")
+    ahead = None if prechecked is None else prechecked(ctx, engine)
+    job: BallotJob | None = None
+    problems: list[str]
+    if ahead is not None:  # checked while the first pass read them, under this very job
+        checked, problems = readable(ahead), []
+    else:
+        job = job_for(ctx, tally is not None, engine)
+        checked, problems = check_ballots(job, "ballots")
     challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, checked.outcomes)
     c("challenged ballots").ran = True
     counted = counting.expected_counted(checked.outcomes, challenged)
     left_out = _left_out(ballots, checked, counted, ctx)
     confirmed = counting.confirm_batches(checked.sums, left_out, tally)
-    if confirmed is None and engine == native.REFERENCE:  # a proof or the aggregate is wrong: say which
+    if (
+        confirmed is None and engine == native.REFERENCE and job is not None
+    ):  # a proof or the aggregate is wrong: say which
         checked, problems = check_ballots(replace(job, batched=False, fold=False), "ballots, one by one")
         counted = counting.expected_counted(checked.outcomes, challenged)
         left_out = _left_out(ballots, checked, counted, ctx)
@@ -415,6 +419,13 @@ def verify_standard(
         "ballots": results[0].get("ballots"),
         "challenged": opened,
     }
+
+
+def readable(result: ChunkResult) -> ChunkResult:
+    """The ballots' results, if every ballot line was a canonical ballot event (else the record is unreadable)."""
+    if result.unreadable:
+        raise store.RecordError(f"events.jsonl: {result.unreadable[0]}")
+    return result
 
 
 def _left_out(

@@ -153,6 +153,14 @@ def check_ceremony(
 
 
 def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | None) -> list[bytes] | None:
+    found = check_roll_hashed(check, events, election)
+    return None if found is None else found[0]
+
+
+def check_roll_hashed(
+    check: Check, events: list[ev.Event], election: dict[str, Any] | None
+) -> tuple[list[bytes], bytes] | None:
+    """:func:`check_roll`, and the roll's hash it computed (a million voters' hash is worth computing once)."""
     rolls = [e.payload for e in events if e.type == ev.ROLL]
     if not rolls:
         return None
@@ -175,17 +183,21 @@ def check_roll(check: Check, events: list[ev.Event], election: dict[str, Any] | 
         check.fail("roll.credentials: a credential appears twice")
     if all(isinstance(v, str) for v in raw) and raw != sorted(raw):
         check.fail("roll.credentials: not sorted")
-    if election is not None and election.get("roll_hash") != roll_hash(keys).hex():
+    digest = roll_hash(keys)
+    if election is not None and election.get("roll_hash") != digest.hex():
         check.fail("election.roll_hash: does not match the published roll")
-    return keys
+    return keys, digest
 
 
 def _canonical_keys(raw: list[Any]) -> list[bytes] | None:
     """Every key of the roll at once, if every one is a 32-byte key in canonical hex (one ``fromhex`` for a million
     voters, instead of one call each); ``None`` otherwise, and the caller's loop names the entries that are not."""
-    if not all(isinstance(v, str) and len(v) == 64 for v in raw):
+    try:
+        joined = "".join(raw)
+    except TypeError:  # an entry is not a string
         return None
-    joined = "".join(raw)
+    if set(map(len, raw)) != {64}:
+        return None
     try:
         blob = bytes.fromhex(joined)
     except ValueError:
@@ -201,10 +213,13 @@ def check_fingerprint(
     outcome: ceremony.Outcome,
     roll: list[bytes],
     election: dict[str, Any],
+    roll_digest: bytes | None = None,
 ) -> bytes | None:
+    """Check 7; ``roll_digest``: ``roll_hash(roll)`` when the caller has it already."""
     check.item()
     commitments = {i: outcome.announcements[i].commitments for i in outcome.qualified}
-    fp = fingerprint(manifest_payload, commitments, outcome.public_key, roll_hash(roll))
+    digest = roll_hash(roll) if roll_digest is None else roll_digest
+    fp = fingerprint(manifest_payload, commitments, outcome.public_key, digest)
     if election.get("fingerprint") != fp.hex():
         check.fail("election.fingerprint: does not match the manifest, trustees, key and roll")
     return fp

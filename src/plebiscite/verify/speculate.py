@@ -35,9 +35,10 @@ Context = Callable[[list[Any]], ElectionContext | None]
 """The setup checks on events, on a scratch report: the election's context, or ``None`` if they do not give one."""
 
 
-def job_key(job: BallotJob, roll: frozenset[bytes]) -> tuple[Any, ...]:
-    """What must be the same for two jobs to check ballots alike (``fold`` aside: see :meth:`Speculation.result`)."""
-    return job.fingerprint, job.public_key, roll, tuple(job.layouts), job.batched, job.engine
+def job_key(ctx: ElectionContext, engine: str) -> tuple[Any, ...]:
+    """What :func:`job_for` takes from an election: the same key, the same job (``fold`` aside: the native chunks
+    fold the sums whatever it says, and the runner reads them only when there is a tally to fold)."""
+    return ctx.fingerprint, ctx.public_key, ctx.roll, tuple(ctx.layouts), engine
 
 
 def job_for(ctx: ElectionContext, fold: bool, engine: str) -> BallotJob:
@@ -80,7 +81,7 @@ class Speculation:
                 self.off = True
                 return
             self.job = job_for(ctx, True, native.NATIVE)
-            self.key = job_key(self.job, ctx.roll)
+            self.key = job_key(ctx, native.NATIVE)
         self.waiting += lines
         while len(self.waiting) >= CHUNK:
             chunk = self.waiting[:CHUNK]
@@ -92,8 +93,10 @@ class Speculation:
             if self.first is None:
                 self.first = chunk
                 return
+            job = self.job
+            assert job is not None  # set before the first chunk
             self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, initializer=checks._receive_job, initargs=(self.job,)
+                max_workers=self.workers, initializer=checks._receive_job, initargs=(job,)
             )
             first, self.first = self.first, None
             self._submit(first)
@@ -107,10 +110,10 @@ class Speculation:
         self.results.append(future.result())
         self.on_chunk(size)
 
-    def result(self, job: BallotJob, roll: frozenset[bytes]) -> ChunkResult | None:
-        """After the first pass: every ballot's result under ``job`` (the one the setup checks gave), or ``None``
-        when nothing was checked ahead or it was checked under another job (then the caller checks them)."""
-        if self.pool is None or self.job is None or job_key(job, roll) != self.key:
+    def result(self, ctx: ElectionContext, engine: str) -> ChunkResult | None:
+        """After the first pass: every ballot's result under the job of ``ctx`` (what the setup checks gave), or
+        ``None`` when nothing was checked ahead or it was checked under another job (then the caller checks)."""
+        if self.pool is None or self.job is None or job_key(ctx, engine) != self.key:
             self.close()
             return None
         if self.waiting:
@@ -119,7 +122,9 @@ class Speculation:
         while self.pending:
             self._collect()
         self.close()
-        return checks.merge(self.results)  # sums folded even without a tally: the runner reads them only with one
+        return checks.merge(
+            self.results
+        )  # sums folded even without a tally: the runner reads them only with one
 
     def close(self) -> None:
         """Stop the workers (at the end, or when the verification stops on an error)."""
