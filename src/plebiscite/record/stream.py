@@ -95,15 +95,18 @@ class EventLines:
         """The same lines as :meth:`__iter__`, as blocks of whole lines of about ``size`` bytes, each ending with a
         newline (a line longer than ``size`` makes a block of its own); a truncated last line is refused alike."""
         with self._open() as f:
-            rest = b""
+            pieces: list[bytes] = []
             while piece := f.read(size):
                 cut = piece.rfind(b"\n")
                 if cut < 0:
-                    rest += piece
+                    pieces.append(piece)
                     continue
-                yield rest + piece[: cut + 1]
-                rest = piece[cut + 1 :]
-            if rest:
+                pieces.append(piece[: cut + 1])
+                block = [b"".join(pieces)]
+                pieces = [piece[cut + 1 :]] if cut + 1 < len(piece) else []
+                del piece
+                yield block.pop()  # held by the reader only: a national roll's line is not kept twice
+            if pieces:
                 raise RecordError(f"{self.where}: truncated (the last line has no newline)")
 
     def other_lines(self, name: str) -> Iterator[bytes]:

@@ -23,7 +23,7 @@ from plebiscite.verify.scan import Scan, keep_event
 
 OnBallots = Callable[[Scan, Lines], None]
 
-BLOCK = 1 << 23
+BLOCK = 1 << 20
 """Bytes read a block (whole lines: a longer line makes a block of its own)."""
 
 
@@ -46,6 +46,7 @@ def scan_blocks(
     read = 0
     for block in source.blocks(BLOCK):
         others, ballots, not_normal = _native(scanner.feed, block)
+        del block  # the lines are copied out: a roll's line of tens of megabytes is not kept twice
         lines = len(others) + len(ballots)
         scan.types.extend([ev.BALLOT] * lines)
         for index, line in others:

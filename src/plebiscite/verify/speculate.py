@@ -37,8 +37,12 @@ Context = Callable[[list[Any]], ElectionContext | None]
 
 def job_key(ctx: ElectionContext, engine: str) -> tuple[Any, ...]:
     """What :func:`job_for` takes from an election: the same key, the same job (``fold`` aside: the native chunks
-    fold the sums whatever it says, and the runner reads them only when there is a tally to fold)."""
-    return ctx.fingerprint, ctx.public_key, ctx.roll, tuple(ctx.layouts), engine
+    fold the sums whatever it says, and the runner reads them only when there is a tally to fold).
+
+    The roll is in it by the fingerprint, which check 7 computed from the roll as read (its hash over the sorted
+    keys, docs/protocol.md): keeping a million voters' keys a second time only to compare them would grow the
+    verifier's peak memory by a hundred megabytes."""
+    return ctx.fingerprint, ctx.public_key, tuple(ctx.layouts), engine
 
 
 def job_for(ctx: ElectionContext, fold: bool, engine: str) -> BallotJob:
