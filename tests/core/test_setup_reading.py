@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from plebiscite.record import events as ev
 from plebiscite.verify.report import new_report
-from plebiscite.verify.setup_checks import RANK, check_format, check_roll
+from plebiscite.verify.setup_checks import RANK, RollMemo, check_format, check_roll, check_roll_hashed
 
 KEYS = [bytes([0xA0 + i]) * 32 for i in range(1, 7)]
 
@@ -69,3 +69,21 @@ def test_the_phase_order_checked_in_runs_is_the_one_by_one_rule(types: list[str]
     items, failures = _format_one_by_one(types, RANK)
     assert check.items == items
     assert [f for f in check.failures if f.startswith("event ")] == failures
+
+
+def test_the_roll_read_twice_is_replayed_with_its_failures() -> None:
+    """The speculative and the final setup checks read one roll: the second reading replays the first's items,
+    failures and answer; another election event (not the same object) is read afresh."""
+    credentials: list[object] = [k.hex() for k in KEYS]
+    credentials[2] = KEYS[2].hex().upper()
+    events = [ev.make_event(0, ev.ROLL, {"credentials": credentials})]
+    memo = RollMemo()
+    first, second = new_report().by_name("roll"), new_report().by_name("roll")
+    election = {"roll_hash": "00" * 32}
+    found = check_roll_hashed(first, events, election, memo)
+    assert check_roll_hashed(second, events, election, memo) is found
+    assert (second.items, second.failures) == (first.items, first.failures) == (len(KEYS), first.failures)
+    assert len(first.failures) == 3  # the key, the order, the roll's hash
+    third = new_report().by_name("roll")
+    assert check_roll_hashed(third, events, dict(election), memo) is not found
+    assert third.failures == first.failures

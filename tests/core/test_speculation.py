@@ -202,8 +202,8 @@ def test_a_speculation_under_another_job_is_dropped(
     spy = _Spy(monkeypatch)
     context = runner._speculative_context
 
-    def other(events: list[ev.Event]) -> Any:
-        ctx = context(events)
+    def other(events: list[ev.Event], memo: Any = None) -> Any:
+        ctx = context(events, memo)
         return None if ctx is None else dataclasses.replace(ctx, fingerprint=bytes(32))
 
     monkeypatch.setattr(runner, "_speculative_context", other)

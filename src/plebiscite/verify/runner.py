@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -138,6 +139,7 @@ def verify_record(
             stream.finish()
         return _after_scan(report, scan, source, stream, ext, ranks, mode, workers, cluster, progress, engine)
     checked = 0
+    memo = setup_checks.RollMemo()
 
     def on_chunk(size: int) -> None:
         nonlocal checked
@@ -147,7 +149,7 @@ def verify_record(
     ahead = (
         None
         if ext is not None or cluster is not None
-        else Speculation(_speculative_context, workers, on_chunk)
+        else Speculation(partial(_speculative_context, memo=memo), workers, on_chunk)
     )
     try:
         scan = scan_blocks(
@@ -166,6 +168,7 @@ def verify_record(
             progress,
             engine,
             None if ahead is None else ahead.result,
+            memo,
         )
     finally:
         if ahead is not None:
@@ -189,6 +192,7 @@ def _after_scan(
     progress: Progress,
     engine: str,
     prechecked: Prechecked | None = None,
+    memo: setup_checks.RollMemo | None = None,
 ) -> Report:
     """The checks after the first pass over a file (``stream``: finished)."""
     progress("reading", len(scan.types), len(scan.types))
@@ -196,7 +200,9 @@ def _after_scan(
         stream.check_complete(report.by_name("record complete"))
     ballots = FileBallots(source, scan.ballot_digest)
     check_witnesses(report, scan.events, stream, source.cosignatures())
-    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine, prechecked)
+    return _verify(
+        report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine, prechecked, memo
+    )
 
 
 def verify_events(
@@ -272,12 +278,13 @@ def _verify(
     progress: Progress,
     engine: str,
     prechecked: Prechecked | None = None,
+    memo: setup_checks.RollMemo | None = None,
 ) -> Report:
     c = report.by_name
     report.engine = engine
     setup_checks.check_format(c("record format"), scan.types, ranks, scan.not_normal, mode)
     events = scan.events
-    found = _context(report, events)
+    found = _context(report, events, memo)
     if found is None:
         return report
     ctx, outcome = found
@@ -288,7 +295,9 @@ def _verify(
     return report
 
 
-def _context(report: Report, events: list[ev.Event]) -> tuple[ElectionContext, Any] | None:
+def _context(
+    report: Report, events: list[ev.Event], memo: setup_checks.RollMemo | None = None
+) -> tuple[ElectionContext, Any] | None:
     """Checks 2 to 7 (manifest to fingerprint): the election's context and the ceremony's outcome, or ``None``
     when they do not give one (the checks say why). The speculative check runs them on a scratch report."""
     c = report.by_name
@@ -303,7 +312,7 @@ def _context(report: Report, events: list[ev.Event]) -> tuple[ElectionContext, A
     outcome = setup_checks.check_ceremony(
         c("trustee keys and proofs"), c("election key"), events, manifest_payload, election
     )
-    hashed = setup_checks.check_roll_hashed(c("roll"), events, election)
+    hashed = setup_checks.check_roll_hashed(c("roll"), events, election, memo)
     if election is None or outcome is None or hashed is None:
         return None
     roll, digest = hashed
@@ -323,9 +332,11 @@ def _context(report: Report, events: list[ev.Event]) -> tuple[ElectionContext, A
     return ctx, outcome
 
 
-def _speculative_context(events: list[ev.Event]) -> ElectionContext | None:
+def _speculative_context(
+    events: list[ev.Event], memo: setup_checks.RollMemo | None = None
+) -> ElectionContext | None:
     """:func:`_context` on the events read so far, on a scratch report (``verify/speculate.py``)."""
-    found = _context(new_report(), events)
+    found = _context(new_report(), events, memo)
     return None if found is None else found[0]
 
 
