@@ -23,6 +23,9 @@ pub struct Block<'a> {
     pub not_normal: Vec<u64>,
 }
 
+/// A root of the record's first `size` lines: `(size, root)`.
+pub type Root = (u64, [u8; 32]);
+
 /// The running state of the first pass: lines seen, the Merkle frontier, the ballot digest, the wanted roots.
 pub struct Scanner {
     size: u64,
@@ -30,7 +33,7 @@ pub struct Scanner {
     digest: Sha256,
     merkle: bool,
     wanted: BTreeSet<u64>,
-    roots: Vec<(u64, [u8; 32])>,
+    roots: Vec<Root>,
 }
 
 fn leaf_hash(line: &[u8]) -> [u8; 32] {
@@ -122,7 +125,7 @@ impl Scanner {
 
     /// The end of the record: its number of lines, the roots at the wanted sizes reached (in increasing size),
     /// and the ballot digest.
-    pub fn finish(mut self) -> (u64, Vec<(u64, [u8; 32])>, [u8; 32]) {
+    pub fn finish(mut self) -> (u64, Vec<Root>, [u8; 32]) {
         self.note_root();
         let mut roots = self.roots;
         roots.sort();
@@ -135,6 +138,8 @@ pub(crate) mod python {
     use pyo3::prelude::*;
     use pyo3::pybacked::PyBackedBytes;
     use pyo3::types::{PyBytes, PyList, PyTuple};
+
+    type Finished<'py> = (u64, Vec<(u64, Bound<'py, PyBytes>)>, Bound<'py, PyBytes>);
 
     /// `Scanner` for Python (`verify/scan_native.py`).
     #[pyclass(module = "plebiscite_native")]
@@ -159,29 +164,30 @@ pub(crate) mod python {
             block: PyBackedBytes,
         ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>, Vec<u64>)> {
             let found = crate::python::guarded("LineScanner.feed", || {
-                self.inner
-                    .as_mut()
-                    .ok_or("already finished")?
-                    .feed(&block)
+                self.inner.as_mut().ok_or("already finished")?.feed(&block)
             })?;
             let pairs = |items: &[(u64, &[u8])]| -> PyResult<Bound<'py, PyList>> {
                 let list = PyList::empty(py);
                 for (index, line) in items {
                     list.append(PyTuple::new(
                         py,
-                        [index.into_pyobject(py)?.into_any(), PyBytes::new(py, line).into_any()],
+                        [
+                            index.into_pyobject(py)?.into_any(),
+                            PyBytes::new(py, line).into_any(),
+                        ],
                     )?)?;
                 }
                 Ok(list)
             };
-            Ok((pairs(&found.others)?, pairs(&found.ballots)?, found.not_normal))
+            Ok((
+                pairs(&found.others)?,
+                pairs(&found.ballots)?,
+                found.not_normal,
+            ))
         }
 
         /// `(lines, [(size, root)], ballot digest)`; the scanner cannot be fed after this.
-        fn finish<'py>(
-            &mut self,
-            py: Python<'py>,
-        ) -> PyResult<(u64, Vec<(u64, Bound<'py, PyBytes>)>, Bound<'py, PyBytes>)> {
+        fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Finished<'py>> {
             let (size, roots, digest) = crate::python::guarded("LineScanner.finish", || {
                 Ok(self.inner.take().ok_or("already finished")?.finish())
             })?;
@@ -204,7 +210,10 @@ mod tests {
         let mut s = Scanner::new(Some(vec![0, 1, 2, 3, 9]));
         let found = s.feed(block).unwrap();
         assert_eq!(found.others.len(), 2);
-        assert_eq!(found.ballots, vec![(1, &b"{\"payload\":{},\"type\":\"ballot\"}"[..])]);
+        assert_eq!(
+            found.ballots,
+            vec![(1, &b"{\"payload\":{},\"type\":\"ballot\"}"[..])]
+        );
         let (size, roots, _) = s.finish();
         assert_eq!(size, 3);
         let leaves: Vec<[u8; 32]> = block[..block.len() - 1]
@@ -212,7 +221,10 @@ mod tests {
             .map(leaf_hash)
             .collect();
         let three = node_hash(&node_hash(&leaves[0], &leaves[1]), &leaves[2]);
-        assert_eq!(roots.iter().map(|r| r.0).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+        assert_eq!(
+            roots.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3]
+        );
         assert_eq!(roots[1].1, leaves[0]);
         assert_eq!(roots[2].1, node_hash(&leaves[0], &leaves[1]));
         assert_eq!(roots[3].1, three);
