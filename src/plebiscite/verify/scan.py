@@ -5,7 +5,8 @@ It keeps every event's type (for the phase order), parses and keeps every event 
 lists whole), feeds every line to the signed-heads check, and notes which ballot lines are not in normal form. The
 standard ballots themselves are read again later, in chunks, by the workers that check them
 (:class:`BallotLines`), so a record's size in memory is its events other than ballots plus a few dozen bytes a
-ballot.
+ballot. (With the native engine, ``verify/scan_native.py`` does this pass in the extension and the workers check
+the ballot lines as it reads them, ``verify/speculate.py``; only the few ballots that do not count are read again.)
 """
 
 from __future__ import annotations
