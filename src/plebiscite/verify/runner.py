@@ -6,34 +6,34 @@ server, the board's storage or a database — so that anyone can read it as a sp
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from plebiscite import native
-from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.stream import EventLines
 from plebiscite.setup.election import ElectionContext
-from plebiscite.verify import counting, setup_checks
-from plebiscite.verify.ballots import (
-    BallotJob,
-    ChunkResult,
-    Lines,
-    check_all,
-    chunk_size,
-    positions_sum,
-)
+from plebiscite.verify import setup_checks
+from plebiscite.verify.ballots import Lines
 from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
 from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
 from plebiscite.verify.scan_native import scan_blocks
-from plebiscite.verify.speculate import Speculation, job_for
+from plebiscite.verify.speculate import Speculation
+from plebiscite.verify.standard import BallotCluster, Prechecked, Progress, quiet, verify_standard
+
+__all__ = [
+    "EXTENSIONS",
+    "BallotCluster",
+    "Extension",
+    "Progress",
+    "verify_events",
+    "verify_record",
+    "verify_standard",
+]
 from plebiscite.verify.witnesses import check_witnesses
 
 
@@ -83,28 +83,11 @@ def _load_extensions() -> None:
 _load_extensions()
 
 
-class BallotCluster(Protocol):
-    """Somewhere else to run the per-ballot checks (``verify/distributed.py``: a Dask cluster)."""
-
-    def check(self, job: BallotJob, ballots: BallotLines) -> tuple[ChunkResult, list[str]]: ...
-
-
-Prechecked = Callable[[ElectionContext, str], ChunkResult | None]
-"""``Speculation.result``: the ballots' results if they were checked ahead under this election's job."""
-
-Progress = Callable[[str, int, int | None], None]
-"""``(stage, done, total)``: the verifier's long steps report how far they are (the CLI draws progress bars)."""
-
-
-def _quiet(_stage: str, _done: int, _total: int | None) -> None:
-    pass
-
-
 def verify_record(
     path: Path,
     workers: int | None = None,
     cluster: BallotCluster | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     allow_unsigned: bool = False,
     engine: str | None = None,
 ) -> Report:
@@ -137,7 +120,9 @@ def verify_record(
         scan = scan_lines(source, source.where, ballot_types, on_line)
         if stream is not None:
             stream.finish()
-        return _after_scan(report, scan, source, stream, ext, ranks, mode, workers, cluster, progress, engine)
+        return _after_scan(
+            report, scan, source, stream, _Run(ext, ranks, mode, workers, cluster, progress, engine)
+        )
     checked = 0
     memo = setup_checks.RollMemo()
 
@@ -155,21 +140,9 @@ def verify_record(
         scan = scan_blocks(
             source, ballot_types, stream, ahead or _no_speculation, lambda n: progress("reading", n, None)
         )
-        return _after_scan(
-            report,
-            scan,
-            source,
-            stream,
-            ext,
-            ranks,
-            mode,
-            workers,
-            cluster,
-            progress,
-            engine,
-            None if ahead is None else ahead.result,
-            memo,
-        )
+        prechecked = None if ahead is None else ahead.result
+        run = _Run(ext, ranks, mode, workers, cluster, progress, engine, prechecked, memo)
+        return _after_scan(report, scan, source, stream, run)
     finally:
         if ahead is not None:
             ahead.close()
@@ -179,30 +152,33 @@ def _no_speculation(_scan: Scan, _lines: Lines) -> None:
     pass
 
 
+@dataclass(frozen=True)
+class _Run:
+    """How a record is verified: its mode (extension, event ranks), where and by which engine the ballots are
+    checked, and what the first pass prepared (``prechecked``: the ballots checked while it read them;
+    ``memo``: its reading of the roll)."""
+
+    ext: Extension | None
+    ranks: dict[str, int]
+    mode: str
+    workers: int | None
+    cluster: BallotCluster | None
+    progress: Progress
+    engine: str
+    prechecked: Prechecked | None = None
+    memo: setup_checks.RollMemo | None = None
+
+
 def _after_scan(
-    report: Report,
-    scan: Scan,
-    source: EventLines,
-    stream: HeadsStream | None,
-    ext: Extension | None,
-    ranks: dict[str, int],
-    mode: str,
-    workers: int | None,
-    cluster: BallotCluster | None,
-    progress: Progress,
-    engine: str,
-    prechecked: Prechecked | None = None,
-    memo: setup_checks.RollMemo | None = None,
+    report: Report, scan: Scan, source: EventLines, stream: HeadsStream | None, run: _Run
 ) -> Report:
     """The checks after the first pass over a file (``stream``: finished)."""
-    progress("reading", len(scan.types), len(scan.types))
+    run.progress("reading", len(scan.types), len(scan.types))
     if stream is not None:
         stream.check_complete(report.by_name("record complete"))
     ballots = FileBallots(source, scan.ballot_digest)
     check_witnesses(report, scan.events, stream, source.cosignatures())
-    return _verify(
-        report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine, prechecked, memo
-    )
+    return _verify(report, scan, ballots, run)
 
 
 def verify_events(
@@ -211,7 +187,7 @@ def verify_events(
     workers: int | None = None,
     board_key: str | None = None,
     cluster: BallotCluster | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     cosignatures: list[dict[str, Any]] | None = None,
     engine: str | None = None,
 ) -> Report:
@@ -229,7 +205,7 @@ def verify_events(
         stream.finish()
         stream.check_complete(report.by_name("record complete"))
         check_witnesses(report, scan.events, stream, cosignatures or [])
-    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine)
+    return _verify(report, scan, ballots, _Run(ext, ranks, mode, workers, cluster, progress, engine))
 
 
 def _heads_stream(
@@ -266,32 +242,32 @@ def _start(mode: str) -> tuple[Report, Extension | None, dict[str, int], frozens
     return new_report(), ext, ranks, ballot_types
 
 
-def _verify(
-    report: Report,
-    scan: Scan,
-    ballots: BallotLines,
-    ext: Extension | None,
-    ranks: dict[str, int],
-    mode: str,
-    workers: int | None,
-    cluster: BallotCluster | None,
-    progress: Progress,
-    engine: str,
-    prechecked: Prechecked | None = None,
-    memo: setup_checks.RollMemo | None = None,
-) -> Report:
+def _verify(report: Report, scan: Scan, ballots: BallotLines, run: _Run) -> Report:
     c = report.by_name
-    report.engine = engine
-    setup_checks.check_format(c("record format"), scan.types, ranks, scan.not_normal, mode)
+    report.engine = run.engine
+    setup_checks.check_format(c("record format"), scan.types, run.ranks, scan.not_normal, run.mode)
     events = scan.events
-    found = _context(report, events, memo)
+    found = _context(report, events, run.memo)
     if found is None:
         return report
     ctx, outcome = found
-    if ext is not None and ext.applies(ctx):
-        ext.run(report, events, ctx, outcome, workers, engine)  # it sets report.engine (docs/native.md)
+    if run.ext is not None and run.ext.applies(ctx):
+        run.ext.run(
+            report, events, ctx, outcome, run.workers, run.engine
+        )  # it sets report.engine (native.md)
         return report
-    verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress, engine, prechecked)
+    verify_standard(
+        report,
+        scan,
+        ballots,
+        ctx,
+        outcome,
+        run.workers,
+        run.cluster,
+        run.progress,
+        run.engine,
+        run.prechecked,
+    )
     return report
 
 
@@ -338,115 +314,3 @@ def _speculative_context(
     """:func:`_context` on the events read so far, on a scratch report (``verify/speculate.py``)."""
     found = _context(new_report(), events, memo)
     return None if found is None else found[0]
-
-
-def verify_standard(
-    report: Report,
-    scan: Scan,
-    ballots: BallotLines,
-    ctx: ElectionContext,
-    outcome: Any,
-    workers: int | None,
-    cluster: BallotCluster | None = None,
-    progress: Progress = _quiet,
-    engine: str = native.REFERENCE,
-    prechecked: Prechecked | None = None,
-) -> None:
-    """Ballots, counting and decryption in the standard (Belenios-style) mode.
-
-    The reference engine checks the ballots in batched mode first (``verify/ballots.py``); only if its batches do
-    not confirm every proof and the aggregate are they checked again one by one, which names what is wrong. The
-    native engine's first pass is already exact (it bisects its own batches), so it is never repeated.
-    ``prechecked`` gives the ballots' results checked during the first pass under a job, if that job was this one
-    (``verify/speculate.py``); else they are checked here.
-    """
-    c = report.by_name
-    events = scan.events
-    tallies = [e.payload for e in events if e.type == ev.TALLY]
-    tally = tallies[0] if tallies else None
-
-    def check_ballots(job: BallotJob, stage: str) -> tuple[ChunkResult, list[str]]:
-        if cluster is not None:
-            result, problems = cluster.check(job, ballots)
-        else:
-            done = 0
-
-            def on_chunk(size: int) -> None:
-                nonlocal done
-                done += size
-                progress(stage, done, scan.ballots)
-
-            size = chunk_size(scan.ballots, workers)
-            result, problems = check_all(job, ballots.chunks(size), workers, on_chunk), []
-        return readable(result), problems
-
-    ahead = None if prechecked is None else prechecked(ctx, engine)
-    job: BallotJob | None = None
-    problems: list[str]
-    if ahead is not None:  # checked while the first pass read them, under this very job
-        checked, problems = readable(ahead), []
-    else:
-        job = job_for(ctx, tally is not None, engine)
-        checked, problems = check_ballots(job, "ballots")
-    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, checked.outcomes)
-    c("challenged ballots").ran = True
-    counted = counting.expected_counted(checked.outcomes, challenged)
-    left_out = _left_out(ballots, checked, counted, ctx)
-    confirmed = counting.confirm_batches(checked.sums, left_out, tally)
-    if (
-        confirmed is None and engine == native.REFERENCE and job is not None
-    ):  # a proof or the aggregate is wrong: say which
-        checked, problems = check_ballots(replace(job, batched=False, fold=False), "ballots, one by one")
-        counted = counting.expected_counted(checked.outcomes, challenged)
-        left_out = _left_out(ballots, checked, counted, ctx)
-    outcomes = checked.outcomes
-    for problem in problems:
-        c("record format").fail(problem)
-    failures = sorted(outcomes.failures.items())
-    for name in ("ballot eligibility", "ballot signatures", "ballot proofs"):
-        check = c(name)
-        check.item(len(outcomes))
-        for _index, (failed, reason) in failures:
-            if failed == name:
-                check.fail(reason)
-    counting.check_unique(c("unique ballots"), outcomes)
-    counting.check_close_count(c("unique ballots"), events, scan.ballots)
-    if tally is None:
-        return
-    counting.check_last_ballot(c("last-ballot rule"), tally, outcomes, counted)
-    expected = None if confirmed is not None else counting.minus(checked.sums, left_out)
-    totals = counting.check_aggregation(c("aggregation"), tally, len(counted), ctx, confirmed, expected)
-    if totals is None:
-        return
-    signing_keys = {a.index: a.signing_key for a in outcome.announcements.values()}
-    partials = counting.check_partials(c("partial decryptions"), events, ctx, totals, signing_keys, engine)
-    c("partial decryptions").ran = True
-    results = [e.payload for e in events if e.type == ev.RESULT]
-    if not results:
-        return
-    counting.check_result(c("combination"), c("result"), results[0], ctx, totals, partials, len(counted))
-    report.result = {
-        "questions": results[0].get("questions"),
-        "ballots": results[0].get("ballots"),
-        "challenged": opened,
-    }
-
-
-def readable(result: ChunkResult) -> ChunkResult:
-    """The ballots' results, if every ballot line was a canonical ballot event (else the record is unreadable)."""
-    if result.unreadable:
-        raise store.RecordError(f"events.jsonl: {result.unreadable[0]}")
-    return result
-
-
-def _left_out(
-    ballots: BallotLines, checked: ChunkResult, counted: np.ndarray, ctx: ElectionContext
-) -> list[list[Ciphertext]]:
-    """The sum of the ballots that passed every check but do not count (revotes, cast-after-challenge): the
-    workers' sums cover every passing ballot, so these are taken away to compare with the published aggregate.
-    Only they are read again, so nobody's ciphertexts are kept in memory."""
-    outcomes = checked.outcomes
-    mask = outcomes.passed()
-    mask[counted] = False
-    wanted = set(outcomes.index_array()[mask].tolist())
-    return positions_sum(ballots.pick(wanted), ctx.layouts)
