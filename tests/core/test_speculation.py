@@ -231,3 +231,16 @@ def test_a_file_changed_after_the_checks_while_reading_is_refused(
     with pytest.raises(store.RecordError, match="changed while it was being verified"):
         verify_record(record, 2, engine=native.NATIVE)
     assert spy.kept == 1
+
+
+def test_the_progress_of_the_checks_while_reading_ends_at_every_ballot(
+    election: Election, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's bars: ``ballots`` grows chunk by chunk while the first pass reads, and ends at the total."""
+    record = _copy(election, tmp_path)
+    monkeypatch.setattr(speculate, "CHUNK", 3)
+    seen: list[tuple[str, int, int | None]] = []
+    verify_record(record, 2, engine=native.NATIVE, progress=lambda *a: seen.append(a))
+    ballots = [s for s in seen if s[0] == "ballots"]
+    assert ballots[-1] == ("ballots", 10, 10)
+    assert [done for _, done, _ in ballots] == sorted(done for _, done, _ in ballots)

@@ -86,6 +86,7 @@ def verify_standard(
     problems: list[str]
     if ahead is not None:  # checked while the first pass read them, under this very job
         checked, problems = readable(ahead), []
+        progress("ballots", scan.ballots, scan.ballots)
     else:
         job = job_for(ctx, tally is not None, engine)
         checked, problems = check_ballots(job, "ballots")
