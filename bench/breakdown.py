@@ -133,31 +133,24 @@ def profile_check(ctx: ElectionContext, payloads: list[dict[str, Any]], top: int
     return out.getvalue()
 
 
-class _Captured(Exception):
-    """Stops ``verify_record`` once the ballot job is made (see :func:`native_costs`)."""
-
-
 def _ballot_job(record: Path) -> Any:
-    """The verifier's own ``BallotJob`` for ``record``: its setup checks run, then the ballot checks are skipped."""
-    from plebiscite.verify import runner
+    """The verifier's own ``BallotJob`` for ``record``: its setup checks on the events before the first ballot (as
+    the verifier's speculative check builds it, ``verify/speculate.py``)."""
+    from plebiscite import native
+    from plebiscite.record.store import parse_event
+    from plebiscite.record.stream import EventLines, is_ballot_line
+    from plebiscite.verify import runner, speculate
 
-    found: list[Any] = []
-
-    def capture(job: Any, *_args: Any, **_kw: Any) -> Any:
-        found.append(job)
-        raise _Captured
-
-    saved = runner.check_all
-    runner.check_all = capture  # type: ignore[assignment]
-    try:
-        runner.verify_record(record, 1)
-    except _Captured:
-        pass
-    finally:
-        runner.check_all = saved  # type: ignore[assignment]
-    if not found:
+    source = EventLines(record)
+    events = []
+    for index, line in source:
+        if is_ballot_line(line):
+            break
+        events.append(parse_event(index, line, source.where))
+    ctx = runner._speculative_context(events)
+    if ctx is None:
         raise SystemExit(f"{record}: the setup checks did not pass, no ballot job")
-    return found[0]
+    return speculate.job_for(ctx, True, native.default_engine())
 
 
 def native_costs(record: Path, chunk: int = 2000, reps: int = 3) -> dict[str, Any]:
@@ -214,6 +207,15 @@ def native_costs(record: Path, chunk: int = 2000, reps: int = 3) -> dict[str, An
     out["first_pass_python_normal_form"] = r1(min(first_pass(in_normal_form) for _ in range(reps)))
     if fast is not None:
         out["first_pass_native_normal_form"] = r1(min(first_pass(fast) for _ in range(reps)))
+
+        def scanned() -> float:  # the extension's first pass (verify/scan_native.py), no heads either
+            from plebiscite.verify.scan_native import scan_blocks
+
+            start = time.process_time()
+            ballots = scan_blocks(source, types, None).ballots
+            return (time.process_time() - start) / max(1, ballots) * 1e6
+
+        out["first_pass_native_scan"] = r1(min(scanned() for _ in range(reps)))
     return out
 
 

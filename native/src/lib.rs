@@ -8,6 +8,7 @@ pub mod ballot;
 pub mod batch;
 pub mod cr;
 pub mod lines;
+pub mod scan;
 pub mod shares;
 pub mod signature;
 pub mod transcript;

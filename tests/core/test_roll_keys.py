@@ -43,3 +43,12 @@ def test_keys_of_the_wrong_size_are_refused() -> None:
             assert "32 bytes" in str(exc)
         else:
             raise AssertionError(f"accepted {bad!r}")
+
+
+@given(st.lists(st.one_of(KEYS, ZERO_TAILED), min_size=1, max_size=20), st.data())
+def test_repeated_keys_are_kept_once(keys: list[bytes], data: st.DataObject) -> None:
+    """The table is sorted and deduplicated by all 32 bytes (a searchsorted over it finds every key)."""
+    repeated = keys + [data.draw(st.sampled_from(keys)) for _ in range(5)]
+    roll = RollKeys(repeated)
+    assert len(roll) == len(set(keys))
+    assert roll.contains_many(repeated) == [True] * len(repeated)

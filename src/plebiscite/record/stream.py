@@ -91,6 +91,24 @@ class EventLines:
                     raise RecordError(f"{self.where}: truncated (the last line has no newline)")
                 yield index, line[:-1]
 
+    def blocks(self, size: int = 1 << 23) -> Iterator[bytes]:
+        """The same lines as :meth:`__iter__`, as blocks of whole lines of about ``size`` bytes, each ending with a
+        newline (a line longer than ``size`` makes a block of its own); a truncated last line is refused alike."""
+        with self._open() as f:
+            pieces: list[bytes] = []
+            while piece := f.read(size):
+                cut = piece.rfind(b"\n")
+                if cut < 0:
+                    pieces.append(piece)
+                    continue
+                pieces.append(piece[: cut + 1])
+                block = [b"".join(pieces)]
+                pieces = [piece[cut + 1 :]] if cut + 1 < len(piece) else []
+                del piece
+                yield block.pop()  # held by the reader only: a national roll's line is not kept twice
+            if pieces:
+                raise RecordError(f"{self.where}: truncated (the last line has no newline)")
+
     def other_lines(self, name: str) -> Iterator[bytes]:
         """The lines of another file of the record (``heads.jsonl``, ``cosignatures.jsonl``), streamed; none if it
         is absent (a restore reads a national record's heads this way, never whole)."""

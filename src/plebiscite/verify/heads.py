@@ -47,6 +47,9 @@ class HeadsStream:
     to the extension, by the reference's rules; a head it refuses is checked again by the reference, whose
     message is the one reported."""
 
+    final_root: bytes | None = None
+    """The root of the whole record, when :meth:`settle` was given it (else the frontier's)."""
+
     def __init__(
         self,
         check: Check,
@@ -124,9 +127,25 @@ class HeadsStream:
         self.frontier.append(leaf_hash(line))
         self.size += 1
 
-    def _compare(self) -> None:
+    def wanted_sizes(self) -> list[int] | None:
+        """The tree sizes whose root the signed heads name (``None`` when no head is usable: no tree is needed).
+        For a first pass that computes the roots itself (``verify/scan_native.py``), then calls :meth:`settle`."""
+        return sorted(self.wanted) if self.usable else None
+
+    def settle(self, size: int, roots: dict[int, bytes]) -> None:
+        """All ``size`` lines were read elsewhere, which gave the roots at :meth:`wanted_sizes` up to ``size``:
+        the same comparisons, in the same order, as :meth:`leaf` on every line (then call :meth:`finish`)."""
+        if not self.usable:
+            return
+        for at in sorted(s for s in self.wanted if s < size):
+            self.size = at
+            self._compare(roots[at])
+        self.size = size
+        self.final_root = roots.get(size)
+
+    def _compare(self, root: bytes | None = None) -> None:
         for sth in self.wanted.pop(self.size, []):
-            if self.frontier.root() != sth.root:
+            if (self.frontier.root() if root is None else root) != sth.root:
                 self.check.fail(
                     f"signed head of size {self.size}: root differs from the record's first {self.size} events"
                 )
@@ -138,7 +157,7 @@ class HeadsStream:
         """The record ended: heads of this size are compared, heads beyond it fail."""
         if not self.usable:
             return
-        self._compare()
+        self._compare(self.final_root)
         for size, sths in sorted(self.wanted.items()):
             for sth in sths:
                 self.check.fail(

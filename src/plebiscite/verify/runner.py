@@ -6,31 +6,34 @@ server, the board's storage or a database — so that anyone can read it as a sp
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from plebiscite import native
-from plebiscite.elgamal import Ciphertext
 from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.record.stream import EventLines
 from plebiscite.setup.election import ElectionContext
-from plebiscite.verify import counting, setup_checks
-from plebiscite.verify.ballots import (
-    BallotJob,
-    ChunkResult,
-    check_all,
-    chunk_size,
-    positions_sum,
-)
+from plebiscite.verify import setup_checks
+from plebiscite.verify.ballots import Lines
 from plebiscite.verify.heads import HeadsStream, check_complete_without_heads
 from plebiscite.verify.report import Report, new_report
-from plebiscite.verify.roll_keys import RollKeys
-from plebiscite.verify.scan import BallotLines, FileBallots, Scan, in_normal_form, scan_events, scan_lines
+from plebiscite.verify.scan import BallotLines, FileBallots, Scan, scan_events, scan_lines
+from plebiscite.verify.scan_native import scan_blocks
+from plebiscite.verify.speculate import Speculation
+from plebiscite.verify.standard import BallotCluster, Prechecked, Progress, quiet, verify_standard
+
+__all__ = [
+    "EXTENSIONS",
+    "BallotCluster",
+    "Extension",
+    "Progress",
+    "verify_events",
+    "verify_record",
+    "verify_standard",
+]
 from plebiscite.verify.witnesses import check_witnesses
 
 
@@ -80,25 +83,11 @@ def _load_extensions() -> None:
 _load_extensions()
 
 
-class BallotCluster(Protocol):
-    """Somewhere else to run the per-ballot checks (``verify/distributed.py``: a Dask cluster)."""
-
-    def check(self, job: BallotJob, ballots: BallotLines) -> tuple[ChunkResult, list[str]]: ...
-
-
-Progress = Callable[[str, int, int | None], None]
-"""``(stage, done, total)``: the verifier's long steps report how far they are (the CLI draws progress bars)."""
-
-
-def _quiet(_stage: str, _done: int, _total: int | None) -> None:
-    pass
-
-
 def verify_record(
     path: Path,
     workers: int | None = None,
     cluster: BallotCluster | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     allow_unsigned: bool = False,
     engine: str | None = None,
 ) -> Report:
@@ -127,15 +116,69 @@ def verify_record(
         if read % 10_000 == 0:
             progress("reading", read, None)
 
-    fast = native.normal_form_check() if engine == native.NATIVE else None
-    scan = scan_lines(source, source.where, ballot_types, on_line, fast or in_normal_form)
-    progress("reading", read, read)
+    if engine != native.NATIVE:
+        scan = scan_lines(source, source.where, ballot_types, on_line)
+        if stream is not None:
+            stream.finish()
+        return _after_scan(
+            report, scan, source, stream, _Run(ext, ranks, mode, workers, cluster, progress, engine)
+        )
+    checked = 0
+    memo = setup_checks.RollMemo()
+
+    def on_chunk(size: int) -> None:
+        nonlocal checked
+        checked += size
+        progress("ballots", checked, None)
+
+    ahead = (
+        None
+        if ext is not None or cluster is not None
+        else Speculation(partial(_speculative_context, memo=memo), workers, on_chunk)
+    )
+    try:
+        scan = scan_blocks(
+            source, ballot_types, stream, ahead or _no_speculation, lambda n: progress("reading", n, None)
+        )
+        prechecked = None if ahead is None else ahead.result
+        run = _Run(ext, ranks, mode, workers, cluster, progress, engine, prechecked, memo)
+        return _after_scan(report, scan, source, stream, run)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _no_speculation(_scan: Scan, _lines: Lines) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How a record is verified: its mode (extension, event ranks), where and by which engine the ballots are
+    checked, and what the first pass prepared (``prechecked``: the ballots checked while it read them;
+    ``memo``: its reading of the roll)."""
+
+    ext: Extension | None
+    ranks: dict[str, int]
+    mode: str
+    workers: int | None
+    cluster: BallotCluster | None
+    progress: Progress
+    engine: str
+    prechecked: Prechecked | None = None
+    memo: setup_checks.RollMemo | None = None
+
+
+def _after_scan(
+    report: Report, scan: Scan, source: EventLines, stream: HeadsStream | None, run: _Run
+) -> Report:
+    """The checks after the first pass over a file (``stream``: finished)."""
+    run.progress("reading", len(scan.types), len(scan.types))
     if stream is not None:
-        stream.finish()
         stream.check_complete(report.by_name("record complete"))
     ballots = FileBallots(source, scan.ballot_digest)
     check_witnesses(report, scan.events, stream, source.cosignatures())
-    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine)
+    return _verify(report, scan, ballots, run)
 
 
 def verify_events(
@@ -144,7 +187,7 @@ def verify_events(
     workers: int | None = None,
     board_key: str | None = None,
     cluster: BallotCluster | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     cosignatures: list[dict[str, Any]] | None = None,
     engine: str | None = None,
 ) -> Report:
@@ -162,7 +205,7 @@ def verify_events(
         stream.finish()
         stream.check_complete(report.by_name("record complete"))
         check_witnesses(report, scan.events, stream, cosignatures or [])
-    return _verify(report, scan, ballots, ext, ranks, mode, workers, cluster, progress, engine)
+    return _verify(report, scan, ballots, _Run(ext, ranks, mode, workers, cluster, progress, engine))
 
 
 def _heads_stream(
@@ -199,39 +242,59 @@ def _start(mode: str) -> tuple[Report, Extension | None, dict[str, int], frozens
     return new_report(), ext, ranks, ballot_types
 
 
-def _verify(
-    report: Report,
-    scan: Scan,
-    ballots: BallotLines,
-    ext: Extension | None,
-    ranks: dict[str, int],
-    mode: str,
-    workers: int | None,
-    cluster: BallotCluster | None,
-    progress: Progress,
-    engine: str,
-) -> Report:
+def _verify(report: Report, scan: Scan, ballots: BallotLines, run: _Run) -> Report:
     c = report.by_name
-    report.engine = engine
-    setup_checks.check_format(c("record format"), scan.types, ranks, scan.not_normal, mode)
+    report.engine = run.engine
+    setup_checks.check_format(c("record format"), scan.types, run.ranks, scan.not_normal, run.mode)
     events = scan.events
-    found = setup_checks.check_manifest(c("manifest"), events)
+    found = _context(report, events, run.memo)
     if found is None:
         return report
+    ctx, outcome = found
+    if run.ext is not None and run.ext.applies(ctx):
+        run.ext.run(
+            report, events, ctx, outcome, run.workers, run.engine
+        )  # it sets report.engine (native.md)
+        return report
+    verify_standard(
+        report,
+        scan,
+        ballots,
+        ctx,
+        outcome,
+        run.workers,
+        run.cluster,
+        run.progress,
+        run.engine,
+        run.prechecked,
+    )
+    return report
+
+
+def _context(
+    report: Report, events: list[ev.Event], memo: setup_checks.RollMemo | None = None
+) -> tuple[ElectionContext, Any] | None:
+    """Checks 2 to 7 (manifest to fingerprint): the election's context and the ceremony's outcome, or ``None``
+    when they do not give one (the checks say why). The speculative check runs them on a scratch report."""
+    c = report.by_name
+    found = setup_checks.check_manifest(c("manifest"), events)
+    if found is None:
+        return None
     manifest, manifest_payload = found
     elections = [e.payload for e in events if e.type == ev.ELECTION]
     election = elections[0] if elections else None
     if not setup_checks.check_parameters(c("parameters"), manifest_payload, election):
-        return report
+        return None
     outcome = setup_checks.check_ceremony(
         c("trustee keys and proofs"), c("election key"), events, manifest_payload, election
     )
-    roll = setup_checks.check_roll(c("roll"), events, election)
-    if election is None or outcome is None or roll is None:
-        return report
-    fp = setup_checks.check_fingerprint(c("fingerprint"), manifest_payload, outcome, roll, election)
+    hashed = setup_checks.check_roll_hashed(c("roll"), events, election, memo)
+    if election is None or outcome is None or hashed is None:
+        return None
+    roll, digest = hashed
+    fp = setup_checks.check_fingerprint(c("fingerprint"), manifest_payload, outcome, roll, election, digest)
     if fp is None or not c("fingerprint").ok or not c("election key").ok:
-        return report
+        return None
     ctx = ElectionContext(
         manifest=manifest,
         trustees=manifest_payload["trustees"],
@@ -242,112 +305,12 @@ def _verify(
         verification_keys=outcome.verification_keys,
         qualified=tuple(outcome.qualified),
     )
-    if ext is not None and ext.applies(ctx):
-        ext.run(report, events, ctx, outcome, workers, engine)  # it sets report.engine (docs/native.md)
-        return report
-    verify_standard(report, scan, ballots, ctx, outcome, workers, cluster, progress, engine)
-    return report
+    return ctx, outcome
 
 
-def verify_standard(
-    report: Report,
-    scan: Scan,
-    ballots: BallotLines,
-    ctx: ElectionContext,
-    outcome: Any,
-    workers: int | None,
-    cluster: BallotCluster | None = None,
-    progress: Progress = _quiet,
-    engine: str = native.REFERENCE,
-) -> None:
-    """Ballots, counting and decryption in the standard (Belenios-style) mode.
-
-    The reference engine checks the ballots in batched mode first (``verify/ballots.py``); only if its batches do
-    not confirm every proof and the aggregate are they checked again one by one, which names what is wrong. The
-    native engine's first pass is already exact (it bisects its own batches), so it is never repeated.
-    """
-    c = report.by_name
-    events = scan.events
-    tallies = [e.payload for e in events if e.type == ev.TALLY]
-    tally = tallies[0] if tallies else None
-
-    def check_ballots(job: BallotJob, stage: str) -> tuple[ChunkResult, list[str]]:
-        if cluster is not None:
-            result, problems = cluster.check(job, ballots)
-        else:
-            done = 0
-
-            def on_chunk(size: int) -> None:
-                nonlocal done
-                done += size
-                progress(stage, done, scan.ballots)
-
-            size = chunk_size(scan.ballots, workers)
-            result, problems = check_all(job, ballots.chunks(size), workers, on_chunk), []
-        if result.unreadable:
-            raise store.RecordError(f"events.jsonl: {result.unreadable[0]}")
-        return result, problems
-
-    job = BallotJob(
-        ctx.fingerprint,
-        ctx.public_key,
-        RollKeys(ctx.roll),
-        ctx.layouts,
-        batched=True,
-        fold=tally is not None,
-        engine=engine,
-    )
-    checked, problems = check_ballots(job, "ballots")
-    challenged, opened = counting.check_challenges(c("challenged ballots"), events, ctx, checked.outcomes)
-    c("challenged ballots").ran = True
-    counted = counting.expected_counted(checked.outcomes, challenged)
-    left_out = _left_out(ballots, checked, counted, ctx)
-    confirmed = counting.confirm_batches(checked.sums, left_out, tally)
-    if confirmed is None and engine == native.REFERENCE:  # a proof or the aggregate is wrong: say which
-        checked, problems = check_ballots(replace(job, batched=False, fold=False), "ballots, one by one")
-        counted = counting.expected_counted(checked.outcomes, challenged)
-        left_out = _left_out(ballots, checked, counted, ctx)
-    outcomes = checked.outcomes
-    for problem in problems:
-        c("record format").fail(problem)
-    failures = sorted(outcomes.failures.items())
-    for name in ("ballot eligibility", "ballot signatures", "ballot proofs"):
-        check = c(name)
-        check.item(len(outcomes))
-        for _index, (failed, reason) in failures:
-            if failed == name:
-                check.fail(reason)
-    counting.check_unique(c("unique ballots"), outcomes)
-    counting.check_close_count(c("unique ballots"), events, scan.ballots)
-    if tally is None:
-        return
-    counting.check_last_ballot(c("last-ballot rule"), tally, outcomes, counted)
-    expected = None if confirmed is not None else counting.minus(checked.sums, left_out)
-    totals = counting.check_aggregation(c("aggregation"), tally, len(counted), ctx, confirmed, expected)
-    if totals is None:
-        return
-    signing_keys = {a.index: a.signing_key for a in outcome.announcements.values()}
-    partials = counting.check_partials(c("partial decryptions"), events, ctx, totals, signing_keys, engine)
-    c("partial decryptions").ran = True
-    results = [e.payload for e in events if e.type == ev.RESULT]
-    if not results:
-        return
-    counting.check_result(c("combination"), c("result"), results[0], ctx, totals, partials, len(counted))
-    report.result = {
-        "questions": results[0].get("questions"),
-        "ballots": results[0].get("ballots"),
-        "challenged": opened,
-    }
-
-
-def _left_out(
-    ballots: BallotLines, checked: ChunkResult, counted: np.ndarray, ctx: ElectionContext
-) -> list[list[Ciphertext]]:
-    """The sum of the ballots that passed every check but do not count (revotes, cast-after-challenge): the
-    workers' sums cover every passing ballot, so these are taken away to compare with the published aggregate.
-    Only they are read again, so nobody's ciphertexts are kept in memory."""
-    outcomes = checked.outcomes
-    mask = outcomes.passed()
-    mask[counted] = False
-    wanted = set(outcomes.index_array()[mask].tolist())
-    return positions_sum(ballots.pick(wanted), ctx.layouts)
+def _speculative_context(
+    events: list[ev.Event], memo: setup_checks.RollMemo | None = None
+) -> ElectionContext | None:
+    """:func:`_context` on the events read so far, on a scratch report (``verify/speculate.py``)."""
+    found = _context(new_report(), events, memo)
+    return None if found is None else found[0]

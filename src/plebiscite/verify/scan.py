@@ -5,7 +5,8 @@ It keeps every event's type (for the phase order), parses and keeps every event 
 lists whole), feeds every line to the signed-heads check, and notes which ballot lines are not in normal form. The
 standard ballots themselves are read again later, in chunks, by the workers that check them
 (:class:`BallotLines`), so a record's size in memory is its events other than ballots plus a few dozen bytes a
-ballot.
+ballot. (With the native engine, ``verify/scan_native.py`` does this pass in the extension and the workers check
+the ballot lines as it reads them, ``verify/speculate.py``; only the few ballots that do not count are read again.)
 """
 
 from __future__ import annotations
@@ -82,11 +83,8 @@ def scan_lines(
                 scan.not_normal.append(index)
             continue
         event = parse_event(index, line, f"{where} line {index + 1}")
-        _keep(scan, event, ballot_types)
-        if (
-            len(line) > LARGE_LINE and event.type not in ballot_types
-        ):  # the roll, the tally: keep the payload only
-            scan.events[-1] = ev.Event(event.index, event.type, event.payload, b"")
+        scan.types.append(event.type)
+        keep_event(scan, event, ballot_types, light=True)
     scan.ballot_digest = digest.value()
     return scan
 
@@ -125,15 +123,19 @@ def scan_events(
             if not in_normal_form(event.raw):
                 scan.not_normal.append(event.index)
             continue
-        _keep(scan, event, ballot_types)
+        scan.types.append(event.type)
+        keep_event(scan, event, ballot_types)
     return scan, MemoryBallots(ballots)
 
 
-def _keep(scan: Scan, event: ev.Event, ballot_types: frozenset[str]) -> None:
-    scan.types.append(event.type)
-    scan.events.append(event)
+def keep_event(scan: Scan, event: ev.Event, ballot_types: frozenset[str], light: bool = False) -> None:
+    """Keep an event other than a standard ballot (its type is the caller's to note); ``light``: a very long line
+    (:data:`LARGE_LINE`: the roll, the tally) is kept parsed only, once its normal form is checked."""
     if event.type in ballot_types and not in_normal_form(event.raw):
         scan.not_normal.append(event.index)
+    if light and len(event.raw) > LARGE_LINE and event.type not in ballot_types:
+        event = ev.Event(event.index, event.type, event.payload, b"")
+    scan.events.append(event)
 
 
 @dataclass
