@@ -239,7 +239,7 @@ def _canonical_keys(raw: list[Any]) -> list[bytes] | None:
     except ValueError:
         return None
     # The one spelling: whitespace (which ``fromhex`` skips) leaves fewer bytes than 32 a key, and capitals are
-    # searched for, not compared against a second 64 MB string at a million voters (the peak memory counts).
+    # searched for, without a second 64 MB hex string to compare with at a million voters.
     if len(blob) != 32 * len(raw) or _CAPITAL_HEX.search(joined):
         return None
     del joined
