@@ -32,7 +32,7 @@ from plebiscite.record import events as ev
 from plebiscite.record import store
 from plebiscite.setup.credentials import Credential
 from plebiscite.setup.samples import referendum
-from plebiscite.verify import runner
+from plebiscite.verify import standard
 from plebiscite.verify.runner import verify_events
 
 from .conftest import Election
@@ -170,13 +170,13 @@ def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """The reference engine's two passes (the native engine's single pass: tests/native/)."""
     monkeypatch.setenv("PLEBISCITE_ENGINE", "reference")
     passes: list[bool] = []
-    original = runner.check_all
+    original = standard.check_all
 
     def spy(job: Any, ballots: Any, workers: Any, *more: Any) -> Any:
         passes.append(job.batched)
         return original(job, ballots, workers, *more)
 
-    monkeypatch.setattr(runner, "check_all", spy)
+    monkeypatch.setattr(standard, "check_all", spy)
     return passes
 
 
