@@ -16,6 +16,7 @@ when a cluster is asked for.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -131,7 +132,13 @@ def connect(address: str, workers: int | None = None) -> Iterator[Any]:
         n = workers or os.cpu_count() or 1
         with (
             LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                # A worker's heartbeat racing the cluster's shutdown logs a traceback on a loaded machine; a
+                # failure that matters reaches the client as the task's exception and is reported there.
+                silence_logs=logging.CRITICAL,
             ) as cluster,
             Client(cluster) as client,
         ):
