@@ -61,10 +61,11 @@ def re_encoding_prover(target: bytes):  # type: ignore[no-untyped-def]
         fp: bytes,
         context: bytes,
         engine: str = "reference",
+        given: bp.Given | None = None,
     ) -> tuple[list[bytes] | None, list[bytes], bp.LinearProof]:
         if context != bp.chunk_context(target, 0):
-            return honest(z, u, inputs, with_a, fp, context, engine)
-        out_a, out_b, _ = honest(z, u, inputs, with_a, fp, context)
+            return honest(z, u, inputs, with_a, fp, context, engine, given)
+        out_a, out_b, _ = honest(z, u, inputs, with_a, fp, context, "reference", given)
         out_b = [flip_top_bit(out_b[0]), *out_b[1:]]
         z_pub, u_pub = G.mul_base(z), G.mul_base(u)
         seed = bp._seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)

@@ -79,11 +79,25 @@ def fold_ahead(pool: Workers, t: TallyTrustee, lam: int, creds: Sequence[Ciphert
     w = lam * t.mac_share % G.ORDER
     if w != t.ahead_exponent:
         t.ahead, t.ahead_exponent = {}, w
-    todo = list({ct.a + ct.b: ct for ct in creds if ct.a + ct.b not in t.ahead}.values())
-    a, b = tags.transform_rows(pool, w, 0, todo, True)
+    return _compute_missing(pool, t.ahead, w, 0, creds)
+
+
+def _compute_missing(
+    pool: Workers, kept: dict[bytes, tuple[bytes, bytes]], z: int, u: int, creds: Sequence[Ciphertext]
+) -> int:
+    """The rows ``(z·a, z·b − u·a)`` of the ballots not yet in ``kept`` (keyed by the ballot's ``C1``), added to
+    it; returns how many were computed."""
+    todo = list({ct.a + ct.b: ct for ct in creds if ct.a + ct.b not in kept}.values())
+    a, b = tags.transform_rows(pool, z, u, todo, True)
     assert a is not None
-    t.ahead.update((ct.a + ct.b, (x, y)) for ct, x, y in zip(todo, a, b, strict=True))
+    kept.update((ct.a + ct.b, (x, y)) for ct, x, y in zip(todo, a, b, strict=True))
     return len(todo)
+
+
+def _kept_rows(kept: dict[bytes, tuple[bytes, bytes]], creds: Sequence[Ciphertext], with_a: bool) -> bp.Given:
+    """The kept rows of ``creds``, in their order, as a pass takes them (``a'`` only ``with_a``)."""
+    rows = [kept[ct.a + ct.b] for ct in creds]
+    return ([r[0] for r in rows] if with_a else None), [r[1] for r in rows]
 
 
 def dedup_ahead(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext]) -> int:
@@ -93,11 +107,7 @@ def dedup_ahead(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext]) -> 
     tells nobody anything before it is posted; the later trustees' passes take its outputs and are not computed
     ahead (the last one's are the tags, which would link a voter's ballots while voting runs)."""
     z, u = t.tag_keys["dedup"]
-    todo = list({ct.a + ct.b: ct for ct in creds if ct.a + ct.b not in t.dedup_ahead}.values())
-    a, b = tags.transform_rows(pool, z, u, todo, True)
-    assert a is not None
-    t.dedup_ahead.update((ct.a + ct.b, (x, y)) for ct, x, y in zip(todo, a, b, strict=True))
-    return len(todo)
+    return _compute_missing(pool, t.dedup_ahead, z, u, creds)
 
 
 def dedup_given(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext], last: bool) -> bp.Given | None:
@@ -106,8 +116,7 @@ def dedup_given(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext], las
     if not t.dedup_ahead:
         return None
     dedup_ahead(pool, t, creds)
-    rows = [t.dedup_ahead[ct.a + ct.b] for ct in creds]
-    return (None if last else [r[0] for r in rows]), [r[1] for r in rows]
+    return _kept_rows(t.dedup_ahead, creds, not last)
 
 
 def fold_exp(
@@ -121,8 +130,7 @@ def fold_exp(
         fold_ahead(
             pool, t, lam, creds
         )  # the ballots cast since the last run (all of them for another tally set)
-        rows = [t.ahead[ct.a + ct.b] for ct in creds]
-        given = [r[0] for r in rows], [r[1] for r in rows]
+        given = _kept_rows(t.ahead, creds, True)
     out = tags.run_pass(pool, w, 0, creds, True, fp, tags.stage_context("fold-exp", t.index), given)
     return out, t.signed(cev.FOLD_EXP, {"trustee": t.index, **out.to_json()})
 

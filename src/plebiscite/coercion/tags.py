@@ -143,15 +143,10 @@ def _prove_chunks(
     chunks: list[tuple[int, list[Ciphertext], bp.Given | None]],
     engine: str,
 ) -> list[tuple[list[bytes] | None, list[bytes], bp.LinearProof]]:
-    out = []
-    for i, inputs, given in chunks:
-        ctx = bp.chunk_context(context, i)
-        # the plain call when no rows are given (the soundness tests replace the prover with one of this signature)
-        if given is None:
-            out.append(bp.prove_linear(z, u, inputs, with_a, fp, ctx, engine))
-        else:
-            out.append(bp.prove_linear(z, u, inputs, with_a, fp, ctx, engine, given))
-    return out
+    return [
+        bp.prove_linear(z, u, inputs, with_a, fp, bp.chunk_context(context, i), engine, given)
+        for i, inputs, given in chunks
+    ]
 
 
 def _transform_chunk(

@@ -72,8 +72,15 @@ def call(name: str, *args: Any) -> Any:
     anything else."""
     if _module is None:
         raise EngineError("engine: native is not built")
+    return invoke(getattr(_module, name), *args)
+
+
+def invoke(method: Callable[..., Any], *args: Any) -> Any:
+    """A function or method of the extension (a scanner's ``feed``, say) on ``args``, its ``NativeError`` as
+    :class:`EngineError` (as :func:`call`)."""
+    assert _module is not None  # only what the extension made can be invoked
     try:
-        return getattr(_module, name)(*args)
+        return method(*args)
     except _module.NativeError as exc:
         raise EngineError(f"native engine: {exc}") from None
 

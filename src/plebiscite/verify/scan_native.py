@@ -11,7 +11,6 @@ standard ballot, exactly as the Python pass does; the ballot lines are handed, i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from plebiscite import native
 from plebiscite.record import events as ev
@@ -45,7 +44,7 @@ def scan_blocks(
     scan = Scan()
     read = 0
     for block in source.blocks(BLOCK):
-        others, ballots, not_normal = _native(scanner.feed, block)
+        others, ballots, not_normal = native.invoke(scanner.feed, block)
         del block  # the lines are copied out: a roll's line of tens of megabytes is not kept twice
         lines = len(others) + len(ballots)
         scan.types.extend([ev.BALLOT] * lines)
@@ -60,17 +59,9 @@ def scan_blocks(
             on_ballots(scan, ballots)
         if on_lines is not None:
             on_lines(read)
-    size, roots, scan.ballot_digest = _native(scanner.finish)
+    size, roots, scan.ballot_digest = native.invoke(scanner.finish)
     scan.not_normal.sort()
     if stream is not None:
         stream.settle(size, dict(roots))
         stream.finish()
     return scan
-
-
-def _native(method: Callable[..., Any], *args: Any) -> Any:
-    """A method of the extension's scanner; its ``NativeError`` (a panic included) as :class:`EngineError`."""
-    try:
-        return method(*args)
-    except ValueError as exc:
-        raise native.EngineError(f"native engine: {exc}") from None
