@@ -42,8 +42,8 @@ impl FixedBases {
     }
 }
 
-/// `n` weights of 128 bits from the OS CSPRNG.
-fn weights(n: usize) -> Result<Vec<Scalar>, String> {
+/// `n` weights of 128 bits from the OS CSPRNG (also the coercion-resistant mode's row batches, `cr/`).
+pub(crate) fn weights(n: usize) -> Result<Vec<Scalar>, String> {
     let mut bytes = vec![0u8; 16 * n];
     getrandom::getrandom(&mut bytes).map_err(|e| format!("the OS random source failed: {e}"))?;
     Ok(bytes

@@ -191,8 +191,13 @@ def test_row_blinding_honest_and_forged() -> None:
     assert bp.verify_blind_rows(inputs, [zero, *outputs[1:]], proofs, FP, b"ctx", 0) == [0]  # ρ = 0
     scaled = Ciphertext(outputs[2].a, G.add(outputs[2].b, G.GENERATOR))
     assert bp.verify_blind_rows(inputs, [*outputs[:2], scaled, *outputs[3:]], proofs, FP, b"ctx", 0) == [2]
-    bad = [*proofs[:3], (proofs[3][0], proofs[3][1] + 1), proofs[4]]
+    bad = [*proofs[:3], (*proofs[3][:2], proofs[3][2] + 1), proofs[4]]
     assert bp.verify_blind_rows(inputs, outputs, bad, FP, b"ctx", 0) == [3]
+    swapped = [
+        (proofs[1][1], proofs[1][0], proofs[1][2]),
+        *proofs[1:],
+    ]  # row 0 given row 1's commitments, swapped
+    assert bp.verify_blind_rows(inputs, outputs, swapped, FP, b"ctx", 0) == [0]
 
 
 def test_tag_key_proof(cr_election: CrElection) -> None:
@@ -231,11 +236,11 @@ def test_shuffle_honest_and_forged() -> None:
         assert sh.verify(pool, rows, substituted, proof, key, FP, b"list")
         assert sh.verify(pool, rows, out[:-1], proof, key, FP, b"list")  # a dropped row
         doc = proof.to_json()
-        for field in ("c", "s_hat", "s_prime", "commitments", "chain"):
+        for field in ("c", "s_hat", "s_prime", "commitments", "chain", "hats"):
             bad = copy.deepcopy(doc)
             if field == "c":
                 bad["c"] = _bump(bad["c"])
-            elif field in ("commitments", "chain"):
+            elif field in ("commitments", "chain", "hats"):
                 bad[field][2] = _element()
             else:
                 bad[field][3] = _bump(bad[field][3])

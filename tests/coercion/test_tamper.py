@@ -173,7 +173,14 @@ CASES: list[tuple[str, str, int, Callable[[dict[str, Any]], None], tuple[str, ..
         "cr: credential check (blinding)",
         cev.FOLD_BLIND,
         1,
-        lambda p: p["proofs"][1].__setitem__(1, bump(p["proofs"][1][1])),
+        lambda p: p["proofs"][1].__setitem__(2, bump(p["proofs"][1][2])),
+        ("blinding proof fails",),
+    ),
+    (
+        "cr: credential check (blinding)",
+        cev.FOLD_BLIND,
+        0,
+        lambda p: p["proofs"][0].__setitem__(0, element()),
         ("blinding proof fails",),
     ),
     (
@@ -203,6 +210,20 @@ CASES: list[tuple[str, str, int, Callable[[dict[str, Any]], None], tuple[str, ..
         1,
         lambda p: p["proof"]["s_hat"].__setitem__(0, bump(p["proof"]["s_hat"][0])),
         ("shuffle of the roll",),
+    ),
+    (
+        "cr: roll shuffle",
+        cev.ROLL_SHUFFLE,
+        0,
+        lambda p: p["proof"]["hats"].__setitem__(1, element()),
+        ("shuffle of the roll",),
+    ),
+    (
+        "cr: ballot shuffle",
+        cev.SHUFFLE,
+        1,
+        lambda p: p["proof"]["hats"].pop(),
+        (".proof.hats: expected",),
     ),
     ("cr: roll shuffle", cev.PRECOMPUTE, 0, lambda p: p.update(roll=p["roll"] + 1), ("cr-precompute.roll",)),
     (

@@ -136,13 +136,45 @@ def test_row_blinding_native_verdicts() -> None:
     cases = [
         (inputs, [zero, *outputs[1:]], proofs, 10, [10]),  # ρ = 0
         (inputs, [*outputs[:2], scaled, *outputs[3:]], proofs, 10, [12]),
-        (inputs, outputs, [*proofs[:3], (proofs[3][0], (proofs[3][1] + 1) % ELL), *proofs[4:]], 10, [13]),
+        (inputs, outputs, [*proofs[:3], (*proofs[3][:2], (proofs[3][2] + 1) % ELL), *proofs[4:]], 10, [13]),
+        (
+            inputs,
+            outputs,
+            [*proofs[:1], (proofs[1][0], G.GENERATOR, proofs[1][2]), *proofs[2:]],
+            10,
+            [11],
+        ),  # T2
+        (
+            inputs,
+            outputs,
+            [(proofs[4][0], *proofs[0][1:]), *proofs[1:4], (proofs[0][0], *proofs[4][1:]), proofs[5]],
+            10,
+            [10, 14],
+        ),  # two rows' T1 swapped
         (inputs, outputs, proofs, 0, [0, 1, 2, 3, 4, 5]),  # numbered elsewhere: every challenge differs
     ]
     for ins, outs, prs, start, bad in cases:
         assert native_cr.blind_failing(ins, outs, prs, FP, b"ctx", start) == bad
         for engine in native.ENGINES:
             assert bp.verify_blind_rows(ins, outs, prs, FP, b"ctx", start, engine) == bad
+
+
+def test_shuffle_row_relation_native_and_reference_agree() -> None:
+    """``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i``: both kernels accept the true hats and refuse any one changed."""
+    n, c = 5, G.random_scalar()
+    s_hat, s_prime = [G.random_scalar() for _ in range(n)], [G.random_scalar() for _ in range(n)]
+    chain = [G.mul_base(G.random_scalar()) for _ in range(n + 1)]  # ĉ_{-1} (the chunk's previous), ĉ_0 …
+    hats = [
+        G.sub(G.add(G.mul_base(s_hat[i]), G.mul(chain[i], s_prime[i])), G.mul(chain[i + 1], c))
+        for i in range(n)
+    ]
+    args = (c, s_hat, s_prime, chain[:-1], chain[1:])
+    assert sh._native_hats_hold(*args, hats) == sh._hats_hold(*args, hats) == [True]
+    for k in range(n):
+        bad = [*hats[:k], G.add(hats[k], G.GENERATOR), *hats[k + 1 :]]
+        assert sh._native_hats_hold(*args, bad) == sh._hats_hold(*args, bad) == [False]
+    other = (c, s_hat, s_prime, [G.GENERATOR, *chain[1:-1]], chain[1:])  # another previous chain element
+    assert sh._native_hats_hold(*other, hats) == sh._hats_hold(*other, hats) == [False]
 
 
 Rows = list[tuple[Ciphertext, ...]]
@@ -224,13 +256,17 @@ def test_malformed_encodings_are_named_errors() -> None:
         (m.cr_msm_columns, (big, [good]), "reduced"),
         (m.cr_msm_columns, (one + one, [good]), "scalars for 1 points"),
         (m.cr_sum, (good + bytes([0x80]) * 32,), "canonical"),
-        (m.cr_hats, (big, one, one, good, good), "reduced"),
-        (m.cr_hats, (one, one, one, NON_CANONICAL, good), "canonical"),
+        (m.cr_hats_hold, (big, one, one, good, good, good), "reduced"),
+        (m.cr_hats_hold, (one, one, one, NON_CANONICAL, good, good), "canonical"),
+        (m.cr_hats_hold, (one, one, one, good, good, NON_CANONICAL), "canonical"),
+        (m.cr_hats_hold, (one, one, one, good, good, good * 2), "as many entries"),
         (m.cr_verify_linear, (FP, b"c", NON_CANONICAL, good, good + good, None, good, one * 3), "canonical"),
         (m.cr_verify_linear, (FP, b"c", good, good, good + good, None, good, one * 2), "96 bytes"),
         (m.cr_verify_linear, (FP, b"c", good, good, good, None, good, one * 3), "64 bytes"),
-        (m.cr_blind_failing, (FP, b"c", 0, good * 2, good * 2, big + one), "reduced"),
-        (m.cr_blind_failing, (FP, b"c", 0, good * 2, good, one * 2), "as many rows"),
+        (m.cr_blind_failing, (FP, b"c", 0, good * 2, good * 2, good * 2 + big), "reduced"),
+        (m.cr_blind_failing, (FP, b"c", 0, good * 2, good * 2, NON_CANONICAL + good + one), "canonical"),
+        (m.cr_blind_failing, (FP, b"c", 0, good * 2, good, one * 3), "as many rows"),
+        (m.cr_blind_failing, (FP, b"c", 0, good * 2, good * 2, one * 2), "as many rows"),
         (m.cr_linear_input_sums, (one, NON_CANONICAL * 2), "canonical"),
         (m.cr_vote_proofs, (FP[:5], good, []), "fingerprint"),
         (m.cr_generators, (FP, b"c", 5, 2), "lo > hi"),

@@ -251,7 +251,7 @@ pub fn prove_linear(
 }
 
 /// `batchproof.blind_rows` for one chunk: row `i` (numbered `start + i`) gets `ρ_i, w_i` = `randomness[2i]`,
-/// `randomness[2i+1]`; outputs `(ρ·a, ρ·b)` (64 bytes a row) and proofs `c ‖ s` (64 bytes a row).
+/// `randomness[2i+1]`; outputs `(ρ·a, ρ·b)` (64 bytes a row) and proofs `T1 ‖ T2 ‖ s` (96 bytes a row).
 pub fn blind_rows(
     fingerprint: &[u8],
     context: &[u8],
@@ -286,7 +286,7 @@ pub fn blind_rows(
             &[&commit[..32], &commit[32..]],
         );
         outputs.extend_from_slice(out);
-        proofs.extend_from_slice(&c.to_bytes());
+        proofs.extend_from_slice(commit);
         proofs.extend_from_slice(&(randomness[2 * i + 1] + c * randomness[2 * i]).to_bytes());
     }
     Ok((outputs, proofs))

@@ -100,7 +100,7 @@ fn cr_prove_transform<'py>(
     Ok((res.0.as_deref().map(|a| out(py, a)), out(py, &res.1)))
 }
 
-/// One chunk's row blinding: `(outputs, proofs)`, 64 bytes a row each; `randomness` holds `ρ_i, w_i` a row.
+/// One chunk's row blinding: `(outputs, proofs)`, 64 and 96 bytes a row; `randomness` holds `ρ_i, w_i` a row.
 #[pyfunction]
 fn cr_prove_blind<'py>(
     py: Python<'py>,

@@ -58,22 +58,22 @@ fn cr_generators<'py>(
     Ok(bytes(py, &out))
 }
 
-/// The shuffle's `t̂_i`, concatenated.
+/// Whether the shuffle's `t̂_i` (the proof's `hats`) are the chain relation's, as one batch.
 #[pyfunction]
-fn cr_hats<'py>(
-    py: Python<'py>,
+fn cr_hats_hold(
+    py: Python<'_>,
     c: PyBackedBytes,
     s_hat: PyBackedBytes,
     s_prime: PyBackedBytes,
     first_prev: PyBackedBytes,
     chain: PyBackedBytes,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let out = py.allow_threads(|| {
-        guarded("cr_hats", || {
-            shuffle::hats(&c, &s_hat, &s_prime, &first_prev, &chain)
+    hats: PyBackedBytes,
+) -> PyResult<bool> {
+    py.allow_threads(|| {
+        guarded("cr_hats_hold", || {
+            shuffle::hats_hold(&c, &s_hat, &s_prime, &first_prev, &chain, &hats)
         })
-    })?;
-    Ok(bytes(py, &out))
+    })
 }
 
 /// One chunk's linear batch proof (`proof` = `c ‖ s_z ‖ s_u`).
@@ -321,7 +321,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_msm_columns, m)?)?;
     m.add_function(wrap_pyfunction!(cr_sum, m)?)?;
     m.add_function(wrap_pyfunction!(cr_generators, m)?)?;
-    m.add_function(wrap_pyfunction!(cr_hats, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_hats_hold, m)?)?;
     m.add_function(wrap_pyfunction!(cr_verify_linear, m)?)?;
     m.add_function(wrap_pyfunction!(cr_linear_seed, m)?)?;
     m.add_function(wrap_pyfunction!(cr_linear_input_sums, m)?)?;

@@ -5,7 +5,7 @@
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::VartimeMultiscalarMul;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 
 use super::kernels::{encode, hash_to_element, point, points, scalars, G};
 use crate::transcript::int_bytes;
@@ -24,29 +24,48 @@ pub fn generators(fingerprint: &[u8], context: &[u8], lo: u64, hi: u64) -> Vec<u
         .collect()
 }
 
-/// `t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i` for the rows of `chain` (encoded), with `ĉ_{i−1}` = `first_prev` for
-/// the first row.
-pub fn hats(
+/// Whether `t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i` holds for every row of `chain` (encoded), `ĉ_{i−1}` being
+/// `first_prev` for the first row, the `t̂_i` being the proof's `hats`. The rows' equations are checked as one
+/// random linear combination `Σ δ_i (ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i − t̂_i) = 0` with 128-bit weights `δ_i` from
+/// the OS (docs/native.md §3, §7.2): a false row passes with probability ≤ 2^-128. The chain is shared by
+/// neighbouring rows, so the multiscalar multiplication has about two terms a row.
+pub fn hats_hold(
     c: &[u8],
     s_hat: &[u8],
     s_prime: &[u8],
     first_prev: &[u8],
     chain: &[u8],
-) -> Result<Vec<u8>, String> {
+    hats: &[u8],
+) -> Result<bool, String> {
     let c = super::kernels::scalar(c, "c")?;
     let (s_hat, s_prime) = (scalars(s_hat, "s_hat")?, scalars(s_prime, "s_prime")?);
     let chain = points(chain, "chain")?;
-    if s_hat.len() != chain.len() || s_prime.len() != chain.len() {
-        return Err("hats: s_hat, s_prime and chain must have as many entries".into());
+    let hats = points(hats, "hats")?;
+    let n = chain.len();
+    if s_hat.len() != n || s_prime.len() != n || hats.len() != n {
+        return Err("hats: s_hat, s_prime, chain and hats must have as many entries".into());
     }
-    let mut prev = point(first_prev, "previous chain element")?;
-    let mut out = Vec::with_capacity(32 * chain.len());
-    for ((x, y), cur) in s_hat.iter().zip(&s_prime).zip(&chain) {
-        let t = RistrettoPoint::vartime_multiscalar_mul([*x, *y, -c], [G, prev, *cur]);
-        out.extend_from_slice(&encode(&t));
-        prev = *cur;
+    let prev = point(first_prev, "previous chain element")?;
+    let delta = crate::batch::weights(n)?;
+    // terms: G, ĉ_{-1} (first_prev), ĉ_0 … ĉ_{n−1}, t̂_0 … t̂_{n−1}
+    let mut coefs = Vec::with_capacity(2 * n + 2);
+    let mut pts = Vec::with_capacity(2 * n + 2);
+    coefs.push(delta.iter().zip(&s_hat).map(|(d, s)| d * s).sum::<Scalar>());
+    pts.push(G);
+    coefs.push(delta[0] * s_prime[0]);
+    pts.push(prev);
+    for i in 0..n {
+        let next = if i + 1 < n {
+            delta[i + 1] * s_prime[i + 1]
+        } else {
+            Scalar::ZERO
+        };
+        coefs.push(next - delta[i] * c);
+        pts.push(chain[i]);
     }
-    Ok(out)
+    coefs.extend(delta.iter().map(|d| -d));
+    pts.extend(hats);
+    Ok(RistrettoPoint::vartime_multiscalar_mul(&coefs, &pts).is_identity())
 }
 
 /// `[Σ_i s_i·column[i] for column in columns]`, encoded.
@@ -74,21 +93,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hats_are_the_chain_relation() {
+    fn hats_hold_for_the_chain_relation_only() {
         let chain: Vec<RistrettoPoint> = (1..4u64).map(|i| G * Scalar::from(i)).collect();
         let raw: Vec<u8> = chain.iter().flat_map(encode).collect();
         let h = G * Scalar::from(9u64);
-        let sh: Vec<u8> = (0..3u64)
-            .flat_map(|i| Scalar::from(i + 1).to_bytes())
-            .collect();
-        let sp: Vec<u8> = (0..3u64)
-            .flat_map(|i| Scalar::from(i + 4).to_bytes())
-            .collect();
+        let sh: Vec<Scalar> = (1..4u64).map(Scalar::from).collect();
+        let sp: Vec<Scalar> = (4..7u64).map(Scalar::from).collect();
         let c = Scalar::from(2u64);
-        let out = hats(&c.to_bytes(), &sh, &sp, &encode(&h), &raw).unwrap();
-        // row 1: 2·G + 5·ĉ_0 − 2·ĉ_1 = 2G + 5G − 4G = 3G
-        assert_eq!(&out[32..64], &encode(&(G * Scalar::from(3u64))));
-        assert!(hats(&c.to_bytes(), &sh[..32], &sp, &encode(&h), &raw).is_err());
+        let mut prev = h;
+        let mut hats = Vec::new();
+        for i in 0..3 {
+            hats.extend(encode(&(G * sh[i] + prev * sp[i] - chain[i] * c)));
+            prev = chain[i];
+        }
+        let (sh, sp): (Vec<u8>, Vec<u8>) = (
+            sh.iter().flat_map(|s| s.to_bytes()).collect(),
+            sp.iter().flat_map(|s| s.to_bytes()).collect(),
+        );
+        let cb = c.to_bytes();
+        assert!(hats_hold(&cb, &sh, &sp, &encode(&h), &raw, &hats).unwrap());
+        // row 1: 2·G + 5·ĉ_0 − 2·ĉ_1 = 3G
+        assert_eq!(&hats[32..64], &encode(&(G * Scalar::from(3u64))));
+        for k in 0..3 {
+            let mut bad = hats.clone();
+            bad[32 * k..32 * k + 32].copy_from_slice(&encode(&(G * Scalar::from(11u64))));
+            assert!(!hats_hold(&cb, &sh, &sp, &encode(&h), &raw, &bad).unwrap());
+        }
+        assert!(!hats_hold(&cb, &sh, &sp, &encode(&G), &raw, &hats).unwrap());
+        assert!(hats_hold(&cb, &sh[..32], &sp, &encode(&h), &raw, &hats).is_err());
+        assert!(hats_hold(&cb, &sh, &sp, &encode(&h), &raw, &hats[..64]).is_err());
         assert_eq!(generators(b"fp", b"ctx", 2, 4).len(), 64);
         assert_eq!(
             &generators(b"fp", b"ctx", 2, 4)[32..],

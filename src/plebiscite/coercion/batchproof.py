@@ -7,7 +7,9 @@ batching argument: a wrong row survives with probability ``1/ℓ``). ``u = 0, U 
 exponentiation (the MAC-key step); ``u = z·λ·x`` is one trustee's pass of the tag computation.
 
 *Row blinding proof.* Per row, a fresh secret ``ρ`` with ``(a', b') = (ρ·a, ρ·b)``: a Chaum–Pedersen proof
-``log_a a' = log_b b'`` without a public key, and ``(a', b') ≠ (0, 0)`` so that ``ρ ≠ 0``.
+``log_a a' = log_b b'`` without a public key, and ``(a', b') ≠ (0, 0)`` so that ``ρ ≠ 0``. The proof is
+``(T1, T2, s)``, its commitments given (not its challenge), so that a verifier can check many rows as one random
+linear combination (docs/coercion.md §5.3).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from plebiscite.proofs.transcript import challenge, int_bytes
 SEED_TAG = "cr-batch-seed"
 LINEAR_TAG = "cr-batch-linear"
 BLIND_TAG = "cr-row-blind"
+BlindProof = tuple[bytes, bytes, int]
+"""A row's blinding proof ``(T1, T2, s)``."""
 CHUNK = 2048
 """Rows per linear batch proof: small enough to spread over cores and to locate a failure, large enough to be cheap."""
 
@@ -196,36 +200,41 @@ def row_context(context: bytes, index: int) -> bytes:
 
 def blind_rows(
     inputs: Sequence[Ciphertext], fp: bytes, context: bytes, start: int, engine: str = "reference"
-) -> tuple[list[Ciphertext], list[tuple[int, int]]]:
+) -> tuple[list[Ciphertext], list[BlindProof]]:
     """Multiply each ciphertext by a fresh secret ``ρ`` and prove it; rows are numbered from ``start``.
 
     ``ρ`` and the nonce ``w`` are secrets: with the native engine the chunk is one call on curve25519-dalek's
     constant-time operations (docs/native.md §7.6), the same bytes from the same randomness."""
     if cr_prover.enabled(engine):
         raw_out, raw_proofs = cr_prover.blind_rows(inputs, fp, context, start)
-        pts, scs = (
-            native.split(raw_out),
-            [int.from_bytes(x, "little") for x in native.split(raw_proofs)],
-        )
+        pts = native.split(raw_out)
         return (
             [Ciphertext(pts[i], pts[i + 1]) for i in range(0, len(pts), 2)],
-            [(scs[i], scs[i + 1]) for i in range(0, len(scs), 2)],
+            [
+                (
+                    raw_proofs[k : k + 32],
+                    raw_proofs[k + 32 : k + 64],
+                    int.from_bytes(raw_proofs[k + 64 : k + 96], "little"),
+                )
+                for k in range(0, len(raw_proofs), 96)
+            ],
         )
-    outputs, proofs = [], []
+    outputs: list[Ciphertext] = []
+    proofs: list[BlindProof] = []
     for i, ct in enumerate(inputs):
         rho, w = G.random_scalar(), G.random_scalar()
         out = Ciphertext(G.mul(ct.a, rho), G.mul(ct.b, rho))
-        commitments = [G.mul(ct.a, w), G.mul(ct.b, w)]
-        c = challenge(BLIND_TAG, fp, row_context(context, start + i), [ct.a, ct.b, out.a, out.b], commitments)
+        t1, t2 = G.mul(ct.a, w), G.mul(ct.b, w)
+        c = challenge(BLIND_TAG, fp, row_context(context, start + i), [ct.a, ct.b, out.a, out.b], [t1, t2])
         outputs.append(out)
-        proofs.append((c, (w + c * rho) % G.ORDER))
+        proofs.append((t1, t2, (w + c * rho) % G.ORDER))
     return outputs, proofs
 
 
 def verify_blind_rows(
     inputs: Sequence[Ciphertext],
     outputs: Sequence[Ciphertext],
-    proofs: Sequence[tuple[int, int]],
+    proofs: Sequence[BlindProof],
     fp: bytes,
     context: bytes,
     start: int,
@@ -243,14 +252,11 @@ def verify_blind_rows(
             pass
     bad = []
     zero = Ciphertext(G.IDENTITY, G.IDENTITY)
-    for i, (ct, out, (c, s)) in enumerate(zip(inputs, outputs, proofs, strict=True)):
+    for i, (ct, out, (t1, t2, s)) in enumerate(zip(inputs, outputs, proofs, strict=True)):
         if out == zero and ct != zero:
             bad.append(start + i)
             continue
-        commitments = [G.sub(G.mul(ct.a, s), G.mul(out.a, c)), G.sub(G.mul(ct.b, s), G.mul(out.b, c))]
-        if (
-            challenge(BLIND_TAG, fp, row_context(context, start + i), [ct.a, ct.b, out.a, out.b], commitments)
-            != c
-        ):
+        c = challenge(BLIND_TAG, fp, row_context(context, start + i), [ct.a, ct.b, out.a, out.b], [t1, t2])
+        if G.sub(G.mul(ct.a, s), G.mul(out.a, c)) != t1 or G.sub(G.mul(ct.b, s), G.mul(out.b, c)) != t2:
             bad.append(start + i)
     return bad

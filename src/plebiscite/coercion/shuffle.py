@@ -1,7 +1,8 @@
 """Verifiable re-encryption shuffle of rows of ciphertexts: Terelius–Wikström, as in Haenni, Locher, Koenig and
 Dubuis, "Pseudo-code algorithms for verifiable re-encryption mix-nets" (FC 2017), in additive notation, for rows of
-``w`` ciphertexts re-encrypted with independent randomness, and with the proof in compact form (challenge and
-responses; the verifier recomputes the commitments).
+``w`` ciphertexts re-encrypted with independent randomness. The proof gives the challenge, the responses and the
+per-row commitments ``t̂_i`` (``hats``): the verifier recomputes the few commitments ``t1 … t4`` and checks the ``N``
+rows' relation 5 against the given ``t̂_i``, which the native engine does as one random linear combination.
 
 Output row ``i`` is input row ``ψ(i)`` plus ``Enc(0; r'_{i,k})`` in each column ``k``. Notation (docs/coercion.md,
 "Shuffle"): ``h, h_1..h_N`` independent generators hashed from the election; ``c_j = r_j·G + h_{ψ⁻¹(j)}`` the
@@ -58,6 +59,7 @@ class ShuffleProof:
     s4: list[int]
     s_hat: list[int]
     s_prime: list[int]
+    hats: list[bytes]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,11 +70,12 @@ class ShuffleProof:
             "s4": [scalar_hex(x) for x in self.s4],
             "s_hat": [scalar_hex(x) for x in self.s_hat],
             "s_prime": [scalar_hex(x) for x in self.s_prime],
+            "hats": [x.hex() for x in self.hats],
         }
 
     @staticmethod
     def from_json(value: object, n: int, width: int, what: str, pool: Workers | None = None) -> ShuffleProof:
-        keys = {"commitments", "chain", "c", "s", "s4", "s_hat", "s_prime"}
+        keys = {"commitments", "chain", "c", "s", "s4", "s_hat", "s_prime", "hats"}
         if not isinstance(value, dict) or set(value) != keys:
             raise CoercionError(f"{what}: expected keys {', '.join(sorted(keys))}")
         s1, s2, s3 = scalars(value["s"], 3, f"{what}.s")
@@ -84,6 +87,7 @@ class ShuffleProof:
             scalars(value["s4"], width, f"{what}.s4"),
             scalars(value["s_hat"], n, f"{what}.s_hat"),
             scalars(value["s_prime"], n, f"{what}.s_prime"),
+            elements(value["hats"], n, f"{what}.hats", pool),
         )
 
 
@@ -117,13 +121,15 @@ def _hat_prove(first: list[int], second: list[int], prev: list[bytes]) -> list[b
     return [G.add(G.mul_base(x), G.mul(p, y)) for x, y, p in zip(first, second, prev, strict=True)]
 
 
-def _hat_check(
-    c: int, first: list[int], second: list[int], prev: list[bytes], cur: list[bytes]
-) -> list[bytes]:
-    """``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i``."""
+def _hats_hold(
+    c: int, first: list[int], second: list[int], prev: list[bytes], cur: list[bytes], hats: list[bytes]
+) -> list[bool]:
+    """Whether ``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i`` for every row of the chunk (one answer a chunk)."""
     return [
-        G.sub(G.add(G.mul_base(x), G.mul(p, y)), G.mul(k, c))
-        for x, y, p, k in zip(first, second, prev, cur, strict=True)
+        all(
+            G.sub(G.add(G.mul_base(x), G.mul(p, y)), G.mul(k, c)) == t
+            for x, y, p, k, t in zip(first, second, prev, cur, hats, strict=True)
+        )
     ]
 
 
@@ -158,11 +164,11 @@ def main_generator(fp: bytes, context: bytes) -> bytes:
     return G.hash_to_element(GENERATOR_TAG, fp, context, b"h")
 
 
-def _native_hats(
-    c: int, s_hat: list[int], s_prime: list[int], prev: list[bytes], cur: list[bytes]
-) -> list[bytes]:
-    """:func:`_hat_check` natively (``prev[i]`` is ``cur[i − 1]`` within a chunk: only its first is passed)."""
-    return native_cr.hats(c, s_hat, s_prime, prev[0], cur)
+def _native_hats_hold(
+    c: int, s_hat: list[int], s_prime: list[int], prev: list[bytes], cur: list[bytes], hats: list[bytes]
+) -> list[bool]:
+    """:func:`_hats_hold` natively, one batch a chunk (``prev[i]`` is ``cur[i − 1]``: only its first is passed)."""
+    return [native_cr.hats_hold(c, s_hat, s_prime, prev[0], cur, hats)]
 
 
 def _statement(
@@ -267,6 +273,7 @@ def shuffle(
         [(w4[k] + c * r_pp[k]) % q for k in range(width)],
         [(w_hat[i] + c * r_hat[i]) % q for i in range(n)],
         [(w_p[i] + c * u_p[i]) % q for i in range(n)],
+        hats,
     )
     return outputs, proof
 
@@ -332,16 +339,19 @@ def _verify(
     for k in range(width):
         ts.append(G.sub(G.sub(by_s[1 + 2 * k], G.mul_base(proof.s4[k])), G.mul(by_u[1 + 2 * k], c)))
         ts.append(G.sub(G.sub(by_s[2 + 2 * k], G.mul(key, proof.s4[k])), G.mul(by_u[2 + 2 * k], c)))
-    hats = _pmap(
+    if len(proof.hats) != n or _challenge(fp, context, statement, proof.chain, ts, proof.hats) != c:
+        return "the proof of shuffle does not verify"
+    rows_hold = _pmap(
         pool,
-        _native_hats if native else _hat_check,
+        _native_hats_hold if native else _hats_hold,
         n,
         proof.s_hat,
         proof.s_prime,
         [h, *proof.chain[:-1]],
         proof.chain,
+        proof.hats,
         extra=(c,),
     )
-    if _challenge(fp, context, statement, proof.chain, ts, hats) != c:
+    if not all(rows_hold):
         return "the proof of shuffle does not verify"
     return None

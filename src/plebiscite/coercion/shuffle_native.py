@@ -96,5 +96,6 @@ def shuffle(
         s[3 : 3 + width],
         s[3 + width : 3 + width + n],
         s[3 + width + n :],
+        hats,
     )
     return outputs, proof

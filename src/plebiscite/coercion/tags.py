@@ -299,7 +299,7 @@ def fold_apply(
 
 def _blind_chunk(
     fp: bytes, context: bytes, start: int, inputs: list[Ciphertext], engine: str
-) -> tuple[list[Ciphertext], list[tuple[int, int]]]:
+) -> tuple[list[Ciphertext], list[bp.BlindProof]]:
     return bp.blind_rows(inputs, fp, context, start, engine)
 
 
@@ -309,7 +309,7 @@ def _check_blind_chunk(
     start: int,
     inputs: list[Ciphertext],
     outputs: list[Ciphertext],
-    proofs: list[tuple[int, int]],
+    proofs: list[bp.BlindProof],
     engine: str,
 ) -> list[int]:
     return bp.verify_blind_rows(inputs, outputs, proofs, fp, context, start, engine)
@@ -317,7 +317,7 @@ def _check_blind_chunk(
 
 def run_blind(
     pool: Workers, inputs: Sequence[Ciphertext], fp: bytes, context: bytes
-) -> tuple[list[Ciphertext], list[tuple[int, int]]]:
+) -> tuple[list[Ciphertext], list[bp.BlindProof]]:
     jobs = [(fp, context, lo, list(inputs[lo:hi]), pool.engine) for lo, hi in pool.ranges(len(inputs))]
     parts = pool.map(_blind_chunk, jobs)
     return [x for p in parts for x in p[0]], [x for p in parts for x in p[1]]
@@ -327,7 +327,7 @@ def check_blind(
     pool: Workers,
     inputs: Sequence[Ciphertext],
     outputs: Sequence[Ciphertext],
-    proofs: Sequence[tuple[int, int]],
+    proofs: Sequence[bp.BlindProof],
     fp: bytes,
     context: bytes,
 ) -> list[int]:
@@ -338,10 +338,10 @@ def check_blind(
     return [i for part in pool.map(_check_blind_chunk, jobs) for i in part]
 
 
-def blind_json(outputs: Sequence[Ciphertext], proofs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+def blind_json(outputs: Sequence[Ciphertext], proofs: Sequence[bp.BlindProof]) -> dict[str, Any]:
     return {
         "outputs": [ct.to_json() for ct in outputs],
-        "proofs": [[G.scalar_to_bytes(c).hex(), G.scalar_to_bytes(s).hex()] for c, s in proofs],
+        "proofs": [[t1.hex(), t2.hex(), G.scalar_to_bytes(s).hex()] for t1, t2, s in proofs],
     }
 
 

@@ -125,13 +125,7 @@ class TallyVerifier(StepVerifier):
             check.item(len(current))
             bad_rows: list[int] = []
             if self._checked(e):
-                proofs = self._decode(
-                    check,
-                    lambda e=e, n=len(current): [  # type: ignore[misc]
-                        tuple(codec.scalars(p, 2, f"event {e.index}.proofs[{i}]"))
-                        for i, p in enumerate(_list(e.payload.get("proofs"), n, e.index))
-                    ],
-                )
+                proofs = self._decode(check, lambda e=e, n=len(current): self._blind_proofs(e, n))  # type: ignore[misc]
                 bad_rows = tags.check_blind(
                     self.pool, current, outputs, proofs, self.fp, tags.stage_context("fold-blind", j)
                 )
@@ -201,6 +195,16 @@ class TallyVerifier(StepVerifier):
         outputs = _list(e.payload.get("outputs"), n, e.index)
         rows = codec.rows_parallel([[x] for x in outputs], n, 1, f"event {e.index}.outputs", self.pool)
         return [r[0] for r in rows]
+
+    def _blind_proofs(self, e: ev.Event, n: int) -> list[tuple[bytes, bytes, int]]:
+        """``[[T1, T2, s], …]``: the commitments decoded as elements (over the pool), the responses as scalars."""
+        raw = _list(e.payload.get("proofs"), n, e.index)
+        for i, p in enumerate(raw):
+            if not isinstance(p, list) or len(p) != 3:
+                raise CoercionError(f"event {e.index}.proofs[{i}]: expected [T1, T2, s]")
+        ts = codec.elements([t for p in raw for t in p[:2]], 2 * n, f"event {e.index}.proofs.T", self.pool)
+        ss = codec.scalars([p[2] for p in raw], n, f"event {e.index}.proofs.s")
+        return [(ts[2 * i], ts[2 * i + 1], ss[i]) for i in range(n)]
 
     def _aggregate(self, rows: list[Row], counted: Any, widths: list[int]) -> list[list[Ciphertext]]:
         """The counted rows' sum (the board computes it for the ``tally`` event; a later walk checks it)."""

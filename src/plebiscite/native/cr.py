@@ -50,13 +50,25 @@ def generators(fp: bytes, context: bytes, lo: int, hi: int) -> list[bytes]:
     return native.split(_call("cr_generators", fp, context, lo, hi))
 
 
-def hats(
-    c: int, s_hat: Sequence[int], s_prime: Sequence[int], first_prev: bytes, chain: Sequence[bytes]
-) -> list[bytes]:
-    """``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i`` with ``ĉ_{i−1}`` = ``first_prev`` for the first row."""
-    return native.split(
+def hats_hold(
+    c: int,
+    s_hat: Sequence[int],
+    s_prime: Sequence[int],
+    first_prev: bytes,
+    chain: Sequence[bytes],
+    hats: Sequence[bytes],
+) -> bool:
+    """Whether ``t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i`` for every row (``ĉ_{i−1}`` = ``first_prev`` for the first),
+    checked as one random linear combination (≤ 2^-128 for a false row)."""
+    return bool(
         _call(
-            "cr_hats", G.scalar_to_bytes(c), _scalars(s_hat), _scalars(s_prime), first_prev, b"".join(chain)
+            "cr_hats_hold",
+            G.scalar_to_bytes(c),
+            _scalars(s_hat),
+            _scalars(s_prime),
+            first_prev,
+            b"".join(chain),
+            b"".join(hats),
         )
     )
 
@@ -105,13 +117,14 @@ def verify_linear(
 def blind_failing(
     inputs: Sequence[Any],
     outputs: Sequence[Any],
-    proofs: Sequence[tuple[int, int]],
+    proofs: Sequence[tuple[bytes, bytes, int]],
     fp: bytes,
     context: bytes,
     start: int,
 ) -> list[int]:
-    """Rows (numbered from ``start``) whose blinding proof fails (``batchproof.verify_blind_rows``)."""
-    flat = b"".join(G.scalar_to_bytes(c) + G.scalar_to_bytes(s) for c, s in proofs)
+    """Rows (numbered from ``start``) whose blinding proof fails (``batchproof.verify_blind_rows``): the rows'
+    equations as one random linear combination, then row by row only if it fails."""
+    flat = b"".join(t1 + t2 + G.scalar_to_bytes(s) for t1, t2, s in proofs)
     return list(_call("cr_blind_failing", fp, context, start, _rows(inputs), _rows(outputs), flat))
 
 

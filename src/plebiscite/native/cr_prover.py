@@ -86,8 +86,8 @@ def transform(z: int, u: int, inputs: Sequence[Any], with_a: bool) -> tuple[list
 
 
 def blind_rows(inputs: Sequence[Any], fp: bytes, context: bytes, start: int) -> tuple[bytes, bytes]:
-    """One chunk of ``batchproof.blind_rows``: ``(outputs, proofs)``, 64 bytes a row each (``ρ_i, w_i`` drawn per
-    row, in the reference's order)."""
+    """One chunk of ``batchproof.blind_rows``: ``(outputs, proofs)``, 64 and 96 bytes a row (``ρ_i, w_i`` drawn
+    per row, in the reference's order)."""
     return tuple(  # type: ignore[return-value]
         _call("cr_prove_blind", fp, context, start, rows_bytes(inputs), randomness(2 * len(inputs)))
     )
