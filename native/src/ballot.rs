@@ -349,12 +349,28 @@ pub fn check_range_proof(
     hi: u64,
     branches: &[u8],
 ) -> Result<bool, String> {
+    match range_statement(election, context, ciphertext, lo, hi, branches) {
+        Some(statement) => crate::batch::holds(&election.bases, &[&[statement][..]]),
+        None => Ok(false),
+    }
+}
+
+/// A range proof decoded, with its challenge checked: its equations, for a batch ([`crate::batch::holds`]);
+/// `None` when it is malformed (a length, an encoding, a scalar) or its challenge does not hold.
+pub fn range_statement(
+    election: &Election,
+    context: &[u8],
+    ciphertext: (&[u8; 32], &[u8; 32]),
+    lo: u64,
+    hi: u64,
+    branches: &[u8],
+) -> Option<RangeStatement> {
     if lo > hi || branches.len() as u64 != 128 * (hi - lo + 1) {
-        return Ok(false);
+        return None;
     }
     let decode = |raw: &[u8; 32]| CompressedRistretto(*raw).decompress();
     let (Some(a), Some(b)) = (decode(ciphertext.0), decode(ciphertext.1)) else {
-        return Ok(false);
+        return None;
     };
     let mut proof = RawProof {
         encodings: Vec::new(),
@@ -364,14 +380,14 @@ pub fn check_range_proof(
         let part =
             |i: usize| -> &[u8; 32] { chunk[32 * i..32 * (i + 1)].try_into().expect("32 bytes") };
         let (Some(commit_a), Some(commit_b)) = (decode(part(0)), decode(part(1))) else {
-            return Ok(false);
+            return None;
         };
         let (c, z) = (
             Scalar::from_canonical_bytes(*part(2)),
             Scalar::from_canonical_bytes(*part(3)),
         );
         let (Some(c), Some(z)) = (Option::from(c), Option::from(z)) else {
-            return Ok(false);
+            return None;
         };
         proof.encodings.push((part(0), part(1)));
         proof.branches.push(Branch {
@@ -382,13 +398,12 @@ pub fn check_range_proof(
         });
     }
     if !challenge_holds(election, &[context], ciphertext, lo, hi, &proof) {
-        return Ok(false);
+        return None;
     }
-    let statement = [RangeStatement {
+    Some(RangeStatement {
         a,
         b,
         lo,
         branches: proof.branches,
-    }];
-    crate::batch::holds(&election.bases, &[&statement[..]])
+    })
 }

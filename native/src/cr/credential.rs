@@ -3,25 +3,69 @@
 //! `c = FS("cr-ballot-credential", fp, "cr-ballot", [G, K, C1.a, C1.b, C2.a, C2.b, content], [T1, T2, T3])`.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 
 use super::kernels::{challenge, encode, point, scalar, G};
 
-/// Whether one ballot's credential proof holds. `cts` is `C1.a ‖ C1.b ‖ C2.a ‖ C2.b` (128 bytes), `proof`
-/// `c ‖ z1 ‖ zσ ‖ zt` (128 bytes); `content` the ballot's content bytes. A malformed input is an error; an
-/// identity `C1.a` or `C2.a` is refused (false), as the reference refuses it first.
-pub fn holds(
-    fingerprint: &[u8],
+/// One ballot's credential proof: `(C1.a‖C1.b‖C2.a‖C2.b, content, c‖z1‖zσ‖zt)`.
+pub type Item<'a> = (&'a [u8], &'a [u8], &'a [u8]);
+
+/// Per ballot, 1 when its credential proof holds, 0 when it does not (an identity `C1.a` or `C2.a` included, as
+/// the reference refuses it first), 2 when an input is malformed. The commitments of all ballots are computed
+/// halved (`½·T` with halved scalars) and encoded together by `double_and_compress_batch`: one field inversion for
+/// the whole list instead of one a commitment.
+pub fn statuses(fingerprint: &[u8], public_key: &RistrettoPoint, items: &[Item]) -> Vec<u8> {
+    let half = Scalar::from(2u64).invert();
+    let mut status = vec![2u8; items.len()];
+    let mut halves = Vec::with_capacity(3 * items.len());
+    let mut placed = Vec::with_capacity(items.len());
+    for (i, (cts, _, proof)) in items.iter().enumerate() {
+        match halved_commitments(public_key, cts, proof, &half) {
+            Ok(Some(t)) => {
+                halves.extend(t);
+                placed.push(i);
+            }
+            Ok(None) => status[i] = 0,
+            Err(_) => {}
+        }
+    }
+    let encoded = RistrettoPoint::double_and_compress_batch(&halves);
+    let (g, k) = (encode(&G), encode(public_key));
+    for (&i, t) in placed.iter().zip(encoded.chunks_exact(3)) {
+        let (cts, content, proof) = items[i];
+        let statement: [&[u8]; 7] = [
+            &g,
+            &k,
+            &cts[..32],
+            &cts[32..64],
+            &cts[64..96],
+            &cts[96..],
+            content,
+        ];
+        let commitments = [t[0].as_bytes(), t[1].as_bytes(), t[2].as_bytes()];
+        let c = challenge(
+            b"cr-ballot-credential",
+            fingerprint,
+            b"cr-ballot",
+            &statement,
+            &[commitments[0], commitments[1], commitments[2]],
+        );
+        status[i] = u8::from(c.to_bytes()[..] == proof[..32]);
+    }
+    status
+}
+
+/// `½·T1, ½·T2, ½·T3` of one proof, or `None` for an identity `C1.a` or `C2.a` (refused); an error when an
+/// input is malformed.
+fn halved_commitments(
     public_key: &RistrettoPoint,
     cts: &[u8],
-    content: &[u8],
     proof: &[u8],
-) -> Result<bool, String> {
+    half: &Scalar,
+) -> Result<Option<[RistrettoPoint; 3]>, String> {
     if cts.len() != 128 || proof.len() != 128 {
         return Err("credential proof: expected 128 bytes of ciphertexts and 128 of proof".into());
-    }
-    if cts[..32] == [0u8; 32] || cts[64..96] == [0u8; 32] {
-        return Ok(false);
     }
     let names = ["credential.a", "credential.b", "mac.a", "mac.b"];
     let mut p = [RistrettoPoint::default(); 4];
@@ -29,33 +73,35 @@ pub fn holds(
         p[k] = point(&cts[32 * k..32 * (k + 1)], name)?;
     }
     let names = ["c", "z1", "zs", "zt"];
-    let mut s = [curve25519_dalek::scalar::Scalar::ZERO; 4];
+    let mut s = [Scalar::ZERO; 4];
     for (k, name) in names.iter().enumerate() {
         s[k] = scalar(&proof[32 * k..32 * (k + 1)], &format!("proof.{name}"))?;
     }
+    if cts[..32] == [0u8; 32] || cts[64..96] == [0u8; 32] {
+        return Ok(None);
+    }
     let [c1a, c1b, c2a, c2b] = p;
-    let [c, z1, zs, zt] = s;
-    let t1 = RistrettoPoint::vartime_multiscalar_mul([z1, -c], [G, c1a]);
-    let t2 = RistrettoPoint::vartime_multiscalar_mul([zs, zt, -c], [c1a, G, c2a]);
-    let t3 = RistrettoPoint::vartime_multiscalar_mul([zs, zt, -c], [c1b, *public_key, c2b]);
-    let (g, k) = (encode(&G), encode(public_key));
-    let statement: [&[u8]; 7] = [
-        &g,
-        &k,
-        &cts[..32],
-        &cts[32..64],
-        &cts[64..96],
-        &cts[96..],
-        content,
-    ];
-    let (e1, e2, e3) = (encode(&t1), encode(&t2), encode(&t3));
-    Ok(challenge(
-        b"cr-ballot-credential",
-        fingerprint,
-        b"cr-ballot",
-        &statement,
-        &[&e1, &e2, &e3],
-    ) == c)
+    let [c, z1, zs, zt] = s.map(|x| x * half);
+    Ok(Some([
+        RistrettoPoint::vartime_multiscalar_mul([z1, -c], [G, c1a]),
+        RistrettoPoint::vartime_multiscalar_mul([zs, zt, -c], [c1a, G, c2a]),
+        RistrettoPoint::vartime_multiscalar_mul([zs, zt, -c], [c1b, *public_key, c2b]),
+    ]))
+}
+
+/// Whether one ballot's credential proof holds ([`statuses`] for one): an error when an input is malformed.
+#[cfg(test)]
+pub fn holds(
+    fingerprint: &[u8],
+    public_key: &RistrettoPoint,
+    cts: &[u8],
+    content: &[u8],
+    proof: &[u8],
+) -> Result<bool, String> {
+    match statuses(fingerprint, public_key, &[(cts, content, proof)])[0] {
+        2 => halved_commitments(public_key, cts, proof, &Scalar::ONE).map(|_| false),
+        status => Ok(status == 1),
+    }
 }
 
 #[cfg(test)]

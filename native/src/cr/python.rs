@@ -183,16 +183,11 @@ fn cr_credential_proofs<'py>(
     let out = py.allow_threads(|| {
         guarded("cr_credential_proofs", || {
             let key = point(&public_key, "public key")?;
-            Ok(ballots
+            let items: Vec<credential::Item> = ballots
                 .iter()
-                .map(|(cts, content, proof)| {
-                    match credential::holds(&fingerprint, &key, cts, content, proof) {
-                        Ok(true) => 1u8,
-                        Ok(false) => 0,
-                        Err(_) => 2,
-                    }
-                })
-                .collect::<Vec<u8>>())
+                .map(|(cts, content, proof)| (&cts[..], &content[..], &proof[..]))
+                .collect();
+            Ok(credential::statuses(&fingerprint, &key, &items))
         })
     })?;
     Ok(bytes(py, &out))
@@ -224,10 +219,10 @@ fn cr_vote_proofs<'py>(
                 .try_into()
                 .map_err(|_| "public key: expected 32 bytes".to_string())?;
             let election = Election::new(fp, key, vec![])?;
-            Ok(ballots
+            let ballots: Vec<Vec<votes::VoteProof>> = ballots
                 .iter()
                 .map(|proofs| {
-                    let proofs: Vec<votes::VoteProof> = proofs
+                    proofs
                         .iter()
                         .map(|(context, a, b, lo, hi, branches)| votes::VoteProof {
                             context,
@@ -237,10 +232,10 @@ fn cr_vote_proofs<'py>(
                             hi: *hi,
                             branches,
                         })
-                        .collect();
-                    u8::from(votes::ballot_holds(&election, &proofs))
+                        .collect()
                 })
-                .collect::<Vec<u8>>())
+                .collect();
+            votes::ballots_hold(&election, &ballots)
         })
     })?;
     Ok(bytes(py, &out))

@@ -143,13 +143,18 @@ def verify_linear(
     fp: bytes,
     context: bytes,
     engine: str = "reference",
+    fallback: bool = True,
 ) -> bool:
     """True when the chunk's outputs are the claimed transformation of its inputs.
 
     With the native engine a chunk the native check accepts is accepted; one it refuses (or cannot decode) is
-    checked again here, so the answer on a bad chunk is the reference's."""
+    checked again here, so the answer on a bad chunk is the reference's — unless ``fallback`` is False: then the
+    native answer is the answer (for elements decoded without their curve check, which libsodium must not see:
+    ``verify_steps.StepVerifier._proved``)."""
     if native_cr.enabled(engine) and _native_accepts(proof, z_pub, u_pub, inputs, out_a, out_b, fp, context):
         return True
+    if not fallback:
+        return False
     if len(out_b) != len(inputs) or (out_a is not None and len(out_a) != len(inputs)):
         return False
     seed = _seed(fp, context, z_pub, u_pub, inputs, out_a, out_b)
@@ -239,17 +244,20 @@ def verify_blind_rows(
     context: bytes,
     start: int,
     engine: str = "reference",
+    fallback: bool = True,
 ) -> list[int]:
     """Indices (numbered from ``start``) whose blinding does not verify.
 
     With the native engine, rows are checked natively first; if any fails (or an encoding is refused), the
-    reference checks the rows again and its list is the answer."""
+    reference checks the rows again and its list is the answer — unless ``fallback`` is False (as in
+    :func:`verify_linear`): then the native answer is returned, every row when an encoding is refused."""
     if native_cr.enabled(engine):
         try:
-            if not native_cr.blind_failing(inputs, outputs, proofs, fp, context, start):
-                return []
+            failing = native_cr.blind_failing(inputs, outputs, proofs, fp, context, start)
         except native.EngineError:
-            pass
+            failing = list(range(start, start + len(inputs)))
+        if not failing or not fallback:
+            return failing
     bad = []
     zero = Ciphertext(G.IDENTITY, G.IDENTITY)
     for i, (ct, out, (t1, t2, s)) in enumerate(zip(inputs, outputs, proofs, strict=True)):

@@ -123,10 +123,18 @@ def rows(value: object, count: int, width: int, what: str) -> list[Row]:
     return [row(r, width, f"{what}[{i}]") for i, r in enumerate(value)]
 
 
-def elements(value: object, count: int, what: str, pool: Any = None) -> list[bytes]:
-    """Decode and validate a list of elements; with a pool, in parallel (validation costs a libsodium call each)."""
+def elements(value: object, count: int, what: str, pool: Any = None, validate: bool = True) -> list[bytes]:
+    """Decode and validate a list of elements; with a pool, in parallel (validation costs a libsodium call each).
+
+    ``validate=False`` skips the curve check of entries spelled as canonical hex (anything else is still decoded
+    entry by entry, which names it): only for elements that a native proof check decompresses before accepting
+    (``verify_steps.StepVerifier._proved`` decodes them again with the check when it does not accept)."""
     if not isinstance(value, list) or len(value) != count:
         raise CoercionError(f"{what}: expected {count} hex elements")
+    if not validate:
+        raw = _hex_joined(value)
+        if raw is not None:
+            return [raw[i : i + 32] for i in range(0, len(raw), 32)]
     if pool is None:
         return _elements_chunk(value, what, 0)
     kernel = _elements_native if native_cr.enabled(pool.engine) else _elements_chunk
@@ -178,9 +186,12 @@ def _flat_pairs(value: object, count: int, width: int, what: str) -> list[object
     return flat
 
 
-def rows_parallel(value: object, count: int, width: int, what: str, pool: Any) -> list[Row]:
-    """:func:`rows` with the element checks spread over ``pool`` (errors name the flat position)."""
-    flat = elements(_flat_pairs(value, count, width, what), 2 * count * width, what, pool)
+def rows_parallel(
+    value: object, count: int, width: int, what: str, pool: Any, validate: bool = True
+) -> list[Row]:
+    """:func:`rows` with the element checks spread over ``pool`` (errors name the flat position; ``validate``:
+    as in :func:`elements`)."""
+    flat = elements(_flat_pairs(value, count, width, what), 2 * count * width, what, pool, validate)
     cts = [Ciphertext(flat[2 * i], flat[2 * i + 1]) for i in range(count * width)]
     return [tuple(cts[i * width : (i + 1) * width]) for i in range(count)]
 

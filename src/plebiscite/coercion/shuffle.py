@@ -48,6 +48,7 @@ from plebiscite.proofs.transcript import challenge, int_bytes
 GENERATOR_TAG = b"plebiscite/v1/cr-shuffle-generator"
 U_TAG = "cr-shuffle-u"
 TAG = "cr-shuffle"
+NOT_ACCEPTED = "the proof of shuffle does not verify"
 
 
 @dataclass(frozen=True)
@@ -74,20 +75,23 @@ class ShuffleProof:
         }
 
     @staticmethod
-    def from_json(value: object, n: int, width: int, what: str, pool: Workers | None = None) -> ShuffleProof:
+    def from_json(
+        value: object, n: int, width: int, what: str, pool: Workers | None = None, validate: bool = True
+    ) -> ShuffleProof:
+        """The proof; ``validate=False``: its elements without their curve check (``codec.elements``)."""
         keys = {"commitments", "chain", "c", "s", "s4", "s_hat", "s_prime", "hats"}
         if not isinstance(value, dict) or set(value) != keys:
             raise CoercionError(f"{what}: expected keys {', '.join(sorted(keys))}")
         s1, s2, s3 = scalars(value["s"], 3, f"{what}.s")
         return ShuffleProof(
-            elements(value["commitments"], n, f"{what}.commitments", pool),
-            elements(value["chain"], n, f"{what}.chain", pool),
+            elements(value["commitments"], n, f"{what}.commitments", pool, validate),
+            elements(value["chain"], n, f"{what}.chain", pool, validate),
             scalar(value["c"], f"{what}.c"),
             (s1, s2, s3),
             scalars(value["s4"], width, f"{what}.s4"),
             scalars(value["s_hat"], n, f"{what}.s_hat"),
             scalars(value["s_prime"], n, f"{what}.s_prime"),
-            elements(value["hats"], n, f"{what}.hats", pool),
+            elements(value["hats"], n, f"{what}.hats", pool, validate),
         )
 
 
@@ -286,18 +290,21 @@ def verify(
     key: bytes,
     fp: bytes,
     context: bytes,
+    fallback: bool = True,
 ) -> str | None:
     """None when the proof shows ``outputs`` is a re-encrypted permutation of ``inputs``, else the reason.
 
     With the native engine the verifier's sums, multiscalar multiplications (public ``u`` and ``s'``) and chain
-    commitments are computed natively; a proof that then fails is checked again on the reference, whose answer
-    is the one given (the native engine only accepts on its own)."""
+    relation are computed natively, decoding every element of ``outputs`` and the proof; a proof that then fails
+    is checked again on the reference, whose answer is the one given (the native engine only accepts on its
+    own) — unless ``fallback`` is False (``batchproof.verify_linear`` says when)."""
     if native_cr.enabled(pool.engine):
         try:
-            if _verify(pool, inputs, outputs, proof, key, fp, context, True) is None:
-                return None
+            reason = _verify(pool, inputs, outputs, proof, key, fp, context, True)
         except native_cr.native.EngineError:
-            pass  # an encoding the native decoder refuses: the reference says why
+            reason = NOT_ACCEPTED  # an encoding the native decoder refuses: the reference says why
+        if reason is None or not fallback:
+            return reason
     return _verify(pool, inputs, outputs, proof, key, fp, context, False)
 
 
@@ -340,7 +347,7 @@ def _verify(
         ts.append(G.sub(G.sub(by_s[1 + 2 * k], G.mul_base(proof.s4[k])), G.mul(by_u[1 + 2 * k], c)))
         ts.append(G.sub(G.sub(by_s[2 + 2 * k], G.mul(key, proof.s4[k])), G.mul(by_u[2 + 2 * k], c)))
     if len(proof.hats) != n or _challenge(fp, context, statement, proof.chain, ts, proof.hats) != c:
-        return "the proof of shuffle does not verify"
+        return NOT_ACCEPTED
     rows_hold = _pmap(
         pool,
         _native_hats_hold if native else _hats_hold,
@@ -353,5 +360,5 @@ def _verify(
         extra=(c,),
     )
     if not all(rows_hold):
-        return "the proof of shuffle does not verify"
+        return NOT_ACCEPTED
     return None

@@ -119,13 +119,16 @@ class PassOutput:
         return [Ciphertext(a, b) for a, b in zip(self.a, self.b, strict=True)]
 
 
-def decode_pass(value: object, n: int, with_a: bool, what: str, pool: Workers | None = None) -> PassOutput:
+def decode_pass(
+    value: object, n: int, with_a: bool, what: str, pool: Workers | None = None, validate: bool = True
+) -> PassOutput:
+    """A pass's payload; ``validate=False``: its elements without their curve check (``codec.elements``)."""
     if not isinstance(value, dict) or set(value) != {"a", "b", "proofs"}:
         raise CoercionError(f"{what}: expected keys a, b, proofs")
     if with_a == (value["a"] is None):
         raise CoercionError(f"{what}.a: {'required' if with_a else 'must be null'} here")
-    a = elements(value["a"], n, f"{what}.a", pool) if with_a else None
-    b = elements(value["b"], n, f"{what}.b", pool)
+    a = elements(value["a"], n, f"{what}.a", pool, validate) if with_a else None
+    b = elements(value["b"], n, f"{what}.b", pool, validate)
     chunks = -(-n // bp.CHUNK)
     raw = value["proofs"]
     if not isinstance(raw, list) or len(raw) != chunks:
@@ -172,11 +175,14 @@ def _verify_chunks(
     context: bytes,
     chunks: list[tuple[int, list[Ciphertext], list[bytes] | None, list[bytes], bp.LinearProof]],
     engine: str,
+    fallback: bool,
 ) -> list[int]:
     return [
         i
         for i, inputs, a, b, proof in chunks
-        if not bp.verify_linear(proof, z_pub, u_pub, inputs, a, b, fp, bp.chunk_context(context, i), engine)
+        if not bp.verify_linear(
+            proof, z_pub, u_pub, inputs, a, b, fp, bp.chunk_context(context, i), engine, fallback
+        )
     ]
 
 
@@ -232,8 +238,9 @@ def check_pass(
     out: PassOutput,
     fp: bytes,
     context: bytes,
+    fallback: bool = True,
 ) -> list[int]:
-    """Indices of chunks whose proof fails."""
+    """Indices of chunks whose proof fails (``fallback``: as in ``batchproof.verify_linear``)."""
     count = -(-len(inputs) // bp.CHUNK)
 
     def span(i: int) -> tuple[int, list[Ciphertext], list[bytes] | None, list[bytes], bp.LinearProof]:
@@ -241,7 +248,8 @@ def check_pass(
         return (i, list(inputs[lo:hi]), None if out.a is None else out.a[lo:hi], out.b[lo:hi], out.proofs[i])
 
     jobs = [
-        (key_z, key_u, fp, context, [span(i) for i in group], pool.engine) for group in _jobs(pool, count)
+        (key_z, key_u, fp, context, [span(i) for i in group], pool.engine, fallback)
+        for group in _jobs(pool, count)
     ]
     return [i for part in pool.map(_verify_chunks, jobs) for i in part]
 
@@ -311,8 +319,9 @@ def _check_blind_chunk(
     outputs: list[Ciphertext],
     proofs: list[bp.BlindProof],
     engine: str,
+    fallback: bool,
 ) -> list[int]:
-    return bp.verify_blind_rows(inputs, outputs, proofs, fp, context, start, engine)
+    return bp.verify_blind_rows(inputs, outputs, proofs, fp, context, start, engine, fallback)
 
 
 def run_blind(
@@ -330,9 +339,20 @@ def check_blind(
     proofs: Sequence[bp.BlindProof],
     fp: bytes,
     context: bytes,
+    fallback: bool = True,
 ) -> list[int]:
+    """Rows whose blinding proof fails (``fallback``: as in ``batchproof.verify_blind_rows``)."""
     jobs = [
-        (fp, context, lo, list(inputs[lo:hi]), list(outputs[lo:hi]), list(proofs[lo:hi]), pool.engine)
+        (
+            fp,
+            context,
+            lo,
+            list(inputs[lo:hi]),
+            list(outputs[lo:hi]),
+            list(proofs[lo:hi]),
+            pool.engine,
+            fallback,
+        )
         for lo, hi in pool.ranges(len(inputs))
     ]
     return [i for part in pool.map(_check_blind_chunk, jobs) for i in part]

@@ -7,9 +7,11 @@ tampering shows up exactly where it was made; data that cannot be decoded stops 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from plebiscite import native
 from plebiscite.coercion import codec, tags
 from plebiscite.coercion import shuffle as sh
 from plebiscite.coercion.codec import CoercionError, Row
@@ -17,6 +19,7 @@ from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.trustees import shuffle_context
 from plebiscite.elgamal import Ciphertext
 from plebiscite.hazmat import group as G
+from plebiscite.native import cr as native_cr
 from plebiscite.record import events as ev
 from plebiscite.record.signing import SignatureError, verify
 from plebiscite.setup.election import ElectionContext
@@ -89,6 +92,8 @@ class StepVerifier:
         self.memo = memo if memo is not None else Memo()
         self.own = own
         self.signing = {a.index: a.signing_key for a in outcome.announcements.values()}
+        # on the native engine a step's elements are decoded without their curve check: see _proved
+        self.validate = not native_cr.enabled(pool.engine)
 
     def _take(self, kind: str, count: int, check: Check) -> list[ev.Event]:
         found = [e for e in self.events if e.type == kind]
@@ -135,6 +140,45 @@ class StepVerifier:
             check.fail(str(exc))
             raise Stop from None
 
+    def _proved(
+        self,
+        check: Check,
+        run: Callable[[bool], T],
+        accepted: Callable[[T], bool],
+        outputs: Callable[[], object],
+        counted: int,
+        proof: Callable[[], object] | None = None,
+    ) -> T:
+        """``run(fallback)``, a proof check of an event whose elements were decoded with ``validate=self.validate``.
+
+        On the native engine they were decoded without the curve check, because the native proof kernels
+        decompress every element they take (canonical RFC 9496 encodings only) and accept only then: a check they
+        accept had valid elements only. So the check first runs natively **without** the reference's second look
+        (``fallback=False``: libsodium must not see unchecked elements — Debian's 1.0.18 reads an encoding with
+        bit 255 set as the point without it, tests/coercion/test_soundness.py). A check the native engine does not
+        accept, or that stumbles on an element, runs again, with the fallback, after the event has been decoded
+        with the checks: ``outputs()`` (the reference decodes them before the step counts its ``counted`` items,
+        which a bad output therefore takes back) and ``proof()`` (decoded after). A bad element then fails
+        ``check`` with the decoder's message and stops the later steps: the report is the reference engine's, which
+        checks while decoding."""
+        if self.validate:
+            return run(True)
+        with contextlib.suppress(CoercionError, G.GroupError, ValueError, native.EngineError):
+            result = run(
+                False
+            )  # an unchecked bad element may raise: run again below after the checked decoding
+            if accepted(result):
+                return result
+        try:
+            outputs()
+        except (CoercionError, G.GroupError, ValueError) as exc:
+            check.items -= counted
+            check.fail(str(exc))
+            raise Stop from None
+        if proof is not None:
+            self._decode(check, proof)
+        return run(True)
+
     def _pass(
         self,
         check: Check,
@@ -150,7 +194,9 @@ class StepVerifier:
             check,
             lambda: self.memo.call(
                 ("pass", e.index),
-                lambda _raw, n, a: tags.decode_pass(value, n, a, f"event {e.index}.{stage}", self.pool),
+                lambda _raw, n, a: tags.decode_pass(
+                    value, n, a, f"event {e.index}.{stage}", self.pool, self.validate
+                ),
                 e.raw,
                 len(inputs),
                 with_a,
@@ -159,8 +205,14 @@ class StepVerifier:
         check.item(len(inputs))
         if not self._checked(e):
             return out
-        bad = tags.check_pass(
-            self.pool, keys[0], keys[1], inputs, out, self.fp, tags.stage_context(stage, who)
+        bad = self._proved(
+            check,
+            lambda fallback: tags.check_pass(
+                self.pool, keys[0], keys[1], inputs, out, self.fp, tags.stage_context(stage, who), fallback
+            ),
+            lambda failed: not failed,
+            lambda: tags.decode_pass(value, len(inputs), with_a, f"event {e.index}.{stage}", self.pool),
+            len(inputs),
         )
         if bad:
             check.fail(f"event {e.index}: trustee {who}'s {stage} proof fails for chunk(s) {bad[:5]}")
@@ -174,7 +226,7 @@ class StepVerifier:
             lambda: self.memo.call(
                 ("rows", e.index),
                 lambda _raw, n, w: codec.rows_parallel(
-                    e.payload.get("rows"), n, w, f"event {e.index}.rows", self.pool
+                    e.payload.get("rows"), n, w, f"event {e.index}.rows", self.pool, self.validate
                 ),
                 e.raw,
                 len(inputs),
@@ -187,11 +239,29 @@ class StepVerifier:
         proof = self._decode(
             check,
             lambda: sh.ShuffleProof.from_json(
-                e.payload.get("proof"), len(inputs), width, f"event {e.index}.proof", self.pool
+                e.payload.get("proof"), len(inputs), width, f"event {e.index}.proof", self.pool, self.validate
             ),
         )
-        reason = sh.verify(
-            self.pool, inputs, outputs, proof, self.ctx.public_key, self.fp, shuffle_context(name, who)
+        reason = self._proved(
+            check,
+            lambda fallback: sh.verify(
+                self.pool,
+                inputs,
+                outputs,
+                proof,
+                self.ctx.public_key,
+                self.fp,
+                shuffle_context(name, who),
+                fallback,
+            ),
+            lambda r: r is None,
+            lambda: codec.rows_parallel(
+                e.payload.get("rows"), len(inputs), width, f"event {e.index}.rows", self.pool
+            ),
+            len(inputs),
+            lambda: sh.ShuffleProof.from_json(
+                e.payload.get("proof"), len(inputs), width, f"event {e.index}.proof", self.pool
+            ),
         )
         if reason:
             check.fail(f"event {e.index}: trustee {who}'s shuffle of the {name}: {reason}")

@@ -119,16 +119,13 @@ class TallyVerifier(StepVerifier):
             outputs = self._decode(
                 check,
                 lambda e=e, n=len(current): self.memo.call(  # type: ignore[misc]
-                    ("blind", e.index), lambda _raw, n_: self._blind_outputs(e, n_), e.raw, n
+                    ("blind", e.index), lambda _raw, n_: self._blind_outputs(e, n_, self.validate), e.raw, n
                 ),
             )
             check.item(len(current))
             bad_rows: list[int] = []
             if self._checked(e):
-                proofs = self._decode(check, lambda e=e, n=len(current): self._blind_proofs(e, n))  # type: ignore[misc]
-                bad_rows = tags.check_blind(
-                    self.pool, current, outputs, proofs, self.fp, tags.stage_context("fold-blind", j)
-                )
+                bad_rows = self._blind_failing(check, e, j, current, outputs)
             if bad_rows:
                 check.fail(f"event {e.index}: trustee {j}'s blinding proof fails for row(s) {bad_rows[:5]}")
             current = outputs
@@ -191,18 +188,39 @@ class TallyVerifier(StepVerifier):
             aggregation.fail("tally.aggregate: not the sum of the counted mixed rows")
         self.totals, self.counted = published, len(counted)
 
-    def _blind_outputs(self, e: ev.Event, n: int) -> list[Ciphertext]:
+    def _blind_failing(
+        self, check: Check, e: ev.Event, trustee: int, inputs: list[Ciphertext], outputs: list[Ciphertext]
+    ) -> list[int]:
+        """Rows of one ``cr-fold-blind`` event whose blinding proof fails (its elements checked as ``_proved`` says)."""
+        n = len(inputs)
+        proofs = self._decode(check, lambda: self._blind_proofs(e, n, self.validate))
+        context = tags.stage_context("fold-blind", trustee)
+        return self._proved(
+            check,
+            lambda fallback: tags.check_blind(self.pool, inputs, outputs, proofs, self.fp, context, fallback),
+            lambda bad: not bad,
+            lambda: self._blind_outputs(e, n),
+            n,
+            lambda: self._blind_proofs(e, n),
+        )
+
+    def _blind_outputs(self, e: ev.Event, n: int, validate: bool = True) -> list[Ciphertext]:
         outputs = _list(e.payload.get("outputs"), n, e.index)
-        rows = codec.rows_parallel([[x] for x in outputs], n, 1, f"event {e.index}.outputs", self.pool)
+        rows = codec.rows_parallel(
+            [[x] for x in outputs], n, 1, f"event {e.index}.outputs", self.pool, validate
+        )
         return [r[0] for r in rows]
 
-    def _blind_proofs(self, e: ev.Event, n: int) -> list[tuple[bytes, bytes, int]]:
-        """``[[T1, T2, s], …]``: the commitments decoded as elements (over the pool), the responses as scalars."""
+    def _blind_proofs(self, e: ev.Event, n: int, validate: bool = True) -> list[tuple[bytes, bytes, int]]:
+        """``[[T1, T2, s], …]``: the commitments decoded as elements (over the pool, ``validate``: as in
+        ``codec.elements``), the responses as scalars."""
         raw = _list(e.payload.get("proofs"), n, e.index)
         for i, p in enumerate(raw):
             if not isinstance(p, list) or len(p) != 3:
                 raise CoercionError(f"event {e.index}.proofs[{i}]: expected [T1, T2, s]")
-        ts = codec.elements([t for p in raw for t in p[:2]], 2 * n, f"event {e.index}.proofs.T", self.pool)
+        ts = codec.elements(
+            [t for p in raw for t in p[:2]], 2 * n, f"event {e.index}.proofs.T", self.pool, validate
+        )
         ss = codec.scalars([p[2] for p in raw], n, f"event {e.index}.proofs.s")
         return [(ts[2 * i], ts[2 * i + 1], ss[i]) for i in range(n)]
 
