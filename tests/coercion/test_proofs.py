@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 import pytest
@@ -270,3 +271,26 @@ def test_mac_key_dealing(cr_election: CrElection) -> None:
     assert G.mul_base(trustee_mac_share(payload, e.mac, 1, t.box_secret)) == e.mac.verification_key(1)
     with pytest.raises(CoercionError, match="cannot open"):
         trustee_mac_share(payload, e.mac, 1, e.trustees[1].box_secret)
+
+
+def test_list_digest_frames_every_item_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block-wise framing (one ``join`` for a block of 32-byte items) is the item-by-item frame of
+    docs/coercion.md, whatever the lengths and wherever the blocks end."""
+    from plebiscite.coercion import codec
+
+    def plain(domain: bytes, items: list[bytes]) -> bytes:
+        h = hashlib.sha512()
+        for part in [codec.PROTOCOL + domain, *items]:
+            h.update(len(part).to_bytes(8, "big") + part)
+        return h.digest()
+
+    monkeypatch.setattr(codec, "_BLOCK", 3)
+    lists = [
+        [],
+        [bytes(32)],
+        [bytes([i]) * 32 for i in range(7)],
+        [b"x" * 32, b"", b"y" * 31, b"z" * 32, b"w" * 33],
+    ]
+    for items in lists:
+        assert codec.list_digest(b"d", iter(items)) == plain(b"d", items)
+    assert codec.list_digest(b"d", [b"a" * 32, b"b" * 32]) != codec.list_digest(b"d", [b"a" * 32 + b"b" * 32])

@@ -189,8 +189,10 @@ def _statement(
     ]
 
 
-def _u_values(fp: bytes, context: bytes, statement: list[bytes], n: int) -> list[int]:
-    return coefficients(seed_bytes(challenge(U_TAG, fp, context, statement, [])), 0, n)
+def _u_values(fp: bytes, context: bytes, statement: list[bytes], n: int, native: bool = False) -> list[int]:
+    """``u_0 … u_{n−1}`` (``native``: hashed by the extension, the same values)."""
+    seed = seed_bytes(challenge(U_TAG, fp, context, statement, []))
+    return native_cr.coefficients(seed, 0, n) if native else coefficients(seed, 0, n)
 
 
 def _challenge(
@@ -326,7 +328,7 @@ def _verify(
         return "output rows do not have the input's width"
     h, hs = generators(pool, fp, context, n, native)
     statement = _statement(key, h, inputs, outputs, proof.commitments)
-    u = _u_values(fp, context, statement, n)
+    u = _u_values(fp, context, statement, n, native)
     q = G.ORDER
     u_prod = 1
     for x in u:

@@ -196,7 +196,7 @@ def challenge(tag: str, fp: bytes, context: bytes, statement: list[bytes], commi
 
 
 def coefficients(seed: bytes, start: int, count: int) -> list[int]:
-    """``codec.coefficients`` computed natively (for the cross-check tests)."""
+    """``codec.coefficients`` computed natively (the shuffle verifier's ``u_j``; the cross-check tests)."""
     return [int.from_bytes(x, "little") for x in native.split(_call("cr_coefficients", seed, start, count))]
 
 
