@@ -11,7 +11,7 @@ from typing import Any
 
 from plebiscite import native
 from plebiscite.coercion import events as cev
-from plebiscite.coercion.parallel import Workers
+from plebiscite.coercion.parallel import Workers, without_cycle_collector
 from plebiscite.coercion.verify_precompute import PrecomputeVerifier
 from plebiscite.coercion.verify_setup import check_ballots, check_mac_key, check_roll
 from plebiscite.coercion.verify_tally import TallyVerifier
@@ -53,6 +53,7 @@ class CoercionStage:
     def applies(self, ctx: ElectionContext) -> bool:
         return ctx.manifest.mode == "coercion-resistant"
 
+    @without_cycle_collector  # the rows' millions of small objects (and the forked workers inherit it)
     def run(
         self,
         report: Report,
