@@ -83,7 +83,7 @@ fn halved_commitments(
     let [c1a, c1b, c2a, c2b] = p;
     let [c, z1, zs, zt] = s.map(|x| x * half);
     Ok(Some([
-        RistrettoPoint::vartime_multiscalar_mul([z1, -c], [G, c1a]),
+        RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, &c1a, &z1), // G's table: ~10 % cheaper
         RistrettoPoint::vartime_multiscalar_mul([zs, zt, -c], [c1a, G, c2a]),
         RistrettoPoint::vartime_multiscalar_mul([zs, zt, -c], [c1b, *public_key, c2b]),
     ]))

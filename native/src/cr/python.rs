@@ -58,6 +58,24 @@ fn cr_generators<'py>(
     Ok(bytes(py, &out))
 }
 
+/// `(Σ h_i, Σ s_i·h_i)` over the shuffle's generators `lo..hi`.
+#[pyfunction]
+fn cr_generator_sums<'py>(
+    py: Python<'py>,
+    fingerprint: PyBackedBytes,
+    context: PyBackedBytes,
+    lo: u64,
+    hi: u64,
+    s: PyBackedBytes,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let (sum, weighted) = py.allow_threads(|| {
+        guarded("cr_generator_sums", || {
+            shuffle::generator_sums(&fingerprint, &context, lo, hi, &s)
+        })
+    })?;
+    Ok((bytes(py, &sum), bytes(py, &weighted)))
+}
+
 /// Whether the shuffle's `t̂_i` (the proof's `hats`) are the chain relation's, as one batch.
 #[pyfunction]
 fn cr_hats_hold(
@@ -317,6 +335,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cr_sum, m)?)?;
     m.add_function(wrap_pyfunction!(cr_generators, m)?)?;
     m.add_function(wrap_pyfunction!(cr_hats_hold, m)?)?;
+    m.add_function(wrap_pyfunction!(cr_generator_sums, m)?)?;
     m.add_function(wrap_pyfunction!(cr_verify_linear, m)?)?;
     m.add_function(wrap_pyfunction!(cr_linear_seed, m)?)?;
     m.add_function(wrap_pyfunction!(cr_linear_input_sums, m)?)?;

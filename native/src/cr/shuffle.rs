@@ -24,6 +24,26 @@ pub fn generators(fingerprint: &[u8], context: &[u8], lo: u64, hi: u64) -> Vec<u
         .collect()
 }
 
+/// `(Σ h_i, Σ s_i·h_i)` over `i` in `lo..hi` (`s` holds `hi − lo` scalars), encoded: the verifier's two uses of
+/// the generators, without encoding each `h_i` and decoding it twice.
+pub fn generator_sums(
+    fingerprint: &[u8],
+    context: &[u8],
+    lo: u64,
+    hi: u64,
+    s: &[u8],
+) -> Result<([u8; 32], [u8; 32]), String> {
+    let s = scalars(s, "scalars")?;
+    if lo > hi || s.len() as u64 != hi - lo {
+        return Err("generator sums: expected one scalar a generator, lo <= hi".into());
+    }
+    let hs: Vec<RistrettoPoint> = (lo..hi)
+        .map(|i| hash_to_element(GENERATOR_TAG, &[fingerprint, context, &int_bytes(i)]))
+        .collect();
+    let sum: RistrettoPoint = hs.iter().sum();
+    Ok((encode(&sum), encode(&super::kernels::msm(&s, &hs)?)))
+}
+
 /// Whether `t̂_i = ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i` holds for every row of `chain` (encoded), `ĉ_{i−1}` being
 /// `first_prev` for the first row, the `t̂_i` being the proof's `hats`. The rows' equations are checked as one
 /// random linear combination `Σ δ_i (ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i − t̂_i) = 0` with 128-bit weights `δ_i` from
@@ -122,6 +142,23 @@ mod tests {
         assert!(!hats_hold(&cb, &sh, &sp, &encode(&G), &raw, &hats).unwrap());
         assert!(hats_hold(&cb, &sh[..32], &sp, &encode(&h), &raw, &hats).is_err());
         assert!(hats_hold(&cb, &sh, &sp, &encode(&h), &raw, &hats[..64]).is_err());
+        let two: Vec<u8> = [Scalar::from(2u64), Scalar::from(3u64)]
+            .iter()
+            .flat_map(|x| x.to_bytes())
+            .collect();
+        let gens = generators(b"fp", b"ctx", 2, 4);
+        let (h2, h3) = (
+            point(&gens[..32], "h2").unwrap(),
+            point(&gens[32..], "h3").unwrap(),
+        );
+        assert_eq!(
+            generator_sums(b"fp", b"ctx", 2, 4, &two).unwrap(),
+            (
+                encode(&(h2 + h3)),
+                encode(&(h2 * Scalar::from(2u64) + h3 * Scalar::from(3u64)))
+            )
+        );
+        assert!(generator_sums(b"fp", b"ctx", 2, 5, &two).is_err());
         assert_eq!(generators(b"fp", b"ctx", 2, 4).len(), 64);
         assert_eq!(
             &generators(b"fp", b"ctx", 2, 4)[32..],

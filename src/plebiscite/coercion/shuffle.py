@@ -163,6 +163,13 @@ def generators(
     return h, [g for part in pool.map(kernel, jobs) for g in part]
 
 
+def _generator_sums(pool: Workers, fp: bytes, context: bytes, s: Sequence[int]) -> tuple[bytes, bytes]:
+    """``(Σ h_i, Σ s_i·h_i)`` natively, over chunks of generators on the workers (public values)."""
+    jobs = [(fp, context, lo, list(s[lo:hi])) for lo, hi in pool.ranges(len(s))]
+    parts = pool.map(native_cr.generator_sums, jobs)
+    return native_cr.point_sum([p[0] for p in parts]), native_cr.point_sum([p[1] for p in parts])
+
+
 def main_generator(fp: bytes, context: bytes) -> bytes:
     """``h``, the chain's generator (hashed from the election)."""
     return G.hash_to_element(GENERATOR_TAG, fp, context, b"h")
@@ -326,7 +333,7 @@ def _verify(
     width = len(inputs[0])
     if any(len(r) != width for r in outputs):
         return "output rows do not have the input's width"
-    h, hs = generators(pool, fp, context, n, native)
+    h = main_generator(fp, context)
     statement = _statement(key, h, inputs, outputs, proof.commitments)
     u = _u_values(fp, context, statement, n, native)
     q = G.ORDER
@@ -334,10 +341,16 @@ def _verify(
     for x in u:
         u_prod = u_prod * x % q
     c = proof.c
-    c_bar = G.sub(parallel_sum(pool, proof.commitments, native), parallel_sum(pool, hs, native))
     msm = public_msm if native else parallel_msm  # u and s' are public: the verifier's sums
     by_u = msm(pool, u, [proof.commitments, *_columns(inputs, width)])
-    by_s = msm(pool, proof.s_prime, [hs, *_columns(outputs, width)])
+    if native:  # Σ h_i and Σ s'_i·h_i straight from the hashed generators
+        sum_h, by_h = _generator_sums(pool, fp, context, proof.s_prime)
+        by_s = [by_h, *msm(pool, proof.s_prime, _columns(outputs, width))]
+    else:
+        hs = generators(pool, fp, context, n, native)[1]
+        sum_h = parallel_sum(pool, hs, native)
+        by_s = msm(pool, proof.s_prime, [hs, *_columns(outputs, width)])
+    c_bar = G.sub(parallel_sum(pool, proof.commitments, native), sum_h)
     c_hat = G.sub(proof.chain[-1], G.mul(h, u_prod))
     s1, s2, s3 = proof.s
     ts = [

@@ -50,6 +50,12 @@ def generators(fp: bytes, context: bytes, lo: int, hi: int) -> list[bytes]:
     return native.split(_call("cr_generators", fp, context, lo, hi))
 
 
+def generator_sums(fp: bytes, context: bytes, lo: int, s: Sequence[int]) -> tuple[bytes, bytes]:
+    """``(Σ h_i, Σ s_i·h_i)`` over the shuffle's generators ``h_lo … h_{lo+len(s)−1}``."""
+    total, weighted = _call("cr_generator_sums", fp, context, lo, lo + len(s), _scalars(s))
+    return bytes(total), bytes(weighted)
+
+
 def hats_hold(
     c: int,
     s_hat: Sequence[int],
