@@ -13,7 +13,10 @@
 //! When a batch fails, [`failing`] bisects it with fresh weights down to the single ballots whose equations do
 //! not hold, so the caller reports exactly the ballots the one-by-one check would.
 
-use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+use std::sync::OnceLock;
+
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, RISTRETTO_BASEPOINT_POINT};
+use curve25519_dalek::edwards::{EdwardsPoint, VartimeEdwardsPrecomputation};
 use curve25519_dalek::ristretto::{RistrettoPoint, VartimeRistrettoPrecomputation};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{
@@ -21,6 +24,7 @@ use curve25519_dalek::traits::{
 };
 
 use crate::ballot::RangeStatement;
+use crate::signature::SignatureTerms;
 
 /// A batch with fewer variable points than this (one ballot at a time: the board's check) uses precomputed
 /// tables of `G` and `K` (Straus with fixed-base tables); a larger one, Pippenger over all its points, where two
@@ -31,6 +35,9 @@ const PIPPENGER_FROM: usize = 64;
 pub struct FixedBases {
     pub key: RistrettoPoint,
     table: VartimeRistrettoPrecomputation,
+    /// `B = G` and `8K` as Edwards points (torsion-free), for [`holds_with_signature`]; `None` if dalek's
+    /// representation is not the one [`edwards`] reads (then the lone ballot takes the separate checks).
+    edwards_table: Option<VartimeEdwardsPrecomputation>,
 }
 
 impl FixedBases {
@@ -38,8 +45,35 @@ impl FixedBases {
         FixedBases {
             key,
             table: VartimeRistrettoPrecomputation::new([RISTRETTO_BASEPOINT_POINT, key]),
+            edwards_table: edwards_view_holds().then(|| {
+                VartimeEdwardsPrecomputation::new([
+                    ED25519_BASEPOINT_POINT,
+                    edwards(&key).mul_by_cofactor(),
+                ])
+            }),
         }
     }
+}
+
+/// The Edwards point dalek keeps as a ristretto255 element's representative (one of the four points of its coset
+/// `P + E[4]`). curve25519-dalek 4.1 (pinned by `Cargo.lock`) defines `struct RistrettoPoint(pub(crate)
+/// EdwardsPoint)` and offers no accessor; [`edwards_view_holds`] checks at run time that this reading gives that
+/// representative (the ristretto basepoint's is the Ed25519 basepoint; `[x]G`'s is `[x]B`, dalek multiplying the
+/// representative), and nothing uses it otherwise.
+fn edwards(point: &RistrettoPoint) -> EdwardsPoint {
+    // SAFETY: both are plain `Copy` data of the same size (checked by `transmute` at compile time); a one-field
+    // struct is laid out as its field, which `edwards_view_holds` confirms before any use.
+    unsafe { std::mem::transmute::<RistrettoPoint, EdwardsPoint>(*point) }
+}
+
+/// Whether [`edwards`] reads dalek's representatives (checked once a process).
+fn edwards_view_holds() -> bool {
+    static HOLDS: OnceLock<bool> = OnceLock::new();
+    *HOLDS.get_or_init(|| {
+        let x = Scalar::from(0x1234_5678_9abc_def1u64);
+        edwards(&RISTRETTO_BASEPOINT_POINT) == ED25519_BASEPOINT_POINT
+            && edwards(&(RISTRETTO_BASEPOINT_POINT * x)) == ED25519_BASEPOINT_POINT * x
+    })
 }
 
 /// `n` weights of 128 bits from the OS CSPRNG.
@@ -52,15 +86,23 @@ fn weights(n: usize) -> Result<Vec<Scalar>, String> {
         .collect())
 }
 
-/// Whether every equation of every statement of the given ballots holds (up to 2^-128).
-pub fn holds(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<bool, String> {
+/// The batch's terms: the variable points with their scalars, and the scalars of `G` and `K`.
+struct Terms {
+    scalars: Vec<Scalar>,
+    points: Vec<RistrettoPoint>,
+    g: Scalar,
+    k: Scalar,
+}
+
+/// Every equation of the statements weighted (fresh weights from the OS) and gathered; `None` if there is none.
+fn terms(ballots: &[&[RangeStatement]]) -> Result<Option<Terms>, String> {
     let equations: usize = ballots
         .iter()
         .flat_map(|s| s.iter())
         .map(|s| 2 * s.branches.len())
         .sum();
     if equations == 0 {
-        return Ok(true);
+        return Ok(None);
     }
     let rho = weights(equations)?;
     let mut next = rho.iter();
@@ -90,6 +132,25 @@ pub fn holds(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<bool, 
         scalars.push(on_b);
         points.push(statement.b);
     }
+    Ok(Some(Terms {
+        scalars,
+        points,
+        g,
+        k,
+    }))
+}
+
+/// Whether every equation of every statement of the given ballots holds (up to 2^-128).
+pub fn holds(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<bool, String> {
+    let Some(Terms {
+        mut scalars,
+        mut points,
+        g,
+        k,
+    }) = terms(ballots)?
+    else {
+        return Ok(true);
+    };
     if points.len() < PIPPENGER_FROM {
         let sum = bases
             .table
@@ -101,6 +162,56 @@ pub fn holds(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<bool, 
     scalars.push(k);
     points.push(bases.key);
     Ok(RistrettoPoint::vartime_multiscalar_mul(&scalars, &points).is_identity())
+}
+
+/// One ballot's proofs' equations **and** its credential's signature in one multiscalar multiplication (the
+/// board's lone ballot, docs/native.md §3): `true` iff, up to 2^-128, [`holds`] would be true for `statements`
+/// and the signature's equation holds exactly (`signature::terms`). `None` where this check is not available
+/// (dalek's representation not the expected one): the caller checks separately.
+///
+/// The proofs' batch `S = Σ w_e·E_e` is an equation between ristretto255 elements, which holds when the sum of
+/// the Edwards representatives lies in `E[4]`; the signature's `D = [s]B + [k](−A) − R` must be **exactly** the
+/// identity, torsion included (libsodium's cofactorless rule, §2). So every ristretto point enters multiplied by
+/// the cofactor 8 (`mul_by_cofactor`: three doublings), which removes its torsion: `8·S` is torsion-free and
+/// zero iff `S` holds. The check is `D + 8·S = 0` as Edwards points, the signature's equation with weight 1:
+///
+/// * if both hold, `D + 8·S = 0`: accepted (no false refusal);
+/// * if `D` has a torsion part, `D + 8·S` has it too: refused;
+/// * if `D`'s prime-order part is not zero and every `E_e` holds, `D + 8·S = D ≠ 0`: refused; if some `E_f`
+///   fails, `D + 8·S = 0` fixes `w_f` modulo ℓ to at most one value, probability ≤ 2^-128;
+/// * if `D = 0` and some `E_f` fails, the same: ≤ 2^-128.
+///
+/// `G` is `B` (dalek's ristretto basepoint is represented by the Ed25519 basepoint), so `[s]B` joins `G`'s
+/// term; `K` enters as `8K` from the election's table.
+pub fn holds_with_signature(
+    bases: &FixedBases,
+    statements: &[RangeStatement],
+    signature: &SignatureTerms,
+) -> Result<Option<bool>, String> {
+    let Some(table) = bases.edwards_table.as_ref() else {
+        return Ok(None);
+    };
+    let Some(Terms {
+        mut scalars,
+        points,
+        g,
+        k,
+    }) = terms(&[statements])?
+    else {
+        return Ok(None);
+    };
+    let mut points: Vec<EdwardsPoint> = points
+        .iter()
+        .map(|p| edwards(p).mul_by_cofactor())
+        .collect();
+    scalars.push(signature.k);
+    points.push(signature.minus_a);
+    let sum = table.vartime_mixed_multiscalar_mul(
+        [Scalar::from(8u64) * g + signature.s, k],
+        &scalars,
+        &points,
+    ) - signature.r;
+    Ok(Some(sum.is_identity()))
 }
 
 /// Indices (into `ballots`) of the ballots whose equations do not all hold: the whole batch first, then halves

@@ -97,6 +97,40 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
         == r
 }
 
+/// A signature's equation, for a check that folds it into a larger multiscalar multiplication
+/// (`batch::holds_with_signature`, the board's lone ballot): `[s]B + [k](−A) − R = 0`, exactly — cofactorless,
+/// as Edwards points with their torsion.
+pub struct SignatureTerms {
+    pub s: Scalar,
+    pub k: Scalar,
+    pub minus_a: EdwardsPoint,
+    pub r: EdwardsPoint,
+}
+
+/// The terms of [`verify`]'s equation, or `None` where [`verify`] refuses before it (or could not be decided
+/// by the equation alone). `Some(t)` with `[t.s]B + [t.k]t.minus_a − t.r == 0` **iff** [`verify`] is true:
+///
+/// * `s` canonical, `R` and `A` not of small order, `A` canonical and decodable: [`verify`]'s own checks;
+/// * `R` canonical (`y < p`) and decodable. [`verify`] never decodes `R`; it compares the encoding of
+///   `R' = [s]B − [k]A` with the bytes of `R`. For a canonical `R` that decodes to a point with `x ≠ 0` (the
+///   blocklist has refused the two points with `x = 0`, `y = ±1`), the encoding of `R'` equals those bytes iff
+///   `R' = decode(R)` — decoding inverts encoding on canonical encodings. A non-canonical or undecodable `R`
+///   never equals an encoding, so [`verify`] refuses it: `None` here too.
+pub fn terms(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> Option<SignatureTerms> {
+    let (r_bytes, s) = split(signature)?;
+    let a = key_point(public_key)?;
+    if !y_is_canonical(&r_bytes) {
+        return None;
+    }
+    let r = CompressedEdwardsY(r_bytes).decompress()?;
+    Some(SignatureTerms {
+        s,
+        k: challenge(&r_bytes, public_key, message),
+        minus_a: -a,
+        r,
+    })
+}
+
 /// Many `(message, signature)` pairs under one key (the board's signed heads): each answer is [`verify`]'s, the
 /// key checked and decoded once. Each `R'` is computed and compared alone: nothing is batched (a comb table of
 /// the key, `EdwardsBasepointTable`, was tried: no faster than the variable-time double-base multiplication here).
