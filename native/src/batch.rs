@@ -166,23 +166,25 @@ pub fn holds(bases: &FixedBases, ballots: &[&[RangeStatement]]) -> Result<bool, 
 
 /// One ballot's proofs' equations **and** its credential's signature in one multiscalar multiplication (the
 /// board's lone ballot, docs/native.md §3): `true` iff, up to 2^-128, [`holds`] would be true for `statements`
-/// and the signature's equation holds exactly (`signature::terms`). `None` where this check is not available
-/// (dalek's representation not the expected one): the caller checks separately.
+/// and `signature::verify` is true (`signature::terms`). `None` where this check is not available (no equation,
+/// or dalek's representation not the expected one): the caller checks separately.
 ///
-/// The proofs' batch `S = Σ w_e·E_e` is an equation between ristretto255 elements, which holds when the sum of
-/// the Edwards representatives lies in `E[4]`; the signature's `D = [s]B + [k](−A) − R` must be **exactly** the
-/// identity, torsion included (libsodium's cofactorless rule, §2). So every ristretto point enters multiplied by
-/// the cofactor 8 (`mul_by_cofactor`: three doublings), which removes its torsion: `8·S` is torsion-free and
-/// zero iff `S` holds. The check is `D + 8·S = 0` as Edwards points, the signature's equation with weight 1:
+/// The proofs' batch `S = Σ w_e·E_e` is an equation between ristretto255 elements: it holds when the sum of the
+/// Edwards representatives lies in `E[4]`. The signature's rule is cofactorless (§2): the encoding of
+/// `R' = [s]B + [k](−A)` must be exactly the bytes of `R`, torsion included. So the proofs' terms enter multiplied
+/// by the cofactor 8, which removes their torsion — a commitment's 128-bit weight `w` as the integer `8w` (still
+/// below ℓ, so exact), `a` and `b` (full-size coefficients) as `8a`, `8b` (three doublings each), `G`'s
+/// coefficient times 8 (`G` has order ℓ), `K` from the election's table of `8K` — and `8·S` is torsion-free and
+/// zero iff `S` holds. The check is that `R' + 8·S` encodes to `R`, i.e. `D + 8·S = 0` for `D = R' − decode(R)`
+/// (a non-canonical or undecodable `R` never matches an encoding, as in `signature::verify`):
 ///
-/// * if both hold, `D + 8·S = 0`: accepted (no false refusal);
+/// * if both hold, `D + 8·S = 0`: accepted (never a false refusal);
 /// * if `D` has a torsion part, `D + 8·S` has it too: refused;
 /// * if `D`'s prime-order part is not zero and every `E_e` holds, `D + 8·S = D ≠ 0`: refused; if some `E_f`
-///   fails, `D + 8·S = 0` fixes `w_f` modulo ℓ to at most one value, probability ≤ 2^-128;
+///   fails, `D + 8·S = 0` leaves at most one value of `w_f` modulo ℓ: probability ≤ 2^-128;
 /// * if `D = 0` and some `E_f` fails, the same: ≤ 2^-128.
 ///
-/// `G` is `B` (dalek's ristretto basepoint is represented by the Ed25519 basepoint), so `[s]B` joins `G`'s
-/// term; `K` enters as `8K` from the election's table.
+/// `G` is `B` (dalek represents the ristretto basepoint by the Ed25519 basepoint), so `[s]B` joins `G`'s term.
 pub fn holds_with_signature(
     bases: &FixedBases,
     statements: &[RangeStatement],
@@ -200,18 +202,24 @@ pub fn holds_with_signature(
     else {
         return Ok(None);
     };
-    let mut points: Vec<EdwardsPoint> = points
-        .iter()
-        .map(|p| edwards(p).mul_by_cofactor())
-        .collect();
+    let eight = Scalar::from(8u64);
+    let mut edwards_points = Vec::with_capacity(points.len() + 1);
+    let mut at = 0;
+    for statement in statements {
+        for _ in 0..2 * statement.branches.len() {
+            scalars[at] *= eight; // a 128-bit weight: 8w < ℓ, the integer multiple
+            edwards_points.push(edwards(&points[at]));
+            at += 1;
+        }
+        for _ in 0..2 {
+            edwards_points.push(edwards(&points[at]).mul_by_cofactor()); // a, b
+            at += 1;
+        }
+    }
     scalars.push(signature.k);
-    points.push(signature.minus_a);
-    let sum = table.vartime_mixed_multiscalar_mul(
-        [Scalar::from(8u64) * g + signature.s, k],
-        &scalars,
-        &points,
-    ) - signature.r;
-    Ok(Some(sum.is_identity()))
+    edwards_points.push(signature.minus_a);
+    let sum = table.vartime_mixed_multiscalar_mul([eight * g + signature.s, k], &scalars, &edwards_points);
+    Ok(Some(sum.compress().to_bytes() == signature.r))
 }
 
 /// Indices (into `ballots`) of the ballots whose equations do not all hold: the whole batch first, then halves
@@ -244,6 +252,7 @@ fn bisect(
 mod tests {
     use super::*;
     use crate::ballot::Branch;
+    use curve25519_dalek::ristretto::CompressedRistretto;
 
     fn random_scalar() -> Scalar {
         let mut wide = [0u8; 64];
@@ -322,5 +331,91 @@ mod tests {
             );
         }
         assert!(holds(&bases, &[]).unwrap());
+    }
+
+    /// Every point through its encoding: the representatives dalek's decoder picks (not torsion-free in general),
+    /// as in a real ballot.
+    fn decoded(mut statement: Vec<RangeStatement>) -> Vec<RangeStatement> {
+        let round = |p: &mut RistrettoPoint| *p = p.compress().decompress().expect("valid");
+        for s in statement.iter_mut() {
+            round(&mut s.a);
+            round(&mut s.b);
+            for b in s.branches.iter_mut() {
+                round(&mut b.commit_a);
+                round(&mut b.commit_b);
+            }
+        }
+        statement
+    }
+
+    /// An Ed25519 signature under `A = [x]B + T` (`T` of small order) with nonce `[r]B + U`, made as an honest
+    /// signer would for `A`'s prime-order part: libsodium's answer depends on the torsion and on `k`.
+    fn signed(x: Scalar, t: EdwardsPoint, r: Scalar, u: EdwardsPoint, msg: &[u8]) -> ([u8; 32], [u8; 64]) {
+        use sha2::{Digest, Sha512};
+        let key = (ED25519_BASEPOINT_POINT * x + t).compress().to_bytes();
+        let r_bytes = (ED25519_BASEPOINT_POINT * r + u).compress().to_bytes();
+        let mut h = Sha512::new();
+        h.update(r_bytes);
+        h.update(key);
+        h.update(msg);
+        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&r_bytes);
+        sig[32..].copy_from_slice((r + k * x).as_bytes());
+        (key, sig)
+    }
+
+    #[test]
+    fn the_edwards_view_reads_dalek_representatives() {
+        assert!(edwards_view_holds());
+        let p = (RISTRETTO_BASEPOINT_POINT * random_scalar()).compress();
+        let q = p.decompress().unwrap();
+        assert_eq!(
+            RistrettoPoint::double_and_compress_batch([&q])[0],
+            (q + q).compress()
+        );
+        assert_eq!(edwards(&(q + q)), edwards(&q) + edwards(&q));
+    }
+
+    #[test]
+    fn signature_and_proofs_together_answer_as_separately() {
+        use crate::signature::{terms as signature_terms, verify};
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        let key = CompressedRistretto::decompress(&(RISTRETTO_BASEPOINT_POINT * random_scalar()).compress())
+            .unwrap();
+        let bases = FixedBases::new(key);
+        let (mut torsion_reps, mut both_answers) = (0, [false, false]);
+        for case in 0..96usize {
+            let statement = decoded(honest(&key));
+            torsion_reps += statement[0]
+                .branches
+                .iter()
+                .filter(|b| !edwards(&b.commit_a).is_torsion_free())
+                .count();
+            let (t, u) = (EIGHT_TORSION[case % 8], EIGHT_TORSION[(case / 8) % 8]);
+            let (x, r) = (random_scalar(), random_scalar());
+            let (public_key, signature) = signed(x, t, r, u, &case.to_be_bytes());
+            let expected_signature = verify(&public_key, &case.to_be_bytes(), &signature);
+            both_answers[usize::from(expected_signature)] = true;
+            let mut altered = decoded(honest(&key));
+            match case % 4 {
+                0 => altered[0].branches[0].commit_b += RISTRETTO_BASEPOINT_POINT,
+                1 => altered[0].branches[1].z += Scalar::ONE,
+                2 => altered[0].b += key,
+                _ => altered[0].a = RISTRETTO_BASEPOINT_POINT * random_scalar(),
+            }
+            for (proofs, proofs_hold) in [(&statement, true), (&altered, false)] {
+                assert_eq!(holds(&bases, &[proofs.as_slice()]).unwrap(), proofs_hold);
+                let joint = signature_terms(&public_key, &case.to_be_bytes(), &signature)
+                    .map(|t| holds_with_signature(&bases, proofs, &t).unwrap().unwrap());
+                assert_eq!(
+                    joint.unwrap_or(false),
+                    expected_signature && proofs_hold,
+                    "case {case}, proofs hold: {proofs_hold}"
+                );
+            }
+        }
+        assert!(torsion_reps > 0, "the decoder's representatives were all torsion-free");
+        assert_eq!(both_answers, [true, true]);
     }
 }

@@ -98,34 +98,24 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
 }
 
 /// A signature's equation, for a check that folds it into a larger multiscalar multiplication
-/// (`batch::holds_with_signature`, the board's lone ballot): `[s]B + [k](−A) − R = 0`, exactly — cofactorless,
-/// as Edwards points with their torsion.
+/// (`batch::holds_with_signature`, the board's lone ballot): the encoding of `[s]B + [k](−A)` must be exactly the
+/// bytes `r` — [`verify`]'s own comparison, cofactorless.
 pub struct SignatureTerms {
     pub s: Scalar,
     pub k: Scalar,
     pub minus_a: EdwardsPoint,
-    pub r: EdwardsPoint,
+    pub r: [u8; 32],
 }
 
-/// The terms of [`verify`]'s equation, or `None` where [`verify`] refuses before it (or could not be decided
-/// by the equation alone). `Some(t)` with `[t.s]B + [t.k]t.minus_a − t.r == 0` **iff** [`verify`] is true:
-///
-/// * `s` canonical, `R` and `A` not of small order, `A` canonical and decodable: [`verify`]'s own checks;
-/// * `R` canonical (`y < p`) and decodable. [`verify`] never decodes `R`; it compares the encoding of
-///   `R' = [s]B − [k]A` with the bytes of `R`. For a canonical `R` that decodes to a point with `x ≠ 0` (the
-///   blocklist has refused the two points with `x = 0`, `y = ±1`), the encoding of `R'` equals those bytes iff
-///   `R' = decode(R)` — decoding inverts encoding on canonical encodings. A non-canonical or undecodable `R`
-///   never equals an encoding, so [`verify`] refuses it: `None` here too.
+/// The terms of [`verify`]'s equation after [`verify`]'s own checks (`s` canonical, `R` and `A` not of small
+/// order, `A` canonical and decodable), or `None` where those refuse: [`verify`] is true iff
+/// `([t.s]B + [t.k]·t.minus_a).compress() == t.r`.
 pub fn terms(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> Option<SignatureTerms> {
-    let (r_bytes, s) = split(signature)?;
+    let (r, s) = split(signature)?;
     let a = key_point(public_key)?;
-    if !y_is_canonical(&r_bytes) {
-        return None;
-    }
-    let r = CompressedEdwardsY(r_bytes).decompress()?;
     Some(SignatureTerms {
         s,
-        k: challenge(&r_bytes, public_key, message),
+        k: challenge(&r, public_key, message),
         minus_a: -a,
         r,
     })
