@@ -14,6 +14,18 @@
 /// Deeper bodies go to Python (a ballot is four levels deep: payload, answers, an answer, a proof's column).
 pub const MAX_DEPTH: usize = 8;
 
+/// The bytes a string of a read body may hold: ASCII letters, digits, `_`.
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
 enum Value<'a> {
     Null,
     Text(&'a [u8]),
@@ -48,18 +60,13 @@ impl<'a> Parser<'a> {
         if !self.eat(b'"') {
             return None;
         }
-        let start = self.pos;
-        while let Some(&b) = self.body.get(self.pos) {
-            if b == b'"' {
-                self.pos += 1;
-                return Some(&self.body[start..self.pos - 1]);
-            }
-            if !(b.is_ascii_alphanumeric() || b == b'_') {
-                return None;
-            }
-            self.pos += 1;
+        let rest = &self.body[self.pos..];
+        let n = rest.iter().take_while(|&&b| PLAIN[usize::from(b)]).count();
+        if rest.get(n) != Some(&b'"') {
+            return None;
         }
-        None
+        self.pos += n + 1;
+        Some(&rest[..n])
     }
 
     fn value(&mut self, depth: usize) -> Option<Value<'a>> {
