@@ -20,8 +20,9 @@ own credential, generated on every core before any timing):
    ``--baseline-python``, every run is repeated, interleaved, on a server started by that interpreter (another
    checkout's venv: ``/work/main/.venv/bin/python`` runs main's code, one ballot per check).
 
-``--breakdown FILE`` adds a lone ballot's check piece by piece (JSON parse, canonical event line, the crate's line
-reader, eligibility, the native check: CPU µs p50) and writes its ballots to FILE for ``cargo run --release
+``--breakdown FILE`` adds a lone ballot's check piece by piece (the native call straight from the body, and the
+pieces of the Python path a body the crate does not read takes: JSON parse, canonical event line, the crate's line
+reader, eligibility, the native check; CPU µs p50) and writes its ballots to FILE for ``cargo run --release
 --example lone -- FILE`` (in ``native/``), which splits the native check (docs/native.md §6.4).
 
 Other engineers share the 2 cores: read the CPU figures and the ``uptime`` loads recorded beside every phase.
@@ -46,7 +47,7 @@ import httpx
 
 from board_load import TOKEN, Server, make_ballots, percentile, prepare, run_clients, uptime
 from plebiscite import native
-from plebiscite.ballot.check import branch_counts
+from plebiscite.ballot.check import accepted_bodies, branch_counts
 from plebiscite.board.checkers import Checked, check_bodies
 from plebiscite.board.refusals import parse_json
 from plebiscite.record.events import BALLOT, canonical_json
@@ -100,10 +101,18 @@ def breakdown(ctx: ElectionContext, bodies: list[bytes], rounds: int, dump: Path
     layouts = native.layouts_for_native(ctx.layouts)
     values = {b: parse_json(b) for b in bodies}
     lines = {b: canonical_json({"type": BALLOT, "payload": values[b]}) for b in bodies}
-    read = {b: native.read_ballot_lines([lines[b]], counts)[0] for b in bodies}
-    assert all(r is not None for r in read.values())
+    read: dict[bytes, tuple[bytes, bytes, bytes, bytes, bytes]] = {}
+    for b in bodies:
+        found = native.read_ballot_lines([lines[b]], counts)[0]
+        assert found is not None
+        read[b] = found
     pieces: dict[str, Any] = {
         "check_bodies([body]) (the goal's span)": lambda b: check_bodies([b], ctx),
+        "accepted_bodies([body])": lambda b: accepted_bodies([b], ctx),
+        "native.check_ballot_bodies (1 body)": lambda b: native.check_ballot_bodies(
+            ctx.fingerprint, ctx.public_key, layouts, [b], ctx.roll
+        ),
+        # the pieces of the path a body the crate does not read takes (every body took it before docs/native.md §6.4)
         "parse_json(body)": parse_json,
         "canonical_json(event)": lambda b: canonical_json({"type": BALLOT, "payload": values[b]}),
         "native.read_ballot_lines([line])": lambda b: native.read_ballot_lines([lines[b]], counts),

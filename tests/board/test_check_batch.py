@@ -1,7 +1,7 @@
 """The board's check workers check the ballots that arrive together in one native call (``checkers.check_bodies``,
-``ballot.check.accepted_bodies``, and ``accepted_together`` for a body the crate does not read): every ballot must still get exactly the answer it gets alone — the same checked
-ballot (tracking code, Merkle leaf: the receipt's content) or the same refusal, word for word, in order — whatever
-else is in the batch."""
+``ballot.check.accepted_bodies``, and ``accepted_together`` for a body the crate does not read): every ballot must
+still get exactly the answer it gets alone — the same checked ballot (tracking code, Merkle leaf: the receipt's
+content) or the same refusal, word for word, in order — whatever else is in the batch."""
 
 from __future__ import annotations
 

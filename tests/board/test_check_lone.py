@@ -97,9 +97,9 @@ def tampered(setup: Setup, payload: dict[str, Any], how: str) -> dict[str, Any]:
         s = int.from_bytes(sig[32:], "little") + L
         return dict(p, signature=(sig[:32] + s.to_bytes(32, "little")).hex())
     elif how == "s bit flip":
-        sig = bytearray(bytes.fromhex(p["signature"]))
-        sig[40] ^= 1
-        return dict(p, signature=sig.hex())
+        flipped = bytearray(bytes.fromhex(p["signature"]))
+        flipped[40] ^= 1
+        return dict(p, signature=flipped.hex())
     elif how.startswith("nonce + torsion"):
         return signed_with_nonce_off_by(setup, p, TORSION[int(how[-1])])
     else:
@@ -159,7 +159,9 @@ def test_a_body_the_crate_does_not_read_gets_the_reference_engines_answer(
     elif how == "an extra field":
         text = json.dumps(dict(p, note="hello"))
     elif how == "an escape":
-        text = text.replace(p["credential"], "\\u00" + p["credential"][0].encode().hex() + p["credential"][1:])
+        text = text.replace(
+            p["credential"], "\\u00" + p["credential"][0].encode().hex() + p["credential"][1:]
+        )
     elif how == "a repeated key":
         text = '{"election": "' + "00" * 32 + '", ' + text[1:]
     else:
