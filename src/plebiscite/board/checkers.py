@@ -120,6 +120,8 @@ def check_bodies(bodies: list[bytes], ctx: ElectionContext) -> list[Checked | Ex
             together = accepted_bodies(bodies, ctx)
         except Exception:  # a bug in the batch path: logged; each ballot alone still gets its answer
             traceback.print_exc(file=sys.stderr)
+        if all(type(found) is tuple for found in together):  # all accepted: the usual case, answered at once
+            return [Checked(*cast(tuple[str, bytes], found)) for found in together]
     answers: list[Checked | Exception | None] = [None] * len(bodies)
     unread: list[int] = []
     for k, (body, found) in enumerate(zip(bodies, together, strict=True)):
