@@ -14,8 +14,14 @@ fn main() {
             std::hint::black_box(plebiscite_native::body::canonical_line(b).unwrap());
         }
     }
-    println!("body::canonical_line: {:.2} us", t.elapsed().as_secs_f64() * 1e6 / n);
-    let lines: Vec<Vec<u8>> = bodies.iter().map(|b| plebiscite_native::body::canonical_line(b).unwrap()).collect();
+    println!(
+        "body::canonical_line: {:.2} us",
+        t.elapsed().as_secs_f64() * 1e6 / n
+    );
+    let lines: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|b| plebiscite_native::body::canonical_line(b).unwrap())
+        .collect();
     let t = Instant::now();
     for _ in 0..rounds {
         for l in &lines {

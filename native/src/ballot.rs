@@ -229,7 +229,10 @@ fn challenge_holds(
 
 /// Per question: its ciphertexts (raw encodings and points), its 0/1 proofs and its sum proof.
 type Question<'a> = (
-    Vec<((&'a [u8; 32], &'a [u8; 32]), (RistrettoPoint, RistrettoPoint))>,
+    Vec<(
+        (&'a [u8; 32], &'a [u8; 32]),
+        (RistrettoPoint, RistrettoPoint),
+    )>,
     Vec<RawProof<'a>>,
     Option<RawProof<'a>>,
 );
@@ -387,8 +390,11 @@ pub fn check_lone(election: &Election, content: &[u8], signature: &[u8]) -> Resu
     if let Ok(ballot) = read(election, content, signature) {
         if let Some(terms) = signature::terms(ballot.credential, content, ballot.signature) {
             if let Ok(checked) = challenges_hold(election, ballot) {
-                let joint =
-                    crate::batch::holds_with_signature(&election.bases, &checked.statements, &terms)?;
+                let joint = crate::batch::holds_with_signature(
+                    &election.bases,
+                    &checked.statements,
+                    &terms,
+                )?;
                 if joint == Some(true) {
                     return Ok(Status::Ok);
                 }

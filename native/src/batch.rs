@@ -218,7 +218,11 @@ pub fn holds_with_signature(
     }
     scalars.push(signature.k);
     edwards_points.push(signature.minus_a);
-    let sum = table.vartime_mixed_multiscalar_mul([eight * g + signature.s, k], &scalars, &edwards_points);
+    let sum = table.vartime_mixed_multiscalar_mul(
+        [eight * g + signature.s, k],
+        &scalars,
+        &edwards_points,
+    );
     Ok(Some(sum.compress().to_bytes() == signature.r))
 }
 
@@ -350,7 +354,13 @@ mod tests {
 
     /// An Ed25519 signature under `A = [x]B + T` (`T` of small order) with nonce `[r]B + U`, made as an honest
     /// signer would for `A`'s prime-order part: libsodium's answer depends on the torsion and on `k`.
-    fn signed(x: Scalar, t: EdwardsPoint, r: Scalar, u: EdwardsPoint, msg: &[u8]) -> ([u8; 32], [u8; 64]) {
+    fn signed(
+        x: Scalar,
+        t: EdwardsPoint,
+        r: Scalar,
+        u: EdwardsPoint,
+        msg: &[u8],
+    ) -> ([u8; 32], [u8; 64]) {
         use sha2::{Digest, Sha512};
         let key = (ED25519_BASEPOINT_POINT * x + t).compress().to_bytes();
         let r_bytes = (ED25519_BASEPOINT_POINT * r + u).compress().to_bytes();
@@ -381,8 +391,10 @@ mod tests {
     fn signature_and_proofs_together_answer_as_separately() {
         use crate::signature::{terms as signature_terms, verify};
         use curve25519_dalek::constants::EIGHT_TORSION;
-        let key = CompressedRistretto::decompress(&(RISTRETTO_BASEPOINT_POINT * random_scalar()).compress())
-            .unwrap();
+        let key = CompressedRistretto::decompress(
+            &(RISTRETTO_BASEPOINT_POINT * random_scalar()).compress(),
+        )
+        .unwrap();
         let bases = FixedBases::new(key);
         let (mut torsion_reps, mut both_answers) = (0, [false, false]);
         for case in 0..96usize {
@@ -415,7 +427,10 @@ mod tests {
                 );
             }
         }
-        assert!(torsion_reps > 0, "the decoder's representatives were all torsion-free");
+        assert!(
+            torsion_reps > 0,
+            "the decoder's representatives were all torsion-free"
+        );
         assert_eq!(both_answers, [true, true]);
     }
 }

@@ -109,7 +109,8 @@ pub mod python {
             })
             .collect();
         let key = |x: &[u8], what: &str| -> Result<[u8; 32], String> {
-            x.try_into().map_err(|_| format!("{what}: expected 32 bytes"))
+            x.try_into()
+                .map_err(|_| format!("{what}: expected 32 bytes"))
         };
         let (fingerprint, public_key) = (
             guarded("check_ballot_bodies", || key(fingerprint, "fingerprint"))?,
@@ -152,12 +153,11 @@ pub mod python {
                 Ok(match answer {
                     Answer::Unread => py.None(),
                     Answer::Refused => PyBool::new(py, false).to_owned().into_any().unbind(),
-                    Answer::Accepted(code, line) => PyTuple::new(
-                        py,
-                        [PyBytes::new(py, &code), PyBytes::new(py, &line)],
-                    )?
-                    .into_any()
-                    .unbind(),
+                    Answer::Accepted(code, line) => {
+                        PyTuple::new(py, [PyBytes::new(py, &code), PyBytes::new(py, &line)])?
+                            .into_any()
+                            .unbind()
+                    }
                 })
             })
             .collect()

@@ -201,19 +201,19 @@ mod tests {
             "",
             "[]",
             "\"a\"",
-            "{\"a\":\"b\",\"a\":\"c\"}",  // repeated key
-            "{\"a\":\"\\u0061\"}",         // an escape
-            "{\"a\":\"é\"}",               // beyond ASCII
-            "{\"a\":\"b c\"}",             // a space inside a string
-            "{\"a\":1}",                   // a number
-            "{\"a\":true}",                // true
-            "{\"a\":\"b\",}",              // trailing comma
-            "{\"a\":[\"b\",]}",            // trailing comma
-            "{\"a\":\"b\"} x",             // trailing data
-            "{\"a\":\"b\"",                // cut
-            "{\"a\" \"b\"}",               // no colon
-            "{\"a\":nul}",                 // cut literal
-            "{\"a\":\"b\"}\u{a0}",         // not JSON whitespace
+            "{\"a\":\"b\",\"a\":\"c\"}",       // repeated key
+            "{\"a\":\"\\u0061\"}",             // an escape
+            "{\"a\":\"é\"}",                   // beyond ASCII
+            "{\"a\":\"b c\"}",                 // a space inside a string
+            "{\"a\":1}",                       // a number
+            "{\"a\":true}",                    // true
+            "{\"a\":\"b\",}",                  // trailing comma
+            "{\"a\":[\"b\",]}",                // trailing comma
+            "{\"a\":\"b\"} x",                 // trailing data
+            "{\"a\":\"b\"",                    // cut
+            "{\"a\" \"b\"}",                   // no colon
+            "{\"a\":nul}",                     // cut literal
+            "{\"a\":\"b\"}\u{a0}",             // not JSON whitespace
             "{\"a\":[[[[[[[[[\"b\"]]]]]]]]]}", // too deep
         ] {
             assert!(line(body).is_none(), "{body}");

@@ -110,7 +110,11 @@ pub struct SignatureTerms {
 /// The terms of [`verify`]'s equation after [`verify`]'s own checks (`s` canonical, `R` and `A` not of small
 /// order, `A` canonical and decodable), or `None` where those refuse: [`verify`] is true iff
 /// `([t.s]B + [t.k]·t.minus_a).compress() == t.r`.
-pub fn terms(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> Option<SignatureTerms> {
+pub fn terms(
+    public_key: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> Option<SignatureTerms> {
     let (r, s) = split(signature)?;
     let a = key_point(public_key)?;
     Some(SignatureTerms {
