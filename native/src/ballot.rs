@@ -34,6 +34,20 @@ impl QuestionLayout {
     pub fn width(&self) -> usize {
         self.weights.len()
     }
+
+    /// The layouts as the Python glue passes them (`native.layouts_for_native`): per question
+    /// `(weights, lo, hi, sum_proof)`.
+    pub fn from_tuples(layouts: Vec<(Vec<u64>, u64, u64, bool)>) -> Vec<Self> {
+        layouts
+            .into_iter()
+            .map(|(weights, lo, hi, sum_proof)| QuestionLayout {
+                weights,
+                lo,
+                hi,
+                sum_proof,
+            })
+            .collect()
+    }
 }
 
 /// The election's public inputs to ballot checking.

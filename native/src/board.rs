@@ -134,15 +134,7 @@ pub mod python {
         }
         let answers = py.allow_threads(|| {
             guarded("check_ballot_bodies", || {
-                let layouts = layouts
-                    .into_iter()
-                    .map(|(weights, lo, hi, sum_proof)| QuestionLayout {
-                        weights,
-                        lo,
-                        hi,
-                        sum_proof,
-                    })
-                    .collect();
+                let layouts = QuestionLayout::from_tuples(layouts);
                 let election = Election::cached(fingerprint, public_key, layouts)?;
                 super::check(&election, read, &eligible)
             })

@@ -59,15 +59,7 @@ fn check_ballots<'py>(
     let (fingerprint, public_key) = (fingerprint.to_vec(), public_key.to_vec());
     let (statuses, sums) = py.allow_threads(|| {
         guarded("check_ballots", || {
-            let layouts = layouts
-                .into_iter()
-                .map(|(weights, lo, hi, sum_proof)| QuestionLayout {
-                    weights,
-                    lo,
-                    hi,
-                    sum_proof,
-                })
-                .collect();
+            let layouts = QuestionLayout::from_tuples(layouts);
             let election = Election::cached(
                 array32(&fingerprint, "fingerprint")?,
                 array32(&public_key, "public key")?,
