@@ -4,15 +4,18 @@
 //! (`record/events.canonical_json`: keys sorted, no whitespace, `ensure_ascii=False`). Clients spell the body as
 //! they like: keys in any order, whitespace between tokens. [`canonical_line`] accepts a body only if it is JSON
 //! built from objects (each key once), arrays, `null` and strings of ASCII letters, digits and `_` — nothing to
-//! escape, no numbers, no duplicate key, nested at most [`MAX_DEPTH`] deep — and then writes exactly the line
-//! Python writes for it: such a body parses in Python to the same tree of dicts, lists, `None` and strings, whose
-//! canonical form sorts each object's keys (by code point: for ASCII, by byte) and writes every string as is.
-//! Any other body gives `None` and takes the Python path, which parses it, names its fault or writes its line: so
-//! nothing is decided here that Python would decide differently. Whether the line is a ballot of the election's
-//! layout is the line reader's question (`lines::read`).
+//! escape, no numbers, no duplicate key, nested at most [`MAX_DEPTH`] deep, at most [`MAX_MEMBERS`] members an
+//! object — and then writes exactly the line Python writes for it: such a body parses in Python to the same tree
+//! of dicts, lists, `None` and strings, whose canonical form sorts each object's keys (by code point: for ASCII,
+//! by byte) and writes every string as is. Any other body gives `None` and takes the Python path, which parses
+//! it, names its fault or writes its line: so nothing is decided here that Python would decide differently.
+//! Whether the line is a ballot of the election's layout is the line reader's question (`lines::read`).
 
 /// Deeper bodies go to Python (a ballot is four levels deep: payload, answers, an answer, a proof's column).
 pub const MAX_DEPTH: usize = 8;
+
+/// Objects with more members go to Python (a ballot's have at most four; the repeated-key test is quadratic).
+pub const MAX_MEMBERS: usize = 16;
 
 /// The bytes a string of a read body may hold: ASCII letters, digits, `_`.
 static PLAIN: [bool; 256] = {
@@ -107,7 +110,10 @@ impl<'a> Parser<'a> {
                 }
                 loop {
                     let key = self.text()?;
-                    if members.iter().any(|(k, _)| *k == key) || !self.eat(b':') {
+                    if members.len() == MAX_MEMBERS
+                        || members.iter().any(|(k, _)| *k == key)
+                        || !self.eat(b':')
+                    {
                         return None; // a repeated key: Python keeps the last one; leave it to Python
                     }
                     members.push((key, self.value(depth + 1)?));
@@ -219,5 +225,11 @@ mod tests {
             assert!(line(body).is_none(), "{body}");
         }
         assert!(line("{\"a\":[[[[[[[\"b\"]]]]]]]}").is_some()); // deep, but not too deep
+        let members = |n: usize| {
+            let inner: Vec<String> = (0..n).map(|i| format!("\"k{i}\":null")).collect();
+            format!("{{{}}}", inner.join(","))
+        };
+        assert!(line(&members(MAX_MEMBERS)).is_some());
+        assert!(line(&members(MAX_MEMBERS + 1)).is_none()); // many keys: Python's linear parser
     }
 }
