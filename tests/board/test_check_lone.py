@@ -217,3 +217,18 @@ def test_the_torsion_tamperings_differ_from_an_honest_signature_by_the_torsion_o
     content = ballot_from_json(payload, branch_counts(setup.ctx.layouts)).content_bytes()
     r = 0x5EED + len(content)
     assert ed25519.verify(key, content, sign_raw(secret_scalar(setup, payload), key, r, base(r), content))
+
+
+@pytest.mark.parametrize("how", ["honest", "equation", "nonce + torsion 4", "not on the roll", "not json"])
+def test_the_inline_path_answers_as_a_check_worker(
+    setup: Setup, honest: list[dict[str, Any]], how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--check-workers 0`` checks a cast body with ``check_cast``: the same answer as the reference engine's."""
+    payload = honest[4] if how in ("honest", "not json") else tampered(setup, honest[4], how)
+    body = json.dumps(payload).encode()[: -1 if how == "not json" else None]
+    try:
+        result: Any = checkers.check_cast(body, setup.ctx)
+    except Exception as exc:
+        result = exc
+    assert checkers._reply(result) == reply(body, setup, monkeypatch, native.REFERENCE)
+    assert isinstance(result, checkers.Checked) == (how == "honest")

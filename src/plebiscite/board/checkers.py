@@ -46,7 +46,7 @@ from plebiscite.coercion import events as cev
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
 
-__all__ = ["CheckPool", "Checked", "check_bodies", "check_body", "check_value"]
+__all__ = ["CheckPool", "Checked", "check_bodies", "check_body", "check_cast", "check_value"]
 
 _LEN = 4
 _CODE = 64  # hex tracking code
@@ -83,6 +83,16 @@ def check_body(body: bytes, ctx: ElectionContext) -> Checked:
     Raises :class:`Refusal` for a body that is not JSON, or the check's error (BallotError, …) for a bad ballot.
     """
     return check_value(parse_json(body), ctx)
+
+
+def check_cast(body: bytes, ctx: ElectionContext) -> Checked:
+    """A cast request body checked alone as a check worker checks it (:func:`check_bodies`: in the crate straight
+    from the bytes when it can; the board's inline path, ``--check-workers 0``). Raises the body's refusal: the
+    same exception :func:`check_body` raises for it."""
+    [answer] = check_bodies([body], ctx)
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
 
 
 def _encode(checked: Checked) -> bytes:
