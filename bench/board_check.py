@@ -20,6 +20,11 @@ own credential, generated on every core before any timing):
    ``--baseline-python``, every run is repeated, interleaved, on a server started by that interpreter (another
    checkout's venv: ``/work/main/.venv/bin/python`` runs main's code, one ballot per check).
 
+``--breakdown FILE`` adds a lone ballot's check piece by piece (the native call straight from the body, and the
+pieces of the Python path a body the crate does not read takes: JSON parse, canonical event line, the crate's line
+reader, eligibility, the native check; CPU µs p50) and writes its ballots to FILE for ``cargo run --release
+--example lone -- FILE`` (in ``native/``), which splits the native check (docs/native.md §6.4).
+
 Other engineers share the 2 cores: read the CPU figures and the ``uptime`` loads recorded beside every phase.
 Results go to ``bench/results/board_check.json``.
 """
@@ -42,7 +47,10 @@ import httpx
 
 from board_load import TOKEN, Server, make_ballots, percentile, prepare, run_clients, uptime
 from plebiscite import native
+from plebiscite.ballot.check import accepted_bodies, branch_counts
 from plebiscite.board.checkers import Checked, check_bodies
+from plebiscite.board.refusals import parse_json
+from plebiscite.record.events import BALLOT, canonical_json
 from plebiscite.setup.election import ElectionContext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +91,54 @@ def check_cost(ctx: ElectionContext, bodies: list[bytes], rounds: int) -> dict[s
         },
         "uptime": {"before": uptime_before, "after": uptime()},
     }
+
+
+def breakdown(ctx: ElectionContext, bodies: list[bytes], rounds: int, dump: Path | None) -> dict[str, Any]:
+    """Where a lone ballot's ``check_bodies([body])`` goes: per piece, the p50 over the bodies of its CPU µs
+    (``time.process_time_ns``), the median of ``rounds`` passes. ``dump``: also write ``fingerprint``, ``key`` and
+    ``content signature`` per line (hex) for ``cargo run --release --example lone -- FILE`` (the crate's split)."""
+    counts = branch_counts(ctx.layouts)
+    layouts = native.layouts_for_native(ctx.layouts)
+    values = {b: parse_json(b) for b in bodies}
+    lines = {b: canonical_json({"type": BALLOT, "payload": values[b]}) for b in bodies}
+    read: dict[bytes, tuple[bytes, bytes, bytes, bytes, bytes]] = {}
+    for b in bodies:
+        found = native.read_ballot_lines([lines[b]], counts)[0]
+        assert found is not None
+        read[b] = found
+    pieces: dict[str, Any] = {
+        "check_bodies([body]) (the goal's span)": lambda b: check_bodies([b], ctx),
+        "accepted_bodies([body])": lambda b: accepted_bodies([b], ctx),
+        "native.check_ballot_bodies (1 body)": lambda b: native.check_ballot_bodies(
+            ctx.fingerprint, ctx.public_key, layouts, [b], ctx.roll
+        ),
+        # the pieces of the path a body the crate does not read takes (every body took it before docs/native.md §6.4)
+        "parse_json(body)": parse_json,
+        "canonical_json(event)": lambda b: canonical_json({"type": BALLOT, "payload": values[b]}),
+        "native.read_ballot_lines([line])": lambda b: native.read_ballot_lines([lines[b]], counts),
+        "eligibility (fingerprint, roll)": lambda b: read[b][2] == ctx.fingerprint and read[b][3] in ctx.roll,
+        "native.check_ballots (1 ballot)": lambda b: native.check_ballots(
+            ctx.fingerprint, ctx.public_key, layouts, [read[b][:2]]
+        ),
+        "native.layouts_for_native": lambda b: native.layouts_for_native(ctx.layouts),
+    }
+    out: dict[str, Any] = {"uptime": {"before": uptime()}}
+    for name, piece in pieces.items():
+        medians = []
+        for _ in range(rounds):
+            times = []
+            for body in bodies:
+                c0 = time.process_time_ns()
+                piece(body)
+                times.append((time.process_time_ns() - c0) / 1000)
+            medians.append(percentile(times, 50))
+        out[name] = round(sorted(medians)[len(medians) // 2], 1)
+        print(f"{name:44} {out[name]:7.1f} µs", file=sys.stderr)
+    out["uptime"]["after"] = uptime()
+    if dump is not None:
+        rows = [f"{read[b][0].hex()} {read[b][1].hex()}" for b in bodies]
+        dump.write_text("\n".join([ctx.fingerprint.hex(), ctx.public_key.hex(), *rows]) + "\n")
+    return out
 
 
 def _cpu(pids: list[int]) -> float:
@@ -187,6 +243,13 @@ def main() -> None:
         "--baseline-python", default=None, help="part 2: also run servers on this interpreter"
     )
     parser.add_argument("--skip-serve", action="store_true", help="part 1 only")
+    parser.add_argument(
+        "--breakdown",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also a lone ballot's check piece by piece; its ballots written to FILE for `--example lone`",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "board_check.json")
     args = parser.parse_args()
     per_run = 100 + args.lone + int(sum(args.rates) * args.paced_seconds) + args.closed
@@ -208,6 +271,8 @@ def main() -> None:
             ctx, [body for _, body in random.Random(1).sample(ballots, 600)], args.rounds
         )
         print(json.dumps(out["check_cost"]["per_ballot_cpu_us"]), file=sys.stderr)
+        if args.breakdown is not None:
+            out["lone_breakdown_cpu_us"] = breakdown(ctx, [b for _, b in ballots[:300]], 5, args.breakdown)
         if not args.skip_serve:
             variants = {"batched (this checkout)": sys.executable}
             if args.baseline_python:

@@ -34,6 +34,20 @@ impl QuestionLayout {
     pub fn width(&self) -> usize {
         self.weights.len()
     }
+
+    /// The layouts as the Python glue passes them (`native.layouts_for_native`): per question
+    /// `(weights, lo, hi, sum_proof)`.
+    pub fn from_tuples(layouts: Vec<(Vec<u64>, u64, u64, bool)>) -> Vec<Self> {
+        layouts
+            .into_iter()
+            .map(|(weights, lo, hi, sum_proof)| QuestionLayout {
+                weights,
+                lo,
+                hi,
+                sum_proof,
+            })
+            .collect()
+    }
 }
 
 /// The election's public inputs to ballot checking.
@@ -227,13 +241,30 @@ fn challenge_holds(
     t.scalar() == sum
 }
 
-/// Decode and check one ballot up to its proofs' group equations; `Err` says which stage refused it.
-pub fn check(
+/// Per question: its ciphertexts (raw encodings and points), its 0/1 proofs and its sum proof.
+type Question<'a> = (
+    Vec<(
+        (&'a [u8; 32], &'a [u8; 32]),
+        (RistrettoPoint, RistrettoPoint),
+    )>,
+    Vec<RawProof<'a>>,
+    Option<RawProof<'a>>,
+);
+
+/// A ballot's bytes read against the layout, every element and scalar decoded.
+struct ReadBallot<'a> {
+    credential: &'a [u8; 32],
+    signature: &'a [u8; 64],
+    questions: Vec<Question<'a>>,
+}
+
+/// Every length, element and scalar of the ballot bytes (`Malformed` if anything is off).
+fn read<'a>(
     election: &Election,
-    content: &[u8],
-    signature_bytes: &[u8],
-) -> Result<CheckedBallot, Status> {
-    use Status::{Challenge, Malformed, Signature};
+    content: &'a [u8],
+    signature_bytes: &'a [u8],
+) -> Result<ReadBallot<'a>, Status> {
+    use Status::Malformed;
     let signature: &[u8; 64] = signature_bytes.try_into().map_err(|_| Malformed)?;
     let mut r = Reader {
         data: content,
@@ -287,19 +318,31 @@ pub fn check(
     if r.pos != content.len() {
         return Err(Malformed);
     }
-    if !signature::verify(credential, content, signature) {
-        return Err(Signature);
-    }
+    Ok(ReadBallot {
+        credential,
+        signature,
+        questions,
+    })
+}
+
+/// Every proof's Fiat–Shamir challenge (`Challenge` if one does not add up); the group equations are left.
+fn challenges_hold(election: &Election, ballot: ReadBallot) -> Result<CheckedBallot, Status> {
+    let credential = ballot.credential;
     let mut checked = CheckedBallot {
         statements: Vec::new(),
         choices: Vec::new(),
     };
-    for (q, ((cts, proofs, sum), lay)) in questions.into_iter().zip(&election.layouts).enumerate() {
+    for (q, ((cts, proofs, sum), lay)) in ballot
+        .questions
+        .into_iter()
+        .zip(&election.layouts)
+        .enumerate()
+    {
         let q_bytes = int_bytes(q as u64);
         for (i, (((raw_a, raw_b), (a, b)), proof)) in cts.iter().zip(proofs).enumerate() {
             let context: [&[u8]; 3] = [credential, &q_bytes, &int_bytes(i as u64)];
             if !challenge_holds(election, &context, (raw_a, raw_b), 0, 1, &proof) {
-                return Err(Challenge);
+                return Err(Status::Challenge);
             }
             checked.statements.push(RangeStatement {
                 a: *a,
@@ -323,7 +366,7 @@ pub fn check(
             let (enc_a, enc_b) = (a.compress().to_bytes(), b.compress().to_bytes());
             let context: [&[u8]; 3] = [credential, &q_bytes, b"sum"];
             if !challenge_holds(election, &context, (&enc_a, &enc_b), lay.lo, lay.hi, &proof) {
-                return Err(Challenge);
+                return Err(Status::Challenge);
             }
             checked.statements.push(RangeStatement {
                 a,
@@ -337,6 +380,42 @@ pub fn check(
             .push(cts.iter().map(|(_, points)| *points).collect());
     }
     Ok(checked)
+}
+
+/// Decode and check one ballot up to its proofs' group equations; `Err` says which stage refused it.
+pub fn check(
+    election: &Election,
+    content: &[u8],
+    signature_bytes: &[u8],
+) -> Result<CheckedBallot, Status> {
+    let ballot = read(election, content, signature_bytes)?;
+    if !signature::verify(ballot.credential, content, ballot.signature) {
+        return Err(Status::Signature);
+    }
+    challenges_hold(election, ballot)
+}
+
+/// One ballot checked alone (the board's lone ballot): the status [`crate::check_chunk`] gives it, by a shorter
+/// road for a ballot that passes — its signature's equation and its proofs' equations as **one** multiscalar
+/// multiplication (`batch::holds_with_signature`, docs/native.md §3), which shares the 253 doublings Ed25519's
+/// own double-base multiplication would repeat. A ballot that does not pass that way (or where it is not
+/// available) is checked by [`crate::check_chunk`] itself, so every refusal carries the same stage as before.
+pub fn check_lone(election: &Election, content: &[u8], signature: &[u8]) -> Result<Status, String> {
+    if let Ok(ballot) = read(election, content, signature) {
+        if let Some(terms) = signature::terms(ballot.credential, content, ballot.signature) {
+            if let Ok(checked) = challenges_hold(election, ballot) {
+                let joint = crate::batch::holds_with_signature(
+                    &election.bases,
+                    &checked.statements,
+                    &terms,
+                )?;
+                if joint == Some(true) {
+                    return Ok(Status::Ok);
+                }
+            }
+        }
+    }
+    Ok(crate::check_chunk(election, &[(content, signature)])?.statuses[0])
 }
 
 /// One range proof on its own (the proofs' test vectors, `tests/vectors/proofs.json`): `branches` holds

@@ -6,6 +6,8 @@
 
 pub mod ballot;
 pub mod batch;
+pub mod board;
+pub mod body;
 pub mod cr;
 pub mod lines;
 pub mod scan;

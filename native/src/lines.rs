@@ -40,13 +40,20 @@ struct Cursor<'a> {
     pos: usize,
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+/// Each byte's value as a lowercase hex digit, or 0xff.
+static NIBBLE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut d = 0;
+    while d < 10 {
+        table[b'0' as usize + d] = d as u8;
+        d += 1;
     }
-}
+    while d < 16 {
+        table[b'a' as usize + d - 10] = d as u8;
+        d += 1;
+    }
+    table
+};
 
 impl Cursor<'_> {
     fn expect(&mut self, text: &[u8]) -> Option<()> {
@@ -59,8 +66,14 @@ impl Cursor<'_> {
         self.expect(b"\"")?;
         let digits = self.line.get(self.pos..self.pos.checked_add(2 * N)?)?;
         let mut out = [0u8; N];
+        let mut bad = 0u8;
         for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-            *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+            let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
+            bad |= high | low;
+            *byte = high << 4 | low;
+        }
+        if bad & 0xf0 != 0 {
+            return None;
         }
         self.pos += 2 * N;
         self.expect(b"\"")?;

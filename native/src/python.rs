@@ -59,15 +59,7 @@ fn check_ballots<'py>(
     let (fingerprint, public_key) = (fingerprint.to_vec(), public_key.to_vec());
     let (statuses, sums) = py.allow_threads(|| {
         guarded("check_ballots", || {
-            let layouts = layouts
-                .into_iter()
-                .map(|(weights, lo, hi, sum_proof)| QuestionLayout {
-                    weights,
-                    lo,
-                    hi,
-                    sum_proof,
-                })
-                .collect();
+            let layouts = QuestionLayout::from_tuples(layouts);
             let election = Election::cached(
                 array32(&fingerprint, "fingerprint")?,
                 array32(&public_key, "public key")?,
@@ -225,6 +217,10 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(crate::shares::check_decryption_shares, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        crate::board::python::check_ballot_bodies,
+        m
+    )?)?;
     m.add_class::<crate::scan::python::LineScanner>()?;
     crate::cr::python::register(m)?;
     Ok(())

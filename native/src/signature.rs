@@ -97,6 +97,34 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
         == r
 }
 
+/// A signature's equation, for a check that folds it into a larger multiscalar multiplication
+/// (`batch::holds_with_signature`, the board's lone ballot): the encoding of `[s]B + [k](−A)` must be exactly the
+/// bytes `r` — [`verify`]'s own comparison, cofactorless.
+pub struct SignatureTerms {
+    pub s: Scalar,
+    pub k: Scalar,
+    pub minus_a: EdwardsPoint,
+    pub r: [u8; 32],
+}
+
+/// The terms of [`verify`]'s equation after [`verify`]'s own checks (`s` canonical, `R` and `A` not of small
+/// order, `A` canonical and decodable), or `None` where those refuse: [`verify`] is true iff
+/// `([t.s]B + [t.k]·t.minus_a).compress() == t.r`.
+pub fn terms(
+    public_key: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> Option<SignatureTerms> {
+    let (r, s) = split(signature)?;
+    let a = key_point(public_key)?;
+    Some(SignatureTerms {
+        s,
+        k: challenge(&r, public_key, message),
+        minus_a: -a,
+        r,
+    })
+}
+
 /// Many `(message, signature)` pairs under one key (the board's signed heads): each answer is [`verify`]'s, the
 /// key checked and decoded once. Each `R'` is computed and compared alone: nothing is batched (a comb table of
 /// the key, `EdwardsBasepointTable`, was tried: no faster than the variable-time double-base multiplication here).

@@ -1,7 +1,7 @@
 """The board's check workers check the ballots that arrive together in one native call (``checkers.check_bodies``,
-``ballot.check.accepted_together``): every ballot must still get exactly the answer it gets alone — the same checked
-ballot (tracking code, Merkle leaf: the receipt's content) or the same refusal, word for word, in order — whatever
-else is in the batch."""
+``ballot.check.accepted_bodies``, and ``accepted_together`` for a body the crate does not read): every ballot must
+still get exactly the answer it gets alone — the same checked ballot (tracking code, Merkle leaf: the receipt's
+content) or the same refusal, word for word, in order — whatever else is in the batch."""
 
 from __future__ import annotations
 
@@ -75,16 +75,22 @@ def alone(body: bytes, setup: Setup) -> bytes:
     return checkers._reply(result)
 
 
-def count_native_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """From now on, the number of ballots in each call of the extension's ``check_ballots``."""
-    calls: list[int] = []
-    real = native.check_ballots
+def count_native_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """From now on, each call of the extension's ``check_ballot_bodies`` (``("bodies", n)``) and ``check_ballots``
+    (``("ballots", n)``), with its number of bodies or ballots."""
+    calls: list[tuple[str, int]] = []
+    real_bodies, real_ballots = native.check_ballot_bodies, native.check_ballots
 
-    def counting(*args: Any) -> Any:
-        calls.append(len(args[3]))
-        return real(*args)
+    def bodies(*args: Any) -> Any:
+        calls.append(("bodies", len(args[3])))
+        return real_bodies(*args)
 
-    monkeypatch.setattr(native, "check_ballots", counting)
+    def ballots(*args: Any) -> Any:
+        calls.append(("ballots", len(args[3])))
+        return real_ballots(*args)
+
+    monkeypatch.setattr(native, "check_ballot_bodies", bodies)
+    monkeypatch.setattr(native, "check_ballots", ballots)
     return calls
 
 
@@ -107,11 +113,11 @@ def test_one_forged_ballot_among_honest_ones_gets_its_own_refusal_and_the_others
     statuses = [int.from_bytes(a[:2], "big") for a in answers]
     assert statuses[5:10] == [200] * 5, statuses
     assert statuses[:4] == [200] * 4 and statuses[4] == 422 and statuses[10] == 400, statuses
-    # one call for the batch; a ballot it did not accept is checked again alone (off the roll or for another
-    # election: not sent to the extension; bit 255: refused by its decoder in the batch, then alone by Python's
-    # before any native call)
-    expected_calls = {"not on the roll": [9], "another election": [9], "bit 255": [10]}.get(how, [10, 1])
-    assert calls == expected_calls
+    # one call for the bodies (the one that is not JSON is not read there); a ballot it did not accept is checked
+    # again alone (off the roll or for another election: refused before any native call; bit 255: refused by the
+    # crate's decoder, then alone by Python's before any native call)
+    alone_calls = [] if how in ("not on the roll", "another election", "bit 255") else [("ballots", 1)]
+    assert calls == [("bodies", 11), *alone_calls]
 
 
 @needs_native
@@ -124,7 +130,7 @@ def test_honest_ballots_in_any_order_get_their_own_answers_from_one_call(
     expected = [alone(body, setup) for body in bodies]
     calls = count_native_calls(monkeypatch)
     assert [checkers._reply(r) for r in check_bodies(bodies, setup.ctx)] == expected
-    assert calls == [len(bodies)]
+    assert calls == [("bodies", len(bodies))]
 
 
 def test_the_reference_engine_checks_each_ballot_alone_as_before(
@@ -138,6 +144,7 @@ def test_the_reference_engine_checks_each_ballot_alone_as_before(
         raise AssertionError("the reference engine must not call the extension")
 
     monkeypatch.setattr(native, "check_ballots", refused)
+    monkeypatch.setattr(native, "check_ballot_bodies", refused)
     assert [checkers._reply(r) for r in check_bodies(bodies, setup.ctx)] == expected
     assert [int.from_bytes(e[:2], "big") for e in expected] == [200, 200, 200, 422, 200]
 
@@ -155,7 +162,11 @@ def test_a_failing_native_call_leaves_each_ballot_to_its_single_check(
             raise native.EngineError("native engine: deliberate")
         return real(*args)
 
+    def fails(*_: Any) -> Any:
+        raise native.EngineError("native engine: deliberate")
+
     monkeypatch.setattr(native, "check_ballots", fails_on_batches)
+    monkeypatch.setattr(native, "check_ballot_bodies", fails)
     assert [checkers._reply(r) for r in check_bodies(bodies, setup.ctx)] == expected
 
 
@@ -193,8 +204,9 @@ def test_a_lone_ballot_gets_its_single_check_answer(
     assert [checkers._reply(r) for r in check_bodies([body], setup.ctx)] == [alone(body, setup)]
 
 
+@pytest.mark.parametrize("broken_paths", [("accepted_bodies",), ("accepted_bodies", "accepted_together")])
 def test_a_bug_in_the_batch_path_leaves_each_ballot_to_its_single_check(
-    setup: Setup, honest: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    setup: Setup, honest: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, broken_paths: tuple[str, ...]
 ) -> None:
     bodies = encoded([*honest[:3], forged(setup, honest[3], "signature")])
     expected = [alone(body, setup) for body in bodies]
@@ -202,5 +214,6 @@ def test_a_bug_in_the_batch_path_leaves_each_ballot_to_its_single_check(
     def broken(*_: Any) -> Any:
         raise RuntimeError("deliberate")
 
-    monkeypatch.setattr(checkers, "accepted_together", broken)
+    for name in broken_paths:
+        monkeypatch.setattr(checkers, name, broken)
     assert [checkers._reply(r) for r in check_bodies(bodies, setup.ctx)] == expected

@@ -173,6 +173,47 @@ def accepted_together(
     return out
 
 
+def accepted_bodies(
+    bodies: Sequence[bytes], ctx: ElectionContext, require_roll: bool = True, engine: str | None = None
+) -> list[tuple[str, bytes] | bool | None]:
+    """For cast request bodies that arrived together (one, or several: the board's check workers), what the native
+    engine makes of them in **one** call, straight from the bytes: per body ``(tracking code, the ballot event's
+    canonical bytes)`` — exactly what :func:`check_ballot` and the event give for ``json.loads(body)`` — if it
+    accepts the ballot; ``False`` if it reads the ballot but does not accept it (the caller checks that body alone,
+    whose answer is its answer); ``None`` if it does not read the body (the caller parses it in Python, as
+    :func:`accepted_together` does). All ``None`` on the reference engine, or if the extension refuses the call.
+
+    The crate writes the canonical line from the body itself (``native/src/body.rs``: a body of plain JSON — keys in
+    any order, whitespace, no escapes — gives exactly Python's ``canonical_json``; any other is not read), reads it
+    as :func:`accepted_together` does, checks the election and the roll, and checks the ballots: a lone one with
+    its signature and proofs in one multiscalar multiplication, several as one batch (docs/native.md §3, §6.4).
+    """
+    if native.resolve(engine) != native.NATIVE or not bodies:
+        return [None] * len(bodies)
+    try:
+        found = native.check_ballot_bodies(
+            ctx.fingerprint,
+            ctx.public_key,
+            _native_layouts(ctx),
+            list(bodies),
+            ctx.roll if require_roll else None,
+        )
+    except native.EngineError:
+        return [None] * len(bodies)
+    return [(f[0].hex(), f[1]) if isinstance(f, tuple) else f for f in found]
+
+
+_LAYOUTS: list[tuple[list[Layout], list[tuple[list[int], int, int, bool]]]] = []
+
+
+def _native_layouts(ctx: ElectionContext) -> list[tuple[list[int], int, int, bool]]:
+    """``native.layouts_for_native(ctx.layouts)``, kept for the last context's layouts (a worker checks one
+    election)."""
+    if not _LAYOUTS or _LAYOUTS[0][0] is not ctx.layouts:
+        _LAYOUTS[:] = [(ctx.layouts, native.layouts_for_native(ctx.layouts))]
+    return _LAYOUTS[0][1]
+
+
 def _admitted(value: object, ctx: ElectionContext, require_roll: bool) -> Ballot:
     """The ballot decoded (elements unvalidated), for this election, its credential on the roll."""
     ballot = ballot_from_json(value, branch_counts(ctx.layouts), validate=False)
@@ -185,7 +226,5 @@ def _admitted(value: object, ctx: ElectionContext, require_roll: bool) -> Ballot
 
 def _native_statuses(pairs: list[tuple[bytes, bytes]], ctx: ElectionContext) -> bytes:
     """The native engine's status byte for each ``(ballot bytes, signature)``, all in one call (0: accepted)."""
-    statuses, _ = native.check_ballots(
-        ctx.fingerprint, ctx.public_key, native.layouts_for_native(ctx.layouts), pairs
-    )
+    statuses, _ = native.check_ballots(ctx.fingerprint, ctx.public_key, _native_layouts(ctx), pairs)
     return statuses

@@ -39,14 +39,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, cast
 
-from plebiscite.ballot.check import accepted_together, check_ballot
+from plebiscite.ballot.check import accepted_bodies, accepted_together, check_ballot
 from plebiscite.board.refusals import Refusal, parse_json, refusal_for
 from plebiscite.coercion import ballot as cr_ballot
 from plebiscite.coercion import events as cev
 from plebiscite.record import events as ev
 from plebiscite.setup.election import ElectionContext
 
-__all__ = ["CheckPool", "Checked", "check_bodies", "check_body", "check_value"]
+__all__ = ["CheckPool", "Checked", "check_bodies", "check_body", "check_cast", "check_value"]
 
 _LEN = 4
 _CODE = 64  # hex tracking code
@@ -85,6 +85,16 @@ def check_body(body: bytes, ctx: ElectionContext) -> Checked:
     return check_value(parse_json(body), ctx)
 
 
+def check_cast(body: bytes, ctx: ElectionContext) -> Checked:
+    """A cast request body checked alone as a check worker checks it (:func:`check_bodies`: in the crate straight
+    from the bytes when it can; the board's inline path, ``--check-workers 0``). Raises the body's refusal: the
+    same exception :func:`check_body` raises for it."""
+    [answer] = check_bodies([body], ctx)
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
 def _encode(checked: Checked) -> bytes:
     credential = checked.credential
     return (
@@ -109,8 +119,45 @@ first answer of a full batch waits that long)."""
 
 def check_bodies(bodies: list[bytes], ctx: ElectionContext) -> list[Checked | Exception]:
     """:func:`check_body` for bodies that arrived together: one answer each, in order, each the one that body gets
-    alone. A standard election's ballots are checked with one native call (``ballot.check.accepted_together``);
-    each it does not accept, and a coercion-resistant election's ballots, are checked alone (:func:`check_value`)."""
+    alone. A standard election's bodies go to the native engine in one call, straight from their bytes
+    (``ballot.check.accepted_bodies``: a lone ballot's signature and proofs in one multiscalar multiplication,
+    several ballots' proofs as one batch); a body it does not read is parsed here and those go through one call
+    more (``accepted_together``); each body not accepted by either, and a coercion-resistant election's ballots,
+    are checked alone (:func:`check_value`)."""
+    together: list[tuple[str, bytes] | bool | None] = [None] * len(bodies)
+    if ctx.manifest.mode != cev.MODE:
+        try:
+            together = accepted_bodies(bodies, ctx)
+        except Exception:  # a bug in the batch path: logged; each ballot alone still gets its answer
+            traceback.print_exc(file=sys.stderr)
+        if all(type(found) is tuple for found in together):  # all accepted: the usual case, answered at once
+            return [Checked(*cast(tuple[str, bytes], found)) for found in together]
+    answers: list[Checked | Exception | None] = [None] * len(bodies)
+    unread: list[int] = []
+    for k, (body, found) in enumerate(zip(bodies, together, strict=True)):
+        if isinstance(found, tuple):
+            answers[k] = Checked(*found)
+        elif found is None:
+            unread.append(k)
+        else:
+            answers[k] = _alone(body, ctx)
+    for k, answer in zip(unread, _check_parsed([bodies[k] for k in unread], ctx), strict=True):
+        answers[k] = answer
+    return cast(list[Checked | Exception], answers)  # every place filled above: one answer a body, in order
+
+
+def _alone(body: bytes, ctx: ElectionContext) -> Checked | Exception:
+    try:
+        return check_body(body, ctx)
+    except Exception as exc:  # its own refusal (or a bug: a 500), for the caller to map
+        return exc
+
+
+def _check_parsed(bodies: list[bytes], ctx: ElectionContext) -> list[Checked | Exception]:
+    """The bodies parsed in Python; a standard election's ballots then go through one native call
+    (``ballot.check.accepted_together``); each it does not accept is checked alone (:func:`check_value`)."""
+    if not bodies:
+        return []
     values: list[Any] = []
     answers: list[Checked | Exception | None] = []
     for body in bodies:

@@ -32,7 +32,7 @@ from fastapi.concurrency import run_in_threadpool
 from plebiscite.ballot.model import BallotError
 from plebiscite.board import cr_tally
 from plebiscite.board.casting import CommitQueue
-from plebiscite.board.checkers import Checked, CheckPool, check_body, check_value
+from plebiscite.board.checkers import Checked, CheckPool, check_cast, check_value
 from plebiscite.board.errors import BoardError
 from plebiscite.board.records import NewEntry
 from plebiscite.board.storage import Board
@@ -268,7 +268,7 @@ class BoardElection:
                 self._pool = CheckPool(ctx, self.check_workers)
             checked = await self._pool.check(body)
         else:
-            checked = await run_in_threadpool(check_body, body, ctx)
+            checked = await run_in_threadpool(check_cast, body, ctx)
         return await self.commits.submit(checked)
 
     def commit_ballots(self, items: Sequence[Checked]) -> list[Receipt | Exception]:

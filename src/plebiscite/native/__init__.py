@@ -13,7 +13,7 @@ the ballot's check rather than passed over (:func:`disagreement`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -129,6 +129,23 @@ def read_ballot_lines(
     extension, or ``None`` where the line is not exactly the canonical event of a ballot of this layout (then the
     Python path reads it). ``counts`` as ``ballot.check.branch_counts`` gives them."""
     found: list[tuple[bytes, bytes, bytes, bytes, bytes] | None] = call("read_ballot_lines", lines, counts)
+    return found
+
+
+def check_ballot_bodies(
+    fingerprint: bytes,
+    public_key: bytes,
+    layouts: list[tuple[list[int], int, int, bool]],
+    bodies: list[bytes],
+    roll: Container[bytes] | None,
+) -> list[tuple[bytes, bytes] | bool | None]:
+    """The board's check of cast request bodies in the extension (``native/src/board.rs``): per body,
+    ``(raw tracking code, the ballot event's canonical line)`` if accepted, ``False`` if read but not accepted
+    (another election, a credential not in ``roll``, or a check refused it), ``None`` if the extension does not
+    read that body (the Python path then parses it). Raises :class:`EngineError` on failure."""
+    found: list[tuple[bytes, bytes] | bool | None] = call(
+        "check_ballot_bodies", fingerprint, public_key, layouts, bodies, roll
+    )
     return found
 
 

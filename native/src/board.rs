@@ -1,0 +1,157 @@
+//! The board's check of cast request bodies (`ballot/check.py`, `accepted_bodies`; docs/native.md §1, §6.4).
+//!
+//! Per body: its ballot event's canonical line written from the body (`body.rs`), read against the layout
+//! (`lines.rs`), the election and the roll checked, then the ballots that got that far checked — a lone one with
+//! [`crate::ballot::check_lone`] (signature and proofs in one multiscalar multiplication), so are two or three,
+//! more with [`crate::check_chunk`] (the proofs as one batch). What it answers per body: accepted, with the tracking code
+//! and the line; or *not read* (the Python path reads the body); or *not accepted* (checked again alone, by the
+//! engine and then the reference, which names the fault). Only acceptances are final here.
+
+use crate::ballot::{Election, Status};
+use crate::lines::{self, BallotLine, Counts};
+
+/// Up to this many ballots are checked one by one with [`crate::ballot::check_lone`], more as one chunk: a chunk
+/// checks each signature alone and shares only the proofs' doublings, `check_lone` shares the signature's too, so
+/// a chunk is cheaper a ballot only from about four ballots (docs/native.md §6.4).
+const ALONE_UP_TO: usize = 3;
+
+/// What the board's check made of one body.
+pub enum Answer {
+    /// Not a body this reads (`body.rs`, `lines.rs`): the Python path parses it.
+    Unread,
+    /// Read, but not accepted (another election, not on the roll, or refused by a check).
+    Refused,
+    /// Accepted: the tracking code and the ballot event's canonical line.
+    Accepted([u8; 32], Vec<u8>),
+}
+
+/// The bodies' lines and ballots, read; `None` where a body is not read.
+pub fn read(bodies: &[&[u8]], counts: &Counts) -> Vec<Option<(Vec<u8>, BallotLine)>> {
+    bodies
+        .iter()
+        .map(|body| {
+            let line = crate::body::canonical_line(body)?;
+            let ballot = lines::read(&line, counts)?;
+            Some((line, ballot))
+        })
+        .collect()
+}
+
+/// Per read ballot (`None`: not read; `eligible`: made for this election by a credential on the roll), the
+/// answer: the eligible ones checked, one alone or several as a chunk.
+pub fn check(
+    election: &Election,
+    read: Vec<Option<(Vec<u8>, BallotLine)>>,
+    eligible: &[bool],
+) -> Result<Vec<Answer>, String> {
+    let chosen: Vec<usize> = (0..read.len())
+        .filter(|&i| read[i].is_some() && eligible[i])
+        .collect();
+    let ballots: Vec<(&[u8], &[u8])> = chosen
+        .iter()
+        .filter_map(|&i| read[i].as_ref())
+        .map(|(_, b)| (&b.content[..], &b.signature[..]))
+        .collect();
+    let statuses = if ballots.len() <= ALONE_UP_TO {
+        ballots
+            .iter()
+            .map(|(content, signature)| crate::ballot::check_lone(election, content, signature))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        crate::check_chunk(election, &ballots)?.statuses
+    };
+    let mut passed = vec![false; read.len()];
+    for (&i, status) in chosen.iter().zip(statuses) {
+        passed[i] = status == Status::Ok;
+    }
+    Ok(read
+        .into_iter()
+        .zip(passed)
+        .map(|(found, ok)| match found {
+            None => Answer::Unread,
+            Some((line, ballot)) if ok => Answer::Accepted(ballot.tracking_code, line),
+            Some(_) => Answer::Refused,
+        })
+        .collect())
+}
+
+#[cfg(feature = "python")]
+pub mod python {
+    use pyo3::prelude::*;
+    use pyo3::pybacked::PyBackedBytes;
+    use pyo3::types::{PyBool, PyBytes, PyTuple};
+
+    use super::Answer;
+    use crate::ballot::{Election, QuestionLayout};
+    use crate::python::guarded;
+
+    /// `check_ballot_bodies(fingerprint, public_key, layouts, bodies, roll)`: per body, `(tracking code, line)`
+    /// (32 raw bytes and the ballot event's canonical bytes) if accepted, `False` if read but not accepted,
+    /// `None` if not read (`board.rs`). `layouts` as `check_ballots` takes them; `roll`: any container of the
+    /// credentials' 32-byte keys (`in`), or `None` not to require the roll.
+    #[pyfunction]
+    #[pyo3(signature = (fingerprint, public_key, layouts, bodies, roll))]
+    pub fn check_ballot_bodies<'py>(
+        py: Python<'py>,
+        fingerprint: &[u8],
+        public_key: &[u8],
+        layouts: Vec<(Vec<u64>, u64, u64, bool)>,
+        bodies: Vec<PyBackedBytes>,
+        roll: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<PyObject>> {
+        let counts: Vec<(usize, Option<usize>)> = layouts
+            .iter()
+            .map(|(weights, lo, hi, sum)| {
+                (
+                    weights.len(),
+                    sum.then(|| usize::try_from(hi.saturating_sub(*lo)).map_or(0, |n| n + 1)),
+                )
+            })
+            .collect();
+        let key = |x: &[u8], what: &str| -> Result<[u8; 32], String> {
+            x.try_into()
+                .map_err(|_| format!("{what}: expected 32 bytes"))
+        };
+        let (fingerprint, public_key) = (
+            guarded("check_ballot_bodies", || key(fingerprint, "fingerprint"))?,
+            guarded("check_ballot_bodies", || key(public_key, "public key"))?,
+        );
+        let read = py.allow_threads(|| {
+            guarded("check_ballot_bodies", || {
+                let views: Vec<&[u8]> = bodies.iter().map(|b| &b[..]).collect();
+                Ok(super::read(&views, &counts))
+            })
+        })?;
+        let mut eligible = Vec::with_capacity(read.len());
+        for found in &read {
+            eligible.push(match found {
+                Some((_, ballot)) if ballot.election == fingerprint => match &roll {
+                    Some(roll) => roll.contains(PyBytes::new(py, &ballot.credential))?,
+                    None => true,
+                },
+                _ => false,
+            });
+        }
+        let answers = py.allow_threads(|| {
+            guarded("check_ballot_bodies", || {
+                let layouts = QuestionLayout::from_tuples(layouts);
+                let election = Election::cached(fingerprint, public_key, layouts)?;
+                super::check(&election, read, &eligible)
+            })
+        })?;
+        answers
+            .into_iter()
+            .map(|answer| {
+                Ok(match answer {
+                    Answer::Unread => py.None(),
+                    Answer::Refused => PyBool::new(py, false).to_owned().into_any().unbind(),
+                    Answer::Accepted(code, line) => {
+                        PyTuple::new(py, [PyBytes::new(py, &code), PyBytes::new(py, &line)])?
+                            .into_any()
+                            .unbind()
+                    }
+                })
+            })
+            .collect()
+    }
+}
