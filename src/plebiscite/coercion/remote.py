@@ -5,7 +5,9 @@ this trustee last verified, its own posts excepted (``coercion/turns.py``: a rec
 trustee before it builds on it), and when it is this trustee's turn compute the step from the walk's inputs and its
 secrets — its key share (vault), its MAC share (opened from ``cr-mac-key`` with its box key) and its tag keys (made
 at ``cr-tally-keys``, kept in the vault **before** that post) — then post it signed. It stops when no step of the
-phase remains for it.
+phase remains for it. Its ``cr-fold-exp`` and (the first trustee's) first ``cr-dedup-pass`` take the rows that
+``plebiscite trustee ahead`` kept while voting ran (``coercion/ahead.py``, ``rows_store.py``), computing the rest,
+and only prove them; the rows are removed once its tally steps are all on the record.
 """
 
 from __future__ import annotations
