@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -184,12 +186,28 @@ def test_rows_ahead_over_the_board(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             kept = {i: tmp_path / f"kept{i}" for i in (2, 3)}
             for i, rows in ((2, rows2), (3, rows3)):
                 shutil.copytree(rows, kept[i])
+            rounds: list[ahead.Round] = []
+            loop = threading.Thread(
+                target=ahead.run_ahead, args=(step(2), True, 1, 0.05, rounds.append), daemon=True
+            )
+            loop.start()  # following the board until close
+            deadline = time.monotonic() + 120
+            while not rounds and time.monotonic() < deadline:
+                time.sleep(0.05)
             admin("close")
-            closed = ahead.run_ahead(step(2), until_close=True, workers=1)  # the loop ends at close
-            assert closed.closed and closed.kept == 5
+            loop.join(120)
+            assert not loop.is_alive() and len(rounds) >= 2
+            assert (rounds[0].kept, rounds[0].computed, rounds[0].closed) == (
+                5,
+                4,
+                False,
+            )  # fold + dedup, 2 new
+            assert rounds[-1].closed and rounds[-1].kept == 5
             shutil.rmtree(rows2)
-            shutil.copytree(kept[2], rows2)  # as before that last round: the late voter's row not kept
+            shutil.copytree(kept[2], rows2)  # as before the loop: the late voter's row not kept
             admin("tally")
+            with pytest.raises(remote.TrusteeBoardError, match="the tally has started"):
+                ahead.run_ahead(step(2), until_close=False, workers=1)
             given: list[bool] = []
             prove = bp.prove_linear
 

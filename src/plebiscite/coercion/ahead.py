@@ -111,10 +111,12 @@ def run_ahead(
         Workers(workers) as pool,
         Follower(board.url, board.mirror_dir, step.view.events, board.timeout) as follower,
     ):
+        first = True
         while True:
             t0 = time.monotonic()
-            events = follower.events
-            closed = any(e.type in (ev.CLOSE, cev.TALLY_START) for e in events)
+            events = _before_tally(follower.events, first)
+            first = False
+            closed = any(e.type == ev.CLOSE for e in events)
             steps_only = [e for e in events if e.type != cev.BALLOT]
             try:
                 walk = turns.walk(steps_only, verified, memo=memo, pool=pool)
@@ -126,9 +128,8 @@ def run_ahead(
             if walk.order and me not in walk.order:
                 raise TrusteeBoardError(f"trustee {me} is not in the tally set {walk.order}")
             ballots = sum(1 for e in events if e.type == cev.BALLOT)
-            if walk.turn is None or walk.turn.kind != cev.TALLY_START:
-                if any(e.type == cev.TALLY_START for e in events) or walk.turn is None:
-                    raise TrusteeBoardError("the tally has started: run `plebiscite trustee tally`")
+            assert walk.turn is not None  # the record stops before cr-tally-start
+            if walk.turn.kind != cev.TALLY_START:  # the roll precomputation is not complete
                 if closed or not until_close:
                     raise TrusteeBoardError(
                         f"the roll precomputation is not complete ({walk.turn.kind} is next): "
@@ -146,10 +147,21 @@ def run_ahead(
             on_round(last)
             if closed or not until_close:
                 break
-            _wait(follower, len(events), poll)
+            _wait(follower, len(follower.events), poll)
     step.view = board.view()
     remote.remember(step, min(verified, len(step.view.events)))
     return last
+
+
+def _before_tally(events: list[ev.Event], first: bool) -> list[ev.Event]:
+    """The record up to ``cr-tally-start`` (voting is closed by then: no ballot comes after). Refused when the tally
+    had started before this run: ``trustee tally`` is what is due, and it removes the rows when done."""
+    start = next((e.index for e in events if e.type == cev.TALLY_START), None)
+    if start is None:
+        return events
+    if first:
+        raise TrusteeBoardError("the tally has started: run `plebiscite trustee tally`")
+    return events[:start]
 
 
 def _wait(follower: Follower, size: int, poll: float) -> None:
