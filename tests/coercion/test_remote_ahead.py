@@ -257,3 +257,17 @@ def _same_bytes(step: Any, homes: list[Path], kept: dict[int, Path], monkeypatch
             assert not turns.check_candidate(events[:n], events[n].type, payload).failures
         assert made[0] == made[1], (events[n].type, j)
     assert ev.TALLY in {e.type for e in events}
+
+
+def test_ctrl_c_stops_trustee_ahead_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C in `trustee ahead`: exit 130 with one line saying what is kept, no traceback."""
+    from plebiscite.cli import trustee_cmd
+
+    def interrupted(*_a: Any, **_k: Any) -> ahead.Round:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trustee_cmd, "_step", lambda *_a: None)
+    monkeypatch.setattr(ahead, "run_ahead", interrupted)
+    out = CliRunner().invoke(app, ["trustee", "ahead", "--vault", str(tmp_path / "v"), "--board", "http://x"])
+    assert out.exit_code == 130, out.output
+    assert "every row written so far is kept" in out.output and "Traceback" not in out.output
