@@ -233,6 +233,7 @@ def over_http(work: Path, voters: int, rows_ahead: bool = False) -> dict[str, An
                     client.post("/api/admin/tally", headers=ADMIN).raise_for_status()
                     t0 = time.monotonic()
                     said, cpu["tally"] = timed_round(trustees, "tally", url, [2, 3])
+                    tally_said = said
                     tally = time.monotonic() - t0
                     report(said)
                 assert election.state.phase == "tallied"
@@ -243,6 +244,7 @@ def over_http(work: Path, voters: int, rows_ahead: bool = False) -> dict[str, An
         "rows_ahead_during_voting": ahead,
         "tally": tally,
         "trustee_cpu": cpu,
+        "trustee_lines": {f"tally/{i}": lines for i, lines in tally_said.items()},
         "board_precompute": board_precompute,
         "board_tally": clock.take(),
         "trustees": {f"{phase}/{i}": said_times[(phase, i)] for phase, i in said_times},
