@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import struct
 from collections.abc import Callable
@@ -130,7 +131,7 @@ class RowStore:
     def _write(self, kind: str, exponent: bytes, rows: Rows, existing: list[Path]) -> Path:
         n = int(existing[-1].stem.split("-")[1]) + 1 if existing else 0
         target = self.directory / f"{kind}-{n:08d}.rows"
-        body = b"".join(c1 + x + y for c1, (x, y) in rows.items())
+        body = b"".join(itertools.chain.from_iterable((c1, x, y) for c1, (x, y) in rows.items()))
         plain = MAGIC + bytes([KINDS[kind]]) + exponent + struct.pack("<I", len(rows)) + body
         sealed = self._box.encrypt(plain, nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE))
         tmp = target.with_name(f".{target.name}.tmp")
