@@ -72,6 +72,28 @@ def ballots_for(
         return list(pool.map(_encrypt, jobs, chunksize=32))
 
 
+def _timed_run(home: str, url: str, step: str) -> tuple[list[str], float]:
+    """A trustee step in its process (``demo_trustees._run``) and the CPU seconds it took there: the process's
+    own and its reaped workers' (its pool of proof workers ends with the step)."""
+    from plebiscite.board.demo_trustees import _run
+
+    t0 = os.times()
+    said = _run(home, url, step)
+    t1 = os.times()
+    return said, sum(t1[:4]) - sum(t0[:4])
+
+
+def timed_round(
+    trustees: TrusteeProcesses, step: str, url: str, indices: list[int]
+) -> tuple[dict[int, list[str]], dict[int, float]]:
+    """``trustees.round`` with each trustee's CPU seconds."""
+    futures = {
+        i: trustees.pools[i - 1].submit(_timed_run, str(trustees.homes[i - 1]), url, step) for i in indices
+    }
+    out = {i: f.result() for i, f in futures.items()}
+    return {i: o[0] for i, o in out.items()}, {i: round(o[1], 2) for i, o in out.items()}
+
+
 def in_process(work: Path, voters: int) -> dict[str, float]:
     setup = one_machine(work / "one-process", "bench-cr-one-process", voters, False)
     cc, mac, keys, creds = setup.cc, setup.mac, setup.keys, setup.creds
@@ -144,7 +166,7 @@ class BoardClock:
         return out
 
 
-def over_http(work: Path, voters: int) -> dict[str, Any]:
+def over_http(work: Path, voters: int, rows_ahead: bool = False) -> dict[str, Any]:
     """Trustees as separate processes with their own vaults (``board/demo_trustees.py``), the board here."""
     import nacl.signing
 
@@ -197,10 +219,21 @@ def over_http(work: Path, voters: int) -> dict[str, Any]:
                     ]
                     for ballot in ballots_for(ctx, creds, fakes):
                         client.post("/api/ballots", json=ballot).raise_for_status()
+                    ahead = 0.0
+                    cpu: dict[str, dict[int, float]] = {}
+                    if (
+                        rows_ahead
+                    ):  # `plebiscite trustee ahead --once` in each trustee's process, before close
+                        t0 = time.monotonic()
+                        said, cpu["ahead"] = timed_round(trustees, "ahead", url, [2, 3])
+                        ahead = time.monotonic() - t0
+                        for i, lines in said.items():
+                            print(f"  trustee {i}: {lines[-1]}", flush=True)
                     client.post("/api/admin/close", headers=ADMIN).raise_for_status()
                     client.post("/api/admin/tally", headers=ADMIN).raise_for_status()
                     t0 = time.monotonic()
-                    said = trustees.round("tally", url, [2, 3])
+                    said, cpu["tally"] = timed_round(trustees, "tally", url, [2, 3])
+                    tally_said = said
                     tally = time.monotonic() - t0
                     report(said)
                 assert election.state.phase == "tallied"
@@ -208,7 +241,10 @@ def over_http(work: Path, voters: int) -> dict[str, Any]:
             election.close()
     return {
         "precompute": precompute,
+        "rows_ahead_during_voting": ahead,
         "tally": tally,
+        "trustee_cpu": cpu,
+        "trustee_lines": {f"tally/{i}": lines for i, lines in tally_said.items()},
         "board_precompute": board_precompute,
         "board_tally": clock.take(),
         "trustees": {f"{phase}/{i}": said_times[(phase, i)] for phase, i in said_times},
@@ -234,20 +270,32 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--voters", type=int, default=2000)
+    parser.add_argument(
+        "--rows-ahead",
+        action="store_true",
+        help="trustees compute their rows while voting runs (`trustee ahead`, once after the last ballot)",
+    )
+    parser.add_argument(
+        "--http-only", action="store_true", help="skip the one-process election (for A/B of the HTTP tally)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "coercion_http.json")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="plebiscite-bench-cr-http-"))
     try:
         load_before = os.getloadavg()
-        one = in_process(work, args.voters)
-        print(
-            f"one process: precompute {one['precompute']:.1f} s, tally {one['tally']:.1f} s; its verification: "
-            f"precompute {one['verify_precompute']:.1f} s, tally {one['verify_tally']:.1f} s",
-            flush=True,
-        )
-        http = over_http(work, args.voters)
+        one = {} if args.http_only else in_process(work, args.voters)
+        if one:
+            print(
+                f"one process: precompute {one['precompute']:.1f} s, tally {one['tally']:.1f} s; its "
+                f"verification: precompute {one['verify_precompute']:.1f} s, tally {one['verify_tally']:.1f} s",
+                flush=True,
+            )
+        http = over_http(work, args.voters, args.rows_ahead)
         print(f"over HTTP:   precompute {http['precompute']:.1f} s, tally {http['tally']:.1f} s", flush=True)
         print(f"  board: precompute {http['board_precompute']}, tally {http['board_tally']}")
+        print(
+            f"  trustees' CPU seconds: {http['trustee_cpu']}; rows ahead {http['rows_ahead_during_voting']:.1f} s"
+        )
         ratio = {
             k: {
                 "alone": round(http[k] / one[k], 2),
@@ -255,6 +303,7 @@ def main() -> None:
                 "with_two_verifications": round(http[k] / (one[k] + 2 * one[f"verify_{k}"]), 2),
             }
             for k in ("precompute", "tally")
+            if one
         }
         print(f"ratio HTTP / one process: {ratio} (goal for the tally: ≤ 1.3)")
         report = {
@@ -262,6 +311,7 @@ def main() -> None:
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "command": " ".join([".venv/bin/python", "bench/coercion_http.py", *sys.argv[1:]]),
             "voters": args.voters,
+            "rows_ahead": args.rows_ahead,
             "ballots": args.voters + len(range(0, args.voters, 10)),
             "cpus": os.cpu_count(),
             "load_average": {"before": load_before, "after": os.getloadavg()},

@@ -39,6 +39,13 @@ def _run(home: str, url: str, step: str) -> list[str]:
         from plebiscite.coercion.remote import run_steps
 
         run_steps(session, step, wait=3600, workers=None, poll=0.1)  # its own process: its own pool
+    elif (
+        step == "ahead"
+    ):  # coercion-resistant mode, while voting runs: one round of rows over the cast ballots
+        from plebiscite.coercion.ahead import run_ahead
+
+        last = run_ahead(session, until_close=False)
+        said.append(f"ahead: rows kept for {last.kept} of {last.ballots} ballots ({last.seconds:.1f} s)")
     else:
         getattr(remote, step)(session)
     return said

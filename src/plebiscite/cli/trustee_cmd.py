@@ -207,6 +207,52 @@ _tally_step(
 )
 
 
+@trustee_app.command("ahead")
+@_clean
+def ahead(
+    vault: Path = VAULT,
+    board: str = BOARD,
+    passphrase_file: Path = PASSPHRASE,
+    board_key: str = BOARD_KEY,
+    mirror: Path = MIRROR,
+    once: bool = typer.Option(False, "--once", help="One round over the ballots cast so far, then stop."),
+    poll: float = typer.Option(5.0, "--poll", min=0.1, help="Seconds between looks at the board's head."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Processes for the rows (0: one per core)."),
+) -> None:
+    """Coercion-resistant mode, while voting runs (after `precompute`): follow the board and compute your rows of
+    the ballots cast so far, kept encrypted beside your mirror, until close; `tally` then only proves them."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from plebiscite.cli.common import console
+    from plebiscite.coercion.ahead import Round, run_ahead
+
+    step = _step(vault, passphrase_file, board, board_key, mirror)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("following the board", total=None)
+
+        def shown(r: Round) -> None:
+            state = "voting closed" if r.closed else "waiting for ballots"
+            if r.waiting:
+                state = f"waiting: {r.waiting}"
+            progress.update(
+                task,
+                description=f"rows kept for {r.kept:,} of {r.ballots:,} ballots "
+                f"(+{r.computed:,} rows in {r.seconds:.1f} s) · {state}",
+            )
+
+        try:
+            last = run_ahead(step, not once, workers or None, poll, shown)
+        except KeyboardInterrupt:
+            progress.stop()
+            _say("stopped: every row written so far is kept; run `trustee ahead` again to go on")
+            raise typer.Exit(130) from None
+    if last.closed:
+        _say(f"voting is closed: rows kept for {last.kept:,} ballots; run `plebiscite trustee tally` next")
+    else:
+        _say(f"rows kept for {last.kept:,} of {last.ballots:,} ballots; run again for those cast later")
+
+
 @trustee_app.command("decrypt")
 @_clean
 def decrypt(

@@ -5,7 +5,9 @@ this trustee last verified, its own posts excepted (``coercion/turns.py``: a rec
 trustee before it builds on it), and when it is this trustee's turn compute the step from the walk's inputs and its
 secrets — its key share (vault), its MAC share (opened from ``cr-mac-key`` with its box key) and its tag keys (made
 at ``cr-tally-keys``, kept in the vault **before** that post) — then post it signed. It stops when no step of the
-phase remains for it.
+phase remains for it. Its ``cr-fold-exp`` and (the first trustee's) first ``cr-dedup-pass`` take the rows that
+``plebiscite trustee ahead`` kept while voting ran (``coercion/ahead.py``, ``rows_store.py``), computing the rest,
+and only prove them; the rows are removed once its tally steps are all on the record.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from plebiscite.board.client import BoardClientError
 from plebiscite.board.follow import Follower
 from plebiscite.board.trustee_client import TrusteeBoardError
 from plebiscite.coercion import events as cev
-from plebiscite.coercion import steps, turns
+from plebiscite.coercion import rows_store, steps, turns
 from plebiscite.coercion.credentials import trustee_mac_share
 from plebiscite.coercion.parallel import Workers
 from plebiscite.coercion.trustees import TallyTrustee
@@ -35,8 +37,9 @@ VERIFIED_FILE = "cr-verified.json"
 TAG_KEYS = "cr_tag_keys"
 
 
-def _verified(step: Step, size: int) -> int:
+def verified_so_far(step: Step) -> int:
     """How many events this trustee has verified already (0 when unknown or the mirror is shorter)."""
+    size = len(step.view.events)
     try:
         n = json.loads((step.view.mirror / VERIFIED_FILE).read_text())["events"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -44,11 +47,11 @@ def _verified(step: Step, size: int) -> int:
     return n if isinstance(n, int) and 0 <= n <= size else 0
 
 
-def _remember(step: Step, size: int) -> None:
+def remember(step: Step, size: int) -> None:
     (step.view.mirror / VERIFIED_FILE).write_text(json.dumps({"events": size}))
 
 
-def _tally_trustee(step: Step, events: list[ev.Event], walk: turns.Walk) -> TallyTrustee:
+def tally_trustee(step: Step, events: list[ev.Event], walk: turns.Walk) -> TallyTrustee:
     t = step.trustee()
     if t.share is None:
         raise TrusteeBoardError("this vault holds no share yet: run `plebiscite trustee finish` first")
@@ -78,8 +81,13 @@ def _compute(pool: Workers, step: Step, tt: TallyTrustee, walk: turns.Walk) -> d
     if kind in steps.SHUFFLES:
         return steps.shuffle(pool, tt, kind, turn.inputs, key, fp)[1]
     if kind in steps.PASSES:
-        return steps.tag_pass(pool, tt, kind, turn.inputs, turn.last, fp)[1]
+        given = None
+        if kind == cev.DEDUP_PASS and walk.order[0] == tt.index:  # the first pass: its rows may be kept
+            rows_store.load_rows(step, tt, walk, "dedup")
+            given = steps.dedup_given(pool, tt, turn.inputs, turn.last)
+        return steps.tag_pass(pool, tt, kind, turn.inputs, turn.last, fp, given)[1]
     if kind == cev.FOLD_EXP:
+        rows_store.load_rows(step, tt, walk, "fold")  # rows kept by `trustee ahead`, if any: then only proved
         return steps.fold_exp(pool, tt, walk.lam(tt.index), turn.inputs, fp)[1]
     if kind == cev.FOLD_BLIND:
         return steps.fold_blind(pool, tt, turn.inputs, fp)[1]
@@ -126,7 +134,7 @@ def run_steps(
     spent = dict.fromkeys(("mirroring", "checking", "computing", "posting", "waiting"), 0.0)
     clock = _Clock(spent)
     board = step.board
-    verified = _verified(step, len(step.view.events))
+    verified = verified_so_far(step)
     with (
         Workers(workers) as pool,
         Follower(board.url, board.mirror_dir, step.view.events, board.timeout) as follower,
@@ -134,6 +142,8 @@ def run_steps(
         while True:
             events = follower.events
             if _mine_done(events, me, kinds):
+                if phase == "tally":
+                    rows_store.discard_rows(step)
                 break
             check_from = verified
             mine = frozenset(e.index for e in events[check_from:] if e.raw in own)
@@ -151,12 +161,13 @@ def run_steps(
             if turn is None or turn.kind not in kinds:
                 break
             if turn.trustee == me:
+                before = spent["computing"]
                 with clock("computing"):
-                    payload = _compute(pool, step, _tally_trustee(step, events, walk), walk)
+                    payload = _compute(pool, step, tally_trustee(step, events, walk), walk)
                 with clock("posting"):
                     step.board.post(turn.kind, payload)
                     own.add(ev.make_event(0, turn.kind, payload).raw)
-                step.say(f"{turn.kind} posted")
+                step.say(f"{turn.kind} posted (computed in {spent['computing'] - before:.2f} s)")
                 posted += 1
             else:
                 with clock("waiting"):
@@ -164,7 +175,7 @@ def run_steps(
             with clock("mirroring"):
                 _refresh(follower)
     step.view = board.view()  # the mirror on disk brought up to date, then what this run verified noted in it
-    _remember(step, min(verified, len(step.view.events)))
+    remember(step, min(verified, len(step.view.events)))
     times = ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
     step.say(f"{phase}: nothing left for trustee {me} ({posted} step(s) posted now; {times})")
     return posted

@@ -79,10 +79,10 @@ def fold_ahead(pool: Workers, t: TallyTrustee, lam: int, creds: Sequence[Ciphert
     w = lam * t.mac_share % G.ORDER
     if w != t.ahead_exponent:
         t.ahead, t.ahead_exponent = {}, w
-    return _compute_missing(pool, t.ahead, w, 0, creds)
+    return compute_missing(pool, t.ahead, w, 0, creds)
 
 
-def _compute_missing(
+def compute_missing(
     pool: Workers, kept: dict[bytes, tuple[bytes, bytes]], z: int, u: int, creds: Sequence[Ciphertext]
 ) -> int:
     """The rows ``(z·a, z·b − u·a)`` of the ballots not yet in ``kept`` (keyed by the ballot's ``C1``), added to
@@ -107,7 +107,7 @@ def dedup_ahead(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext]) -> 
     tells nobody anything before it is posted; the later trustees' passes take its outputs and are not computed
     ahead (the last one's are the tags, which would link a voter's ballots while voting runs)."""
     z, u = t.tag_keys["dedup"]
-    return _compute_missing(pool, t.dedup_ahead, z, u, creds)
+    return compute_missing(pool, t.dedup_ahead, z, u, creds)
 
 
 def dedup_given(pool: Workers, t: TallyTrustee, creds: Sequence[Ciphertext], last: bool) -> bp.Given | None:
