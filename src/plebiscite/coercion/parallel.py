@@ -12,6 +12,7 @@ import functools
 import gc
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -113,7 +114,12 @@ class Workers:
     def _executor(self) -> ProcessPoolExecutor:
         with self._starting:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=get_context(self.start))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.count,
+                    mp_context=get_context(self.start),
+                    initializer=_exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
             return self._pool
 
     def warm(self) -> None:
@@ -121,6 +127,22 @@ class Workers:
         if self.count > 1:
             for f in [self._executor().submit(_ready) for _ in range(self.count)]:
                 f.result()
+
+
+PARENT_POLL_SECONDS = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In each worker: exit when the process that made the pool is gone. A worker waits on a queue whose write end
+    every worker holds too, so it never sees the end of its input: after a SIGKILL of its parent (a board killed
+    mid-tally, a server stopped the hard way) it would otherwise wait, orphaned, for ever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _ready() -> int:
