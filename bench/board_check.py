@@ -99,6 +99,7 @@ def breakdown(ctx: ElectionContext, bodies: list[bytes], rounds: int, dump: Path
     ``content signature`` per line (hex) for ``cargo run --release --example lone -- FILE`` (the crate's split)."""
     counts = branch_counts(ctx.layouts)
     layouts = native.layouts_for_native(ctx.layouts)
+    checker = native.body_checker(ctx.fingerprint, ctx.public_key, layouts)
     values = {b: parse_json(b) for b in bodies}
     lines = {b: canonical_json({"type": BALLOT, "payload": values[b]}) for b in bodies}
     read: dict[bytes, tuple[bytes, bytes, bytes, bytes, bytes]] = {}
@@ -109,9 +110,7 @@ def breakdown(ctx: ElectionContext, bodies: list[bytes], rounds: int, dump: Path
     pieces: dict[str, Any] = {
         "check_bodies([body]) (the goal's span)": lambda b: check_bodies([b], ctx),
         "accepted_bodies([body])": lambda b: accepted_bodies([b], ctx),
-        "native.check_ballot_bodies (1 body)": lambda b: native.check_ballot_bodies(
-            ctx.fingerprint, ctx.public_key, layouts, [b], ctx.roll
-        ),
+        "native.check_ballot_bodies (1 body)": lambda b: native.check_ballot_bodies(checker, [b], ctx.roll),
         # the pieces of the path a body the crate does not read takes (every body took it before docs/native.md §6.4)
         "parse_json(body)": parse_json,
         "canonical_json(event)": lambda b: canonical_json({"type": BALLOT, "payload": values[b]}),

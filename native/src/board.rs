@@ -77,81 +77,120 @@ pub fn check(
 
 #[cfg(feature = "python")]
 pub mod python {
+    use std::sync::Arc;
+
     use pyo3::prelude::*;
     use pyo3::pybacked::PyBackedBytes;
-    use pyo3::types::{PyBool, PyBytes, PyTuple};
+    use pyo3::types::{PyBool, PyBytes, PyString, PyTuple};
 
     use super::Answer;
     use crate::ballot::{Election, QuestionLayout};
     use crate::python::guarded;
 
-    /// `check_ballot_bodies(fingerprint, public_key, layouts, bodies, roll)`: per body, `(tracking code, line)`
-    /// (32 raw bytes and the ballot event's canonical bytes) if accepted, `False` if read but not accepted,
-    /// `None` if not read (`board.rs`). `layouts` as `check_ballots` takes them; `roll`: any container of the
-    /// credentials' 32-byte keys (`in`), or `None` not to require the roll.
-    #[pyfunction]
-    #[pyo3(signature = (fingerprint, public_key, layouts, bodies, roll))]
-    pub fn check_ballot_bodies<'py>(
-        py: Python<'py>,
-        fingerprint: &[u8],
-        public_key: &[u8],
-        layouts: Vec<(Vec<u64>, u64, u64, bool)>,
-        bodies: Vec<PyBackedBytes>,
-        roll: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Vec<PyObject>> {
-        let counts: Vec<(usize, Option<usize>)> = layouts
+    /// The board's check of cast bodies for one election (`board.rs`), built once: the election key decoded and
+    /// its tables, the layout's counts — a call then pays only for its bodies.
+    #[pyclass(module = "plebiscite_native", frozen)]
+    pub struct BodyChecker {
+        election: Arc<Election>,
+        counts: Vec<(usize, Option<usize>)>,
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        bytes
             .iter()
-            .map(|(weights, lo, hi, sum)| {
-                (
-                    weights.len(),
-                    sum.then(|| usize::try_from(hi.saturating_sub(*lo)).map_or(0, |n| n + 1)),
-                )
-            })
-            .collect();
-        let key = |x: &[u8], what: &str| -> Result<[u8; 32], String> {
-            x.try_into()
-                .map_err(|_| format!("{what}: expected 32 bytes"))
-        };
-        let (fingerprint, public_key) = (
-            guarded("check_ballot_bodies", || key(fingerprint, "fingerprint"))?,
-            guarded("check_ballot_bodies", || key(public_key, "public key"))?,
-        );
-        let read = py.allow_threads(|| {
-            guarded("check_ballot_bodies", || {
-                let views: Vec<&[u8]> = bodies.iter().map(|b| &b[..]).collect();
-                Ok(super::read(&views, &counts))
-            })
-        })?;
-        let mut eligible = Vec::with_capacity(read.len());
-        for found in &read {
-            eligible.push(match found {
-                Some((_, ballot)) if ballot.election == fingerprint => match &roll {
-                    Some(roll) => roll.contains(PyBytes::new(py, &ballot.credential))?,
-                    None => true,
-                },
-                _ => false,
-            });
-        }
-        let answers = py.allow_threads(|| {
-            guarded("check_ballot_bodies", || {
-                let layouts = QuestionLayout::from_tuples(layouts);
-                let election = Election::cached(fingerprint, public_key, layouts)?;
-                super::check(&election, read, &eligible)
-            })
-        })?;
-        answers
-            .into_iter()
-            .map(|answer| {
-                Ok(match answer {
-                    Answer::Unread => py.None(),
-                    Answer::Refused => PyBool::new(py, false).to_owned().into_any().unbind(),
-                    Answer::Accepted(code, line) => {
-                        PyTuple::new(py, [PyBytes::new(py, &code), PyBytes::new(py, &line)])?
-                            .into_any()
-                            .unbind()
-                    }
+            .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+            .map(char::from)
+            .collect()
+    }
+
+    #[pymethods]
+    impl BodyChecker {
+        /// `BodyChecker(fingerprint, public_key, layouts)`, `layouts` as `check_ballots` takes them; refuses an
+        /// invalid election key or layout (`NativeError`).
+        #[new]
+        fn new(
+            py: Python<'_>,
+            fingerprint: &[u8],
+            public_key: &[u8],
+            layouts: Vec<(Vec<u64>, u64, u64, bool)>,
+        ) -> PyResult<Self> {
+            let (fingerprint, public_key) = (fingerprint.to_vec(), public_key.to_vec());
+            py.allow_threads(|| {
+                guarded("BodyChecker", || {
+                    let key = |x: &[u8], what: &str| -> Result<[u8; 32], String> {
+                        x.try_into()
+                            .map_err(|_| format!("{what}: expected 32 bytes"))
+                    };
+                    let counts = layouts
+                        .iter()
+                        .map(|(weights, lo, hi, sum)| {
+                            let branches =
+                                usize::try_from(hi.saturating_sub(*lo)).map_or(0, |n| n + 1);
+                            (weights.len(), sum.then_some(branches))
+                        })
+                        .collect();
+                    let election = Election::cached(
+                        key(&fingerprint, "fingerprint")?,
+                        key(&public_key, "public key")?,
+                        QuestionLayout::from_tuples(layouts),
+                    )?;
+                    Ok(BodyChecker { election, counts })
                 })
             })
-            .collect()
+        }
+
+        /// `check(bodies, roll)`: per body, `(tracking code as 64 hex digits, the ballot event's canonical
+        /// line)` if accepted, `False` if read but not accepted, `None` if not read (`board.rs`). `roll`: any
+        /// container of the credentials' 32-byte keys (`in`), or `None` not to require the roll.
+        #[pyo3(signature = (bodies, roll))]
+        fn check<'py>(
+            &self,
+            py: Python<'py>,
+            bodies: Vec<PyBackedBytes>,
+            roll: Option<Bound<'py, PyAny>>,
+        ) -> PyResult<Vec<PyObject>> {
+            let read = py.allow_threads(|| {
+                guarded("BodyChecker.check", || {
+                    let views: Vec<&[u8]> = bodies.iter().map(|b| &b[..]).collect();
+                    Ok(super::read(&views, &self.counts))
+                })
+            })?;
+            let mut eligible = Vec::with_capacity(read.len());
+            for found in &read {
+                eligible.push(match found {
+                    Some((_, ballot)) if ballot.election == self.election.fingerprint => {
+                        match &roll {
+                            Some(roll) => roll.contains(PyBytes::new(py, &ballot.credential))?,
+                            None => true,
+                        }
+                    }
+                    _ => false,
+                });
+            }
+            let answers = py.allow_threads(|| {
+                guarded("BodyChecker.check", || {
+                    super::check(&self.election, read, &eligible)
+                })
+            })?;
+            answers
+                .into_iter()
+                .map(|answer| {
+                    Ok(match answer {
+                        Answer::Unread => py.None(),
+                        Answer::Refused => PyBool::new(py, false).to_owned().into_any().unbind(),
+                        Answer::Accepted(code, line) => PyTuple::new(
+                            py,
+                            [
+                                PyString::new(py, &hex(&code)).into_any(),
+                                PyBytes::new(py, &line).into_any(),
+                            ],
+                        )?
+                        .into_any()
+                        .unbind(),
+                    })
+                })
+                .collect()
+        }
     }
 }

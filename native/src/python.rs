@@ -217,10 +217,7 @@ fn plebiscite_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_range_proof, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(crate::shares::check_decryption_shares, m)?)?;
-    m.add_function(wrap_pyfunction!(
-        crate::board::python::check_ballot_bodies,
-        m
-    )?)?;
+    m.add_class::<crate::board::python::BodyChecker>()?;
     m.add_class::<crate::scan::python::LineScanner>()?;
     crate::cr::python::register(m)?;
     Ok(())

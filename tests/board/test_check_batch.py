@@ -76,13 +76,13 @@ def alone(body: bytes, setup: Setup) -> bytes:
 
 
 def count_native_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """From now on, each call of the extension's ``check_ballot_bodies`` (``("bodies", n)``) and ``check_ballots``
+    """From now on, each call of ``native.check_ballot_bodies`` (``("bodies", n)``) and ``native.check_ballots``
     (``("ballots", n)``), with its number of bodies or ballots."""
     calls: list[tuple[str, int]] = []
     real_bodies, real_ballots = native.check_ballot_bodies, native.check_ballots
 
     def bodies(*args: Any) -> Any:
-        calls.append(("bodies", len(args[3])))
+        calls.append(("bodies", len(args[1])))
         return real_bodies(*args)
 
     def ballots(*args: Any) -> Any:

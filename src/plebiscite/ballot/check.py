@@ -6,6 +6,7 @@ Order matters for denial of service: cheap structural checks and the signature c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from plebiscite import native
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
@@ -191,19 +192,15 @@ def accepted_bodies(
     if native.resolve(engine) != native.NATIVE or not bodies:
         return [None] * len(bodies)
     try:
-        found = native.check_ballot_bodies(
-            ctx.fingerprint,
-            ctx.public_key,
-            _native_layouts(ctx),
-            list(bodies),
-            ctx.roll if require_roll else None,
+        return native.check_ballot_bodies(
+            _body_checker(ctx), list(bodies), ctx.roll if require_roll else None
         )
     except native.EngineError:
         return [None] * len(bodies)
-    return [(f[0].hex(), f[1]) if isinstance(f, tuple) else f for f in found]
 
 
 _LAYOUTS: list[tuple[list[Layout], list[tuple[list[int], int, int, bool]]]] = []
+_CHECKER: list[tuple[ElectionContext, Any]] = []
 
 
 def _native_layouts(ctx: ElectionContext) -> list[tuple[list[int], int, int, bool]]:
@@ -212,6 +209,13 @@ def _native_layouts(ctx: ElectionContext) -> list[tuple[list[int], int, int, boo
     if not _LAYOUTS or _LAYOUTS[0][0] is not ctx.layouts:
         _LAYOUTS[:] = [(ctx.layouts, native.layouts_for_native(ctx.layouts))]
     return _LAYOUTS[0][1]
+
+
+def _body_checker(ctx: ElectionContext) -> Any:
+    """The extension's ``BodyChecker`` for this context, kept for the last one (a worker checks one election)."""
+    if not _CHECKER or _CHECKER[0][0] is not ctx:
+        _CHECKER[:] = [(ctx, native.body_checker(ctx.fingerprint, ctx.public_key, _native_layouts(ctx)))]
+    return _CHECKER[0][1]
 
 
 def _admitted(value: object, ctx: ElectionContext, require_roll: bool) -> Ballot:

@@ -132,20 +132,23 @@ def read_ballot_lines(
     return found
 
 
+def body_checker(
+    fingerprint: bytes, public_key: bytes, layouts: list[tuple[list[int], int, int, bool]]
+) -> Any:
+    """The extension's board check of cast bodies for one election (``native/src/board.rs``, ``BodyChecker``: the
+    election key decoded and its tables built once), for :func:`check_ballot_bodies`. Raises
+    :class:`EngineError` for an invalid key or layout."""
+    return call("BodyChecker", fingerprint, public_key, layouts)
+
+
 def check_ballot_bodies(
-    fingerprint: bytes,
-    public_key: bytes,
-    layouts: list[tuple[list[int], int, int, bool]],
-    bodies: list[bytes],
-    roll: Container[bytes] | None,
-) -> list[tuple[bytes, bytes] | bool | None]:
-    """The board's check of cast request bodies in the extension (``native/src/board.rs``): per body,
-    ``(raw tracking code, the ballot event's canonical line)`` if accepted, ``False`` if read but not accepted
-    (another election, a credential not in ``roll``, or a check refused it), ``None`` if the extension does not
-    read that body (the Python path then parses it). Raises :class:`EngineError` on failure."""
-    found: list[tuple[bytes, bytes] | bool | None] = call(
-        "check_ballot_bodies", fingerprint, public_key, layouts, bodies, roll
-    )
+    checker: Any, bodies: list[bytes], roll: Container[bytes] | None
+) -> list[tuple[str, bytes] | bool | None]:
+    """The board's check of cast request bodies in the extension: per body, ``(tracking code, the ballot event's
+    canonical line)`` if accepted, ``False`` if read but not accepted (another election, a credential not in
+    ``roll``, or a check refused it), ``None`` if the extension does not read that body (the Python path then
+    parses it). Raises :class:`EngineError` on failure."""
+    found: list[tuple[str, bytes] | bool | None] = invoke(checker.check, bodies, roll)
     return found
 
 
