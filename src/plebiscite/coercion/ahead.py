@@ -128,7 +128,8 @@ def run_ahead(
             if walk.order and me not in walk.order:
                 raise TrusteeBoardError(f"trustee {me} is not in the tally set {walk.order}")
             ballots = sum(1 for e in events if e.type == cev.BALLOT)
-            assert walk.turn is not None  # the record stops before cr-tally-start
+            if walk.turn is None:  # cannot be before cr-tally-start; refused rather than assumed
+                raise TrusteeBoardError("the record has every tally step already: nothing to compute ahead")
             if walk.turn.kind != cev.TALLY_START:  # the roll precomputation is not complete
                 if closed or not until_close:
                     raise TrusteeBoardError(
