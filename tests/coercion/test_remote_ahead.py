@@ -22,28 +22,22 @@ from typer.testing import CliRunner
 from plebiscite.board.client import mirror
 from plebiscite.board.demo_http import LoopbackServer, free_port
 from plebiscite.board.service import create_app
-from plebiscite.board.setup import open_election
 from plebiscite.board.trustee_client import TrusteeBoard
 from plebiscite.cli.main import app
 from plebiscite.coercion import ahead, remote, rows_store, turns
 from plebiscite.coercion import batchproof as bp
 from plebiscite.coercion import events as cev
-from plebiscite.coercion import registration as reg
 from plebiscite.coercion.ballot import encrypt_ballot
-from plebiscite.coercion.credentials import VoterKey
-from plebiscite.coercion.demo import coercer_choice, coercion_manifest
+from plebiscite.coercion.demo import coercer_choice
 from plebiscite.coercion.parallel import Workers
-from plebiscite.coercion.registrar_service import load_vault
-from plebiscite.conduct import Conduct
 from plebiscite.decrypt.remote import decrypt
 from plebiscite.hazmat import group as G
 from plebiscite.keyceremony import remote as kc_remote
-from plebiscite.keyceremony import trustee_vault
 from plebiscite.record import events as ev
 from plebiscite.verify.runner import verify_record
 from tests.native.test_cr_prover import _same_randomness
-from tests.service.conftest import ADMIN, BOARD_KEY, TOKEN
-from tests.service.test_cr_tally_http import in_turns
+from tests.service.conftest import ADMIN, TOKEN
+from tests.service.test_cr_tally_http import in_turns, new_board, open_with_roll
 
 PW = "pw"
 
@@ -116,13 +110,8 @@ def test_store_merges_many_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.timeout(600)
 def test_rows_ahead_over_the_board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    homes = [tmp_path / f"t{i}" for i in (1, 2, 3)]
-    vaults = [trustee_vault.create(h / "vault.json", PW) for h in homes]
+    homes, manifest, election, key = new_board(tmp_path, "cr-ahead")
     (tmp_path / "pw").write_text(PW + "\n")
-    manifest = coercion_manifest("cr-ahead", extra_questions=False)
-    Conduct.create_record(tmp_path / "rec", manifest, [v.signing_key for v in vaults], 2)
-    election = open_election(f"sqlite:///{tmp_path / 'board.db'}", BOARD_KEY, tmp_path / "rec")
-    key = BOARD_KEY.verify_key.encode().hex()
     try:
         with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
             url = server.url
@@ -135,20 +124,9 @@ def test_rows_ahead_over_the_board(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                 r = httpx.post(f"{url}/api/admin/{path}", json=body, headers=ADMIN, timeout=120)
                 assert r.status_code == 200, r.text
 
-            for name in ("join", "deal", "receive", "answer", "finish"):
-                for i in (1, 2, 3):
-                    getattr(kc_remote, name)(step(i))
-            reg_home = tmp_path / "registrar"
-            reg.deal(TrusteeBoard(url, reg_home / "mirror", key), reg_home / "vault.json", PW, TOKEN, _quiet)
-            registrar = load_vault(reg_home / "vault.json", PW).registrar
-            info = reg.election_info(TrusteeBoard(url, reg_home / "mirror", key).view())
-            voters = [VoterKey.generate(manifest.election_id) for _ in range(4)]
-            creds = [
-                registrar.issue(v.request(info.ceremony), info.election_key, info.ceremony) for v in voters
-            ]
-            entries = [{"voter_key": c.voter_key.hex(), "credential": c.entry.to_json()} for c in creds]
-            admin("cr-roll", {"entries": entries})
-            admin("open")
+            info, voters, creds = open_with_roll(
+                url, key, homes, tmp_path / "registrar", manifest.election_id
+            )
             ctx = election.conduct.context
             q = manifest.questions[0].id
 

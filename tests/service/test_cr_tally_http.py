@@ -15,6 +15,7 @@ import pytest
 
 from plebiscite.board.client import mirror
 from plebiscite.board.demo_http import LoopbackServer, free_port
+from plebiscite.board.election import BoardElection
 from plebiscite.board.service import create_app
 from plebiscite.board.setup import open_election
 from plebiscite.board.trustee_client import TrusteeBoard, TrusteeBoardError
@@ -29,11 +30,47 @@ from plebiscite.conduct import Conduct
 from plebiscite.decrypt.remote import decrypt
 from plebiscite.keyceremony import remote, trustee_vault
 from plebiscite.record.signing import sign
+from plebiscite.setup.manifest import Manifest
 from plebiscite.verify.runner import verify_record
 
 from .conftest import ADMIN, BOARD_KEY, TOKEN
 
 PW = "pw"
+
+
+def new_board(tmp_path: Path, name: str) -> tuple[list[Path], Manifest, BoardElection, str]:
+    """Three trustees' vaults (homes ``t1``–``t3``), a coercion-resistant record naming them (2 of 3 decrypt) and the
+    board opened on it: the homes, the manifest, the board's election and its key (hex)."""
+    homes = [tmp_path / f"t{i}" for i in (1, 2, 3)]
+    vaults = [trustee_vault.create(h / "vault.json", PW) for h in homes]
+    manifest = coercion_manifest(name, extra_questions=False)
+    Conduct.create_record(tmp_path / "rec", manifest, [v.signing_key for v in vaults], 2)
+    election = open_election(f"sqlite:///{tmp_path / 'board.db'}", BOARD_KEY, tmp_path / "rec")
+    return homes, manifest, election, BOARD_KEY.verify_key.encode().hex()
+
+
+def open_with_roll(
+    url: str, key: str, homes: list[Path], registrar_home: Path, election_id: str, voters: int = 4
+) -> tuple[reg.ElectionInfo, list[VoterKey], list[Any]]:
+    """Over the board: the key ceremony of trustees 1–3 (vaults in ``homes``), the registrar's MAC-key deal, ``voters``
+    credentials issued and put on the roll, voting opened. Returns the registrar's view, the voters' keys and their
+    credentials."""
+    for name in ("join", "deal", "receive", "answer", "finish"):
+        for home in homes:
+            getattr(remote, name)(
+                remote.Step(TrusteeBoard(url, home / "mirror", key), home / "vault.json", PW, _quiet)
+            )
+    board = TrusteeBoard(url, registrar_home / "mirror", key)
+    reg.deal(board, registrar_home / "vault.json", PW, TOKEN, _quiet)
+    registrar = load_vault(registrar_home / "vault.json", PW).registrar
+    info = reg.election_info(TrusteeBoard(url, registrar_home / "mirror", key).view())
+    keys = [VoterKey.generate(election_id) for _ in range(voters)]
+    creds = [registrar.issue(v.request(info.ceremony), info.election_key, info.ceremony) for v in keys]
+    entries = [{"voter_key": c.voter_key.hex(), "credential": c.entry.to_json()} for c in creds]
+    for path, body in (("cr-roll", {"entries": entries}), ("open", None)):
+        answer = httpx.post(f"{url}/api/admin/{path}", json=body, headers=ADMIN, timeout=120)
+        assert answer.status_code == 200, answer.text
+    return info, keys, creds
 
 
 def _quiet(_m: str) -> None:
@@ -42,12 +79,7 @@ def _quiet(_m: str) -> None:
 
 @pytest.mark.timeout(600)
 def test_trustees_precompute_and_tally_over_the_board(tmp_path: Path) -> None:
-    homes = [tmp_path / f"t{i}" for i in (1, 2, 3)]
-    vaults = [trustee_vault.create(h / "vault.json", PW) for h in homes]
-    manifest = coercion_manifest("cr-http", extra_questions=False)
-    Conduct.create_record(tmp_path / "rec", manifest, [v.signing_key for v in vaults], 2)
-    election = open_election(f"sqlite:///{tmp_path / 'board.db'}", BOARD_KEY, tmp_path / "rec")
-    key = BOARD_KEY.verify_key.encode().hex()
+    homes, manifest, election, key = new_board(tmp_path, "cr-http")
     try:
         with LoopbackServer(create_app(election, TOKEN), free_port()) as server:
             url = server.url
@@ -60,20 +92,9 @@ def test_trustees_precompute_and_tally_over_the_board(tmp_path: Path) -> None:
             def admin(path: str, body: Any = None) -> httpx.Response:
                 return httpx.post(f"{url}/api/admin/{path}", json=body, headers=ADMIN, timeout=120)
 
-            for name in ("join", "deal", "receive", "answer", "finish"):
-                for i in (1, 2, 3):
-                    getattr(remote, name)(step(i))
-            reg_home = tmp_path / "registrar"
-            reg.deal(TrusteeBoard(url, reg_home / "mirror", key), reg_home / "vault.json", PW, TOKEN, _quiet)
-            registrar = load_vault(reg_home / "vault.json", PW).registrar
-            info = reg.election_info(TrusteeBoard(url, reg_home / "mirror", key).view())
-            voters = [VoterKey.generate(manifest.election_id) for _ in range(4)]
-            creds = [
-                registrar.issue(v.request(info.ceremony), info.election_key, info.ceremony) for v in voters
-            ]
-            entries = [{"voter_key": c.voter_key.hex(), "credential": c.entry.to_json()} for c in creds]
-            assert admin("cr-roll", {"entries": entries}).status_code == 200
-            assert admin("open").status_code == 200
+            info, voters, creds = open_with_roll(
+                url, key, homes, tmp_path / "registrar", manifest.election_id
+            )
             ctx = election.conduct.context
 
             def cast(credential: Any, choice: dict[str, list[str]]) -> None:
