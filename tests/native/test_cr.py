@@ -239,6 +239,14 @@ def test_credential_and_vote_proofs_native_verdicts(cr_election: CrElection) -> 
     other = decode_ballot(altered, branch_counts(e.ctx.layouts))
     assert native_cr.vote_proofs(fp, key, [ballot, other], e.ctx.layouts) == b"\x01\x00"
     assert native_cr.credential_proofs(fp, key, [other]) == b"\x00"  # its challenge hashes the vote proofs
+    # a response z is not hashed: the challenge still holds and only the batch's equations can refuse it, naming
+    # exactly that ballot among the others (the batch bisected)
+    unhashed = copy.deepcopy(payload)
+    branch = unhashed["answers"][0]["proofs"][0]
+    branch["z"][1] = G.scalar_to_bytes((G.scalar_from_hex(branch["z"][1]) + 1) % ELL).hex()
+    wrong = decode_ballot(unhashed, branch_counts(e.ctx.layouts))
+    batch = [ballot, ballot, wrong, ballot, ballot]
+    assert native_cr.vote_proofs(fp, key, batch, e.ctx.layouts) == b"\x01\x01\x00\x01\x01"
 
 
 # --- malformed encodings: a named error, never a panic --------------------------------------------------------------
