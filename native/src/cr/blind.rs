@@ -5,7 +5,6 @@
 //! combination with 128-bit weights from the OS (docs/native.md §3), and only when that fails row by row, so that
 //! the failing rows are named exactly.
 
-#[cfg(test)]
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 
@@ -19,8 +18,8 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 struct Row {
     index: u64,
     points: [RistrettoPoint; 6],
-    s: curve25519_dalek::scalar::Scalar,
-    c: curve25519_dalek::scalar::Scalar,
+    s: Scalar,
+    c: Scalar,
 }
 
 impl Row {

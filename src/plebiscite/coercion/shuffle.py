@@ -347,8 +347,8 @@ def _verify(
         sum_h, by_h = _generator_sums(pool, fp, context, proof.s_prime)
         by_s = [by_h, *msm(pool, proof.s_prime, _columns(outputs, width))]
     else:
-        hs = generators(pool, fp, context, n, native)[1]
-        sum_h = parallel_sum(pool, hs, native)
+        hs = generators(pool, fp, context, n, native=False)[1]
+        sum_h = parallel_sum(pool, hs, native=False)
         by_s = msm(pool, proof.s_prime, [hs, *_columns(outputs, width)])
     c_bar = G.sub(parallel_sum(pool, proof.commitments, native), sum_h)
     c_hat = G.sub(proof.chain[-1], G.mul(h, u_prod))

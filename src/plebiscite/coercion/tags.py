@@ -270,14 +270,21 @@ def _fold_sum_chunk(macs: list[Ciphertext], *exps: list[Ciphertext]) -> list[Cip
 _MINUS_G = G.IDENTITY + G.neg(G.GENERATOR)  # the ciphertext (0, −G), added to every D
 
 
-def _fold_sum_native(macs: list[Ciphertext], *exps: list[Ciphertext]) -> list[Ciphertext]:
-    """:func:`_fold_sum_chunk` in one native call (public elements: each decoded once, each sum encoded once); an
-    element the native decoder refuses leaves the chunk to the reference, whose error is the answer."""
+def _native_sums(lists: Sequence[Sequence[Ciphertext]], offset: bytes = b"") -> list[Ciphertext] | None:
+    """Element-wise sums of ciphertext lists plus ``offset`` in one native call (public elements: each decoded
+    once, each sum encoded once); ``None`` when the native decoder refuses an element (the caller's reference
+    kernel then gives the error)."""
     try:
-        flat = cr_prover.add_lists([cr_prover.rows_bytes(x) for x in (macs, *exps)], _MINUS_G)
+        flat = cr_prover.add_lists([cr_prover.rows_bytes(x) for x in lists], offset)
     except native.EngineError:
-        return _fold_sum_chunk(macs, *exps)
+        return None
     return [Ciphertext(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+
+
+def _fold_sum_native(macs: list[Ciphertext], *exps: list[Ciphertext]) -> list[Ciphertext]:
+    """:func:`_fold_sum_chunk` natively (:func:`_native_sums`)."""
+    sums = _native_sums((macs, *exps), _MINUS_G)
+    return _fold_sum_chunk(macs, *exps) if sums is None else sums
 
 
 def fold_sum(
@@ -294,13 +301,9 @@ def _add_chunk(xs: list[Ciphertext], ys: list[Ciphertext]) -> list[Ciphertext]:
 
 
 def _add_native(xs: list[Ciphertext], ys: list[Ciphertext]) -> list[Ciphertext]:
-    """:func:`_add_chunk` in one native call (public elements); an element the native decoder refuses leaves the
-    chunk to the reference, whose error is the answer."""
-    try:
-        flat = cr_prover.add_lists([cr_prover.rows_bytes(xs), cr_prover.rows_bytes(ys)])
-    except native.EngineError:
-        return _add_chunk(xs, ys)
-    return [Ciphertext(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    """:func:`_add_chunk` natively (:func:`_native_sums`)."""
+    sums = _native_sums((xs, ys))
+    return _add_chunk(xs, ys) if sums is None else sums
 
 
 def fold_apply(

@@ -145,9 +145,9 @@ class StepVerifier:
         check: Check,
         run: Callable[[bool], T],
         accepted: Callable[[T], bool],
-        outputs: Callable[[], object],
+        outputs: Callable[[bool], object],
         counted: int,
-        proof: Callable[[], object] | None = None,
+        proof: Callable[[bool], object] | None = None,
     ) -> T:
         """``run(fallback)``, a proof check of an event whose elements were decoded with ``validate=self.validate``.
 
@@ -157,26 +157,25 @@ class StepVerifier:
         (``fallback=False``: libsodium must not see unchecked elements — Debian's 1.0.18 reads an encoding with
         bit 255 set as the point without it, tests/coercion/test_soundness.py). A check the native engine does not
         accept, or that stumbles on an element, runs again, with the fallback, after the event has been decoded
-        with the checks: ``outputs()`` (the reference decodes them before the step counts its ``counted`` items,
-        which a bad output therefore takes back) and ``proof()`` (decoded after). A bad element then fails
-        ``check`` with the decoder's message and stops the later steps: the report is the reference engine's, which
-        checks while decoding."""
+        with the checks by the same decoders (``validate=True``): ``outputs`` (the reference decodes them before
+        the step counts its ``counted`` items, which a bad output therefore takes back) and ``proof`` (decoded
+        after). A bad element then fails ``check`` with the decoder's message and stops the later steps: the report
+        is the reference engine's, which checks while decoding."""
         if self.validate:
             return run(True)
+        # an unchecked bad element may make the native check raise: it is run again below, after the checked decoding
         with contextlib.suppress(CoercionError, G.GroupError, ValueError, native.EngineError):
-            result = run(
-                False
-            )  # an unchecked bad element may raise: run again below after the checked decoding
+            result = run(False)
             if accepted(result):
                 return result
         try:
-            outputs()
+            outputs(True)
         except (CoercionError, G.GroupError, ValueError) as exc:
             check.items -= counted
             check.fail(str(exc))
             raise Stop from None
         if proof is not None:
-            self._decode(check, proof)
+            self._decode(check, lambda: proof(True))
         return run(True)
 
     def _pass(
@@ -190,19 +189,18 @@ class StepVerifier:
         stage: str,
         who: int,
     ) -> tags.PassOutput:
+        n = len(inputs)
+
+        def decoded(validate: bool) -> tags.PassOutput:
+            return tags.decode_pass(value, n, with_a, f"event {e.index}.{stage}", self.pool, validate)
+
         out = self._decode(
             check,
             lambda: self.memo.call(
-                ("pass", e.index),
-                lambda _raw, n, a: tags.decode_pass(
-                    value, n, a, f"event {e.index}.{stage}", self.pool, self.validate
-                ),
-                e.raw,
-                len(inputs),
-                with_a,
+                ("pass", e.index), lambda _raw, _n, _a: decoded(self.validate), e.raw, n, with_a
             ),
         )
-        check.item(len(inputs))
+        check.item(n)
         if not self._checked(e):
             return out
         bad = self._proved(
@@ -211,8 +209,8 @@ class StepVerifier:
                 self.pool, keys[0], keys[1], inputs, out, self.fp, tags.stage_context(stage, who), fallback
             ),
             lambda failed: not failed,
-            lambda: tags.decode_pass(value, len(inputs), with_a, f"event {e.index}.{stage}", self.pool),
-            len(inputs),
+            decoded,
+            n,
         )
         if bad:
             check.fail(f"event {e.index}: trustee {who}'s {stage} proof fails for chunk(s) {bad[:5]}")
@@ -220,28 +218,27 @@ class StepVerifier:
 
     def _shuffle(self, check: Check, e: ev.Event, name: str, inputs: list[Row], who: int) -> list[Row]:
         """The rows of one shuffle event, its proof checked against ``inputs``."""
-        width = len(inputs[0])
+        n, width = len(inputs), len(inputs[0])
+
+        def rows(validate: bool) -> list[Row]:
+            return codec.rows_parallel(
+                e.payload.get("rows"), n, width, f"event {e.index}.rows", self.pool, validate
+            )
+
+        def proof_of(validate: bool) -> sh.ShuffleProof:
+            value = e.payload.get("proof")
+            return sh.ShuffleProof.from_json(value, n, width, f"event {e.index}.proof", self.pool, validate)
+
         outputs = self._decode(
             check,
             lambda: self.memo.call(
-                ("rows", e.index),
-                lambda _raw, n, w: codec.rows_parallel(
-                    e.payload.get("rows"), n, w, f"event {e.index}.rows", self.pool, self.validate
-                ),
-                e.raw,
-                len(inputs),
-                width,
+                ("rows", e.index), lambda _raw, _n, _w: rows(self.validate), e.raw, n, width
             ),
         )
-        check.item(len(inputs))
+        check.item(n)
         if not self._checked(e):
             return outputs
-        proof = self._decode(
-            check,
-            lambda: sh.ShuffleProof.from_json(
-                e.payload.get("proof"), len(inputs), width, f"event {e.index}.proof", self.pool, self.validate
-            ),
-        )
+        proof = self._decode(check, lambda: proof_of(self.validate))
         reason = self._proved(
             check,
             lambda fallback: sh.verify(
@@ -255,13 +252,9 @@ class StepVerifier:
                 fallback,
             ),
             lambda r: r is None,
-            lambda: codec.rows_parallel(
-                e.payload.get("rows"), len(inputs), width, f"event {e.index}.rows", self.pool
-            ),
-            len(inputs),
-            lambda: sh.ShuffleProof.from_json(
-                e.payload.get("proof"), len(inputs), width, f"event {e.index}.proof", self.pool
-            ),
+            rows,
+            n,
+            proof_of,
         )
         if reason:
             check.fail(f"event {e.index}: trustee {who}'s shuffle of the {name}: {reason}")

@@ -199,9 +199,9 @@ class TallyVerifier(StepVerifier):
             check,
             lambda fallback: tags.check_blind(self.pool, inputs, outputs, proofs, self.fp, context, fallback),
             lambda bad: not bad,
-            lambda: self._blind_outputs(e, n),
+            lambda validate: self._blind_outputs(e, n, validate),
             n,
-            lambda: self._blind_proofs(e, n),
+            lambda validate: self._blind_proofs(e, n, validate),
         )
 
     def _blind_outputs(self, e: ev.Event, n: int, validate: bool = True) -> list[Ciphertext]:
