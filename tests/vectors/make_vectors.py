@@ -9,6 +9,7 @@ Run: .venv/bin/python tests/vectors/make_vectors.py  (tests/test_vectors.py chec
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from plebiscite import elgamal
 from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.hazmat import group as G
-from plebiscite.proofs import dleq, schnorr
+from plebiscite.proofs import ballot_signature, dleq, schnorr
 from plebiscite.proofs import range as range_proof
 from plebiscite.setup.credentials import Credential, roll_hash
 from plebiscite.setup.election import ElectionContext, fingerprint
@@ -137,6 +138,11 @@ def ballot_vectors() -> dict[str, Any]:
     selections = {"q1": ["yes"], "q2": ["blank"], "q3": ["schools", "clinics"]}
     with fixed_randomness("ballot") as drawn:
         ballot, opening = encrypt_ballot(ctx, creds[0], selections)
+    # the signature's hedged nonce takes 32 fresh bytes (docs/protocol.md §7.1): fixed here, and signed again with them
+    rho = G.scalar_to_bytes(scalar("ballot-signature-rho"))
+    ballot = dataclasses.replace(
+        ballot, signature=creds[0].sign(ctx.fingerprint, ballot.content_bytes(), rho)
+    )
     import nacl.signing
 
     totals = [list(a.choices) for a in ballot.answers]
@@ -151,8 +157,10 @@ def ballot_vectors() -> dict[str, Any]:
         "fingerprint": ctx.fingerprint.hex(),
         "credential": creds[0].to_json(),
         "credential_public_key": creds[0].public_key.hex(),
+        "credential_secret_key": h(ballot_signature.secret_key(creds[0].seed)),
         "selections": selections,
         "nonces": drawn,
+        "signature_rho": rho.hex(),
         "ballot": ballot.to_json(),
         "content_bytes": ballot.content_bytes().hex(),
         "tracking_code": ballot.tracking_code(),

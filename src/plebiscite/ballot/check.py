@@ -11,8 +11,8 @@ from typing import Any
 from plebiscite import native
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.elgamal import Ciphertext
-from plebiscite.hazmat import ed25519
 from plebiscite.hazmat import group as G
+from plebiscite.proofs import ballot_signature
 from plebiscite.proofs import range as range_proof
 from plebiscite.proofs.common import ProofError
 from plebiscite.proofs.transcript import int_bytes
@@ -47,8 +47,9 @@ def weighted_sum(choices: tuple[Ciphertext, ...], weights: tuple[int, ...]) -> C
 def verify_signature(ballot: Ballot, content: bytes | None = None) -> None:
     """Check the credential's signature over the ballot bytes (``content``, when the caller has them already)."""
     content = ballot.content_bytes() if content is None else content
-    if not ed25519.verify(ballot.credential, content, ballot.signature):
-        raise BallotError("ballot.signature: does not verify with the ballot's credential")
+    reason = ballot_signature.refusal(ballot.credential, ballot.election, content, ballot.signature)
+    if reason is not None:
+        raise BallotError(f"ballot.signature: {reason}")
 
 
 def verify_proofs(

@@ -75,5 +75,5 @@ def encrypt_ballot(
     cred = credential.public_key
     answers, opening = encrypt_answers(ctx, cred, selections)
     unsigned = Ballot(ctx.fingerprint, cred, answers, b"")
-    signature = credential.signing_key.sign(unsigned.content_bytes()).signature
+    signature = credential.sign(ctx.fingerprint, unsigned.content_bytes())
     return Ballot(ctx.fingerprint, cred, answers, signature), opening

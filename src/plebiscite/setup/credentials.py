@@ -1,4 +1,5 @@
-"""Voter credentials (Belenios-style): a credential is an Ed25519 signing key; the roll lists public keys only.
+"""Voter credentials (Belenios-style): a credential is a secret key in the election's group (ristretto255); the roll
+lists public keys only, and ballots carry the credential's Schnorr signature (docs/protocol.md §5, §7.1).
 
 The registrar issues one credential per eligible voter and hands it over privately; only the registrar knows whose
 public key is whose, and it cannot vote with a credential it has forgotten (it should forget the secrets after
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 from dataclasses import dataclass
 
-import nacl.signing
-
 from plebiscite.hazmat.group import frame
+from plebiscite.proofs import ballot_signature
 
 ROLL_TAG = b"plebiscite/v1/roll"
 
@@ -30,17 +31,26 @@ class Credential:
     election_id: str
     seed: bytes
 
+    def __post_init__(self) -> None:
+        if ballot_signature.secret_key(self.seed) == 0:  # probability 2^-252: such a seed is not a credential
+            raise CredentialError("credential: this seed gives the zero key; it is not a credential")
+
     @staticmethod
     def generate(election_id: str) -> Credential:
-        return Credential(election_id, bytes(nacl.signing.SigningKey.generate()))
-
-    @property
-    def signing_key(self) -> nacl.signing.SigningKey:
-        return nacl.signing.SigningKey(self.seed)
+        while True:
+            seed = secrets.token_bytes(ballot_signature.SEED_BYTES)
+            if ballot_signature.secret_key(seed):
+                return Credential(election_id, seed)
 
     @property
     def public_key(self) -> bytes:
-        return self.signing_key.verify_key.encode()
+        """``X = x·G``, the key on the roll (computed on each call: the secret is never kept beside the seed)."""
+        return ballot_signature.public_key(ballot_signature.secret_key(self.seed))
+
+    def sign(self, fingerprint: bytes, message: bytes, rho: bytes | None = None) -> bytes:
+        """The credential's signature ``R ‖ s`` of the ballot bytes ``message`` (docs/protocol.md §7.1)."""
+        x = ballot_signature.secret_key(self.seed)
+        return ballot_signature.sign(x, ballot_signature.public_key(x), fingerprint, message, rho)
 
     def code(self) -> str:
         """The typed form: ``XXXXX-XXXXX-…`` (base32 of seed and checksum)."""
