@@ -47,7 +47,12 @@ def test_yes_no_ballot_is_one_ciphertext(election: Election) -> None:
         (lambda b: b["answers"][1]["choices"].pop(), "ballot.answers[1].choices: expected 4 ciphertexts"),
         (lambda b: b.update(election="00" * 32), "ballot.election: made for another election"),
         (lambda b: b.update(credential="11" * 32), "ballot.credential: not on the roll"),
-        (lambda b: b.update(signature="22" * 64), "ballot.signature: does not verify"),
+        (lambda b: b.update(signature="ff" * 64), "ballot.signature: R is not a canonical"),
+        (
+            lambda b: b.update(signature=b["signature"][:64] + "ff" * 32),
+            "ballot.signature: s is not a canonical",
+        ),
+        (lambda b: b.update(signature=b["signature"][:64] + "00" * 32), "ballot.signature: does not verify"),
         (lambda b: b["answers"][2].update(sum_proof=None), "ballot.answers[2].sum_proof"),
         (lambda b: b.update(answers="nope"), "ballot.answers"),
     ],

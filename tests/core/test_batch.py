@@ -236,7 +236,7 @@ def test_a_cheating_device_two_vote_counted_by_an_honest_organiser(
     context = option_context(creds[0].public_key, 0, 0)
     proof = forged(ctx.public_key, ct, 1, r, G.IDENTITY, context, ctx.fingerprint)
     unsigned = Ballot(template.election, template.credential, (Answer((ct,), (proof,), None),), bytes(64))
-    signature = creds[0].signing_key.sign(unsigned.content_bytes()).signature
+    signature = creds[0].sign(unsigned.election, unsigned.content_bytes())
     bad = Ballot(unsigned.election, unsigned.credential, unsigned.answers, signature)
     with pytest.raises(BallotError, match="equation on b"):
         conduct.cast(bad.to_json())  # the real board refuses it

@@ -14,6 +14,7 @@ from plebiscite.ballot.model import ballot_from_json
 from plebiscite.hazmat import group as G
 from plebiscite.record import events as ev
 from plebiscite.record import store
+from plebiscite.setup.credentials import Credential
 from plebiscite.verify.runner import verify_events
 
 from .conftest import Election
@@ -42,7 +43,7 @@ def resign(election: Election, payload: dict[str, Any]) -> None:
     """Sign a modified ballot with its voter's real credential (a malicious voting device)."""
     cred = next(c for c in election.credentials if c.public_key.hex() == payload["credential"])
     ballot = ballot_from_json(payload, branch_counts(election.ctx.layouts))
-    payload["signature"] = cred.signing_key.sign(ballot.content_bytes()).signature.hex()
+    payload["signature"] = cred.sign(ballot.election, ballot.content_bytes()).hex()
 
 
 def other_element() -> str:
@@ -102,10 +103,10 @@ def test_ballot_signature(election: Election) -> None:
 
 def test_ballot_from_a_credential_not_on_the_roll(election: Election) -> None:
     def change(p: dict[str, Any]) -> None:
-        key = nacl.signing.SigningKey.generate()
-        p["credential"] = key.verify_key.encode().hex()
+        stranger = Credential.generate("not-on-the-roll")
+        p["credential"] = stranger.public_key.hex()
         ballot = ballot_from_json(p, branch_counts(election.ctx.layouts))
-        p["signature"] = key.sign(ballot.content_bytes()).signature.hex()
+        p["signature"] = stranger.sign(ballot.election, ballot.content_bytes()).hex()
 
     assert "ballot eligibility" in failed(edit(election, ev.BALLOT, change))
 

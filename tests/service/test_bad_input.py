@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nacl.signing
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -190,7 +191,7 @@ def resigned(payload: dict[str, Any], trustee: int, setup: Setup) -> dict[str, A
 def resigned_ballot(value: dict[str, Any], setup: Setup, voter: int) -> dict[str, Any]:
     """A ballot JSON (already decodable) signed again by the voter's credential."""
     ballot = ballot_from_json(value, branch_counts(setup.ctx.layouts))
-    signature = setup.credentials[voter].signing_key.sign(ballot.content_bytes()).signature
+    signature = setup.credentials[voter].sign(ballot.election, ballot.content_bytes())
     return {**value, "signature": signature.hex()}
 
 
@@ -395,9 +396,9 @@ def test_partial_decryptions_signed_by_the_wrong_key_are_refused(tallied: Board,
             403,
             "signature",
         )
-    voter = sign("partial-decryption", {k: v for k, v in good.items() if k != "signature"},
-                 tallied.setup.credentials[0].signing_key)  # fmt: skip
-    tallied.refuse(post("/api/trustee/partial-decryption", json=voter), 403, "signature")
+    outsider = sign("partial-decryption", {k: v for k, v in good.items() if k != "signature"},
+                    nacl.signing.SigningKey(tallied.setup.credentials[0].seed))  # fmt: skip
+    tallied.refuse(post("/api/trustee/partial-decryption", json=outsider), 403, "signature")
     other_election = resigned(good, 1, full_setup)  # trustee 1 of another election
     tallied.refuse(post("/api/trustee/partial-decryption", json=other_election), 403, "signature")
     tallied.refuse(
