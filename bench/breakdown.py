@@ -13,7 +13,6 @@ from __future__ import annotations
 import cProfile
 import ctypes
 import io
-import os
 import pstats
 import timeit
 from collections import Counter
@@ -31,12 +30,9 @@ COUNTED = ("mul", "mul_base", "sub", "add", "is_valid_element", "hash_to_scalar"
 
 
 def count_primitives(ctx: ElectionContext, payload: dict[str, Any]) -> dict[str, int]:
-    """Calls of each group primitive (and Ed25519 verifications) made by one ``check_ballot``."""
-    from plebiscite.hazmat import ed25519
-
+    """Calls of each group primitive made by one ``check_ballot`` (its signature is group operations too)."""
     calls: Counter[str] = Counter()
     saved = {name: getattr(G, name) for name in COUNTED}
-    saved_verify = ed25519.verify
 
     def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def counted(*a: Any, **k: Any) -> Any:
@@ -48,29 +44,20 @@ def count_primitives(ctx: ElectionContext, payload: dict[str, Any]) -> dict[str,
     try:
         for name, fn in saved.items():
             setattr(G, name, wrap(name, fn))
-        ed25519.verify = wrap("ed25519_verify", saved_verify)
         check_ballot(payload, ctx, engine=REFERENCE)
     finally:
         for name, fn in saved.items():
             setattr(G, name, fn)
-        ed25519.verify = saved_verify
     return dict(calls)
 
 
 def primitive_costs() -> dict[str, float]:
     """µs per call of the libsodium operations, raw (C call on preallocated buffers) and through the wrappers."""
-    import nacl.signing
-
-    from plebiscite.hazmat import ed25519
-
     p, q = G.mul_base(G.random_scalar()), G.mul_base(G.random_scalar())
     s = G.random_scalar()
     sb = G.scalar_to_bytes(s)
     buf = ctypes.create_string_buffer(32)
     lib = G._lib
-    key = nacl.signing.SigningKey.generate()
-    msg = os.urandom(330)  # about the size of a yes/no ballot's signed bytes
-    sig, vk = key.sign(msg).signature, key.verify_key.encode()
 
     def us(fn: Callable[[], Any], n: int = 2000) -> float:
         return round(min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6, 2)
@@ -83,10 +70,6 @@ def primitive_costs() -> dict[str, float]:
         "sub (G.sub)": us(lambda: G.sub(p, q)),
         "sub raw crypto_core_ristretto255_sub": us(lambda: lib.crypto_core_ristretto255_sub(buf, p, q)),
         "is_valid_element raw": us(lambda: lib.crypto_core_ristretto255_is_valid_point(p)),
-        "ed25519 verify (hazmat.ed25519.verify)": us(lambda: ed25519.verify(vk, msg, sig)),
-        "ed25519 verify (PyNaCl VerifyKey.verify, for comparison)": us(
-            lambda: nacl.signing.VerifyKey(vk).verify(msg, sig)
-        ),
         "hash_to_scalar (12 elements)": us(lambda: G.hash_to_scalar(b"d", *([p] * 12))),
     }
 
@@ -101,7 +84,6 @@ def breakdown(ctx: ElectionContext, payloads: list[dict[str, Any]]) -> dict[str,
         "sub": cost["sub raw crypto_core_ristretto255_sub"],
         "add": cost["sub raw crypto_core_ristretto255_sub"],
         "is_valid_element": cost["is_valid_element raw"],
-        "ed25519_verify": cost["ed25519 verify (hazmat.ed25519.verify)"],
     }
     floor = sum(calls.get(k, 0) * v for k, v in raw.items())
     sample = payloads[:200]
