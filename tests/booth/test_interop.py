@@ -21,6 +21,8 @@ from plebiscite.ballot.encrypt import encrypt_ballot
 from plebiscite.ballot.model import Ballot, BallotError, ballot_from_json
 from plebiscite.hazmat import group as G
 from plebiscite.merkle import MerkleTree, leaf_hash, sign_tree_head
+from plebiscite.proofs import ballot_signature
+from plebiscite.proofs.transcript import challenge
 from plebiscite.record import events as ev
 from plebiscite.setup.credentials import Credential, roll_hash
 from plebiscite.setup.election import ElectionContext, fingerprint
@@ -92,13 +94,70 @@ def test_js_ballot_tampered_is_refused_by_python(node: str) -> None:
         check_ballot(made["ballot"], other.ctx, require_roll=False)
 
 
+def _forged(
+    value: dict[str, Any], ctx: ElectionContext, k: int, x: int, commitment: bytes | None = None
+) -> str:
+    """Hex ``R' ‖ le32(k + c·x)`` for the ballot ``value`` with ``c`` over ``R'`` (default ``k·G``): it satisfies
+    ``s·G = R + c·X`` whenever ``R'`` reads as ``k·G`` and ``X = x·G``, so only the §7.1 rule under test refuses it."""
+    commitment = G.mul_base(k) if commitment is None else commitment
+    content = ballot_from_json({**value, "signature": "00" * 64}, branch_counts(ctx.layouts)).content_bytes()
+    credential = bytes.fromhex(value["credential"])
+    c = challenge(ballot_signature.TAG, ctx.fingerprint, content, [G.GENERATOR, credential], [commitment])
+    return (commitment + G.scalar_to_bytes((k + c * x) % G.ORDER)).hex()
+
+
+def test_signature_rules_agree_between_js_and_python(node: str) -> None:
+    """Every §7.1 rule, on ballots the booth made: Python's check_ballot and the booth's checkBallot refuse the same
+    tampered signatures with the same message, and accept the untouched ones."""
+    e = make_election()
+    cred = e.credentials[0]
+    x = ballot_signature.secret_key(cred.seed)
+    request = e.request(credential_code=cred.code(), selections=SELECTIONS[0])
+    first, second = (interop(node, "make-ballot", request)["ballot"] for _ in range(2))
+    sig = bytes.fromhex(first["signature"])
+    r, s = sig[:32], int.from_bytes(sig[32:], "little")
+    bit255 = bytearray(G.mul_base(5))
+    bit255[31] |= 0x80
+    zero = "00" * 32
+    cases = {
+        "does not verify with the ballot's credential": [
+            {**first, "signature": (r + G.scalar_to_bytes((s + 1) % G.ORDER)).hex()},
+            {**first, "signature": second["signature"]},
+            {**first, "signature": (G.add(r, G.GENERATOR) + sig[32:]).hex()},
+        ],
+        "s is not a canonical scalar (s ≥ ℓ)": [
+            {**first, "signature": (r + (s + G.ORDER).to_bytes(32, "little")).hex()}
+        ],
+        "R is not a canonical ristretto255 element": [
+            {**first, "signature": _forged(first, e.ctx, 5, x, bytes(bit255))},
+            {**first, "signature": "ed" + "ff" * 30 + "7f" + sig[32:].hex()},
+        ],
+        "R is the identity": [{**first, "signature": _forged(first, e.ctx, 0, x, bytes(32))}],
+        "the credential is the identity": [
+            {**first, "credential": zero, "signature": _forged({**first, "credential": zero}, e.ctx, 7, 0)}
+        ],
+    }
+    ballots = [first, second] + [b for group in cases.values() for b in group]
+    answers = interop(node, "check-ballots", e.request(ballots=ballots))
+    assert answers[:2] == [{"ok": True}, {"ok": True}]
+    for ballot in ballots[:2]:
+        check_ballot(ballot, e.ctx)
+    rest = iter(answers[2:])
+    for reason, group in cases.items():
+        for ballot in group:
+            message = f"ballot.signature: {reason}"
+            with pytest.raises(BallotError) as refused:
+                check_ballot(ballot, e.ctx, require_roll=False)
+            assert str(refused.value) == message
+            assert next(rest) == {"ok": False, "field": "ballot.signature", "error": message}
+
+
 def _resigned(ballot: Ballot, credential: Credential, ctx: ElectionContext, mutate: Any) -> dict[str, Any]:
     """The ballot's JSON changed by ``mutate`` and signed again, so only the proofs can catch the change."""
     value = ballot.to_json()
     mutate(value)
     changed = ballot_from_json(value, branch_counts(ctx.layouts))
-    signature = credential.signing_key.sign(changed.content_bytes()).signature
-    value["signature"] = signature.hex()
+    value["signature"] = credential.sign(ctx.fingerprint, changed.content_bytes()).hex()
     return value
 
 

@@ -159,7 +159,7 @@ test('the short code finds the ballot on the check page; a mistyped one is refus
   await check.close();
 });
 
-test('the check page opens a challenged ballot in the browser: matches, and a tampered opening does not', async () => {
+test('the check page opens a challenged ballot in the browser: matches; a tampered opening or a malleated signature (s + ℓ) does not', async () => {
   const expected = JSON.parse(readFileSync(join(OUT, 'challenge-expected.json'), 'utf8')).choices;
   const opening = JSON.parse(readFileSync(join(OUT, 'challenge-opening.json'), 'utf8'));
   const check = await openPage(context, `${BASE}/booth/check.html?lang=en`);
@@ -193,6 +193,19 @@ test('the check page opens a challenged ballot in the browser: matches, and a ta
   assert.equal(verdict, 'verdict bad');
   assert.match(text, /does NOT match.*not a valid ballot of this election and its opening/is);
   await screenshot(check, 'check-audit-mismatch');
+  // the ballot's signature with s + ℓ (the same scalar mod ℓ, not its one encoding) is not the ballot's signature
+  const ballot = JSON.parse(readFileSync(join(OUT, 'challenge-ballot.json'), 'utf8'));
+  const ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+  const le = (hexText) => BigInt(`0x${hexText.match(/../g).reverse().join('')}`);
+  const sPlusL = (le(ballot.signature.slice(64)) + ORDER).toString(16).padStart(64, '0').match(/../g).reverse().join('');
+  const malleated = { ...ballot, signature: ballot.signature.slice(0, 64) + sPlusL };
+  const malleatedPath = join(OUT, 'challenge-ballot-malleated.json');
+  writeFileSync(malleatedPath, JSON.stringify(malleated));
+  await check.setInputFiles('#audit-opening', join(OUT, 'challenge-opening.json'));
+  await check.setInputFiles('#audit-ballot', malleatedPath);
+  [verdict, text] = await compare({});
+  assert.equal(verdict, 'verdict bad');
+  assert.match(text, /does NOT match.*ballot\.signature: s is not a canonical scalar/is);
   assert.deepEqual(await axeProblems(check), [], 'the audit verdict passes axe-core');
   assert.deepEqual(check.problems, []);
   await check.close();

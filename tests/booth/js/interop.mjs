@@ -2,6 +2,7 @@
 //   make-ballot   {manifest_event, election, credential_code, selections} → {ballot, opening, trackingCode}
 //   layouts       {questions: [...]} → [{layout, problems: {json(chosen): key or null}}] for each question
 //   check-ballot  {manifest_event, election, roll, ballot} → {ok: true} or {ok: false, error}
+//   check-ballots {manifest_event, election, ballots} → [{ok: true} or {ok: false, field, error}] (no roll check)
 //   check-receipts {cases: [{receipt}]} → [{ok: true, summary} or {ok: false, key, error}] (one per case)
 //   cr-make       {manifest_event, election, entries, device_file, code, selections} → the cr-ballots of the device
 //                 credential and of the sheet code, a fake of each (file text, code), and a ballot of each fake
@@ -34,6 +35,17 @@ const commands = {
     } catch (e) {
       return { ok: false, error: e.message };
     }
+  },
+  'check-ballots': () => {
+    const e = election();
+    return req.ballots.map((ballot) => {
+      try {
+        checkBallot(ballot, e);
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, field: err.field ?? null, error: err.message };
+      }
+    });
   },
   'cr-make': () => {
     const e = election();

@@ -7,6 +7,7 @@ const G = await js('group.js');
 const P = await js('proofs.js');
 const B = await js('ballot.js');
 const { electionFromApi } = await js('election.js');
+const S = await js('ballot-signature.js');
 const { Voter, seedFromCode, parseCredentialFile } = await js('credential.js');
 const { hex, fromHex, utf8 } = await js('bytes.js');
 
@@ -68,18 +69,22 @@ function vectorElection() {
   });
 }
 
-test('credential code decodes to the seed whose public key is in the vector', () => {
+test('credential code decodes to the seed whose secret and public keys are in the vector', () => {
   const { electionId, seed } = parseCredentialFile(JSON.stringify(ballotVec.credential));
   assert.equal(electionId, 'vector-election');
+  assert.equal(G.scalarToHex(S.secretKey(seed)), ballotVec.credential_secret_key);
+  assert.equal(hex(S.publicKey(S.secretKey(seed))), ballotVec.credential_public_key);
   assert.equal(hex(new Voter(seed).publicKey), ballotVec.credential_public_key);
   assert.deepEqual(seedFromCode(ballotVec.credential.code), seed);
 });
 
-test('ballot: same ciphertexts, proofs, signed bytes, signature and tracking code from the same nonces', () => {
+test('ballot: same ciphertexts, proofs, signed bytes, signature and tracking code from the same nonces and ρ', () => {
   const election = vectorElection();
   const voter = new Voter(seedFromCode(ballotVec.credential.code));
+  const rho = fromHex(ballotVec.signature_rho, 'rho', 32);
+  const signer = { publicKey: voter.publicKey, sign: (fp, message) => voter.sign(fp, message, rho) };
   const random = replay(ballotVec.nonces, G);
-  const made = B.encryptBallot(election, voter, ballotVec.selections, random);
+  const made = B.encryptBallot(election, signer, ballotVec.selections, random);
   assert.equal(random.used(), ballotVec.nonces.length);
   assert.deepEqual(made.ballot, ballotVec.ballot);
   assert.equal(hex(B.contentBytes(made.ballot)), ballotVec.content_bytes);

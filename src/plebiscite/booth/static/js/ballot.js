@@ -1,8 +1,8 @@
 // Ballots: encrypt, prove, sign (the voter's side) and check (anyone's side). Mirrors
 // src/plebiscite/ballot/{encrypt,check,model,challenge}.py; the bytes signed and the tracking code are those of
 // model.py's content_bytes() and tracking_code(), computed straight from the JSON form.
-import { ed25519 } from '../vendor/noble-curves/ed25519.js';
 import { sha256 } from '../vendor/noble-hashes/sha2.js';
+import { refusal as signatureRefusal } from './ballot-signature.js';
 import { FormatError, fromHex, hex, u64be, utf8 } from './bytes.js';
 import * as G from './group.js';
 import { plaintexts } from './manifest.js';
@@ -72,14 +72,14 @@ export function encryptAnswers(election, binding, selections, random = G.randomS
 /**
  * Encrypt `selections` (question id → chosen option ids, or ["blank"]) and sign with `voter`.
  *
- * `voter` is anything with `publicKey` (32 bytes) and `sign(message) → 64 bytes` (credential.js): the seed
- * stays inside it. `random` draws fresh scalars (encryptAnswers' order).
+ * `voter` is anything with `publicKey` (32 bytes) and `sign(fingerprint, message) → 64 bytes` (credential.js: the
+ * Schnorr signature R ‖ s of docs/protocol.md §7.1): the seed stays inside it. `random` draws fresh scalars (encryptAnswers' order).
  * Returns {ballot, opening, trackingCode}, ballot and opening in their JSON forms.
  */
 export function encryptBallot(election, voter, selections, random = G.randomScalar) {
   const { answers, opening } = encryptAnswers(election, voter.publicKey, selections, random);
   const ballot = { election: hex(election.fingerprint), credential: hex(voter.publicKey), answers, signature: '' };
-  ballot.signature = hex(voter.sign(contentBytes(ballot)));
+  ballot.signature = hex(voter.sign(election.fingerprint, contentBytes(ballot)));
   return { ballot, opening, trackingCode: trackingCode(ballot) };
 }
 
@@ -123,13 +123,8 @@ export function checkBallot(value, election, roll = null) {
   const decoded = value.answers.map((raw, q) => decodeAnswer(raw, layouts[q], `ballot.answers[${q}]`));
   if (hex(election32) !== hex(fp)) throw new BallotError('ballot.election', 'made for another election (fingerprint differs)');
   if (roll && !roll.has(value.credential.toLowerCase())) throw new BallotError('ballot.credential', 'not on the roll');
-  let good = false;
-  try {
-    good = ed25519.verify(signature, contentBytes(value), credential, { zip215: false });
-  } catch {
-    good = false;
-  }
-  if (!good) throw new BallotError('ballot.signature', "does not verify with the ballot's credential");
+  const refused = signatureRefusal(credential, election32, contentBytes(value), signature);
+  if (refused) throw new BallotError('ballot.signature', refused);
   verifyAnswers(decoded, election, credential);
   return decoded;
 }

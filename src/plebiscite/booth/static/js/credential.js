@@ -1,10 +1,12 @@
-// Voter credentials, as in src/plebiscite/setup/credentials.py: an Ed25519 seed, typed as base32 of the seed and a
-// 2-byte checksum in groups of five, or kept in a JSON file {"format": "plebiscite-credential/1", election_id, code}.
+// Voter credentials, as in src/plebiscite/setup/credentials.py: a 32-byte seed whose secret key is the ristretto255
+// scalar x = H_s(credential-key, seed) and public key X = x·G (docs/protocol.md §5), typed as base32 of the seed and
+// a 2-byte checksum in groups of five, or kept in a JSON file {"format": "plebiscite-credential/1", election_id, code}.
 //
 // The seed lives only inside a Voter object (a private class field): the page can ask it for the public key and
-// for signatures, never for the seed, and nothing in the booth sends it anywhere.
-import { ed25519 } from '../vendor/noble-curves/ed25519.js';
+// for signatures, never for the seed, and nothing in the booth sends it anywhere. The scalar x is derived from the
+// seed for each signature and dropped with it, so that forget() leaves nothing of the secret behind.
 import { sha256 } from '../vendor/noble-hashes/sha2.js';
+import * as signature from './ballot-signature.js';
 import { concat, equal, utf8 } from './bytes.js';
 
 const CHECK_TAG = utf8('plebiscite/v1/credential-check');
@@ -104,8 +106,9 @@ export function parseCredentialFile(text) {
 }
 
 /**
- * What building a ballot needs from a credential: its public key and signatures. The seed is a private field;
- * forget() overwrites it when the voter is done.
+ * What building a ballot needs from a credential: its public key (32 bytes, X = x·G) and signatures. The seed is a
+ * private field; forget() overwrites it when the voter is done. A seed whose key is 0 is not a credential
+ * (probability 2^-252; the registrar never issues one) and is refused.
  */
 export class Voter {
   #seed;
@@ -114,12 +117,21 @@ export class Voter {
     if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new CredentialError('credential.length');
     this.#seed = Uint8Array.from(seed);
     this.electionId = electionId;
-    this.publicKey = ed25519.getPublicKey(this.#seed);
+    const x = signature.secretKey(this.#seed);
+    if (x === 0n) {
+      this.forget();
+      throw new CredentialError('credential.zero_key');
+    }
+    this.publicKey = signature.publicKey(x);
   }
 
-  sign(message) {
+  /**
+   * The signature R ‖ s of the ballot bytes `message` for the election `fingerprint` (docs/protocol.md §7.1). `rho`
+   * is for the test vectors only: the booth leaves it out and a fresh one is drawn.
+   */
+  sign(fingerprint, message, rho = undefined) {
     if (!this.#seed) throw new Error('credential forgotten');
-    return ed25519.sign(message, this.#seed);
+    return signature.sign(signature.secretKey(this.#seed), this.publicKey, fingerprint, message, rho);
   }
 
   forget() {

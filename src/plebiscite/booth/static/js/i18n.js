@@ -62,6 +62,11 @@ const M = {
     ru: 'Код ключа введён с ошибкой (контрольная сумма не совпадает). Проверьте каждую группу.',
     en: 'The credential code has a typing error (its checksum does not match). Check each group.',
   },
+  'credential.zero_key': {
+    uk: 'Цей код не є ключем виборця (він дає нульовий ключ). Зверніться до того, хто видав вам ключ.',
+    ru: 'Этот код не является ключом избирателя (он даёт нулевой ключ). Обратитесь к тому, кто выдал вам ключ.',
+    en: 'This code is not a voting credential (it gives the zero key). Ask whoever issued your credential.',
+  },
   'credential.file_json': {
     uk: 'Цей файл не є файлом ключа (не JSON).',
     ru: 'Этот файл не является файлом ключа (не JSON).',

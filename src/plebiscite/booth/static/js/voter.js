@@ -38,8 +38,12 @@ export function loadVoter(source, election, roll = null) {
   } else {
     seed = seedFromCode(source.code ?? '');
   }
-  const voter = new Voter(seed, electionId ?? election.electionId);
-  seed.fill(0);
+  let voter;
+  try {
+    voter = new Voter(seed, electionId ?? election.electionId);
+  } finally {
+    seed.fill(0); // the Voter holds its own copy, or refused the seed (a zero key)
+  }
   if (roll && !roll.has(hex(voter.publicKey))) {
     voter.forget();
     throw new CredentialError('credential.not_on_roll');
