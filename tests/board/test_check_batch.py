@@ -40,7 +40,7 @@ def resigned(setup: Setup, payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` signed again by its voter's credential (a cheating voting device)."""
     cred = next(c for c in setup.credentials if c.public_key.hex() == payload["credential"])
     ballot = ballot_from_json(payload, branch_counts(setup.ctx.layouts))
-    return dict(payload, signature=cred.signing_key.sign(ballot.content_bytes()).signature.hex())
+    return dict(payload, signature=cred.sign(ballot.election, ballot.content_bytes()).hex())
 
 
 def forged(setup: Setup, payload: dict[str, Any], how: str) -> dict[str, Any]:
