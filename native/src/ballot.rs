@@ -14,8 +14,9 @@ use curve25519_dalek::traits::Identity;
 
 use std::sync::{Arc, Mutex};
 
+use crate::ballot_signature::{signature_statement, SignatureStatement};
 use crate::batch::{Equations, FixedBases};
-use crate::transcript::{int_bytes, Transcript, RANGE_DOMAIN, SIGNATURE_DOMAIN};
+use crate::transcript::{int_bytes, Transcript, RANGE_DOMAIN};
 
 pub const BALLOT_TAG: &[u8] = b"plebiscite/v1/ballot";
 
@@ -147,15 +148,6 @@ pub struct Branch {
     pub z: Scalar,
 }
 
-/// The credential's signature's group equation (docs/protocol.md §7.1), left for the batch: `s·G = R + c·X`, with
-/// `c` already recomputed from the transcript.
-pub struct SignatureStatement {
-    pub r: RistrettoPoint,
-    pub x: RistrettoPoint,
-    pub c: Scalar,
-    pub s: Scalar,
-}
-
 /// A checked ballot: its signature's and proofs' equations and its ciphertexts (per question and option) for the
 /// sums.
 pub struct CheckedBallot {
@@ -172,47 +164,6 @@ impl Equations for CheckedBallot {
     fn signature(&self) -> Option<&SignatureStatement> {
         Some(&self.signature)
     }
-}
-
-/// A ristretto255 element that is neither non-canonical nor the identity (whose one canonical encoding is 32 zero
-/// bytes): dalek's RFC 9496 decoder refuses non-canonical field elements, a negative `s` and a set bit 255.
-fn non_identity(raw: &[u8; 32]) -> Option<RistrettoPoint> {
-    if raw == &[0u8; 32] {
-        return None;
-    }
-    CompressedRistretto(*raw).decompress()
-}
-
-/// The credential's signature read and its challenge recomputed (docs/protocol.md §7.1, `ballot_signature.refusal`):
-/// `R ‖ s` with `R` canonical and not the identity, `s < ℓ`, the credential `X` canonical and not the identity,
-/// `c = H("ballot-signature", F, M, 2, G, X, R)` with `F` the election's fingerprint (which [`read`] has checked is
-/// the ballot's `election` field) and `M` the ballot bytes. `None` where an encoding is refused; the equation
-/// `s·G = R + c·X` is left to the batch.
-pub fn signature_statement(
-    fingerprint: &[u8; 32],
-    credential: &[u8; 32],
-    content: &[u8],
-    signature: &[u8; 64],
-) -> Option<SignatureStatement> {
-    let r_bytes: &[u8; 32] = signature[..32].try_into().expect("32 bytes");
-    let r = non_identity(r_bytes)?;
-    let s = Option::from(Scalar::from_canonical_bytes(
-        signature[32..].try_into().expect("32 bytes"),
-    ))?;
-    let x = non_identity(credential)?;
-    let mut t = Transcript::new(SIGNATURE_DOMAIN);
-    t.part(&[fingerprint])
-        .part(&[content])
-        .part(&[&int_bytes(2)])
-        .part(&[RISTRETTO_BASEPOINT_COMPRESSED.as_bytes()])
-        .part(&[credential])
-        .part(&[r_bytes]);
-    Some(SignatureStatement {
-        r,
-        x,
-        c: t.scalar(),
-        s,
-    })
 }
 
 struct Reader<'a> {

@@ -24,7 +24,8 @@ use curve25519_dalek::traits::{
     IsIdentity, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul,
 };
 
-use crate::ballot::{RangeStatement, SignatureStatement};
+use crate::ballot::RangeStatement;
+use crate::ballot_signature::SignatureStatement;
 
 /// A batch with fewer variable points than this (one ballot at a time: the board's check) uses precomputed
 /// tables of `G` and `K` (Straus with fixed-base tables); a larger one, Pippenger over all its points, where two
@@ -271,5 +272,68 @@ mod tests {
             );
         }
         assert!(holds::<&[RangeStatement]>(&bases, &[]).unwrap());
+    }
+
+    /// A ballot's equations as a chunk holds them: its proofs' and its signature's.
+    struct Signed {
+        ranges: Vec<RangeStatement>,
+        signature: SignatureStatement,
+    }
+
+    impl Equations for Signed {
+        fn ranges(&self) -> &[RangeStatement] {
+            &self.ranges
+        }
+
+        fn signature(&self) -> Option<&SignatureStatement> {
+            Some(&self.signature)
+        }
+    }
+
+    /// Honest proofs and an honest Schnorr signature (`s·G = R + c·X`; `c` arbitrary here: the transcript is
+    /// `ballot_signature.rs`'s).
+    fn signed(key: &RistrettoPoint) -> Signed {
+        let (x, k, c) = (random_scalar(), random_scalar(), random_scalar());
+        Signed {
+            ranges: honest(key),
+            signature: SignatureStatement {
+                r: RISTRETTO_BASEPOINT_POINT * k,
+                x: RISTRETTO_BASEPOINT_POINT * x,
+                c,
+                s: k + c * x,
+            },
+        }
+    }
+
+    #[test]
+    fn one_bad_signature_among_many_is_named_by_the_bisection() {
+        let key = RISTRETTO_BASEPOINT_POINT * random_scalar();
+        let bases = FixedBases::new(key);
+        for (n, bad_at) in [(1usize, 0usize), (3, 1), (40, 29)] {
+            for which in 0..4 {
+                let mut ballots: Vec<Signed> = (0..n).map(|_| signed(&key)).collect();
+                assert!(holds(&bases, &ballots).unwrap(), "{n} honest ballots");
+                assert!(failing(&bases, &ballots).unwrap().is_empty());
+                let other_r = signed(&key).signature.r;
+                let sig = &mut ballots[bad_at].signature;
+                match which {
+                    0 => sig.s += Scalar::ONE,
+                    1 => sig.r = other_r, // R from another signature
+                    2 => sig.c += Scalar::ONE,
+                    _ => sig.x += RISTRETTO_BASEPOINT_POINT,
+                }
+                assert!(
+                    !holds(&bases, &ballots).unwrap(),
+                    "{n} ballots, alteration {which}"
+                );
+                assert_eq!(failing(&bases, &ballots).unwrap(), vec![bad_at]);
+            }
+        }
+        // signatures alone (no range proof) are a batch too
+        let lone = Signed {
+            ranges: Vec::new(),
+            signature: signed(&key).signature,
+        };
+        assert!(holds(&bases, &[lone]).unwrap());
     }
 }

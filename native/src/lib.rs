@@ -5,6 +5,7 @@
 //! The Python glue is `src/plebiscite/native/`; the reference it must agree with is `ballot/check.py`.
 
 pub mod ballot;
+pub mod ballot_signature;
 pub mod batch;
 pub mod board;
 pub mod body;
