@@ -80,9 +80,15 @@ struct Terms {
     points: Vec<RistrettoPoint>,
     g: Scalar,
     k: Scalar,
+    /// The one point of weight 1 (the first signature's `R`), added after the multiplication.
+    unit: Option<RistrettoPoint>,
 }
 
-/// Every equation of the ballots weighted (fresh weights from the OS) and gathered; `None` if there is none.
+/// Every equation of the ballots weighted (fresh weights from the OS) and gathered; `None` if there is none. The
+/// first signature's equation gets the weight 1 instead (its `R` then needs no place in the multiplication: a
+/// lone ballot saves `R`'s table and digits): the group has prime order, so a false equation of weight 1 with
+/// every other equation true leaves the sum non-zero, and one false among the random weights is caught as before
+/// (docs/native.md §3).
 fn terms<E: Equations>(ballots: &[E]) -> Result<Option<Terms>, String> {
     let signatures = ballots.iter().filter(|b| b.signature().is_some()).count();
     let equations: usize = signatures
@@ -101,11 +107,17 @@ fn terms<E: Equations>(ballots: &[E]) -> Result<Option<Terms>, String> {
     let mut scalars: Vec<Scalar> = Vec::with_capacity(points_needed);
     let mut points: Vec<RistrettoPoint> = Vec::with_capacity(points_needed);
     let (mut g, mut k) = (Scalar::ZERO, Scalar::ZERO);
+    let mut unit = None;
     for signature in ballots.iter().filter_map(|b| b.signature()) {
         // τ·(R + c·X − s·G)
-        let tau = *next.next().expect("counted");
-        scalars.push(tau);
-        points.push(signature.r);
+        let mut tau = *next.next().expect("counted");
+        if unit.is_none() {
+            tau = Scalar::ONE;
+            unit = Some(signature.r);
+        } else {
+            scalars.push(tau);
+            points.push(signature.r);
+        }
         scalars.push(tau * signature.c);
         points.push(signature.x);
         g -= tau * signature.s;
@@ -137,6 +149,7 @@ fn terms<E: Equations>(ballots: &[E]) -> Result<Option<Terms>, String> {
         points,
         g,
         k,
+        unit,
     }))
 }
 
@@ -147,21 +160,26 @@ pub fn holds<E: Equations>(bases: &FixedBases, ballots: &[E]) -> Result<bool, St
         mut points,
         g,
         k,
+        unit,
     }) = terms(ballots)?
     else {
         return Ok(true);
     };
-    if points.len() < PIPPENGER_FROM {
-        let sum = bases
+    let sum = if points.len() < PIPPENGER_FROM {
+        bases
             .table
-            .vartime_mixed_multiscalar_mul([g, k], &scalars, &points);
-        return Ok(sum.is_identity());
-    }
-    scalars.push(g);
-    points.push(RISTRETTO_BASEPOINT_POINT);
-    scalars.push(k);
-    points.push(bases.key);
-    Ok(RistrettoPoint::vartime_multiscalar_mul(&scalars, &points).is_identity())
+            .vartime_mixed_multiscalar_mul([g, k], &scalars, &points)
+    } else {
+        scalars.push(g);
+        points.push(RISTRETTO_BASEPOINT_POINT);
+        scalars.push(k);
+        points.push(bases.key);
+        RistrettoPoint::vartime_multiscalar_mul(&scalars, &points)
+    };
+    Ok(match unit {
+        Some(r) => sum == -r,
+        None => sum.is_identity(),
+    })
 }
 
 /// Indices (into `ballots`) of the ballots whose equations do not all hold: the whole batch first, then halves
