@@ -1,7 +1,8 @@
 //! The credential's signature on a ballot (docs/protocol.md §7.1; the reference is
-//! `proofs/ballot_signature.py`, `refusal`): a Schnorr signature `R ‖ s` over ristretto255. Here every rule but the
-//! group equation — encodings, identities, `s < ℓ`, the challenge recomputed byte for byte —; the equation
-//! `s·G = R + c·X` joins the chunk's batch (`batch.rs`), so it costs two points of one multiscalar multiplication.
+//! `proofs/ballot_signature.py`, `refusal`): a Schnorr signature `R ‖ s` over ristretto255. This module checks every
+//! rule but the group equation (encodings, identities, `s < ℓ`) and recomputes the challenge byte for byte; the
+//! equation `s·G = R + c·X` joins the chunk's batch (`batch.rs`), where it costs two points of one multiscalar
+//! multiplication.
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -29,8 +30,8 @@ fn non_identity(raw: &[u8; 32]) -> Option<RistrettoPoint> {
 
 /// The credential's signature read and its challenge recomputed (docs/protocol.md §7.1, `ballot_signature.refusal`):
 /// `R ‖ s` with `R` canonical and not the identity, `s < ℓ`, the credential `X` canonical and not the identity,
-/// `c = H("ballot-signature", F, M, 2, G, X, R)` with `F` the election's fingerprint (which [`read`] has checked is
-/// the ballot's `election` field) and `M` the ballot bytes. `None` where an encoding is refused; the equation
+/// `c = H("ballot-signature", F, M, 2, G, X, R)` with `F` the election's fingerprint (which `ballot.rs` has checked
+/// is the ballot's `election` field) and `M` the ballot bytes. `None` where an encoding is refused; the equation
 /// `s·G = R + c·X` is left to the batch.
 pub fn signature_statement(
     fingerprint: &[u8; 32],

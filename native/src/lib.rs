@@ -1,6 +1,7 @@
 //! plebiscite's native verification core (docs/native.md): standard ballots checked with curve25519-dalek, the
 //! signatures' and proofs' equations of a whole chunk of ballots batch-verified as one multiscalar
-//! multiplication; the board's heads' Ed25519 signatures one by one (`signature.rs`). Only public data enters this crate: ballots, the election key, the fingerprint, the layout.
+//! multiplication; the board's heads' Ed25519 signatures one by one (`signature.rs`). Only public data enters this
+//! crate: ballots, the election key, the fingerprint, the layout.
 //!
 //! The Python glue is `src/plebiscite/native/`; the reference it must agree with is `ballot/check.py`.
 
