@@ -1,6 +1,7 @@
 //! Ed25519 verification of the board's signed tree heads (ballots are signed with Schnorr over ristretto255 since
 //! session 11, checked in the batch: `ballot.rs`, `batch.rs`), with exactly the rules of the reference, libsodium
-//! 1.0.18's `crypto_sign_verify_detached` (what `hazmat/ed25519.py` calls):
+//! 1.0.18's `crypto_sign_verify_detached`, which PyNaCl's `VerifyKey.verify` (the heads' reference in
+//! `verify/heads.py`) reaches through `crypto_sign_open` (`tests/native/test_signatures.py` compares the two):
 //!
 //! * `s` must be canonical (`< ℓ`);
 //! * the public key `A` must be a canonical encoding (`y < p`, the sign bit aside), must decode, and must not
