@@ -4,8 +4,8 @@
 //! Everything is validated here, whatever the caller checked before: every length, every element (canonical
 //! ristretto255 encoding, RFC 9496 — dalek's decoder refuses non-canonical field elements, negative `s` and a set
 //! bit 255), every scalar (`< ℓ`), and the identity where the protocol forbids it (an option ciphertext's `a`).
-//! Then the credential's signature and every range proof's Fiat–Shamir challenge; what is left, the proofs'
-//! group equations, is returned as [`RangeStatement`]s for a batch (`batch.rs`).
+//! Then the Fiat–Shamir challenges of the credential's signature and of every range proof; what is left, the group
+//! equations, is returned ([`SignatureStatement`], [`RangeStatement`]s) for a batch (`batch.rs`).
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -14,8 +14,8 @@ use curve25519_dalek::traits::Identity;
 
 use std::sync::{Arc, Mutex};
 
-use crate::batch::FixedBases;
-use crate::signature;
+use crate::ballot_signature::{signature_statement, SignatureStatement};
+use crate::batch::{Equations, FixedBases};
 use crate::transcript::{int_bytes, Transcript, RANGE_DOMAIN};
 
 pub const BALLOT_TAG: &[u8] = b"plebiscite/v1/ballot";
@@ -123,10 +123,12 @@ pub enum Status {
     Ok = 0,
     /// Lengths, structure, an element or a scalar that does not decode, an identity `a`.
     Malformed = 1,
+    /// The signature's encoding (`R` not canonical or the identity, `s ≥ ℓ`) or the credential's (not canonical,
+    /// the identity): its equation is the batch's (`Equation`).
     Signature = 2,
     /// A range proof's challenges do not add up to its Fiat–Shamir challenge.
     Challenge = 3,
-    /// A group equation of a proof does not hold (found by bisecting a failed batch).
+    /// A group equation of a proof or of the signature does not hold (found by bisecting a failed batch).
     Equation = 4,
 }
 
@@ -146,10 +148,22 @@ pub struct Branch {
     pub z: Scalar,
 }
 
-/// A checked ballot: its proofs' equations and its ciphertexts (per question and option) for the sums.
+/// A checked ballot: its signature's and proofs' equations and its ciphertexts (per question and option) for the
+/// sums.
 pub struct CheckedBallot {
+    pub signature: SignatureStatement,
     pub statements: Vec<RangeStatement>,
     pub choices: Vec<Vec<(RistrettoPoint, RistrettoPoint)>>,
+}
+
+impl Equations for CheckedBallot {
+    fn ranges(&self) -> &[RangeStatement] {
+        &self.statements
+    }
+
+    fn signature(&self) -> Option<&SignatureStatement> {
+        Some(&self.signature)
+    }
 }
 
 struct Reader<'a> {
@@ -326,9 +340,14 @@ fn read<'a>(
 }
 
 /// Every proof's Fiat–Shamir challenge (`Challenge` if one does not add up); the group equations are left.
-fn challenges_hold(election: &Election, ballot: ReadBallot) -> Result<CheckedBallot, Status> {
+fn challenges_hold(
+    election: &Election,
+    ballot: ReadBallot,
+    signature: SignatureStatement,
+) -> Result<CheckedBallot, Status> {
     let credential = ballot.credential;
     let mut checked = CheckedBallot {
+        signature,
         statements: Vec::new(),
         choices: Vec::new(),
     };
@@ -382,40 +401,22 @@ fn challenges_hold(election: &Election, ballot: ReadBallot) -> Result<CheckedBal
     Ok(checked)
 }
 
-/// Decode and check one ballot up to its proofs' group equations; `Err` says which stage refused it.
+/// Decode and check one ballot up to its signature's and proofs' group equations; `Err` says which stage refused
+/// it.
 pub fn check(
     election: &Election,
     content: &[u8],
     signature_bytes: &[u8],
 ) -> Result<CheckedBallot, Status> {
     let ballot = read(election, content, signature_bytes)?;
-    if !signature::verify(ballot.credential, content, ballot.signature) {
-        return Err(Status::Signature);
-    }
-    challenges_hold(election, ballot)
-}
-
-/// One ballot checked alone (the board's lone ballot): the status [`crate::check_chunk`] gives it, by a shorter
-/// road for a ballot that passes — its signature's equation and its proofs' equations as **one** multiscalar
-/// multiplication (`batch::holds_with_signature`, docs/native.md §3), which shares the 253 doublings Ed25519's
-/// own double-base multiplication would repeat. A ballot that does not pass that way (or where it is not
-/// available) is checked by [`crate::check_chunk`] itself, so every refusal carries the same stage as before.
-pub fn check_lone(election: &Election, content: &[u8], signature: &[u8]) -> Result<Status, String> {
-    if let Ok(ballot) = read(election, content, signature) {
-        if let Some(terms) = signature::terms(ballot.credential, content, ballot.signature) {
-            if let Ok(checked) = challenges_hold(election, ballot) {
-                let joint = crate::batch::holds_with_signature(
-                    &election.bases,
-                    &checked.statements,
-                    &terms,
-                )?;
-                if joint == Some(true) {
-                    return Ok(Status::Ok);
-                }
-            }
-        }
-    }
-    Ok(crate::check_chunk(election, &[(content, signature)])?.statuses[0])
+    let signature = signature_statement(
+        &election.fingerprint,
+        ballot.credential,
+        content,
+        ballot.signature,
+    )
+    .ok_or(Status::Signature)?;
+    challenges_hold(election, ballot, signature)
 }
 
 /// One range proof on its own (the proofs' test vectors, `tests/vectors/proofs.json`): `branches` holds

@@ -1,19 +1,14 @@
 //! The board's check of cast request bodies (`ballot/check.py`, `accepted_bodies`; docs/native.md §1, §6.4).
 //!
 //! Per body: its ballot event's canonical line written from the body (`body.rs`), read against the layout
-//! (`lines.rs`), the election and the roll checked, then the ballots that got that far checked — a lone one with
-//! [`crate::ballot::check_lone`] (signature and proofs in one multiscalar multiplication), so are two or three,
-//! more with [`crate::check_chunk`] (the proofs as one batch). What it answers per body: accepted, with the tracking code
+//! (`lines.rs`), the election and the roll checked, then the ballots that got that far checked as one chunk,
+//! [`crate::check_chunk`] (their signatures' and proofs' equations as one multiscalar multiplication, a lone
+//! ballot's included). What it answers per body: accepted, with the tracking code
 //! and the line; or *not read* (the Python path reads the body); or *not accepted* (checked again alone, by the
 //! engine and then the reference, which names the fault). Only acceptances are final here.
 
 use crate::ballot::{Election, Status};
 use crate::lines::{self, BallotLine, Counts};
-
-/// Up to this many ballots are checked one by one with [`crate::ballot::check_lone`], more as one chunk: a chunk
-/// checks each signature alone and shares only the proofs' doublings, `check_lone` shares the signature's too, so
-/// a chunk is cheaper a ballot only from about four ballots (docs/native.md §6.4).
-const ALONE_UP_TO: usize = 3;
 
 /// What the board's check made of one body.
 pub enum Answer {
@@ -38,7 +33,7 @@ pub fn read(bodies: &[&[u8]], counts: &Counts) -> Vec<Option<(Vec<u8>, BallotLin
 }
 
 /// Per read ballot (`None`: not read; `eligible`: made for this election by a credential on the roll), the
-/// answer: the eligible ones checked, one alone or several as a chunk.
+/// answer: the eligible ones checked as one chunk.
 pub fn check(
     election: &Election,
     read: Vec<Option<(Vec<u8>, BallotLine)>>,
@@ -52,14 +47,7 @@ pub fn check(
         .filter_map(|&i| read[i].as_ref())
         .map(|(_, b)| (&b.content[..], &b.signature[..]))
         .collect();
-    let statuses = if ballots.len() <= ALONE_UP_TO {
-        ballots
-            .iter()
-            .map(|(content, signature)| crate::ballot::check_lone(election, content, signature))
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        crate::check_chunk(election, &ballots)?.statuses
-    };
+    let statuses = crate::check_chunk(election, &ballots)?.statuses;
     let mut passed = vec![false; read.len()];
     for (&i, status) in chosen.iter().zip(statuses) {
         passed[i] = status == Status::Ok;

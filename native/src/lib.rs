@@ -1,10 +1,12 @@
-//! plebiscite's native verification core (docs/native.md): standard ballots checked with curve25519-dalek and
-//! ed25519-dalek, the proofs' equations of a whole chunk of ballots batch-verified as one multiscalar
-//! multiplication. Only public data enters this crate: ballots, the election key, the fingerprint, the layout.
+//! plebiscite's native verification core (docs/native.md): standard ballots checked with curve25519-dalek, the
+//! signatures' and proofs' equations of a whole chunk of ballots batch-verified as one multiscalar
+//! multiplication; the board's heads' Ed25519 signatures one by one (`signature.rs`). Only public data enters this
+//! crate: ballots, the election key, the fingerprint, the layout.
 //!
 //! The Python glue is `src/plebiscite/native/`; the reference it must agree with is `ballot/check.py`.
 
 pub mod ballot;
+pub mod ballot_signature;
 pub mod batch;
 pub mod board;
 pub mod body;
@@ -29,8 +31,8 @@ pub struct ChunkOutcome {
     pub sums: Vec<Vec<(RistrettoPoint, RistrettoPoint)>>,
 }
 
-/// Check `(ballot bytes, signature)` pairs: each decoded and checked up to its proofs' group equations, then the
-/// equations of all the ballots that got that far as one batch, bisected if it fails.
+/// Check `(ballot bytes, signature)` pairs: each decoded and checked up to its signature's and proofs' group
+/// equations, then the equations of all the ballots that got that far as one batch, bisected if it fails.
 pub fn check_chunk(
     election: &Election,
     ballots: &[(&[u8], &[u8])],
@@ -48,9 +50,7 @@ pub fn check_chunk(
             Err(status) => statuses.push(status),
         }
     }
-    let statements: Vec<&[ballot::RangeStatement]> =
-        checked.iter().map(|c| c.statements.as_slice()).collect();
-    let bad = batch::failing(&election.bases, &statements)?;
+    let bad = batch::failing(&election.bases, &checked)?;
     let mut passed = vec![true; checked.len()];
     for b in bad {
         passed[b] = false;

@@ -1,5 +1,7 @@
-//! Ed25519 verification with exactly the rules of the reference, libsodium 1.0.18's
-//! `crypto_sign_verify_detached` (what `hazmat/ed25519.py` calls):
+//! Ed25519 verification of the board's signed tree heads (ballots are signed with Schnorr over ristretto255 since
+//! session 11, checked in the batch: `ballot.rs`, `batch.rs`), with exactly the rules of the reference, libsodium
+//! 1.0.18's `crypto_sign_verify_detached`, which PyNaCl's `VerifyKey.verify` (the heads' reference in
+//! `verify/heads.py`) reaches through `crypto_sign_open` (`tests/native/test_signatures.py` compares the two):
 //!
 //! * `s` must be canonical (`< ℓ`);
 //! * the public key `A` must be a canonical encoding (`y < p`, the sign bit aside), must decode, and must not
@@ -17,8 +19,8 @@
 //! coefficients derived from the signatures themselves, and a signature whose `R` is off by a point of order 2,
 //! 4 or 8 passes such a combination with probability up to 1/2 (the coefficients only matter modulo 8 on the
 //! torsion part) where the single check always refuses it — so the two engines could disagree on a forged
-//! ballot. See docs/native.md §2. Many signatures under **one** key (the board's signed heads) are checked one by
-//! one too ([`verify_many`]), the key decoded once.
+//! head. See docs/native.md §2. Many signatures under **one** key (the board's signed heads) are checked one by
+//! one ([`verify_many`]), the key decoded once.
 
 use std::sync::OnceLock;
 
@@ -95,34 +97,6 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
         .compress()
         .to_bytes()
         == r
-}
-
-/// A signature's equation, for a check that folds it into a larger multiscalar multiplication
-/// (`batch::holds_with_signature`, the board's lone ballot): the encoding of `[s]B + [k](−A)` must be exactly the
-/// bytes `r` — [`verify`]'s own comparison, cofactorless.
-pub struct SignatureTerms {
-    pub s: Scalar,
-    pub k: Scalar,
-    pub minus_a: EdwardsPoint,
-    pub r: [u8; 32],
-}
-
-/// The terms of [`verify`]'s equation after [`verify`]'s own checks (`s` canonical, `R` and `A` not of small
-/// order, `A` canonical and decodable), or `None` where those refuse: [`verify`] is true iff
-/// `([t.s]B + [t.k]·t.minus_a).compress() == t.r`.
-pub fn terms(
-    public_key: &[u8; 32],
-    message: &[u8],
-    signature: &[u8; 64],
-) -> Option<SignatureTerms> {
-    let (r, s) = split(signature)?;
-    let a = key_point(public_key)?;
-    Some(SignatureTerms {
-        s,
-        k: challenge(&r, public_key, message),
-        minus_a: -a,
-        r,
-    })
 }
 
 /// Many `(message, signature)` pairs under one key (the board's signed heads): each answer is [`verify`]'s, the

@@ -7,6 +7,8 @@ use sha2::{Digest, Sha512};
 
 /// `plebiscite/v1/` + the proof's tag, as `proofs/transcript.py` builds it.
 pub const RANGE_DOMAIN: &[u8] = b"plebiscite/v1/range";
+/// The credential's ballot signature (docs/protocol.md §7.1, `proofs/ballot_signature.py`).
+pub const SIGNATURE_DOMAIN: &[u8] = b"plebiscite/v1/ballot-signature";
 
 /// 8-byte big-endian integer, as `int_bytes` (range bounds, indices, counts).
 pub fn int_bytes(value: u64) -> [u8; 8] {

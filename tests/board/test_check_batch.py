@@ -20,6 +20,7 @@ from plebiscite.board import checkers
 from plebiscite.board.checkers import CheckPool, check_bodies, check_body
 from plebiscite.board.refusals import Refusal
 from plebiscite.hazmat import group as G
+from tests.native.test_ballot_signatures import EQUATIONS, RULES, signed_as
 from tests.service.conftest import Setup, build_setup
 
 needs_native = pytest.mark.skipif(not native.AVAILABLE, reason="the native engine is not built (make native)")
@@ -40,11 +41,18 @@ def resigned(setup: Setup, payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` signed again by its voter's credential (a cheating voting device)."""
     cred = next(c for c in setup.credentials if c.public_key.hex() == payload["credential"])
     ballot = ballot_from_json(payload, branch_counts(setup.ctx.layouts))
-    return dict(payload, signature=cred.signing_key.sign(ballot.content_bytes()).signature.hex())
+    return dict(payload, signature=cred.sign(ballot.election, ballot.content_bytes()).hex())
 
 
 def forged(setup: Setup, payload: dict[str, Any], how: str) -> dict[str, Any]:
     p = json.loads(json.dumps(payload))
+    if (
+        how in RULES or how in EQUATIONS
+    ):  # the credential's signature broken (tests/native/test_ballot_signatures)
+        cred = next(c for c in setup.credentials if c.public_key.hex() == p["credential"])
+        content = ballot_from_json(p, branch_counts(setup.ctx.layouts)).content_bytes()
+        other = cred.sign(setup.ctx.fingerprint, content + b"another ballot")
+        return dict(p, signature=signed_as(cred, setup.ctx.fingerprint, content, how, other).hex())
     if how == "equation":  # z changed: the challenge still matches, only the batch equation fails
         z = p["answers"][1]["proofs"][2]["z"]
         z[0] = G.scalar_to_bytes((G.scalar_from_hex(z[0]) + 1) % G.ORDER).hex()
@@ -100,7 +108,17 @@ def encoded(payloads: list[Any]) -> list[bytes]:
 
 @needs_native
 @pytest.mark.parametrize(
-    "how", ["equation", "ciphertext", "signature", "bit 255", "not on the roll", "another election"]
+    "how",
+    [
+        "equation",
+        "ciphertext",
+        "signature",
+        "bit 255",
+        "not on the roll",
+        "another election",
+        *RULES,
+        *EQUATIONS,
+    ],
 )
 def test_one_forged_ballot_among_honest_ones_gets_its_own_refusal_and_the_others_their_ballots(
     setup: Setup, honest: list[dict[str, Any]], how: str, monkeypatch: pytest.MonkeyPatch
@@ -196,7 +214,9 @@ def test_a_worker_answers_queued_ballots_in_order_with_their_own_answers(
 
 
 @needs_native
-@pytest.mark.parametrize("how", ["honest", "equation", "signature", "another election"])
+@pytest.mark.parametrize(
+    "how", ["honest", "equation", "signature", "another election", "R identity", "wrong s"]
+)
 def test_a_lone_ballot_gets_its_single_check_answer(
     setup: Setup, honest: list[dict[str, Any]], how: str
 ) -> None:

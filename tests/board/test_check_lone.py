@@ -1,12 +1,11 @@
 """A lone ballot on the board with the native engine (docs/native.md §6.4): the crate reads the cast body itself
 (``native/src/body.rs`` writes the ballot event's canonical line from it) and checks the ballot's signature and
-proofs in one multiscalar multiplication (``batch::holds_with_signature``). Whatever the body, the answer must be
-the reference engine's, word for word: the same receipt content for an honest ballot however it is spelt, the same
-refusal (status, field, reason) for every tampering."""
+proofs in one multiscalar multiplication over ristretto255 (``check_chunk`` of one ballot). Whatever the body, the
+answer must be the reference engine's, word for word: the same receipt content for an honest ballot however it is
+spelt, the same refusal (status, field, reason) for every tampering."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from typing import Any
@@ -21,7 +20,7 @@ from plebiscite.board import checkers
 from plebiscite.board.checkers import check_bodies
 from plebiscite.hazmat import group as G
 from tests.board.test_check_batch import forged, resigned
-from tests.native.test_signatures import TORSION, add, base, sign_raw
+from tests.native.test_ballot_signatures import EQUATIONS, RULES, signed_as
 from tests.service.conftest import Setup, build_setup
 
 pytestmark = pytest.mark.skipif(not native.AVAILABLE, reason="the native engine is not built (make native)")
@@ -48,26 +47,15 @@ def reply(body: bytes, setup: Setup, monkeypatch: pytest.MonkeyPatch, engine: st
     return checkers._reply(answer)
 
 
-def secret_scalar(setup: Setup, payload: dict[str, Any]) -> int:
-    """The Ed25519 secret scalar of the payload's credential (RFC 8032: SHA-512 of the seed, clamped)."""
-    cred = next(c for c in setup.credentials if c.public_key.hex() == payload["credential"])
-    h = bytearray(hashlib.sha512(cred.seed).digest()[:32])
-    h[0] &= 248
-    h[31] &= 127
-    h[31] |= 64
-    return int.from_bytes(h, "little")
-
-
-def signed_with_nonce_off_by(setup: Setup, payload: dict[str, Any], torsion: bytes) -> dict[str, Any]:
-    """``payload`` signed by its credential with the nonce point ``r·B + T``: the signature a cofactored or
-    batched check could pass, and libsodium's cofactorless check refuses (docs/native.md §2)."""
+def signed_badly(setup: Setup, payload: dict[str, Any], how: str, other: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` signed by its credential, the signature broken as ``how`` says (``test_ballot_signatures``):
+    a rule only (the equation holds when read leniently), or the equation (``other``: another ballot)."""
     from plebiscite.ballot.check import branch_counts
     from plebiscite.ballot.model import ballot_from_json
 
-    key = bytes.fromhex(payload["credential"])
+    cred = next(c for c in setup.credentials if c.public_key.hex() == payload["credential"])
     content = ballot_from_json(payload, branch_counts(setup.ctx.layouts)).content_bytes()
-    r = 0x5EED + len(content)
-    signature = sign_raw(secret_scalar(setup, payload), key, r, add(base(r), torsion), content)
+    signature = signed_as(cred, setup.ctx.fingerprint, content, how, bytes.fromhex(other["signature"]))
     return dict(payload, signature=signature.hex())
 
 
@@ -75,8 +63,13 @@ def _scalar_hex(value: int) -> str:
     return value.to_bytes(32, "little").hex()
 
 
-def tampered(setup: Setup, payload: dict[str, Any], how: str) -> dict[str, Any]:
+def tampered(
+    setup: Setup, payload: dict[str, Any], how: str, other: dict[str, Any] | None = None
+) -> dict[str, Any]:
     p = json.loads(json.dumps(payload))
+    if how in RULES or how in EQUATIONS:
+        assert other is not None
+        return signed_badly(setup, p, how, other)
     proof = p["answers"][0]["proofs"][0]
     if how in ("equation", "ciphertext", "signature", "bit 255", "not on the roll", "another election"):
         return forged(setup, p, how)
@@ -92,16 +85,10 @@ def tampered(setup: Setup, payload: dict[str, Any], how: str) -> dict[str, Any]:
         return p
     elif how == "identity a":
         p["answers"][0]["choices"][0][0] = "00" * 32
-    elif how == "s + l":
-        sig = bytes.fromhex(p["signature"])
-        s = int.from_bytes(sig[32:], "little") + L
-        return dict(p, signature=(sig[:32] + s.to_bytes(32, "little")).hex())
     elif how == "s bit flip":
         flipped = bytearray(bytes.fromhex(p["signature"]))
         flipped[40] ^= 1
         return dict(p, signature=flipped.hex())
-    elif how.startswith("nonce + torsion"):
-        return signed_with_nonce_off_by(setup, p, TORSION[int(how[-1])])
     else:
         raise AssertionError(how)
     return resigned(setup, p)
@@ -117,9 +104,9 @@ READ_BY_THE_CRATE = [
     "identity a",
     "bit 255",
     "signature",
-    "s + l",
     "s bit flip",
-    *(f"nonce + torsion {t}" for t in (1, 4, 5)),  # points of order 2, 8, 8 (a canonical, addable encoding)
+    *RULES,  # R = p, odd, bit 255, the identity; s + ℓ: the equation holds read leniently
+    *EQUATIONS,  # a wrong s, R or the signature of another ballot
     "not on the roll",
     "another election",
 ]
@@ -129,7 +116,7 @@ READ_BY_THE_CRATE = [
 def test_a_tampered_lone_ballot_gets_the_reference_engines_refusal(
     setup: Setup, honest: list[dict[str, Any]], how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    body = json.dumps(tampered(setup, honest[2], how)).encode()
+    body = json.dumps(tampered(setup, honest[2], how, honest[1])).encode()
     assert accepted_bodies([body], setup.ctx) == [False]  # read in the crate, and not accepted there
     answer = reply(body, setup, monkeypatch, native.NATIVE)
     assert answer == reply(body, setup, monkeypatch, native.REFERENCE)
@@ -203,28 +190,14 @@ def test_any_spelling_of_an_honest_ballot_gets_the_reference_engines_receipt(
     assert answer == reference
 
 
-def test_the_torsion_tamperings_differ_from_an_honest_signature_by_the_torsion_only(
-    setup: Setup, honest: list[dict[str, Any]]
-) -> None:
-    """The credential's secret scalar is right (the same nonce without the torsion point verifies), so the
-    "nonce + torsion" ballots are refused for their torsion alone — else they would test nothing."""
-    from plebiscite.ballot.check import branch_counts
-    from plebiscite.ballot.model import ballot_from_json
-    from plebiscite.hazmat import ed25519
-
-    payload = honest[2]
-    key = bytes.fromhex(payload["credential"])
-    content = ballot_from_json(payload, branch_counts(setup.ctx.layouts)).content_bytes()
-    r = 0x5EED + len(content)
-    assert ed25519.verify(key, content, sign_raw(secret_scalar(setup, payload), key, r, base(r), content))
-
-
-@pytest.mark.parametrize("how", ["honest", "equation", "nonce + torsion 4", "not on the roll", "not json"])
+@pytest.mark.parametrize(
+    "how", ["honest", "equation", "R identity", "wrong s", "not on the roll", "not json"]
+)
 def test_the_inline_path_answers_as_a_check_worker(
     setup: Setup, honest: list[dict[str, Any]], how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``--check-workers 0`` checks a cast body with ``check_cast``: the same answer as the reference engine's."""
-    payload = honest[4] if how in ("honest", "not json") else tampered(setup, honest[4], how)
+    payload = honest[4] if how in ("honest", "not json") else tampered(setup, honest[4], how, honest[5])
     body = json.dumps(payload).encode()[: -1 if how == "not json" else None]
     try:
         result: Any = checkers.check_cast(body, setup.ctx)

@@ -77,7 +77,7 @@ def resigned(election: Election, payload: dict[str, Any]) -> dict[str, Any]:
     cred = next((c for c in election.credentials if c.public_key == ballot.credential), None)
     if cred is None:
         return payload
-    return {**payload, "signature": cred.signing_key.sign(ballot.content_bytes()).signature.hex()}
+    return {**payload, "signature": cred.sign(ballot.election, ballot.content_bytes()).hex()}
 
 
 def hex_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -188,7 +188,7 @@ def false_equation_ballot(election: Election, voter: int, value: int) -> dict[st
     proof = forged(ctx.public_key, ct, 1, r, G.IDENTITY, context, ctx.fingerprint)
     answers = (Answer((ct,), (proof,), None), *template.answers[1:])
     unsigned = Ballot(template.election, template.credential, answers, bytes(64))
-    signature = cred.signing_key.sign(unsigned.content_bytes()).signature
+    signature = cred.sign(unsigned.election, unsigned.content_bytes())
     return Ballot(unsigned.election, unsigned.credential, answers, signature).to_json()
 
 

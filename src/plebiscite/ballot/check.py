@@ -142,8 +142,9 @@ def accepted_together(
     Each value's canonical event line goes to the crate's reader (``native.read_ballot_lines``), which accepts
     only the one canonical spelling of a well-formed ballot of this layout and returns its ballot bytes, signature,
     election, credential and tracking code (docs/native.md §1; anything else is ``None`` here). Those made for
-    this election by a credential on the roll are checked in one ``native.check_ballots`` call: decoding and
-    Ed25519 per ballot, the proofs' equations as one batch, bisected if it fails (§3). All ``None`` on the
+    this election by a credential on the roll are checked in one ``native.check_ballots`` call: decoding, the
+    signature's rules and the challenges per ballot, the signatures' and proofs' equations as one batch, bisected
+    if it fails (§3). All ``None`` on the
     reference engine, or if the extension refuses the call. A lone ballot takes this path too: reading its line in
     the crate is cheaper than decoding it in Python; only a ballot that is refused pays for a second check.
     """
