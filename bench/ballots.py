@@ -4,7 +4,7 @@
     .venv/bin/python bench/ballots.py --no-belenios  # plebiscite only
     .venv/bin/python bench/ballots.py --help
 
-plebiscite (single yes/no question: one ciphertext, one 0/1 proof, the credential's Ed25519 signature), pinned to one
+plebiscite (single yes/no question: one ciphertext, one 0/1 proof, the credential's Schnorr signature), pinned to one
 core with ``os.sched_setaffinity``:
 
 * encrypt: ``encrypt_ballot`` + ``to_json`` for every voter (encrypt, prove, sign);
