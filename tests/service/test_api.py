@@ -16,6 +16,7 @@ import pytest
 from plebiscite.board.client import BoardClientError, check_receipt, mirror
 from plebiscite.decrypt.partial import partial_decrypt
 from plebiscite.demo import expected_counts
+from plebiscite.hazmat import group as G
 from plebiscite.merkle import SignedTreeHead, leaf_hash, verify_inclusion
 from plebiscite.record import store
 from plebiscite.tally.aggregate import parse_aggregate
@@ -116,6 +117,18 @@ def test_casting_the_same_ballot_again_returns_the_same_receipt_index(
     shouted = {**yesno_ballots[1].json, "signature": yesno_ballots[1].json["signature"].upper()}
     refused = client.post("/api/ballots", json=shouted)
     assert refused.status_code == 422 and "ballot.signature" in refused.json()["detail"], refused.text
+    # nor does the signature have a second valid form anyone could make without the credential (protocol.md §7.1):
+    # with one, an old ballot could be cast again after a revote, under a new tracking code
+    sig = bytes.fromhex(yesno_ballots[1].json["signature"])
+    s_plus_l = (int.from_bytes(sig[32:], "little") + G.ORDER).to_bytes(32, "little")
+    r_bit_255 = sig[:31] + bytes([sig[31] | 0x80])
+    for other, reason in (
+        (sig[:32] + s_plus_l, "s is not a canonical scalar"),
+        (r_bit_255 + sig[32:], "R is not"),
+    ):
+        resigned = client.post("/api/ballots", json={**yesno_ballots[1].json, "signature": other.hex()})
+        assert resigned.status_code == 422, resigned.text
+        assert resigned.json()["detail"].startswith(f"ballot.signature: {reason}"), resigned.text
     assert service.size() == size
 
 
