@@ -20,6 +20,7 @@ from plebiscite.board import checkers
 from plebiscite.board.checkers import CheckPool, check_bodies, check_body
 from plebiscite.board.refusals import Refusal
 from plebiscite.hazmat import group as G
+from plebiscite.setup.credentials import Credential
 from tests.native.test_ballot_signatures import EQUATIONS, RULES, signed_as
 from tests.service.conftest import Setup, build_setup
 
@@ -37,21 +38,29 @@ def honest(setup: Setup) -> list[dict[str, Any]]:
     return [b.json for b in setup.ballots(10, seed=16)]
 
 
+def credential_of(setup: Setup, payload: dict[str, Any]) -> Credential:
+    """The voter's credential that cast ``payload``."""
+    return next(c for c in setup.credentials if c.public_key.hex() == payload["credential"])
+
+
 def resigned(setup: Setup, payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` signed again by its voter's credential (a cheating voting device)."""
-    cred = next(c for c in setup.credentials if c.public_key.hex() == payload["credential"])
     ballot = ballot_from_json(payload, branch_counts(setup.ctx.layouts))
-    return dict(payload, signature=cred.sign(ballot.election, ballot.content_bytes()).hex())
+    return dict(
+        payload, signature=credential_of(setup, payload).sign(ballot.election, ballot.content_bytes()).hex()
+    )
 
 
-def forged(setup: Setup, payload: dict[str, Any], how: str) -> dict[str, Any]:
+def forged(setup: Setup, payload: dict[str, Any], how: str, other: bytes | None = None) -> dict[str, Any]:
+    """``payload`` altered as ``how`` says; a broken signature (``RULES``, ``EQUATIONS`` of
+    tests/native/test_ballot_signatures) borrows from ``other``, another ballot's signature (by default the
+    credential's signature of other bytes)."""
     p = json.loads(json.dumps(payload))
-    if (
-        how in RULES or how in EQUATIONS
-    ):  # the credential's signature broken (tests/native/test_ballot_signatures)
-        cred = next(c for c in setup.credentials if c.public_key.hex() == p["credential"])
+    if how in RULES or how in EQUATIONS:
+        cred = credential_of(setup, p)
         content = ballot_from_json(p, branch_counts(setup.ctx.layouts)).content_bytes()
-        other = cred.sign(setup.ctx.fingerprint, content + b"another ballot")
+        if other is None:
+            other = cred.sign(setup.ctx.fingerprint, content + b"another ballot")
         return dict(p, signature=signed_as(cred, setup.ctx.fingerprint, content, how, other).hex())
     if how == "equation":  # z changed: the challenge still matches, only the batch equation fails
         z = p["answers"][1]["proofs"][2]["z"]

@@ -20,7 +20,7 @@ from plebiscite.board import checkers
 from plebiscite.board.checkers import check_bodies
 from plebiscite.hazmat import group as G
 from tests.board.test_check_batch import forged, resigned
-from tests.native.test_ballot_signatures import EQUATIONS, RULES, signed_as
+from tests.native.test_ballot_signatures import EQUATIONS, RULES
 from tests.service.conftest import Setup, build_setup
 
 pytestmark = pytest.mark.skipif(not native.AVAILABLE, reason="the native engine is not built (make native)")
@@ -47,18 +47,6 @@ def reply(body: bytes, setup: Setup, monkeypatch: pytest.MonkeyPatch, engine: st
     return checkers._reply(answer)
 
 
-def signed_badly(setup: Setup, payload: dict[str, Any], how: str, other: dict[str, Any]) -> dict[str, Any]:
-    """``payload`` signed by its credential, the signature broken as ``how`` says (``test_ballot_signatures``):
-    a rule only (the equation holds when read leniently), or the equation (``other``: another ballot)."""
-    from plebiscite.ballot.check import branch_counts
-    from plebiscite.ballot.model import ballot_from_json
-
-    cred = next(c for c in setup.credentials if c.public_key.hex() == payload["credential"])
-    content = ballot_from_json(payload, branch_counts(setup.ctx.layouts)).content_bytes()
-    signature = signed_as(cred, setup.ctx.fingerprint, content, how, bytes.fromhex(other["signature"]))
-    return dict(payload, signature=signature.hex())
-
-
 def _scalar_hex(value: int) -> str:
     return value.to_bytes(32, "little").hex()
 
@@ -69,7 +57,7 @@ def tampered(
     p = json.loads(json.dumps(payload))
     if how in RULES or how in EQUATIONS:
         assert other is not None
-        return signed_badly(setup, p, how, other)
+        return forged(setup, p, how, bytes.fromhex(other["signature"]))
     proof = p["answers"][0]["proofs"][0]
     if how in ("equation", "ciphertext", "signature", "bit 255", "not on the roll", "another election"):
         return forged(setup, p, how)
