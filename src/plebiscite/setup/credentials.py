@@ -13,6 +13,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 
 from plebiscite.hazmat.group import frame
 from plebiscite.proofs import ballot_signature
@@ -38,19 +39,20 @@ class Credential:
     @staticmethod
     def generate(election_id: str) -> Credential:
         while True:
-            seed = secrets.token_bytes(ballot_signature.SEED_BYTES)
-            if ballot_signature.secret_key(seed):
-                return Credential(election_id, seed)
+            try:
+                return Credential(election_id, secrets.token_bytes(ballot_signature.SEED_BYTES))
+            except CredentialError:  # pragma: no cover - the zero key, probability 2^-252
+                continue
 
-    @property
+    @cached_property
     def public_key(self) -> bytes:
-        """``X = x·G``, the key on the roll (computed on each call: the secret is never kept beside the seed)."""
+        """``X = x·G``, the key on the roll (kept once computed; the secret ``x`` is derived again for each use)."""
         return ballot_signature.public_key(ballot_signature.secret_key(self.seed))
 
     def sign(self, fingerprint: bytes, message: bytes, rho: bytes | None = None) -> bytes:
         """The credential's signature ``R ‖ s`` of the ballot bytes ``message`` (docs/protocol.md §7.1)."""
         x = ballot_signature.secret_key(self.seed)
-        return ballot_signature.sign(x, ballot_signature.public_key(x), fingerprint, message, rho)
+        return ballot_signature.sign(x, self.public_key, fingerprint, message, rho)
 
     def code(self) -> str:
         """The typed form: ``XXXXX-XXXXX-…`` (base32 of seed and checksum)."""
